@@ -1,3 +1,342 @@
-const w = () => dataform.projectConfig.vars.warehouse;
-function now() { return w() === 'duckdb' ? 'now()' : 'current_timestamp()'; }
-module.exports = { now, w };
+/**
+ * The dialect layer: the only place where BigQuery and DuckDB spellings differ.
+ *
+ * Models call these helpers (`${dialect.safeCast("x", "int64")}`) and never spell a
+ * warehouse-specific function themselves. The warehouse comes from the project var
+ * `warehouse` (`bigquery`, the default, or `duckdb`, set by the local executor).
+ *
+ * Every helper takes SQL expressions (strings of SQL we write, never user data) and returns
+ * a SQL fragment. `forWarehouse(name)` returns the helpers for one warehouse, which is what
+ * the unit tests call; the top-level exports pick the warehouse from the project var.
+ *
+ * Rules the helpers encode (checked in tests/dialect on both warehouses):
+ * - Regexes are RE2 in both warehouses; `regexContains` is a partial match in both.
+ * - Extraction returns NULL when the pattern does not match (DuckDB natively returns '').
+ * - Timestamps are TIMESTAMP (BigQuery) / TIMESTAMPTZ (DuckDB, session time zone UTC).
+ * - Differences in seconds truncate toward zero, like BigQuery's TIMESTAMP_DIFF.
+ * - Ids are lowercase hex MD5 digests, identical in both warehouses.
+ */
+
+const WAREHOUSES = ['bigquery', 'duckdb'];
+
+const TYPES = {
+  string: { bigquery: 'STRING', duckdb: 'VARCHAR' },
+  int64: { bigquery: 'INT64', duckdb: 'BIGINT' },
+  float64: { bigquery: 'FLOAT64', duckdb: 'DOUBLE' },
+  bool: { bigquery: 'BOOL', duckdb: 'BOOLEAN' },
+  timestamp: { bigquery: 'TIMESTAMP', duckdb: 'TIMESTAMPTZ' },
+  date: { bigquery: 'DATE', duckdb: 'DATE' },
+  bytes: { bigquery: 'BYTES', duckdb: 'BLOB' },
+  json: { bigquery: 'JSON', duckdb: 'JSON' },
+};
+
+const TIME_UNITS = ['microsecond', 'millisecond', 'second', 'minute', 'hour', 'day'];
+
+/**
+ * Rewrites every capturing group of an RE2 pattern except the `keep`-th (1-based) as
+ * non-capturing, so that BigQuery's REGEXP_EXTRACT (one group at most) can extract it.
+ * Understands escapes, character classes and `(?...)` groups.
+ * @param {string} pattern
+ * @param {number} keep
+ * @returns {{ pattern: string, groups: number }}
+ */
+function isolateGroup(pattern, keep) {
+  let out = '';
+  let group = 0;
+  let inClass = false;
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i];
+    if (c === '\\') {
+      out += c + (pattern[i + 1] ?? '');
+      i++;
+      continue;
+    }
+    if (inClass) {
+      if (c === ']') inClass = false;
+      out += c;
+      continue;
+    }
+    if (c === '[') {
+      inClass = true;
+      out += c;
+      if (pattern[i + 1] === '^') out += pattern[++i];
+      if (pattern[i + 1] === ']') out += pattern[++i];
+      continue;
+    }
+    if (c === '(' && pattern[i + 1] !== '?') {
+      group++;
+      out += group === keep ? '(' : '(?:';
+      continue;
+    }
+    out += c;
+  }
+  return { pattern: out, groups: group };
+}
+
+/**
+ * @param {string} warehouse `bigquery` or `duckdb`
+ */
+function forWarehouse(warehouse) {
+  if (!WAREHOUSES.includes(warehouse)) {
+    throw new Error(`dialect: unknown warehouse '${warehouse}' (expected ${WAREHOUSES.join(' or ')}); set the project var 'warehouse'`);
+  }
+  const bq = warehouse === 'bigquery';
+
+  /** A SQL type name for a logical type (string, int64, float64, bool, timestamp, date, bytes, json). */
+  function type(name) {
+    const t = TYPES[name];
+    if (!t) throw new Error(`dialect.type: unknown type '${name}' (known: ${Object.keys(TYPES).join(', ')})`);
+    return t[warehouse];
+  }
+
+  function unit(name) {
+    const u = String(name).toLowerCase();
+    if (!TIME_UNITS.includes(u)) throw new Error(`dialect: unknown time unit '${name}' (known: ${TIME_UNITS.join(', ')})`);
+    return u;
+  }
+
+  /** A string literal for a constant we write (never for data). */
+  function str(value) {
+    const s = String(value);
+    if (bq) {
+      return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n').replace(/\r/g, '\\r')}'`;
+    }
+    return `'${s.replace(/'/g, "''")}'`;
+  }
+
+  /** A regex literal: a raw string in BigQuery where possible, a plain string in DuckDB. */
+  function regex(pattern) {
+    if (bq && !pattern.includes("'") && !pattern.endsWith('\\') && !/[\n\r]/.test(pattern)) return `r'${pattern}'`;
+    if (bq && !pattern.includes('"') && !pattern.endsWith('\\') && !/[\n\r]/.test(pattern)) return `r"${pattern}"`;
+    return str(pattern);
+  }
+
+  return {
+    warehouse,
+    type,
+    str,
+    regex,
+
+    /** Partial-match regex test (RE2). */
+    regexContains(expr, pattern) {
+      return bq ? `regexp_contains(${expr}, ${regex(pattern)})` : `regexp_matches(${expr}, ${regex(pattern)})`;
+    },
+
+    /** The first capturing group of `pattern` in `expr`, or NULL when it does not match. */
+    regexExtract(expr, pattern) {
+      if (bq) return `regexp_extract(${expr}, ${regex(pattern)})`;
+      return `(case when regexp_matches(${expr}, ${regex(pattern)}) then regexp_extract(${expr}, ${regex(pattern)}, 1) end)`;
+    },
+
+    /**
+     * Extracts every capturing group of `pattern` at once into a STRUCT with fields `names`
+     * (one name per capturing group, in order). DuckDB does it in one regexp_extract call;
+     * BigQuery extracts each group with its own pattern. A field is NULL or '' when its
+     * group did not take part or the pattern did not match: read fields through
+     * `nullIfEmpty`, and test the match with `regexContains`.
+     */
+    regexExtractFields(expr, pattern, names) {
+      const { groups } = isolateGroup(pattern, 0);
+      if (groups !== names.length) {
+        throw new Error(`dialect.regexExtractFields: pattern has ${groups} capturing groups but ${names.length} names were given`);
+      }
+      if (!bq) return `regexp_extract(${expr}, ${regex(pattern)}, [${names.map(str).join(', ')}])`;
+      const fields = names.map((name, i) => `regexp_extract(${expr}, ${regex(isolateGroup(pattern, i + 1).pattern)}) as ${name}`);
+      return `struct(${fields.join(', ')})`;
+    },
+
+    /** Replaces every match (BigQuery's default; DuckDB needs the 'g' flag). Backreferences as \\1. */
+    regexReplace(expr, pattern, replacement) {
+      return bq
+        ? `regexp_replace(${expr}, ${regex(pattern)}, ${str(replacement)})`
+        : `regexp_replace(${expr}, ${regex(pattern)}, ${str(replacement)}, 'g')`;
+    },
+
+    /** NULL for '' (regex extraction gives '' for absent groups in DuckDB). */
+    nullIfEmpty(expr) {
+      return `nullif(${expr}, '')`;
+    },
+
+    /** Parses text with a strftime-style format (%z offsets allowed) into a UTC timestamp; NULL if invalid. */
+    parseTimestamp(format, expr) {
+      return bq ? `safe.parse_timestamp(${str(format)}, ${expr})` : `try_strptime(${expr}, ${str(format)})`;
+    },
+
+    /** Formats a timestamp in UTC. */
+    formatTimestamp(format, expr) {
+      return bq ? `format_timestamp(${str(format)}, ${expr}, 'UTC')` : `strftime(${expr}, ${str(format)})`;
+    },
+
+    /** A timestamp literal from an ISO 8601 text with offset, e.g. '2026-11-01 00:00:00+00'. */
+    timestampLiteral(text) {
+      return bq ? `timestamp ${str(text)}` : `cast(${str(text)} as timestamptz)`;
+    },
+
+    /** Whole `unit`s from `earlier` to `later`, truncated toward zero (BigQuery TIMESTAMP_DIFF). */
+    timestampDiff(later, earlier, unitName) {
+      const u = unit(unitName);
+      if (bq) return `timestamp_diff(${later}, ${earlier}, ${u})`;
+      const micros = { microsecond: 1, millisecond: 1000, second: 1000000, minute: 60000000, hour: 3600000000, day: 86400000000 }[u];
+      return `((epoch_us(${later}) - epoch_us(${earlier})) // ${micros})`;
+    },
+
+    /** `ts` plus `amount` (a SQL integer expression) `unit`s. */
+    timestampAdd(ts, amount, unitName) {
+      const u = unit(unitName);
+      return bq ? `timestamp_add(${ts}, interval ${amount} ${u})` : `(${ts} + (${amount}) * interval 1 ${u})`;
+    },
+
+    /** `ts` minus `amount` (a SQL integer expression) `unit`s. */
+    timestampSub(ts, amount, unitName) {
+      const u = unit(unitName);
+      return bq ? `timestamp_sub(${ts}, interval ${amount} ${u})` : `(${ts} - (${amount}) * interval 1 ${u})`;
+    },
+
+    /** Truncates a timestamp to a unit (minute, hour, day), in UTC. */
+    timestampTrunc(ts, unitName) {
+      const u = unit(unitName);
+      return bq ? `timestamp_trunc(${ts}, ${u})` : `date_trunc('${u}', ${ts})`;
+    },
+
+    /** The UTC calendar date of a timestamp. */
+    dateOf(ts) {
+      return bq ? `date(${ts})` : `cast(timezone('UTC', ${ts}) as date)`;
+    },
+
+    /** Microseconds since the Unix epoch, as INT64. */
+    unixMicros(ts) {
+      return bq ? `unix_micros(${ts})` : `epoch_us(${ts})`;
+    },
+
+    /** The current time. */
+    currentTimestamp() {
+      return bq ? 'current_timestamp()' : 'current_timestamp';
+    },
+
+    /** CAST that yields NULL instead of failing. */
+    safeCast(expr, typeName) {
+      return bq ? `safe_cast(${expr} as ${type(typeName)})` : `try_cast(${expr} as ${type(typeName)})`;
+    },
+
+    /** CAST to a logical type. */
+    cast(expr, typeName) {
+      return `cast(${expr} as ${type(typeName)})`;
+    },
+
+    /** a / b as FLOAT64, NULL when b is 0. */
+    safeDivide(a, b) {
+      return bq ? `safe_divide(${a}, ${b})` : `(${a} / nullif(${b}, 0))`;
+    },
+
+    /** Integer division truncating toward zero. */
+    intDiv(a, b) {
+      return bq ? `div(${a}, ${b})` : `(${a} // ${b})`;
+    },
+
+    /** Number of rows where `condition` is true. */
+    countIf(condition) {
+      return bq ? `countif(${condition})` : `count_if(${condition})`;
+    },
+
+    /** TRUE if `condition` is true for any row. */
+    logicalOr(condition) {
+      return bq ? `logical_or(${condition})` : `bool_or(${condition})`;
+    },
+
+    /** TRUE if `condition` is true for every row. */
+    logicalAnd(condition) {
+      return bq ? `logical_and(${condition})` : `bool_and(${condition})`;
+    },
+
+    /** Lowercase hex MD5 of a STRING or BYTES expression (same text in both warehouses). */
+    md5Hex(expr) {
+      return bq ? `to_hex(md5(${expr}))` : `md5(${expr})`;
+    },
+
+    /**
+     * A deterministic id: lowercase hex MD5 of the parts (SQL expressions, cast to string),
+     * joined with a unit separator; NULL parts count as the text '\N'.
+     */
+    hashId(...parts) {
+      if (parts.length === 0) throw new Error('dialect.hashId: give at least one part');
+      const text = parts.map((p) => `coalesce(cast(${p} as ${type('string')}), '\\N')`).join(bq ? " || '\\x1f' || " : " || chr(31) || ");
+      return bq ? `to_hex(md5(${text}))` : `md5(${text})`;
+    },
+
+    /** The string value at `$.key` of a JSON expression, NULL when absent. */
+    jsonValue(expr, key) {
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new Error(`dialect.jsonValue: key '${key}' must be a plain identifier`);
+      return bq ? `json_value(${expr}, '$.${key}')` : `json_extract_string(${expr}, '$.${key}')`;
+    },
+
+    /** Parses a STRING of JSON text into JSON, NULL when it is not JSON. */
+    parseJson(expr) {
+      return bq ? `safe.parse_json(${expr})` : `(case when json_valid(${expr}) then cast(${expr} as json) end)`;
+    },
+
+    /** Decodes BYTES as UTF-8, replacing invalid sequences with U+FFFD (never NULL for non-NULL input). */
+    bytesToString(expr) {
+      return bq ? `safe_convert_bytes_to_string(${expr})` : `coalesce(try(decode(${expr})), logflow_utf8_lossy(${expr}))`;
+    },
+
+    /** TRUE when BYTES are valid UTF-8. */
+    isValidUtf8(expr) {
+      return bq ? `(safe_cast(${expr} as STRING) is not null)` : `(try(decode(${expr})) is not null)`;
+    },
+
+    /** BYTES as lowercase hex text. */
+    toHex(expr) {
+      return bq ? `to_hex(${expr})` : `lower(hex(${expr}))`;
+    },
+
+    /** UTF-8 bytes of a STRING. */
+    stringToBytes(expr) {
+      return bq ? `cast(${expr} as BYTES)` : `encode(${expr})`;
+    },
+
+    /**
+     * The address as lowercase hex (8 chars for IPv4, 32 for IPv6), NULL when invalid:
+     * BigQuery's TO_HEX(NET.SAFE_IP_FROM_STRING(ip)); locally the same rules in a JS function.
+     */
+    ipKey(expr) {
+      return bq ? `to_hex(net.safe_ip_from_string(${expr}))` : `logflow_ip_key(${expr})`;
+    },
+
+    /**
+     * Parses a user agent with ua-parser-js 1.x into a STRUCT. `udf` is the function's
+     * name as `ref()` renders it (the BigQuery persistent JS UDF); DuckDB uses the JS function
+     * the local executor registers.
+     */
+    parseUserAgent(udf, expr) {
+      return bq ? `${udf}(${expr})` : `logflow_parse_user_agent(${expr})`;
+    },
+
+    /** Element `index` (0-based) of an array, NULL when out of range. */
+    arrayAt(arrayExpr, index) {
+      return bq ? `${arrayExpr}[safe_offset(${index})]` : `${arrayExpr}[${index} + 1]`;
+    },
+
+    /** `select * except (...)` spelling. */
+    starExcept(columns) {
+      return bq ? `* except (${columns.join(', ')})` : `* exclude (${columns.join(', ')})`;
+    },
+  };
+}
+
+function current() {
+  const vars = (typeof dataform !== 'undefined' && dataform.projectConfig && dataform.projectConfig.vars) || {};
+  return forWarehouse(vars.warehouse || 'bigquery');
+}
+
+const helpers = {};
+for (const name of Object.keys(forWarehouse('bigquery'))) {
+  if (name === 'warehouse') continue;
+  helpers[name] = (...args) => current()[name](...args);
+}
+
+/** The warehouse this compilation targets. */
+function warehouse() {
+  return current().warehouse;
+}
+
+module.exports = { forWarehouse, isolateGroup, warehouse, ...helpers };

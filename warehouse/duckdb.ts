@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { LogflowError } from '../cli/errors.ts';
 import { readProjectConfig } from './project.ts';
+import { ident, literal } from './sql.ts';
 
 /** An open local warehouse: one DuckDB file attached under the GCP project id. */
 export interface Warehouse {
@@ -13,15 +14,7 @@ export interface Warehouse {
   close(): void;
 }
 
-/** Quotes a DuckDB identifier. */
-export function ident(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
-}
-
-/** Quotes a SQL string literal (for DuckDB; used for paths and names we control, never for data). */
-export function literal(value: string): string {
-  return `'${value.replaceAll("'", "''")}'`;
-}
+export { ident, literal } from './sql.ts';
 
 /**
  * Opens (creating if needed) the warehouse file, attached as the project id so that the
@@ -42,10 +35,11 @@ export async function openWarehouse(path: string, options: { catalog?: string; r
   const instance = await DuckDBInstance.create(':memory:', {
     autoinstall_known_extensions: 'false',
     autoload_known_extensions: 'false',
-    TimeZone: 'UTC',
   });
   const connection = await instance.connect();
   try {
+    // icu is linked in statically but must be loaded before TimeZone can be set.
+    await connection.run(`load icu; set global TimeZone = 'UTC'`);
     const mode = options.readOnly ? ' (READ_ONLY)' : '';
     await connection.run(`attach ${literal(path)} as ${ident(catalog)}${mode}`);
     await connection.run(`use ${ident(catalog)}`);

@@ -1,0 +1,50 @@
+import type { Command } from '../command.ts';
+import { parseFlags } from '../args.ts';
+import { LogflowError, usageError } from '../errors.ts';
+import { openWarehouse } from '../../warehouse/duckdb.ts';
+import { warehousePath } from '../../warehouse/project.ts';
+import { formatTable } from '../table.ts';
+
+export const command: Command = {
+  name: 'query',
+  summary: 'run SQL on the local warehouse',
+  help: `logflow query: run SQL on the local DuckDB warehouse
+
+Usage: logflow query "<sql>" [options]
+  e.g. logflow query "select status, count(*) as hits from logflow.requests group by 1 order by 1"
+
+Options:
+  --json               print rows as JSON (one array) instead of a table
+  --max-rows N         rows to print in table mode (default 100; --json prints all)
+  --warehouse PATH     DuckDB file (default: $LOGFLOW_WAREHOUSE or .logflow/warehouse.duckdb)
+  -h, --help           show this help
+`,
+  async run(argv) {
+    const { values, positionals } = parseFlags('query', argv, {
+      json: { type: 'boolean' },
+      'max-rows': { type: 'string' },
+      warehouse: { type: 'string' },
+    }, true);
+    if (positionals.length !== 1) throw usageError('give exactly one SQL statement in quotes, e.g. logflow query "select 1"');
+    const maxRows = Number(values['max-rows'] ?? 100);
+    if (!Number.isInteger(maxRows) || maxRows < 0) throw usageError(`--max-rows must be a whole number, got '${values['max-rows']}'`);
+    const warehouse = await openWarehouse(warehousePath(values.warehouse), { readOnly: true });
+    try {
+      let reader;
+      try {
+        reader = await warehouse.connection.runAndReadAll(positionals[0]!);
+      } catch (error) {
+        throw new LogflowError(`SQL error: ${(error as Error).message.split('\n')[0]}`);
+      }
+      const rows = reader.getRowObjectsJson();
+      if (values.json) {
+        process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
+      } else {
+        process.stdout.write(formatTable(reader.columnNames(), rows, maxRows) + '\n');
+      }
+      return 0;
+    } finally {
+      warehouse.close();
+    }
+  },
+};

@@ -1,0 +1,84 @@
+import type { Command } from '../command.ts';
+import { parseFlags } from '../args.ts';
+import { LogflowError } from '../errors.ts';
+import { compileProject } from '../../warehouse/compile.ts';
+import { openWarehouse } from '../../warehouse/duckdb.ts';
+import { runGraph, runUnitTests } from '../../warehouse/executor.ts';
+import { ensureLanding } from '../../warehouse/landing.ts';
+import { registerFunctions } from '../../warehouse/local-functions.ts';
+import { warehousePath } from '../../warehouse/project.ts';
+import { parseVars } from './compile.ts';
+
+export const command: Command = {
+  name: 'transform',
+  summary: 'run the Dataform graph on the local DuckDB warehouse',
+  help: `logflow transform: run the Dataform project on the local DuckDB warehouse
+
+Compiles the project for DuckDB and runs it as \`dataform run\` would on BigQuery:
+dependency order, tables and views replaced, incremental tables merged on their unique key,
+pre/post operations, operations, and assertions (a failing assertion fails the run).
+
+Usage: logflow transform [options]
+
+Options:
+  --warehouse PATH     DuckDB file (default: $LOGFLOW_WAREHOUSE or .logflow/warehouse.duckdb)
+  --actions A,B        run only these actions (name or schema.name; repeatable)
+  --tags T,U           run only actions with these tags (repeatable)
+  --include-deps       also run the dependencies of the selected actions
+  --include-dependents also run the actions that depend on the selected ones
+  --full-refresh       rebuild incremental tables from scratch
+  --dry-run            print the SQL each action would run; change nothing
+  --vars k=v,k2=v2     override project vars (as dataform --vars)
+  --tests              run the project's Dataform unit tests instead of the actions
+  --quiet              print only the summary line and errors
+  -h, --help           show this help
+`,
+  async run(argv) {
+    const { values } = parseFlags('transform', argv, {
+      warehouse: { type: 'string' },
+      actions: { type: 'string', multiple: true },
+      tags: { type: 'string', multiple: true },
+      'include-deps': { type: 'boolean' },
+      'include-dependents': { type: 'boolean' },
+      'full-refresh': { type: 'boolean' },
+      'dry-run': { type: 'boolean' },
+      vars: { type: 'string' },
+      tests: { type: 'boolean' },
+      quiet: { type: 'boolean' },
+    });
+    const list = (v: string[] | undefined) => (v ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
+    const graph = compileProject({ warehouse: 'duckdb', vars: parseVars(values.vars) });
+    const warehouse = await openWarehouse(warehousePath(values.warehouse));
+    const out = (line: string) => process.stdout.write(line + '\n');
+    try {
+      await registerFunctions(warehouse.connection);
+      await ensureLanding(warehouse.connection);
+      if (values.tests) {
+        const results = await runUnitTests(warehouse.connection, graph.tests ?? []);
+        for (const r of results) out(r.ok ? `  ✓ test ${r.name}` : `  ✗ test ${r.name}: ${r.message}`);
+        const failed = results.filter((r) => !r.ok).length;
+        out(`${results.length - failed} passed, ${failed} failed (Dataform unit tests)`);
+        return failed > 0 ? 1 : 0;
+      }
+      const summary = await runGraph(warehouse.connection, graph, {
+        actions: list(values.actions),
+        tags: list(values.tags),
+        includeDeps: values['include-deps'],
+        includeDependents: values['include-dependents'],
+        fullRefresh: values['full-refresh'],
+        dryRun: values['dry-run'],
+        log: values.quiet ? (line) => (line.includes('✗') ? out(line) : undefined) : out,
+      });
+      const count = (s: string) => summary.results.filter((r) => r.status === s).length;
+      const verb = values['dry-run'] ? 'planned' : 'ran';
+      out(`${verb} ${summary.results.length} actions in ${summary.seconds.toFixed(2)} s: ${count('success')} ok, ${count('failed')} failed, ${count('skipped')} skipped, ${count('disabled')} disabled (warehouse ${warehouse.path})`);
+      if (!summary.ok) {
+        const first = summary.results.find((r) => r.status === 'failed');
+        throw new LogflowError(`action ${first?.name} failed: ${first?.error}`);
+      }
+      return 0;
+    } finally {
+      warehouse.close();
+    }
+  },
+};

@@ -1,0 +1,285 @@
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { LogflowError } from '../cli/errors.ts';
+import { shortName, type CompiledGraph, type Target, type UnitTest } from './graph.ts';
+import { planGraph, type Action, type Selection } from './plan.ts';
+import { ident, quoteTarget, toDuckdbNames } from './sql.ts';
+
+export interface RunOptions extends Selection {
+  fullRefresh?: boolean;
+  /** Print the SQL each action would run instead of running it. */
+  dryRun?: boolean;
+  /** Progress lines (one per action) go here. */
+  log?: (line: string) => void;
+}
+
+export type ActionStatus = 'success' | 'failed' | 'skipped' | 'disabled';
+
+export interface ActionResult {
+  name: string;
+  kind: string;
+  status: ActionStatus;
+  seconds: number;
+  /** Rows in the table after the action (tables, incrementals), or rows the assertion found. */
+  rows?: number;
+  /** Rows the incremental run added or changed. */
+  changedRows?: number;
+  error?: string;
+  sql?: string[];
+}
+
+export interface RunSummary {
+  results: ActionResult[];
+  ok: boolean;
+  seconds: number;
+}
+
+const ASSERTION_SAMPLE_ROWS = 5;
+
+/**
+ * Runs a compiled Dataform graph on a DuckDB connection with Dataform's semantics:
+ * dependency order; tables and views created or replaced; incremental tables built from
+ * `query` on the first run (or with fullRefresh) and otherwise merged on `uniqueKey` from
+ * `incrementalQuery` (appended when there is no key); pre/post operations; operations;
+ * assertions that fail the run when they return rows. Each action runs in one transaction,
+ * so a failure leaves the previous table in place. A failure skips its dependants.
+ */
+export async function runGraph(connection: DuckDBConnection, graph: CompiledGraph, options: RunOptions = {}): Promise<RunSummary> {
+  const log = options.log ?? (() => {});
+  const plan = planGraph(graph, options);
+  const started = performance.now();
+  const results: ActionResult[] = [];
+  const failed = new Set<string>();
+
+  if (!options.dryRun) await checkDeclarations(connection, plan.order, plan.declarations);
+
+  for (const action of plan.order) {
+    const name = shortName(action.target);
+    const t0 = performance.now();
+    const blockedBy = action.deps.find((d) => failed.has(d));
+    if (blockedBy) {
+      failed.add(action.key);
+      results.push({ name, kind: label(action), status: 'skipped', seconds: 0, error: `skipped: depends on ${shortName(plan.all.get(blockedBy)!.target)}, which failed` });
+      log(`  - ${name} skipped (depends on ${shortName(plan.all.get(blockedBy)!.target)}, which failed)`);
+      continue;
+    }
+    if (action.disabled) {
+      results.push({ name, kind: label(action), status: 'disabled', seconds: 0 });
+      log(`  - ${name} disabled for this warehouse`);
+      continue;
+    }
+    const steps = await stepsFor(connection, action, options);
+    if (options.dryRun) {
+      results.push({ name, kind: label(action), status: 'success', seconds: 0, sql: steps.map((s) => s.sql) });
+      log(`-- ${name} (${label(action)})\n${steps.map((s) => s.sql.trim() + ';').join('\n')}\n`);
+      continue;
+    }
+    const result: ActionResult = { name, kind: label(action), status: 'success', seconds: 0 };
+    try {
+      await connection.run('begin transaction');
+      for (const step of steps) {
+        try {
+          const reader = await connection.runAndReadAll(step.sql);
+          if (step.changes) result.changedRows = Number(reader.getRows()[0]?.[0] ?? 0);
+        } catch (error) {
+          throw new StepError(step.what, firstLine(error));
+        }
+      }
+      if (action.kind === 'assertion') {
+        const view = quoteTarget(action.target);
+        const count = Number((await connection.runAndReadAll(`select count(*) from ${view}`)).getRows()[0]?.[0] ?? 0);
+        result.rows = count;
+        if (count > 0) {
+          const sample = (await connection.runAndReadAll(`select * from ${view} limit ${ASSERTION_SAMPLE_ROWS}`)).getRowObjectsJson();
+          await connection.run('commit');
+          throw new StepError('assertion', `${count} row(s) violate it, e.g. ${sample.map((r) => JSON.stringify(r)).join('; ')}`);
+        }
+      } else if (action.kind === 'table' && action.table.type !== 'view') {
+        result.rows = Number((await connection.runAndReadAll(`select count(*) from ${quoteTarget(action.target)}`)).getRows()[0]?.[0] ?? 0);
+      }
+      await connection.run('commit');
+    } catch (error) {
+      await connection.run('rollback').catch(() => {});
+      result.status = 'failed';
+      result.error = error instanceof StepError ? `${error.what}: ${error.message}` : firstLine(error);
+      failed.add(action.key);
+    }
+    result.seconds = (performance.now() - t0) / 1000;
+    results.push(result);
+    log(formatResult(result));
+  }
+  const seconds = (performance.now() - started) / 1000;
+  return { results, ok: results.every((r) => r.status !== 'failed' && r.status !== 'skipped'), seconds };
+}
+
+class StepError extends Error {
+  constructor(readonly what: string, message: string) {
+    super(message);
+  }
+}
+
+function label(action: Action): string {
+  if (action.kind === 'table') return action.table.type ?? 'table';
+  return action.kind;
+}
+
+function firstLine(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.split('\n').filter((l) => l.trim() !== '')[0] ?? text;
+}
+
+export function formatResult(r: ActionResult): string {
+  const rows = r.changedRows !== undefined ? `, ${r.changedRows} rows changed, ${r.rows} total` : r.rows !== undefined ? `, ${r.rows} rows` : '';
+  if (r.status === 'failed') return `  ✗ ${r.name} (${r.kind}) failed after ${r.seconds.toFixed(2)} s: ${r.error}`;
+  return `  ✓ ${r.name} (${r.kind}${rows}) ${r.seconds.toFixed(2)} s`;
+}
+
+interface Step {
+  what: string;
+  sql: string;
+  /** The statement returns the number of changed rows in its first cell. */
+  changes?: boolean;
+}
+
+async function tableExists(connection: DuckDBConnection, target: Target): Promise<boolean> {
+  const reader = await connection.runAndReadAll(
+    'select count(*) from information_schema.tables where table_catalog = $1 and table_schema = $2 and table_name = $3',
+    [target.database ?? '', target.schema ?? '', target.name ?? ''],
+  );
+  return Number(reader.getRows()[0]?.[0] ?? 0) > 0;
+}
+
+async function columnsOf(connection: DuckDBConnection, relation: string): Promise<string[]> {
+  const reader = await connection.runAndReadAll(`describe ${relation}`);
+  return reader.getRowObjectsJson().map((r) => String(r.column_name));
+}
+
+async function stepsFor(connection: DuckDBConnection, action: Action, options: RunOptions): Promise<Step[]> {
+  const target = quoteTarget(action.target);
+  const schema = `create schema if not exists ${ident(action.target.database ?? '')}.${ident(action.target.schema ?? '')}`;
+  const ops = (what: string, list: string[] | undefined): Step[] => (list ?? []).filter((q) => q.trim() !== '').map((q) => ({ what, sql: toDuckdbNames(q) }));
+
+  if (action.kind === 'operation') {
+    return [{ what: 'schema', sql: schema }, ...ops('operation', action.operation.queries)];
+  }
+  if (action.kind === 'assertion') {
+    return [{ what: 'schema', sql: schema }, { what: 'assertion view', sql: `create or replace view ${target} as ${toDuckdbNames(action.assertion.query ?? '')}` }];
+  }
+  const table = action.table;
+  const query = toDuckdbNames(table.query ?? '');
+  if (table.type === 'view') {
+    return [{ what: 'schema', sql: schema }, ...ops('pre-operation', table.preOps), { what: 'view', sql: `create or replace view ${target} as ${query}` }, ...ops('post-operation', table.postOps)];
+  }
+  const rebuild: Step[] = [
+    { what: 'schema', sql: schema },
+    ...ops('pre-operation', table.preOps),
+    { what: 'query', sql: `create or replace table ${target} as ${query}` },
+    ...ops('post-operation', table.postOps),
+  ];
+  if (table.type !== 'incremental' || options.fullRefresh || options.dryRun || !(await tableExists(connection, action.target))) {
+    if (table.type === 'incremental' && options.dryRun && !options.fullRefresh && (await tableExists(connection, action.target))) {
+      return incrementalSteps(connection, action, table, target, schema, ops, true);
+    }
+    return rebuild;
+  }
+  return incrementalSteps(connection, action, table, target, schema, ops, false);
+}
+
+async function incrementalSteps(
+  connection: DuckDBConnection,
+  action: Action,
+  table: NonNullable<Extract<Action, { kind: 'table' }>['table']>,
+  target: string,
+  schema: string,
+  ops: (what: string, list: string[] | undefined) => Step[],
+  dryRun: boolean,
+): Promise<Step[]> {
+  const incremental = toDuckdbNames(table.incrementalQuery ?? table.query ?? '');
+  const columns = dryRun ? ['*'] : await columnsOf(connection, target);
+  const cols = columns.map((c) => (c === '*' ? c : ident(c)));
+  const source = '__logflow_incremental_source';
+  const key = table.uniqueKey ?? [];
+  const steps: Step[] = [{ what: 'schema', sql: schema }, ...ops('incremental pre-operation', table.incrementalPreOps)];
+  // The source is materialised first so pre-operations' side effects are visible and the
+  // query runs once; its columns must be the table's (a changed schema needs --full-refresh).
+  steps.push({ what: 'incremental query', sql: `create or replace temp table ${source} as select distinct * from (${incremental}) as s` });
+  steps.push({ what: 'incremental schema', sql: schemaCheck(source, columns, shortNameOf(action)) });
+  if (key.length > 0) {
+    const keyCols = key.map(ident).join(', ');
+    steps.push({ what: 'unique key', sql: duplicateKeyCheck(source, keyCols, shortNameOf(action)) });
+    const on = key.map((k) => `t.${ident(k)} = s.${ident(k)}`).join(' and ');
+    const set = cols.filter((c) => !key.map(ident).includes(c)).map((c) => `${c} = s.${c}`).join(', ');
+    steps.push({
+      what: 'merge',
+      changes: true,
+      sql: `merge into ${target} as t using ${source} as s on (${on})${set ? ` when matched then update set ${set}` : ''} when not matched then insert (${cols.join(', ')}) values (${cols.map((c) => `s.${c}`).join(', ')})`,
+    });
+  } else {
+    steps.push({ what: 'insert', changes: true, sql: `insert into ${target} (${cols.join(', ')}) select ${cols.join(', ')} from ${source}` });
+  }
+  steps.push(...ops('incremental post-operation', table.incrementalPostOps));
+  steps.push({ what: 'cleanup', sql: `drop table if exists ${source}` });
+  return steps;
+}
+
+function shortNameOf(action: Action): string {
+  return shortName(action.target);
+}
+
+/** A statement that fails (via DuckDB's error()) when the source's columns differ from the table's. */
+function schemaCheck(source: string, tableColumns: string[], name: string): string {
+  const expected = tableColumns.filter((c) => c !== '*').sort().join(',').replaceAll("'", "''");
+  return `select case when (select string_agg(column_name, ',' order by column_name) from (describe ${source})) <> '${expected}'
+    then error('the incremental query of ${name} returns other columns than the table has; rebuild it with --full-refresh') end`;
+}
+
+/** Fails like BigQuery's MERGE when two different source rows share a unique key. */
+function duplicateKeyCheck(source: string, keyCols: string, name: string): string {
+  return `select case when exists (select 1 from ${source} group by ${keyCols} having count(*) > 1)
+    then error('the incremental query of ${name} returns several different rows for one unique key (BigQuery MERGE would fail too): deduplicate it in the model') end`;
+}
+
+async function checkDeclarations(connection: DuckDBConnection, order: Action[], declarations: Map<string, Target>): Promise<void> {
+  const needed = new Map<string, Target>();
+  for (const a of order) for (const d of a.deps) if (declarations.has(d)) needed.set(d, declarations.get(d)!);
+  for (const target of needed.values()) {
+    if (!(await tableExists(connection, target))) {
+      throw new LogflowError(`source ${shortName(target)} does not exist in the warehouse; load it first (logflow ingest for logflow_raw.landing, logflow geo load for logflow_ref.*)`);
+    }
+  }
+}
+
+export interface TestResult {
+  name: string;
+  ok: boolean;
+  message?: string;
+}
+
+/**
+ * Runs Dataform unit tests: the model's query on the test's inputs against the expected
+ * output, compared as multisets of rows with columns matched by name.
+ */
+export async function runUnitTests(connection: DuckDBConnection, tests: UnitTest[]): Promise<TestResult[]> {
+  const results: TestResult[] = [];
+  for (const test of tests) {
+    const name = test.name ?? '(unnamed test)';
+    try {
+      const actual = (await connection.runAndReadAll(toDuckdbNames(test.testQuery ?? ''))).getRowObjectsJson();
+      const expected = (await connection.runAndReadAll(toDuckdbNames(test.expectedOutputQuery ?? ''))).getRowObjectsJson();
+      const diff = compareRows(actual, expected);
+      results.push({ name, ok: diff === undefined, message: diff });
+    } catch (error) {
+      results.push({ name, ok: false, message: firstLine(error) });
+    }
+  }
+  return results;
+}
+
+/** undefined when equal as multisets (column order ignored), else a one-line difference. */
+export function compareRows(actual: Record<string, unknown>[], expected: Record<string, unknown>[]): string | undefined {
+  const canon = (row: Record<string, unknown>) => JSON.stringify(Object.keys(row).sort().map((k) => [k, row[k]]));
+  const a = actual.map(canon).sort();
+  const e = expected.map(canon).sort();
+  if (a.length !== e.length) return `expected ${e.length} rows, got ${a.length}`;
+  const i = a.findIndex((row, n) => row !== e[n]);
+  return i < 0 ? undefined : `row differs: expected ${e[i]}, got ${a[i]}`;
+}
