@@ -276,7 +276,9 @@ export async function runUnitTests(connection: DuckDBConnection, tests: UnitTest
 
 /** undefined when equal as multisets (column order ignored), else a one-line difference. */
 export function compareRows(actual: Record<string, unknown>[], expected: Record<string, unknown>[]): string | undefined {
-  const canon = (row: Record<string, unknown>) => JSON.stringify(Object.keys(row).sort().map((k) => [k, row[k]]));
+  // Values compare by their text, so INT64 2 (JSON "2") equals INTEGER 2 (JSON 2), as in BigQuery.
+  const text = (v: unknown) => (v === null || v === undefined ? null : typeof v === 'object' ? JSON.stringify(v) : String(v));
+  const canon = (row: Record<string, unknown>) => JSON.stringify(Object.keys(row).sort().map((k) => [k, text(row[k])]));
   const a = actual.map(canon).sort();
   const e = expected.map(canon).sort();
   if (a.length !== e.length) return `expected ${e.length} rows, got ${a.length}`;

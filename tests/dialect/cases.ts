@@ -1,0 +1,102 @@
+/** Dialect helper cases with the value both warehouses must return (shared by the DuckDB and ZetaSQL runs). */
+export type Helpers = Record<string, (...args: never[]) => string> & {
+  str(v: string): string;
+  safeCast(e: string, t: string): string;
+  regexContains(e: string, p: string): string;
+  regexExtract(e: string, p: string): string;
+  regexExtractFields(e: string, p: string, n: string[]): string;
+  regexReplace(e: string, p: string, r: string): string;
+  nullIfEmpty(e: string): string;
+  parseTimestamp(f: string, e: string): string;
+  formatTimestamp(f: string, e: string): string;
+  timestampLiteral(t: string): string;
+  timestampDiff(a: string, b: string, u: string): string;
+  timestampAdd(t: string, n: string | number, u: string): string;
+  timestampSub(t: string, n: string | number, u: string): string;
+  timestampTrunc(t: string, u: string): string;
+  dateOf(t: string): string;
+  unixMicros(t: string): string;
+  cast(e: string, t: string): string;
+  type(t: string): string;
+  safeDivide(a: string, b: string): string;
+  intDiv(a: string, b: string): string;
+  md5Hex(e: string): string;
+  hashId(...p: string[]): string;
+  jsonValue(e: string, k: string): string;
+  parseJson(e: string): string;
+  bytesToString(e: string): string;
+  isValidUtf8(e: string): string;
+  toHex(e: string): string;
+  stringToBytes(e: string): string;
+  ipKey(e: string): string;
+  arrayAt(a: string, i: number): string;
+  countIf(c: string): string;
+  logicalOr(c: string): string;
+};
+
+export interface DialectCase {
+  name: string;
+  sql: (d: Helpers) => string;
+  /** The value as DuckDB's JSON row conversion gives it (BIGINT as text, timestamps as text). */
+  expected: unknown;
+}
+
+const ts = (d: Helpers, text: string) => d.timestampLiteral(text);
+
+export const DIALECT_CASES: DialectCase[] = [
+  { name: 'str escapes quotes', sql: (d) => d.str("it's"), expected: "it's" },
+  { name: 'safeCast gives NULL on bad input', sql: (d) => d.safeCast(d.str('12x'), 'int64'), expected: null },
+  { name: 'safeCast casts good input', sql: (d) => d.cast(d.safeCast(d.str('12'), 'int64'), 'string'), expected: '12' },
+  { name: 'regexContains is a partial match', sql: (d) => d.regexContains(d.str('GET /a HTTP/1.1'), '/a '), expected: true },
+  { name: 'regexExtract gives NULL without a match', sql: (d) => d.regexExtract(d.str('abc'), 'x(y)'), expected: null },
+  { name: 'regexExtract gives the group', sql: (d) => d.regexExtract(d.str('user=bob;'), 'user=([a-z]+)'), expected: 'bob' },
+  {
+    name: 'regexExtractFields extracts all groups',
+    sql: (d) => `${d.regexExtractFields(d.str('GET /x?q=1 HTTP/1.1'), '^(\\S+) ([^ ?]*)(?:\\?(\\S*))? (\\S+)$', ['m', 'p', 'q', 'v'])}.q`,
+    expected: 'q=1',
+  },
+  { name: 'regexReplace replaces every match', sql: (d) => d.regexReplace(d.str('a-b-c'), '-', '+'), expected: 'a+b+c' },
+  { name: 'nullIfEmpty', sql: (d) => d.nullIfEmpty(d.str('')), expected: null },
+  {
+    name: 'parseTimestamp converts an offset to UTC',
+    sql: (d) => d.formatTimestamp('%Y-%m-%d %H:%M:%S', d.parseTimestamp('%d/%b/%Y:%H:%M:%S %z', d.str('10/Oct/2026:13:55:36 -0700'))),
+    expected: '2026-10-10 20:55:36',
+  },
+  {
+    name: 'parseTimestamp handles +0530',
+    sql: (d) => d.formatTimestamp('%Y-%m-%d %H:%M:%S', d.parseTimestamp('%d/%b/%Y:%H:%M:%S %z', d.str('01/Jan/2026:00:10:00 +0530'))),
+    expected: '2025-12-31 18:40:00',
+  },
+  { name: 'parseTimestamp gives NULL on garbage', sql: (d) => d.parseTimestamp('%d/%b/%Y:%H:%M:%S %z', d.str('32/Foo/2026:99:00:00 +0000')), expected: null },
+  { name: 'timestampDiff truncates toward zero', sql: (d) => d.cast(d.timestampDiff(ts(d, '2026-01-01 00:00:01.9+00'), ts(d, '2026-01-01 00:00:00+00'), 'second'), 'string'), expected: '1' },
+  { name: 'timestampDiff negative truncates toward zero', sql: (d) => d.cast(d.timestampDiff(ts(d, '2026-01-01 00:00:00+00'), ts(d, '2026-01-01 00:00:01.9+00'), 'second'), 'string'), expected: '-1' },
+  { name: 'timestampDiff in minutes', sql: (d) => d.cast(d.timestampDiff(ts(d, '2026-01-01 01:00:00+00'), ts(d, '2026-01-01 00:00:30+00'), 'minute'), 'string'), expected: '59' },
+  { name: 'timestampSub', sql: (d) => d.formatTimestamp('%Y-%m-%d %H:%M:%S', d.timestampSub(ts(d, '2026-01-01 00:10:00+00'), 30, 'minute')), expected: '2025-12-31 23:40:00' },
+  { name: 'timestampAdd', sql: (d) => d.formatTimestamp('%Y-%m-%d %H:%M:%S', d.timestampAdd(ts(d, '2026-01-01 00:10:00+00'), '2 * 3', 'second')), expected: '2026-01-01 00:10:06' },
+  { name: 'timestampTrunc to the minute', sql: (d) => d.formatTimestamp('%Y-%m-%d %H:%M:%S', d.timestampTrunc(ts(d, '2026-01-01 10:11:12+00'), 'minute')), expected: '2026-01-01 10:11:00' },
+  { name: 'dateOf is the UTC date', sql: (d) => d.cast(d.dateOf(ts(d, '2026-01-01 23:30:00-05')), 'string'), expected: '2026-01-02' },
+  { name: 'unixMicros', sql: (d) => d.cast(d.unixMicros(ts(d, '1970-01-01 00:00:01.5+00')), 'string'), expected: '1500000' },
+  { name: 'safeDivide by zero is NULL', sql: (d) => d.safeDivide('1', '0'), expected: null },
+  { name: 'safeDivide', sql: (d) => d.safeDivide('1', '4'), expected: 0.25 },
+  { name: 'intDiv truncates toward zero', sql: (d) => d.cast(d.intDiv('-7', '2'), 'string'), expected: '-3' },
+  { name: 'md5Hex of a string', sql: (d) => d.md5Hex(d.str('abc')), expected: '900150983cd24fb0d6963f7d28e17f72' },
+  { name: 'hashId joins parts and NULLs the same way', sql: (d) => d.hashId(d.str('a'), 'null', d.str('b')), expected: md5('a\x1f\\N\x1fb') },
+  { name: 'jsonValue reads a key', sql: (d) => d.jsonValue(d.parseJson(d.str('{"source":"a.log","n":"3"}')), 'source'), expected: 'a.log' },
+  { name: 'jsonValue of a missing key is NULL', sql: (d) => d.jsonValue(d.parseJson(d.str('{"a":"1"}')), 'b'), expected: null },
+  { name: 'parseJson of bad text is NULL', sql: (d) => d.parseJson(d.str('{nope')), expected: null },
+  { name: 'bytesToString keeps valid UTF-8', sql: (d) => d.bytesToString(d.stringToBytes(d.str('café'))), expected: 'café' },
+  { name: 'isValidUtf8 on valid text', sql: (d) => d.isValidUtf8(d.stringToBytes(d.str('ok'))), expected: true },
+  { name: 'toHex', sql: (d) => d.toHex(d.stringToBytes(d.str('AB'))), expected: '4142' },
+  { name: 'ipKey of IPv4', sql: (d) => d.ipKey(d.str('192.168.0.1')), expected: 'c0a80001' },
+  { name: 'ipKey of IPv6', sql: (d) => d.ipKey(d.str('2001:db8::1')), expected: '20010db8000000000000000000000001' },
+  { name: 'ipKey of garbage is NULL', sql: (d) => d.ipKey(d.str('300.1.1.1')), expected: null },
+  { name: 'arrayAt out of range is NULL', sql: (d) => d.arrayAt('[1, 2]', 5), expected: null },
+  { name: 'arrayAt is 0-based', sql: (d) => d.arrayAt('[10, 20]', 1), expected: 20 },
+  { name: 'countIf', sql: (d) => `(select ${d.cast(d.countIf('x > 1'), 'string')} from (select 1 as x union all select 2 as x union all select 3 as x) as t)`, expected: '2' },
+  { name: 'logicalOr', sql: (d) => `(select ${d.logicalOr('x > 2')} from (select 1 as x union all select 3 as x) as t)`, expected: true },
+];
+
+import { createHash } from 'node:crypto';
+function md5(text: string): string {
+  return createHash('md5').update(text).digest('hex');
+}
