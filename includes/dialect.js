@@ -259,7 +259,9 @@ function forWarehouse(warehouse) {
      */
     hashId(...parts) {
       if (parts.length === 0) throw new Error('dialect.hashId: give at least one part');
-      const text = parts.map((p) => `coalesce(cast(${p} as ${type('string')}), '\\N')`).join(bq ? " || '\\x1f' || " : " || chr(31) || ");
+      const nullMarker = str('\\N');
+      const separator = bq ? "'\\x1f'" : 'chr(31)';
+      const text = parts.map((p) => `coalesce(cast(${p} as ${type('string')}), ${nullMarker})`).join(` || ${separator} || `);
       return bq ? `to_hex(md5(${text}))` : `md5(${text})`;
     },
 
