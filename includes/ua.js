@@ -53,6 +53,20 @@ return {
 };
 `.trim();
 
+/**
+ * The OPTIONS(library=[...]) list of the BigQuery UDF: the ua-parser-js 1.x build
+ * (dist/ua-parser.min.js, MIT) copied to GCS. Throws (a compilation error naming the var)
+ * unless it is a gs:// URI.
+ * @param {string} uri value of the project var uaParserLibraryUri
+ * @returns {string} e.g. ["gs://bucket/ua-parser.min.js"]
+ */
+function udfLibraries(uri) {
+  if (typeof uri !== 'string' || !/^gs:\/\/[a-z0-9._-]+\/[^"\\\n]+\.js$/.test(uri)) {
+    throw new Error(`var uaParserLibraryUri must be a gs://bucket/path.js URI of ua-parser-js 1.x dist/ua-parser.min.js, got ${JSON.stringify(uri)}`);
+  }
+  return JSON.stringify([uri]);
+}
+
 /** Column descriptions for models that expose the parsed fields. */
 const UA_COLUMN_DOCS = {
   browser_name: 'Browser family from ua-parser-js 1.x (e.g. Chrome, Firefox, Mobile Safari); NULL when unknown.',
@@ -67,4 +81,4 @@ const UA_COLUMN_DOCS = {
   device_model: 'Device model (iPhone, SM-G991B...); NULL when unknown.',
 };
 
-module.exports = { UA_FIELDS, UA_STRUCT_BIGQUERY, UA_FUNCTION_BODY, UA_COLUMN_DOCS };
+module.exports = { UA_FIELDS, UA_STRUCT_BIGQUERY, UA_FUNCTION_BODY, UA_COLUMN_DOCS, udfLibraries };
