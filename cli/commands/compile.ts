@@ -27,6 +27,7 @@ Usage: logflow compile [options]
 Options:
   --warehouse-type W   bigquery (default, what \`dataform run\` executes) or duckdb (local)
   --json               print the compiled graph as JSON (as \`dataform compile --json\`)
+  --project-dir DIR    the Dataform project to run (default: this logflow checkout)
   --vars k=v,k2=v2     override project vars
   -h, --help           show this help
 `,
@@ -35,10 +36,11 @@ Options:
       'warehouse-type': { type: 'string', default: 'bigquery' },
       json: { type: 'boolean' },
       vars: { type: 'string' },
+      'project-dir': { type: 'string' },
     });
     const kind = values['warehouse-type'];
     if (kind !== 'bigquery' && kind !== 'duckdb') throw usageError(`--warehouse-type must be bigquery or duckdb, got '${kind}'`);
-    const graph = compileProject({ warehouse: kind as WarehouseKind, vars: parseVars(values.vars) });
+    const graph = compileProject({ warehouse: kind as WarehouseKind, vars: parseVars(values.vars), projectDir: values['project-dir'] });
     if (values.json) {
       process.stdout.write(JSON.stringify(graph, null, 2) + '\n');
       return 0;

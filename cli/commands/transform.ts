@@ -4,7 +4,7 @@ import { LogflowError } from '../errors.ts';
 import { compileProject } from '../../warehouse/compile.ts';
 import { openWarehouse } from '../../warehouse/duckdb.ts';
 import { runGraph, runUnitTests } from '../../warehouse/executor.ts';
-import { ensureLanding } from '../../warehouse/landing.ts';
+import { ensureLanding, LANDING_DATASET, LANDING_TABLE } from '../../warehouse/landing.ts';
 import { registerFunctions } from '../../warehouse/local-functions.ts';
 import { warehousePath } from '../../warehouse/project.ts';
 import { parseVars } from './compile.ts';
@@ -28,6 +28,7 @@ Options:
   --include-dependents also run the actions that depend on the selected ones
   --full-refresh       rebuild incremental tables from scratch
   --dry-run            print the SQL each action would run; change nothing
+  --project-dir DIR    the Dataform project to run (default: this logflow checkout)
   --vars k=v,k2=v2     override project vars (as dataform --vars)
   --tests              run the project's Dataform unit tests instead of the actions
   --quiet              print only the summary line and errors
@@ -43,16 +44,20 @@ Options:
       'full-refresh': { type: 'boolean' },
       'dry-run': { type: 'boolean' },
       vars: { type: 'string' },
+      'project-dir': { type: 'string' },
       tests: { type: 'boolean' },
       quiet: { type: 'boolean' },
     });
     const list = (v: string[] | undefined) => (v ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
-    const graph = compileProject({ warehouse: 'duckdb', vars: parseVars(values.vars) });
-    const warehouse = await openWarehouse(warehousePath(values.warehouse));
+    const graph = compileProject({ warehouse: 'duckdb', vars: parseVars(values.vars), projectDir: values['project-dir'] });
+    const warehouse = await openWarehouse(warehousePath(values.warehouse), { catalog: graph.projectConfig?.defaultDatabase });
     const out = (line: string) => process.stdout.write(line + '\n');
     try {
       await registerFunctions(warehouse.connection);
-      await ensureLanding(warehouse.connection);
+      // An empty landing table is a valid state (nothing ingested yet), not a missing source.
+      if ((graph.declarations ?? []).some((d) => d.target.schema === LANDING_DATASET && d.target.name === LANDING_TABLE)) {
+        await ensureLanding(warehouse.connection);
+      }
       if (values.tests) {
         const results = await runUnitTests(warehouse.connection, graph.tests ?? []);
         for (const r of results) out(r.ok ? `  ✓ test ${r.name}` : `  ✗ test ${r.name}: ${r.message}`);
