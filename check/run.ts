@@ -1,0 +1,238 @@
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { compileProject } from '../warehouse/compile.ts';
+import { fullName, shortName, type CompiledGraph, type Table } from '../warehouse/graph.ts';
+import { planGraph, type Action } from '../warehouse/plan.ts';
+import { PROJECT_DIR } from '../warehouse/project.ts';
+import { Catalog, describeColumns, type Column } from './catalog.ts';
+import { mapToSource } from './locate.ts';
+import { SOURCE_COLUMNS } from './sources.ts';
+import { assertionCount, assertionView, createOrReplace, insertInto, mergeInto, verbatim, type Statement } from './statements.ts';
+import { startZetaSQL, type AnalysisError, type ZetaSQL } from './zetasql.ts';
+
+/** One problem found by the check, located in the SQLX file where possible. */
+export interface Problem {
+  /** `schema.name` of the action. */
+  action: string;
+  /** Which statement of the action: 'create table', 'incremental merge', 'post_operations[1]', ... */
+  statement: string;
+  /** Project-relative file of the action (SQLX or JS). */
+  file?: string;
+  /** 1-based position in `file`; absent when it could not be mapped (then `compiled` is set). */
+  line?: number;
+  column?: number;
+  /** Position in the compiled SQL text of the action when no file position could be derived. */
+  compiled?: { line: number; column: number };
+  /** ZetaSQL's message, without its location suffix. */
+  message: string;
+}
+
+export interface CheckReport {
+  problems: Problem[];
+  /** Actions not analysed, with why (disabled, or an upstream action failed). */
+  skipped: { action: string; reason: string }[];
+  /** Actions analysed, statements analysed. */
+  actions: number;
+  statements: number;
+  /** `schema.name` -> output columns, for every table/view analysed (in dependency order). */
+  outputs: { action: string; columns: string }[];
+  /** Wall-clock milliseconds for compile, server start and analysis. */
+  timings: { compileMs: number; startMs: number; analyseMs: number; totalMs: number };
+}
+
+export interface CheckOptions {
+  /** The Dataform project (default: the repository root). */
+  projectDir?: string;
+  /** Extra Dataform vars, as `dataform compile --vars`. */
+  vars?: Record<string, string>;
+  /** Column types of declared sources by `dataset.table` (default: check/sources.ts). */
+  sources?: Record<string, Column[]>;
+  /** A running server to reuse (the caller closes it); by default one is started and stopped. */
+  zetasql?: ZetaSQL;
+}
+
+/** Converts a 1-based line:column of `text` to a 0-based offset. */
+function offsetOf(text: string, line: number, column: number): number {
+  let offset = 0;
+  for (let l = 1; l < line; l++) {
+    const next = text.indexOf('\n', offset);
+    if (next < 0) return text.length;
+    offset = next + 1;
+  }
+  return offset + column - 1;
+}
+
+/** Converts a 0-based offset of `text` to a 1-based line:column. */
+function positionOf(text: string, offset: number): { line: number; column: number } {
+  const before = text.slice(0, offset).split('\n');
+  return { line: before.length, column: (before[before.length - 1]?.length ?? 0) + 1 };
+}
+
+/**
+ * Analyses every statement `dataform run` would send to BigQuery for the compiled graph, in
+ * dependency order, against a catalog of the declared sources and each upstream action's
+ * analysed output. Needs a running ZetaSQL server.
+ */
+export async function checkGraph(graph: CompiledGraph, zetasql: ZetaSQL, options: { projectDir?: string; sources?: Record<string, Column[]> } = {}): Promise<Omit<CheckReport, 'timings'>> {
+  const projectDir = resolve(options.projectDir ?? PROJECT_DIR);
+  const sources = options.sources ?? SOURCE_COLUMNS;
+  const catalog = new Catalog(graph.projectConfig?.defaultDatabase);
+  const problems: Problem[] = [];
+  const skipped: CheckReport['skipped'] = [];
+  const outputs: CheckReport['outputs'] = [];
+  const failed = new Map<string, string>(); // full name (lower case) -> short name of the action that failed
+  const files = new Map<string, string>();
+  let statements = 0;
+  let actions = 0;
+
+  const fileText = (file: string | undefined): string | undefined => {
+    if (!file) return undefined;
+    if (!files.has(file)) {
+      try {
+        files.set(file, readFileSync(join(projectDir, file), 'utf8'));
+      } catch {
+        files.set(file, '');
+      }
+    }
+    return files.get(file) || undefined;
+  };
+
+  const report = (action: string, file: string | undefined, statement: Statement, error: AnalysisError) => {
+    const problem: Problem = { action, statement: statement.label, file, message: error.message };
+    const text = fileText(file);
+    if (error.line !== undefined && error.column !== undefined) {
+      const offset = offsetOf(statement.sql, error.line, error.column);
+      const inside = statement.offset >= 0 && offset >= statement.offset && offset <= statement.offset + statement.embedded.length;
+      if (inside) {
+        const at = positionOf(statement.embedded, offset - statement.offset);
+        const mapped = text ? mapToSource(text, statement.embedded, at.line, at.column) : undefined;
+        if (mapped) Object.assign(problem, { line: mapped.line, column: mapped.column });
+        else problem.compiled = at;
+      } else {
+        // In the DDL/DML Dataform builds around the query from the config block.
+        const config = text ? text.search(/\bconfig\s*\{/) : -1;
+        Object.assign(problem, config >= 0 ? positionOf(text!, config) : { line: 1, column: 1 });
+        problem.message += ` (in the ${statement.label} statement Dataform builds from the config block: check partitionBy, clusterBy, uniqueKey)`;
+      }
+    }
+    problems.push(problem);
+  };
+
+  /** Analyses one statement; returns false (and records the problem) when it fails. */
+  const analyse = async (action: string, file: string | undefined, statement: Statement): Promise<boolean> => {
+    statements++;
+    const result = await zetasql.analyze(statement.sql, catalog);
+    if (!result.ok) report(action, file, statement, result.error);
+    return result.ok;
+  };
+
+  for (const declaration of graph.declarations ?? []) {
+    const target = declaration.target;
+    const columns = sources[`${target.schema}.${target.name}`.toLowerCase()];
+    if (columns) catalog.addTable(fullName(target), columns);
+    else {
+      failed.set(fullName(target).toLowerCase(), shortName(target));
+      problems.push({
+        action: shortName(target),
+        statement: 'declaration',
+        file: declaration.fileName,
+        line: 1,
+        column: 1,
+        message: `no column types for the declared source ${shortName(target)}: add them to SOURCE_COLUMNS in check/sources.ts`,
+      });
+    }
+  }
+
+  const plan = planGraph(graph);
+  for (const action of plan.order) {
+    const name = shortName(action.target);
+    if (action.disabled) {
+      skipped.push({ action: name, reason: 'disabled' });
+      continue;
+    }
+    const upstream = action.deps.map((d) => failed.get(d.toLowerCase())).find(Boolean);
+    if (upstream) {
+      skipped.push({ action: name, reason: `depends on ${upstream}, which did not pass` });
+      failed.set(action.key.toLowerCase(), name);
+      continue;
+    }
+    actions++;
+    const ok = await checkAction(action, name, analyse);
+    if (!ok) failed.set(action.key.toLowerCase(), name);
+    const columns = catalog.columns(action.key);
+    if (ok && columns && action.kind === 'table') outputs.push({ action: name, columns: describeColumns(columns) });
+  }
+
+  for (const test of graph.tests ?? []) {
+    const name = `test ${test.name ?? ''}`.trim();
+    if (test.testQuery) await analyse(name, test.fileName, verbatim('unit test query', test.testQuery));
+    if (test.expectedOutputQuery) await analyse(name, test.fileName, verbatim('unit test expected output', test.expectedOutputQuery));
+  }
+
+  return { problems, skipped, actions, statements, outputs };
+
+  async function checkAction(action: Action, name: string, run: typeof analyse): Promise<boolean> {
+    const file = action.fileName;
+    if (action.kind === 'table') {
+      const table = action.table;
+      // The full refresh first (it defines the table's columns), then the operations around it.
+      if (!(await run(name, file, createOrReplace(table)))) return false;
+      let ok = true;
+      const ops = (list: string[] | undefined, label: string) => (list ?? []).map((sql, i) => verbatim(`${label}[${i + 1}]`, sql));
+      for (const s of ops(table.preOps, 'pre_operations')) ok = (await run(name, file, s)) && ok;
+      for (const s of ops(table.postOps, 'post_operations')) ok = (await run(name, file, s)) && ok;
+      if (table.type === 'incremental') {
+        for (const s of ops(table.incrementalPreOps, 'incremental pre_operations')) ok = (await run(name, file, s)) && ok;
+        ok = (await run(name, file, incrementalStatement(table, catalog))) && ok;
+        for (const s of ops(table.incrementalPostOps, 'incremental post_operations')) ok = (await run(name, file, s)) && ok;
+      }
+      return ok;
+    }
+    if (action.kind === 'operation') {
+      let ok = true;
+      for (const [i, sql] of (action.operation.queries ?? []).entries()) ok = (await run(name, file, verbatim(`operations[${i + 1}]`, sql))) && ok;
+      return ok;
+    }
+    const assertion = action.assertion;
+    if (!(await run(name, file, assertionView(assertion.target, assertion.query ?? '')))) return false;
+    return run(name, file, assertionCount(assertion.target));
+  }
+}
+
+/** The statement of an incremental run: MERGE on the unique key, else INSERT, over the table's current columns. */
+function incrementalStatement(table: Table, catalog: Catalog): Statement {
+  const columns = (catalog.columns(fullName(table.target)) ?? []).map((c) => c.name);
+  return (table.uniqueKey ?? []).length > 0 ? mergeInto(table, columns) : insertInto(table, columns);
+}
+
+/** Compiles the project for BigQuery, starts ZetaSQL (unless given one), checks, and always stops the server. */
+export async function runCheck(options: CheckOptions = {}): Promise<CheckReport> {
+  const t0 = performance.now();
+  const graph = compileProject({ warehouse: 'bigquery', projectDir: options.projectDir, vars: options.vars });
+  const t1 = performance.now();
+  const zetasql = options.zetasql ?? (await startZetaSQL());
+  const t2 = performance.now();
+  try {
+    const result = await checkGraph(graph, zetasql, options);
+    const t3 = performance.now();
+    return { ...result, timings: { compileMs: t1 - t0, startMs: t2 - t1, analyseMs: t3 - t2, totalMs: t3 - t0 } };
+  } finally {
+    if (!options.zetasql) await zetasql.close();
+  }
+}
+
+/** One line per problem: `file:line:col: schema.name (statement): message`. */
+export function formatProblem(problem: Problem): string {
+  const where = problem.line !== undefined ? `${problem.file ?? '?'}:${problem.line}:${problem.column ?? 1}` : (problem.file ?? '?');
+  const compiled = problem.compiled ? ` at ${problem.compiled.line}:${problem.compiled.column} of the compiled SQL` : '';
+  return `${where}: ${problem.action} (${problem.statement}${compiled}): ${problem.message}`;
+}
+
+/** The one-line summary. */
+export function formatSummary(report: CheckReport): string {
+  const seconds = (report.timings.totalMs / 1000).toFixed(2);
+  const skipped = report.skipped.length > 0 ? `, ${report.skipped.length} action(s) skipped` : '';
+  const counts = `${report.actions} action(s), ${report.statements} statement(s) analysed as BigQuery SQL by ZetaSQL${skipped}`;
+  if (report.problems.length === 0) return `check passed: ${counts}, no problems (${seconds} s)`;
+  return `check failed: ${report.problems.length} problem(s); ${counts} (${seconds} s)`;
+}
