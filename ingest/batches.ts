@@ -1,0 +1,125 @@
+import { LineSplitter } from './lines.ts';
+import { sha256 } from './identity.ts';
+import { MAX_MESSAGE_BYTES } from './attributes.ts';
+import type { Checkpoint, LineBatch, SourceRef } from './types.ts';
+
+export interface BatchLimits {
+  /** Lines per batch (one local transaction, or one unit of checkpointing for Pub/Sub). */
+  maxLines: number;
+  /** Bytes of line data per batch. */
+  maxBytes: number;
+}
+
+export const DEFAULT_BATCH: BatchLimits = { maxLines: 50_000, maxBytes: 16 * 1024 * 1024 };
+
+/** What a checkpoint says about a file besides the position (null for non-resumable sources). */
+export interface CheckpointBase {
+  path: string;
+  fpLen: number;
+  fpHash: string;
+  dev: number;
+  ino: number;
+}
+
+/**
+ * Turns a byte stream of one source into LineBatches: a LineSplitter plus batch cutting and
+ * the checkpoint after each batch. Pure apart from hashing the last line of each batch.
+ */
+export class Batcher {
+  private readonly splitter: LineSplitter;
+  private lines: (Buffer | null)[] = [];
+  private offsets: number[] = [];
+  private lengths: number[] = [];
+  private bytes = 0;
+  private firstLine: number;
+  private nextLine: number;
+  private endOffset: number;
+  private readonly ready: LineBatch[] = [];
+  private readonly emit = (bytes: Buffer | null, offset: number, length: number, next: number): void => {
+    this.lines.push(bytes);
+    this.offsets.push(offset);
+    this.lengths.push(length);
+    this.bytes += length;
+    this.nextLine += 1;
+    this.endOffset = next;
+    if (this.lines.length >= this.limits.maxLines || this.bytes >= this.limits.maxBytes) this.cut();
+  };
+
+  constructor(
+    readonly source: SourceRef,
+    start: { offset: number; line: number },
+    public base: CheckpointBase | null,
+    private readonly limits: BatchLimits = DEFAULT_BATCH,
+  ) {
+    this.splitter = new LineSplitter(start.offset, MAX_MESSAGE_BYTES);
+    this.firstLine = start.line + 1;
+    this.nextLine = start.line + 1;
+    this.endOffset = start.offset;
+  }
+
+  /** Offset just past the last complete line seen. */
+  get consumed(): number {
+    return this.splitter.consumed;
+  }
+
+  /** Bytes of an unterminated last line held back. */
+  get pending(): number {
+    return this.splitter.pending;
+  }
+
+  /** Feeds bytes; returns the batches that filled up. */
+  push(chunk: Buffer): LineBatch[] {
+    this.splitter.push(chunk, this.emit);
+    return this.drainReady();
+  }
+
+  /** Ends the stream: the unterminated tail becomes a line; returns the remaining batches. */
+  end(): LineBatch[] {
+    this.splitter.end(this.emit);
+    this.cut();
+    return this.drainReady();
+  }
+
+  /** Cuts the lines seen so far into a batch now (e.g. when a follower goes idle). */
+  flush(): LineBatch[] {
+    this.cut();
+    return this.drainReady();
+  }
+
+  private drainReady(): LineBatch[] {
+    return this.ready.splice(0, this.ready.length);
+  }
+
+  private cut(): void {
+    if (this.lines.length === 0) return;
+    this.ready.push({
+      source: this.source,
+      lines: this.lines,
+      offsets: this.offsets,
+      lengths: this.lengths,
+      firstLine: this.firstLine,
+      bytes: this.bytes,
+      checkpoint: this.checkpoint(),
+    });
+    this.lines = [];
+    this.offsets = [];
+    this.lengths = [];
+    this.bytes = 0;
+    this.firstLine = this.nextLine;
+  }
+
+  private checkpoint(): Checkpoint | null {
+    if (!this.base) return null;
+    const last = this.lines.length - 1;
+    const tail = this.lines[last] ?? Buffer.alloc(0);
+    return {
+      ...this.base,
+      sourceId: this.source.sourceId,
+      offset: this.endOffset,
+      line: this.nextLine - 1,
+      tailOffset: this.offsets[last] ?? this.endOffset,
+      tailLen: tail.length,
+      tailHash: sha256(tail),
+    };
+  }
+}

@@ -1,0 +1,224 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { LogflowError } from '../cli/errors.ts';
+import { Batcher, DEFAULT_BATCH, type BatchLimits } from './batches.ts';
+import { contentChunks, expandInputs, fileStat, isGzip, probeFile } from './files.ts';
+import { resolveIdentity } from './identity.ts';
+import { followFiles } from './follow.ts';
+import { Progress } from './progress.ts';
+import { LocalSink } from './sinks/local.ts';
+import { PubsubSink, type PubsubSinkOptions } from './sinks/pubsub.ts';
+import type { Sink } from './sinks/sink.ts';
+import { emptyCounts, type Checkpoint, type IngestCounts, type LineBatch, type Reporter, type SourceRef } from './types.ts';
+import type { AttributeContext } from './attributes.ts';
+
+export interface IngestOptions {
+  /** Files, glob patterns, or '-' for standard input. */
+  inputs?: string[];
+  /** Lines produced in-process (e.g. by the generator), each without its newline. */
+  lines?: Iterable<string | Buffer> | AsyncIterable<string | Buffer>;
+  /** `source` attribute for `lines` (default 'generator'). */
+  linesName?: string;
+  /** Standard input to read for '-' (default process.stdin). */
+  stdin?: Readable;
+  sink?: 'local' | 'pubsub';
+  /** Local warehouse file (local sink). */
+  warehouse?: string;
+  /** Pub/Sub settings (pubsub sink). */
+  pubsub?: Omit<PubsubSinkOptions, 'context' | 'report' | 'statePath'>;
+  /** Checkpoint file for the Pub/Sub sink. */
+  statePath?: string;
+  /** `format` attribute (default 'combined'). */
+  format?: string;
+  /** Keep reading files as they grow, rotate and appear (like tail -F) until `signal` aborts. */
+  follow?: boolean;
+  pollMs?: number;
+  batch?: Partial<BatchLimits>;
+  /** Stops reading; what was read is flushed and checkpointed. */
+  signal?: AbortSignal;
+  /** Per-line and per-file problems (default: stderr). */
+  report?: Reporter;
+  /** Draw progress on this stream (a TTY). */
+  progress?: NodeJS.WritableStream;
+  ingestHost?: string;
+}
+
+export interface IngestSummary extends IngestCounts {
+  /** Files or streams read. */
+  sources: number;
+  /** Files and streams that could not be read (each reported). */
+  errors: number;
+  /** Lines skipped because a checkpoint showed them delivered already. */
+  resumedLines: number;
+  seconds: number;
+  sink: 'local' | 'pubsub';
+}
+
+/** Context shared by the readers of one run. */
+export interface RunContext {
+  counts: IngestCounts & { errors: number; sources: number; resumedLines: number };
+  known: Map<string, Checkpoint>;
+  taken: Set<string>;
+  write(batch: LineBatch): Promise<void>;
+  report: Reporter;
+  limits: BatchLimits;
+  signal?: AbortSignal;
+}
+
+/** Runs one ingestion and returns its summary. Fatal errors (sink refused, bad options) throw LogflowError. */
+export async function runIngest(options: IngestOptions): Promise<IngestSummary> {
+  const inputs = options.inputs ?? [];
+  if (inputs.length === 0 && !options.lines) throw new LogflowError('nothing to ingest: give files, globs or - (stdin), or lines', 2);
+  if (options.follow && (inputs.includes('-') || options.lines)) throw new LogflowError('--follow works on files, not on stdin or the generator', 2);
+  if (inputs.filter((i) => i === '-').length > 1) throw new LogflowError("'-' (stdin) can be given once", 2);
+  const report = options.report ?? ((m: string) => process.stderr.write(`logflow ingest: ${m}\n`));
+  const runId = `${Date.now().toString(36)}${randomBytes(4).toString('hex')}`;
+  const context: AttributeContext = { format: options.format ?? 'combined', ingestHost: options.ingestHost ?? hostname() };
+  const sinkKind = options.sink ?? 'local';
+  const sink = await openSink(sinkKind, options, context, runId, report);
+  const counts = { ...emptyCounts(), errors: 0, sources: 0, resumedLines: 0 };
+  const progress = new Progress(() => ({ ...counts, ...sink.counts }), options.progress ?? process.stderr, options.progress !== undefined);
+  let closed = false;
+  try {
+    const known = new Map<string, Checkpoint>();
+    for (const cp of await sink.loadCheckpoints()) known.set(cp.sourceId, cp);
+    const ctx: RunContext = {
+      counts,
+      known,
+      taken: new Set(),
+      report,
+      limits: { ...DEFAULT_BATCH, ...options.batch },
+      signal: options.signal,
+      async write(batch) {
+        counts.read += batch.lines.length;
+        counts.bytes += batch.bytes;
+        if (batch.checkpoint) known.set(batch.checkpoint.sourceId, batch.checkpoint);
+        await sink.write(batch);
+      },
+    };
+    progress.start();
+    if (options.lines) await readLines(options.lines, streamSource(options.linesName ?? 'generator', context, runId), ctx);
+    if (options.follow) {
+      await followFiles(inputs, ctx, options.pollMs ?? 250);
+    } else {
+      for (const input of await expandInputs(inputs, { follow: false })) {
+        if (options.signal?.aborted) break;
+        if (input === '-') await readStream(options.stdin ?? process.stdin, streamSource('stdin', context, runId), ctx);
+        else await readFile(input, ctx);
+      }
+    }
+    await sink.flush();
+    await sink.close();
+    closed = true;
+  } finally {
+    progress.stop();
+    if (!closed) await sink.close().catch(() => undefined);
+  }
+  return {
+    ...counts,
+    ...sink.counts,
+    seconds: progress.elapsedSeconds(),
+    sink: sinkKind,
+  };
+}
+
+async function openSink(kind: 'local' | 'pubsub', options: IngestOptions, context: AttributeContext, runId: string, report: Reporter): Promise<Sink> {
+  if (kind === 'local') {
+    if (!options.warehouse) throw new LogflowError('the local sink needs a warehouse path', 2);
+    return LocalSink.open({ warehouse: options.warehouse, context, runId, report });
+  }
+  if (!options.pubsub) throw new LogflowError('the pubsub sink needs --topic', 2);
+  return new PubsubSink({ ...options.pubsub, context, report, statePath: options.statePath ?? '.logflow/ingest-state.json' });
+}
+
+/**
+ * stdin and in-process lines cannot be resumed; their source_id is `<name>:<host>:<run id>`,
+ * one identity per run, and byte_offset counts bytes from the start of the stream
+ * (for in-process lines: each line plus one newline, as if they had been piped).
+ */
+function streamSource(name: string, context: AttributeContext, runId: string): SourceRef {
+  return { name, sourceId: `${name}:${context.ingestHost}:${runId}`, resumable: false };
+}
+
+async function readStream(stream: Readable, source: SourceRef, ctx: RunContext): Promise<void> {
+  ctx.counts.sources += 1;
+  ctx.taken.add(source.sourceId);
+  const batcher = new Batcher(source, { offset: 0, line: 0 }, null, ctx.limits);
+  try {
+    for await (const chunk of stream) {
+      for (const batch of batcher.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer))) await ctx.write(batch);
+      if (ctx.signal?.aborted) break;
+    }
+  } catch (error) {
+    if (error instanceof LogflowError) throw error;
+    ctx.counts.errors += 1;
+    ctx.report(`${source.name}: read error after ${batcher.consumed} bytes: ${(error as Error).message}`);
+  }
+  for (const batch of batcher.end()) await ctx.write(batch);
+}
+
+/** In-process lines, joined with newlines into ~1 MiB chunks and split like a piped stream. */
+async function readLines(lines: Iterable<string | Buffer> | AsyncIterable<string | Buffer>, source: SourceRef, ctx: RunContext): Promise<void> {
+  ctx.counts.sources += 1;
+  const batcher = new Batcher(source, { offset: 0, line: 0 }, null, ctx.limits);
+  let parts: string[] = [];
+  let size = 0;
+  const push = async (chunk: Buffer) => {
+    for (const batch of batcher.push(chunk)) await ctx.write(batch);
+  };
+  for await (const line of lines) {
+    if (typeof line === 'string') {
+      parts.push(line);
+      size += line.length + 1;
+    } else {
+      if (parts.length > 0) await push(Buffer.from(parts.join('\n') + '\n'));
+      parts = [];
+      size = 0;
+      await push(Buffer.concat([line, Buffer.from('\n')]));
+    }
+    if (size >= 1 << 20) {
+      await push(Buffer.from(parts.join('\n') + '\n'));
+      parts = [];
+      size = 0;
+      if (ctx.signal?.aborted) break;
+    }
+  }
+  if (parts.length > 0) await push(Buffer.from(parts.join('\n') + '\n'));
+  for (const batch of batcher.end()) await ctx.write(batch);
+}
+
+/** Reads one file (plain or gzip) from its checkpoint to its end. Unreadable files are reported, not fatal. */
+export async function readFile(path: string, ctx: RunContext): Promise<void> {
+  let batcher: Batcher | null = null;
+  try {
+    const st = await fileStat(path);
+    if (!st.isFile) throw Object.assign(new Error('is a directory or not a regular file'), { code: 'EISDIR' });
+    const gzip = await isGzip(path);
+    const probe = await probeFile(path, gzip, st);
+    const resolved = await resolveIdentity(probe, ctx.known.values(), true, (id) => ctx.taken.has(id));
+    ctx.counts.sources += 1;
+    if (!resolved) return; // empty file: no lines
+    ctx.taken.add(resolved.sourceId);
+    const start = resolved.resume ? { offset: resolved.resume.offset, line: resolved.resume.line } : { offset: 0, line: 0 };
+    if (resolved.resume) ctx.counts.resumedLines += resolved.resume.line;
+    const source: SourceRef = { name: path, sourceId: resolved.sourceId, resumable: true };
+    batcher = new Batcher(source, start, { path, fpLen: resolved.fp.fpLen, fpHash: resolved.fp.fpHash, dev: st.dev, ino: st.ino }, ctx.limits);
+    for await (const chunk of contentChunks(path, gzip, start.offset, ctx.signal)) {
+      for (const batch of batcher.push(chunk)) await ctx.write(batch);
+    }
+    if (!ctx.signal?.aborted) {
+      for (const batch of batcher.end()) await ctx.write(batch);
+    } else {
+      for (const batch of batcher.flush()) await ctx.write(batch);
+    }
+  } catch (error) {
+    if (error instanceof LogflowError) throw error;
+    ctx.counts.errors += 1;
+    const e = error as NodeJS.ErrnoException;
+    const why = e.code === 'ENOENT' ? 'no such file' : e.code === 'EACCES' ? 'permission denied' : e.code === 'EISDIR' ? 'is a directory, not a file' : e.message;
+    const where = batcher ? ` after ${batcher.consumed} bytes (lines before that were delivered)` : '';
+    ctx.report(`${path}: cannot read${where}: ${why}; skipped`);
+    if (batcher) for (const batch of batcher.flush()) await ctx.write(batch);
+  }
+}

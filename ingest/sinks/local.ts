@@ -1,0 +1,211 @@
+import { DOUBLE, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
+import { ATTRIBUTE_KEYS, LANDING_DATASET, LANDING_TABLE, LOCAL_SUBSCRIPTION, ensureLanding } from '../../warehouse/landing.ts';
+import { openWarehouse, ident, literal, type Warehouse } from '../../warehouse/duckdb.ts';
+import { MAX_MESSAGE_BYTES, attributeOverhead, tooLargeMessage, type AttributeContext } from '../attributes.ts';
+import type { Checkpoint, LineBatch, Reporter } from '../types.ts';
+import type { Sink } from './sink.ts';
+
+/**
+ * The local sink: landing rows in the DuckDB warehouse, as the Pub/Sub BigQuery subscription
+ * would write them. Lines go through the DuckDB appender into a temporary staging table; one
+ * transaction per batch then inserts them into logflow_raw.landing (attributes JSON and the
+ * idempotency key computed by DuckDB, key for key what lineAttributes() builds) and records the
+ * batch's checkpoint in logflow_ingest.checkpoints. Rows and checkpoint commit together, so a
+ * restart after any crash resumes exactly after the last committed batch. While one batch
+ * commits, the caller reads the next one.
+ */
+export const CHECKPOINT_SCHEMA = 'logflow_ingest';
+export const CHECKPOINT_TABLE = 'checkpoints';
+const STAGE = 'logflow_ingest_stage';
+
+const CHECKPOINT_COLUMNS = 'source_id varchar primary key, path varchar, "offset" bigint, line bigint, fp_len bigint, fp_hash varchar, tail_offset bigint, tail_len bigint, tail_hash varchar, dev double, ino double, updated_at timestamptz';
+
+export interface LocalSinkOptions {
+  warehouse: string;
+  context: AttributeContext;
+  runId: string;
+  report: Reporter;
+}
+
+export class LocalSink implements Sink {
+  readonly counts = { delivered: 0, retried: 0, failed: 0 };
+  private inflight: Promise<void> = Promise.resolve();
+  private failure: unknown = null;
+  private lastMicros = 0n;
+  private readonly sourceIndex = new Map<string, number>();
+
+  private constructor(
+    private readonly warehouse: Warehouse,
+    private readonly appender: DuckDBAppender,
+    private readonly options: LocalSinkOptions,
+  ) {}
+
+  static async open(options: LocalSinkOptions): Promise<LocalSink> {
+    const warehouse = await openWarehouse(options.warehouse);
+    try {
+      const c = warehouse.connection;
+      await ensureLanding(c);
+      await c.run(`create schema if not exists ${ident(CHECKPOINT_SCHEMA)}`);
+      await c.run(`create table if not exists ${ident(CHECKPOINT_SCHEMA)}.${ident(CHECKPOINT_TABLE)} (${CHECKPOINT_COLUMNS})`);
+      await c.run(`create or replace temp table ${STAGE} (data blob, line_number double, byte_offset double)`);
+      const appender = await c.createAppender(STAGE, 'main', 'temp');
+      const sink = new LocalSink(warehouse, appender, options);
+      sink.lastMicros = await maxPublishMicros(c);
+      return sink;
+    } catch (error) {
+      warehouse.close();
+      throw error;
+    }
+  }
+
+  async loadCheckpoints(): Promise<Checkpoint[]> {
+    const reader = await this.warehouse.connection.runAndReadAll(
+      `select source_id, path, "offset", line, fp_len, fp_hash, tail_offset, tail_len, tail_hash, dev, ino from ${ident(CHECKPOINT_SCHEMA)}.${ident(CHECKPOINT_TABLE)} order by updated_at`,
+    );
+    return reader.getRowObjectsJS().map((r) => ({
+      sourceId: String(r.source_id),
+      path: String(r.path),
+      offset: Number(r.offset),
+      line: Number(r.line),
+      fpLen: Number(r.fp_len),
+      fpHash: String(r.fp_hash),
+      tailOffset: Number(r.tail_offset),
+      tailLen: Number(r.tail_len),
+      tailHash: String(r.tail_hash),
+      dev: Number(r.dev),
+      ino: Number(r.ino),
+    }));
+  }
+
+  async write(batch: LineBatch): Promise<void> {
+    await this.inflight;
+    if (this.failure) throw this.failure;
+    const limit = MAX_MESSAGE_BYTES - attributeOverhead(batch.source, this.options.context);
+    const a = this.appender;
+    let rows = 0;
+    for (let i = 0; i < batch.lines.length; i++) {
+      const bytes = batch.lines[i]!;
+      const length = batch.lengths[i]!;
+      if (bytes === null || length > limit) {
+        this.counts.failed += 1;
+        this.options.report(tooLargeMessage(batch.source, batch.firstLine + i, batch.offsets[i]!, length));
+        continue;
+      }
+      a.appendBlob(bytes);
+      a.appendDouble(batch.firstLine + i);
+      a.appendDouble(batch.offsets[i]!);
+      a.endRow();
+      rows += 1;
+    }
+    a.flushSync();
+    this.inflight = this.commit(batch, rows).catch((error: unknown) => {
+      this.failure = error;
+    });
+  }
+
+  async flush(): Promise<void> {
+    await this.inflight;
+    if (this.failure) throw this.failure;
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.flush();
+    } finally {
+      try {
+        this.appender.closeSync();
+      } finally {
+        this.warehouse.close();
+      }
+    }
+  }
+
+  private async commit(batch: LineBatch, rows: number): Promise<void> {
+    const c = this.warehouse.connection;
+    const micros = this.nextMicros();
+    await c.run('begin transaction');
+    try {
+      if (rows > 0) await c.run(insertSql(), this.params(batch, micros));
+      await c.run(`delete from ${STAGE}`);
+      if (batch.checkpoint) await saveCheckpoint(c, batch.checkpoint);
+      await c.run('commit');
+    } catch (error) {
+      await c.run('rollback').catch(() => undefined);
+      throw error;
+    }
+    this.counts.delivered += rows;
+  }
+
+  private params(batch: LineBatch, micros: bigint): Record<string, string> {
+    let index = this.sourceIndex.get(batch.source.sourceId);
+    if (index === undefined) {
+      index = this.sourceIndex.size;
+      this.sourceIndex.set(batch.source.sourceId, index);
+    }
+    return {
+      subscription: LOCAL_SUBSCRIPTION,
+      prefix: `${this.options.runId}-${index}-`,
+      publish_time: microsToIso(micros),
+      source: batch.source.name,
+      source_id: batch.source.sourceId,
+      format: this.options.context.format,
+      ingest_host: this.options.context.ingestHost,
+    };
+  }
+
+  /** publish_time strictly increases from batch to batch, and stays after every earlier row. */
+  private nextMicros(): bigint {
+    const now = BigInt(Date.now()) * 1000n;
+    this.lastMicros = now > this.lastMicros ? now : this.lastMicros + 1n;
+    return this.lastMicros;
+  }
+}
+
+function insertSql(): string {
+  const k = ATTRIBUTE_KEYS;
+  const attributes = [
+    `${literal(k.source)}, $source`,
+    `${literal(k.sourceId)}, $source_id`,
+    `${literal(k.lineNumber)}, line_number::bigint::varchar`,
+    `${literal(k.byteOffset)}, byte_offset::bigint::varchar`,
+    `${literal(k.format)}, $format`,
+    `${literal(k.ingestHost)}, $ingest_host`,
+    `${literal(k.idempotencyKey)}, sha256($source_id || ':' || byte_offset::bigint::varchar)`,
+  ].join(', ');
+  return `insert into ${ident(LANDING_DATASET)}.${ident(LANDING_TABLE)} (subscription_name, message_id, publish_time, data, attributes)
+    select $subscription, $prefix || line_number::bigint::varchar, $publish_time::timestamptz, data, json_object(${attributes})
+    from ${STAGE}`;
+}
+
+async function saveCheckpoint(c: DuckDBConnection, cp: Checkpoint): Promise<void> {
+  await c.run(
+    `insert or replace into ${ident(CHECKPOINT_SCHEMA)}.${ident(CHECKPOINT_TABLE)} values ($source_id, $path, $offset, $line, $fp_len, $fp_hash, $tail_offset, $tail_len, $tail_hash, $dev, $ino, now())`,
+    {
+      source_id: cp.sourceId,
+      path: cp.path,
+      offset: cp.offset,
+      line: cp.line,
+      fp_len: cp.fpLen,
+      fp_hash: cp.fpHash,
+      tail_offset: cp.tailOffset,
+      tail_len: cp.tailLen,
+      tail_hash: cp.tailHash,
+      dev: cp.dev,
+      ino: cp.ino,
+    },
+    { offset: DOUBLE, line: DOUBLE, fp_len: DOUBLE, tail_offset: DOUBLE, tail_len: DOUBLE, dev: DOUBLE, ino: DOUBLE },
+  );
+}
+
+async function maxPublishMicros(c: DuckDBConnection): Promise<bigint> {
+  const reader = await c.runAndReadAll(`select coalesce(epoch_us(max(publish_time)), 0) as m from ${ident(LANDING_DATASET)}.${ident(LANDING_TABLE)}`);
+  const value = reader.getRowObjectsJS()[0]?.m;
+  return typeof value === 'bigint' ? value : BigInt(Number(value ?? 0));
+}
+
+/** '2026-11-28 12:00:00.123456+00' from microseconds since the epoch. */
+export function microsToIso(micros: bigint): string {
+  const ms = Number(micros / 1000n);
+  const frac = String(micros % 1_000_000n).padStart(6, '0');
+  return `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')}.${frac}+00`;
+}
