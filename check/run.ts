@@ -36,6 +36,8 @@ export interface CheckReport {
   statements: number;
   /** `schema.name` -> output columns, for every table/view analysed (in dependency order). */
   outputs: { action: string; columns: string }[];
+  /** Process id of the ZetaSQL server used (stopped when runCheck returns, unless the caller passed its own). */
+  serverPid?: number;
   /** Wall-clock milliseconds for compile, server start and analysis. */
   timings: { compileMs: number; startMs: number; analyseMs: number; totalMs: number };
 }
@@ -215,7 +217,7 @@ export async function runCheck(options: CheckOptions = {}): Promise<CheckReport>
   try {
     const result = await checkGraph(graph, zetasql, options);
     const t3 = performance.now();
-    return { ...result, timings: { compileMs: t1 - t0, startMs: t2 - t1, analyseMs: t3 - t2, totalMs: t3 - t0 } };
+    return { ...result, serverPid: zetasql.pid, timings: { compileMs: t1 - t0, startMs: t2 - t1, analyseMs: t3 - t2, totalMs: t3 - t0 } };
   } finally {
     if (!options.zetasql) await zetasql.close();
   }

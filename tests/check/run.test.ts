@@ -1,0 +1,118 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { formatProblem, formatSummary, runCheck, type CheckReport } from '../../check/run.ts';
+import { startZetaSQL, type ZetaSQL } from '../../check/zetasql.ts';
+import { isRunning } from './processes.ts';
+
+const fixture = resolve(import.meta.dirname, '../fixtures/check-project');
+const requests = 'definitions/staging/stg_landing__requests.sqlx';
+const daily = 'definitions/outputs/daily_requests.sqlx';
+
+let zetasql: ZetaSQL;
+const dirs: string[] = [];
+
+/** A temporary copy of the fixture project with one text replaced in one file. */
+function projectWith(file: string, from: string, to: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'logflow-check-'));
+  dirs.push(dir);
+  cpSync(fixture, dir, { recursive: true });
+  const path = join(dir, file);
+  const text = readFileSync(path, 'utf8');
+  if (!text.includes(from)) throw new Error(`fixture ${file} no longer contains '${from}'`);
+  writeFileSync(path, text.replace(from, to));
+  return dir;
+}
+
+beforeAll(async () => {
+  zetasql = await startZetaSQL();
+});
+afterAll(async () => {
+  await zetasql.close();
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('runCheck()', () => {
+  it('passes the clean fixture project and reports each table\'s BigQuery output columns', async () => {
+    const report = await runCheck({ projectDir: fixture, zetasql });
+    expect(report.problems).toEqual([]);
+    // 1 operation (UDF), 2 tables, 1 view, 1 assertion; the incremental adds its MERGE, the assertion its row count.
+    expect(report.actions).toBe(5);
+    expect(report.statements).toBe(7);
+    expect(report.outputs).toContainEqual({
+      action: 'logflow.stg_landing__requests',
+      columns: 'message_id STRING, client_ip STRING, requested_at TIMESTAMP, status_code INT64, published_at TIMESTAMP',
+    });
+    expect(formatSummary(report)).toMatch(/^check passed: 5 action\(s\), 7 statement\(s\) analysed .* no problems \(\d+\.\d\d s\)$/);
+  });
+
+  it.each([
+    {
+      mistake: 'a misspelt column, with ZetaSQL\'s suggestion',
+      file: requests, from: '    published_at,\n  from lines', to: '    publised_at,\n  from lines',
+      expected: { file: requests, line: 18, column: 5, statement: 'create table', message: 'Unrecognized name: publised_at; Did you mean published_at?' },
+    },
+    {
+      mistake: 'a DuckDB-only function written in the SQLX',
+      file: requests, from: "regexp_extract(line, r'^(\\S+)')", to: "regexp_matches(line, '^x')",
+      expected: { file: requests, line: 15, column: 5, statement: 'create table', message: 'Function not found: regexp_matches' },
+    },
+    {
+      mistake: 'a DuckDB-only function leaking from an include into the BigQuery compilation',
+      file: 'includes/dialect.js', from: "`safe.parse_timestamp('%d/%b/%Y:%H:%M:%S %z', ${text})`", to: "`strptime(${text}, '%d/%b/%Y:%H:%M:%S %z')`",
+      expected: { file: requests, line: 16, column: 5, statement: 'create table', message: 'Function not found: strptime' },
+    },
+    {
+      mistake: 'a type error',
+      file: daily, from: 'countif(status_code >= 500)', to: 'countif(status_code >= requested_at)',
+      expected: { file: daily, line: 11, column: 13, statement: 'create view', message: 'No matching signature for operator >= for argument types: INT64, TIMESTAMP. Supported signature: ANY >= ANY' },
+    },
+    {
+      mistake: 'a mistake only the incremental run executes',
+      file: requests, from: 'select max(published_at)', to: 'select max(publishd_at)',
+      expected: { file: requests, line: 9, column: 3, statement: 'incremental merge', message: 'Unrecognized name: publishd_at; Did you mean published_at?' },
+    },
+    {
+      mistake: 'a partitionBy naming a column the query does not have',
+      file: requests, from: 'partitionBy: "date(requested_at)"', to: 'partitionBy: "date(requested)"',
+      expected: { file: requests, line: 1, column: 1, statement: 'create table', message: expect.stringMatching(/^Unrecognized name: requested; Did you mean requested_at\? \(in the create table statement Dataform builds from the config block/) },
+    },
+  ])('reports $mistake with its location', async ({ file, from, to, expected }) => {
+    const report = await runCheck({ projectDir: projectWith(file, from, to), zetasql });
+    expect(report.problems).toHaveLength(1);
+    expect(report.problems[0]).toMatchObject(expected);
+    expect(formatProblem(report.problems[0]!)).toMatch(new RegExp(`^${expected.file}:${expected.line}:${expected.column}: logflow\\.\\w+ \\(${expected.statement}\\): `));
+  });
+
+  it('skips the actions downstream of a failed one instead of reporting their missing tables', async () => {
+    const report = await runCheck({ projectDir: projectWith(requests, '    published_at,\n  from lines', '    publised_at,\n  from lines'), zetasql });
+    expect(report.problems).toHaveLength(1);
+    expect(report.skipped).toHaveLength(2);
+    expect(report.skipped).toEqual(
+      expect.arrayContaining(
+        ['logflow_assertions.requests_have_ips', 'logflow.daily_requests'].map((action) => ({ action, reason: 'depends on logflow.stg_landing__requests, which did not pass' })),
+      ),
+    );
+  });
+
+  it('reports a declared source whose column types nobody registered', async () => {
+    const dir = projectWith('definitions/sources/landing.sqlx', 'name: "landing" }', 'name: "landing" }\n');
+    writeFileSync(join(dir, 'definitions/sources/geo.sqlx'), 'config { type: "declaration", schema: "logflow_ref", name: "ip_country_ranges" }\n');
+    const report = await runCheck({ projectDir: dir, zetasql });
+    expect(report.problems.map(formatProblem)).toEqual([
+      'definitions/sources/geo.sqlx:1:1: logflow_ref.ip_country_ranges (declaration): no column types for the declared source logflow_ref.ip_country_ranges: add them to SOURCE_COLUMNS in check/sources.ts',
+    ]);
+  });
+
+  it('starts its own server when given none and stops it before returning, also when problems are found', async () => {
+    const reports: CheckReport[] = [];
+    reports.push(await runCheck({ projectDir: fixture }));
+    reports.push(await runCheck({ projectDir: projectWith(daily, 'count(*)', 'count(**)') }));
+    expect(reports.map((r) => r.problems.length)).toEqual([0, 1]);
+    for (const report of reports) {
+      expect(report.serverPid).toBeGreaterThan(0);
+      expect(isRunning(report.serverPid!)).toBe(false);
+    }
+  });
+});
