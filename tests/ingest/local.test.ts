@@ -1,0 +1,132 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { appendFileSync, mkdtempSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { runIngest, lineAttributes } from '../../ingest/index.ts';
+import { openWarehouse } from '../../warehouse/duckdb.ts';
+import { LOCAL_SUBSCRIPTION } from '../../warehouse/landing.ts';
+
+let dir: string;
+let warehouse: string;
+const messages: string[] = [];
+const report = (m: string) => messages.push(m);
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'logflow-ingest-'));
+  warehouse = join(dir, 'w.duckdb');
+  messages.length = 0;
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+interface Row { message_id: string; publish_time: string; data: Buffer; attributes: Record<string, string>; subscription_name: string }
+
+async function rows(): Promise<Row[]> {
+  const w = await openWarehouse(warehouse, { catalog: 'wh' });
+  try {
+    const r = await w.connection.runAndReadAll(`select subscription_name, message_id, epoch_us(publish_time)::varchar as publish_time, data, attributes::varchar as attributes from logflow_raw.landing order by publish_time, (attributes->>'line_number')::bigint`);
+    return r.getRowObjectsJS().map((o) => ({
+      subscription_name: String(o.subscription_name),
+      message_id: String(o.message_id),
+      publish_time: String(o.publish_time),
+      data: Buffer.from(o.data as Uint8Array),
+      attributes: JSON.parse(String(o.attributes)) as Record<string, string>,
+    }));
+  } finally {
+    w.close();
+  }
+}
+
+const lines = (n: number, from = 0) => Array.from({ length: n }, (_, i) => `10.0.0.${(from + i) % 250} - - [17/May/2015:10:05:03 +0000] "GET /p/${from + i} HTTP/1.1" 200 ${from + i}`);
+
+describe('runIngest() to the local landing table', () => {
+  it('lands every line of a file with its raw bytes and attributes, once', async () => {
+    const file = join(dir, 'access.log');
+    writeFileSync(file, lines(500).join('\n') + '\n');
+    const s = await runIngest({ inputs: [file], warehouse, report, batch: { maxLines: 64 }, ingestHost: 'test-host' });
+    expect(s).toMatchObject({ read: 500, delivered: 500, failed: 0, errors: 0 });
+    const got = await rows();
+    expect(got.map((r) => r.data.toString())).toEqual(lines(500));
+    const first = got[0]!;
+    const source = { name: file, sourceId: first.attributes.source_id!, resumable: true };
+    expect(first.attributes).toEqual(lineAttributes(source, 1, 0, { format: 'combined', ingestHost: 'test-host' }));
+    expect(JSON.stringify(got[7]!.attributes)).toBe(JSON.stringify(lineAttributes(source, 8, Number(got[7]!.attributes.byte_offset), { format: 'combined', ingestHost: 'test-host' })));
+    expect(new Set(got.map((r) => r.message_id)).size).toBe(500);
+    expect(got.every((r) => r.subscription_name === LOCAL_SUBSCRIPTION)).toBe(true);
+    const times = got.map((r) => BigInt(r.publish_time));
+    expect(times.every((t, i) => i === 0 || t >= times[i - 1]!)).toBe(true);
+  });
+
+  it('resumes from the checkpoint: a re-run adds nothing, appended lines are added once', async () => {
+    const file = join(dir, 'access.log');
+    writeFileSync(file, lines(100).join('\n') + '\n');
+    await runIngest({ inputs: [file], warehouse, report });
+    const again = await runIngest({ inputs: [file], warehouse, report });
+    expect(again).toMatchObject({ read: 0, resumedLines: 100 });
+    appendFileSync(file, lines(20, 100).join('\n') + '\n');
+    const more = await runIngest({ inputs: [file], warehouse, report });
+    expect(more).toMatchObject({ read: 20, delivered: 20 });
+    const got = await rows();
+    expect(got.map((r) => r.data.toString())).toEqual(lines(120));
+    expect(got.at(-1)!.attributes.line_number).toBe('120');
+  });
+
+  it('recognises a rotated (renamed, then gzipped) file and reads only the new file', async () => {
+    const file = join(dir, 'access.log');
+    writeFileSync(file, lines(50).join('\n') + '\n');
+    await runIngest({ inputs: [join(dir, 'access.log*')], warehouse, report });
+    renameSync(file, join(dir, 'access.log.1'));
+    writeFileSync(file, lines(10, 1000).join('\n') + '\n');
+    const s = await runIngest({ inputs: [join(dir, 'access.log*')], warehouse, report });
+    expect(s).toMatchObject({ read: 10, resumedLines: 50 });
+    writeFileSync(join(dir, 'access.log.2.gz'), gzipSync(Buffer.from(lines(50).join('\n') + '\n')));
+    rmSync(join(dir, 'access.log.1'));
+    const s2 = await runIngest({ inputs: [join(dir, 'access.log*')], warehouse, report });
+    expect(s2.read).toBe(0);
+    expect((await rows()).length).toBe(60);
+  });
+
+  it('keeps identical text at two offsets as two rows with different keys', async () => {
+    const file = join(dir, 'dup.log');
+    writeFileSync(file, 'same line\nsame line\n');
+    await runIngest({ inputs: [file], warehouse, report });
+    const got = await rows();
+    expect(got.map((r) => r.data.toString())).toEqual(['same line', 'same line']);
+    expect(got[0]!.attributes.idempotency_key).not.toBe(got[1]!.attributes.idempotency_key);
+  });
+
+  it('delivers bad input byte for byte and reports what cannot be read', async () => {
+    const bad = join(dir, 'bad.log');
+    const invalid = Buffer.from([0x47, 0x45, 0x54, 0xff, 0xc3, 0x28, 0x00, 0x41]);
+    const big = Buffer.alloc(1 << 20, 0x62);
+    writeFileSync(bad, Buffer.concat([invalid, Buffer.from('\r\n'), big, Buffer.from('\nlast without newline')]));
+    writeFileSync(join(dir, 'empty.log'), '');
+    mkdirSync(join(dir, 'adir'));
+    const s = await runIngest({ inputs: [bad, join(dir, 'empty.log'), join(dir, 'adir'), join(dir, 'missing.log')], warehouse, report });
+    expect(s).toMatchObject({ read: 3, delivered: 3, failed: 0, errors: 2 });
+    expect(messages.join('\n')).toMatch(/adir: cannot read: is a directory/);
+    expect(messages.join('\n')).toMatch(/missing\.log: cannot read: no such file/);
+    const got = await rows();
+    expect(got.map((r) => r.data.length)).toEqual([invalid.length, 1 << 20, 'last without newline'.length]);
+    expect(got[0]!.data.equals(invalid)).toBe(true);
+  });
+
+  it('counts a line over the message limit as failed, with one clear message', async () => {
+    const file = join(dir, 'huge.log');
+    writeFileSync(file, Buffer.concat([Buffer.from('small\n'), Buffer.alloc(10 * 1024 * 1024, 0x78), Buffer.from('\nafter\n')]));
+    const s = await runIngest({ inputs: [file], warehouse, report });
+    expect(s).toMatchObject({ read: 3, delivered: 2, failed: 1 });
+    expect(messages).toHaveLength(1);
+    expect(messages[0]).toMatch(/line 2 .* over the .*-byte Pub\/Sub message limit/);
+    expect((await rows()).map((r) => r.data.toString())).toEqual(['small', 'after']);
+  });
+
+  it('ingests in-process lines as one stream with offsets as if piped', async () => {
+    const s = await runIngest({ lines: lines(1000), warehouse, report, batch: { maxLines: 300 } });
+    expect(s).toMatchObject({ read: 1000, delivered: 1000 });
+    const got = await rows();
+    expect(got.map((r) => r.data.toString())).toEqual(lines(1000));
+    expect(got[1]!.attributes.byte_offset).toBe(String(Buffer.byteLength(lines(1)[0]!) + 1));
+    expect(got[0]!.attributes.source).toBe('generator');
+  });
+});

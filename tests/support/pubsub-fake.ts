@@ -1,0 +1,192 @@
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { createServer, type Server as NetServer, type Socket } from 'node:net';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+
+/**
+ * A loopback Pub/Sub Publisher service for tests and benchmarks: real gRPC (@grpc/grpc-js) with the
+ * protos the client ships. It records every published message, answers Publish with message ids,
+ * and injects faults on demand. Clients connect through a small TCP proxy so that a test can drop
+ * live connections mid-stream (`dropConnections()`).
+ *
+ *   const fake = await startPubsubFake();
+ *   new PubSub({ projectId: 'p', apiEndpoint: fake.endpoint, emulatorMode: true, universeDomain: 'googleapis.com' })
+ *   fake.failNext(14, 3)        // the next 3 Publish calls fail with UNAVAILABLE
+ *   fake.stall() / fake.resume() // hold Publish answers (a stalled server), then release them
+ *   await fake.stop()
+ */
+export interface FakeMessage {
+  data: Buffer;
+  attributes: Record<string, string>;
+  messageId: string;
+  topic: string;
+}
+
+export interface PubsubFake {
+  /** host:port to give the client (apiEndpoint or PUBSUB_EMULATOR_HOST). */
+  endpoint: string;
+  messages: FakeMessage[];
+  /** Message counts of every Publish request that was answered OK. */
+  requests: number[];
+  /** Publish calls received (answered or not). */
+  calls: number;
+  /** The next `times` Publish calls fail with gRPC `code`. */
+  failNext(code: grpc.status, times?: number): void;
+  /** Every Publish call fails with `code` until `clearFaults()`. */
+  failAlways(code: grpc.status): void;
+  clearFaults(): void;
+  /** Delay each Publish answer by `ms` (slow acks). */
+  setDelay(ms: number): void;
+  /** Hold every Publish answer until `resume()` (or `stop()`). */
+  stall(): void;
+  resume(): void;
+  /** Publish calls currently held by stall(). */
+  readonly held: number;
+  /** Destroys every client connection (a connection dropped mid-stream). */
+  dropConnections(): void;
+  /** Drop the connection on the next `times` Publish calls instead of answering them. */
+  dropOnNext(times?: number): void;
+  stop(): Promise<void>;
+}
+
+const require = createRequire(import.meta.url);
+
+function loadPublisherService(): grpc.ServiceDefinition {
+  const pubsubMain = require.resolve('@google-cloud/pubsub');
+  const pubsubRoot = join(dirname(pubsubMain), '..', '..');
+  const gaxMain = require.resolve('google-gax', { paths: [pubsubMain] });
+  const gaxProtos = join(dirname(gaxMain), '..', '..', 'build', 'protos');
+  const definition = protoLoader.loadSync('google/pubsub/v1/pubsub.proto', {
+    includeDirs: [join(pubsubRoot, 'build', 'protos'), gaxProtos],
+    keepCase: false,
+    longs: String,
+    enums: String,
+    defaults: true,
+    oneofs: true,
+  });
+  const pkg = grpc.loadPackageDefinition(definition) as unknown as { google: { pubsub: { v1: { Publisher: { service: grpc.ServiceDefinition } } } } };
+  return pkg.google.pubsub.v1.Publisher.service;
+}
+
+export async function startPubsubFake(): Promise<PubsubFake> {
+  const service = loadPublisherService();
+  let faultCode: grpc.status | null = null;
+  let faultTimes = 0;
+  let faultAlways = false;
+  let delayMs = 0;
+  let stalled = false;
+  let dropTimes = 0;
+  const heldCalls: (() => void)[] = [];
+  const sockets = new Set<Socket>();
+  let nextId = 1;
+
+  const fake: PubsubFake = {
+    endpoint: '',
+    messages: [],
+    requests: [],
+    calls: 0,
+    failNext(code, times = 1) {
+      faultCode = code;
+      faultTimes = times;
+      faultAlways = false;
+    },
+    failAlways(code) {
+      faultCode = code;
+      faultAlways = true;
+    },
+    clearFaults() {
+      faultCode = null;
+      faultTimes = 0;
+      faultAlways = false;
+      dropTimes = 0;
+    },
+    setDelay(ms) {
+      delayMs = ms;
+    },
+    stall() {
+      stalled = true;
+    },
+    resume() {
+      stalled = false;
+      for (const release of heldCalls.splice(0)) release();
+    },
+    get held() {
+      return heldCalls.length;
+    },
+    dropConnections() {
+      for (const s of sockets) s.destroy();
+    },
+    dropOnNext(times = 1) {
+      dropTimes = times;
+    },
+    async stop() {
+      stalled = false;
+      for (const release of heldCalls.splice(0)) release();
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => proxy.close(() => resolve()));
+      server.forceShutdown();
+    },
+  };
+
+  const unimplemented = (_call: unknown, callback: grpc.sendUnaryData<unknown>) => callback({ code: grpc.status.UNIMPLEMENTED, details: 'not implemented by the test fake' });
+  const handlers: grpc.UntypedServiceImplementation = {};
+  for (const name of Object.keys(service)) handlers[name] = unimplemented;
+  handlers.Publish = (call: grpc.ServerUnaryCall<{ topic: string; messages: { data: Buffer; attributes: Record<string, string> }[] }, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+    fake.calls += 1;
+    const answer = () => {
+      if (dropTimes > 0) {
+        dropTimes -= 1;
+        fake.dropConnections();
+        return;
+      }
+      if (faultCode !== null && (faultAlways || faultTimes > 0)) {
+        if (!faultAlways) faultTimes -= 1;
+        const code = faultCode;
+        if (!faultAlways && faultTimes === 0) faultCode = null;
+        callback({ code, details: `injected ${grpc.status[code]}` });
+        return;
+      }
+      const ids: string[] = [];
+      for (const m of call.request.messages) {
+        const messageId = String(nextId++);
+        ids.push(messageId);
+        fake.messages.push({ data: Buffer.from(m.data ?? []), attributes: { ...m.attributes }, messageId, topic: call.request.topic });
+      }
+      fake.requests.push(call.request.messages.length);
+      callback(null, { messageIds: ids });
+    };
+    const go = () => (delayMs > 0 ? setTimeout(answer, delayMs) : answer());
+    if (stalled) heldCalls.push(go);
+    else go();
+  };
+  handlers.CreateTopic = (call: grpc.ServerUnaryCall<{ name: string }, unknown>, callback: grpc.sendUnaryData<unknown>) => callback(null, { name: call.request.name });
+  handlers.GetTopic = (call: grpc.ServerUnaryCall<{ topic: string }, unknown>, callback: grpc.sendUnaryData<unknown>) => callback(null, { name: call.request.topic });
+
+  const server = new grpc.Server({ 'grpc.max_receive_message_length': 64 * 1024 * 1024 });
+  server.addService(service, handlers);
+  const grpcPort = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, port) => (error ? reject(error) : resolve(port))),
+  );
+
+  const proxy: NetServer = createServer((client) => {
+    const upstream = new (require('node:net') as typeof import('node:net')).Socket();
+    sockets.add(client);
+    sockets.add(upstream);
+    const cleanup = () => {
+      client.destroy();
+      upstream.destroy();
+      sockets.delete(client);
+      sockets.delete(upstream);
+    };
+    client.on('error', cleanup).on('close', cleanup);
+    upstream.on('error', cleanup).on('close', cleanup);
+    upstream.connect(grpcPort, '127.0.0.1', () => {
+      client.pipe(upstream);
+      upstream.pipe(client);
+    });
+  });
+  const proxyPort = await new Promise<number>((resolve) => proxy.listen(0, '127.0.0.1', () => resolve((proxy.address() as { port: number }).port)));
+  fake.endpoint = `127.0.0.1:${proxyPort}`;
+  return fake;
+}
