@@ -318,6 +318,22 @@ function forWarehouse(warehouse) {
       return bq ? `${arrayExpr}[safe_offset(${index})]` : `${arrayExpr}[${index} + 1]`;
     },
 
+    /**
+     * A script variable set from a scalar query before a model's query runs (put it in
+     * pre_operations): BigQuery's DECLARE (a constant for partition pruning), DuckDB's SET
+     * VARIABLE. Read it with `variable(name)`; names are per model (DuckDB's are per session).
+     */
+    declareVariable(name, typeName, expr) {
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`dialect.declareVariable: name '${name}' must be a plain identifier`);
+      return bq ? `declare ${name} ${type(typeName)} default (${expr})` : `set variable ${name} = cast((${expr}) as ${type(typeName)})`;
+    },
+
+    /** The value of a variable set with `declareVariable`. */
+    variable(name) {
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`dialect.variable: name '${name}' must be a plain identifier`);
+      return bq ? name : `getvariable('${name}')`;
+    },
+
     /** `select * except (...)` spelling. */
     starExcept(columns) {
       return bq ? `* except (${columns.join(', ')})` : `* exclude (${columns.join(', ')})`;
