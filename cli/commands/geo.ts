@@ -1,12 +1,152 @@
 import type { Command } from '../command.ts';
-import { LogflowError } from '../errors.ts';
+import { parseFlags } from '../args.ts';
+import { LogflowError, usageError } from '../errors.ts';
+import { readProjectConfig, warehousePath } from '../../warehouse/project.ts';
+import { openWarehouse } from '../../warehouse/duckdb.ts';
+import { defaultFiles, loadIntoDuckDB, REF_DATASET, TABLES, type LoadResult } from '../../enrich/geo-load.ts';
+import type { RangeKind } from '../../enrich/geo-ranges.ts';
 
-// Placeholder until the geo module lands; replaced by its owner.
+const help = `logflow geo: IP-to-location reference tables (country, autonomous system)
+
+Usage:
+  logflow geo load [options]                 load the reference tables
+  logflow geo lookup [--warehouse PATH] IP... look addresses up in the local tables
+
+Writes two tables to dataset ${REF_DATASET} (the models join them on the request's IP key):
+  ${TABLES.country}  bucket, start_key, end_key, country_code
+  ${TABLES.asn}      bucket, start_key, end_key, asn, as_org
+A load replaces each table whole; a bad file leaves the previous table in place.
+
+Data (default: the demo data shipped with logflow as npm packages, both IPv4 and IPv6:
+GeoLite2 Country by MaxMind, CC BY-SA 4.0 / GeoLite2 EULA, and ASN data by RouteViews and
+DB-IP, CC BY 4.0; see README for the attribution you must show with results):
+  --country-csv FILE  your own country ranges instead (repeatable). Columns, no header needed
+                      (a first line whose first field is not an address is skipped):
+                        start,end,country_code
+                      start/end: first and last address of the range, inclusive, IPv4 or
+                      IPv6 text (e.g. 1.0.4.0,1.0.7.255,AU or 2001:200::,2001:200:ffff:ffff:ffff:ffff:ffff:ffff,JP);
+                      country_code: ISO 3166-1 alpha-2. Quote fields with commas ("...").
+  --asn-csv FILE      your own AS ranges instead (repeatable). Columns:
+                        start,end,asn,org
+                      asn: the AS number (15169 or AS15169); org: its name (may be empty).
+  --only KIND         load only country or asn (default: both)
+
+Target:
+  --target T          duckdb or bigquery (default duckdb)
+  --warehouse PATH    duckdb: the warehouse file (default $LOGFLOW_WAREHOUSE, else
+                      .logflow/warehouse.duckdb)
+  --project P         bigquery: GCP project id (required with --target bigquery)
+  --dataset D         bigquery: dataset (default ${REF_DATASET}; the Dataform declarations in
+                      definitions/sources/ip_*.sqlx expect ${REF_DATASET})
+  --location L        bigquery: dataset location when it is created (default: dataform.json's
+                      defaultLocation)
+BigQuery uses Application Default Credentials: run \`gcloud auth application-default login\`
+first. Rows are written to a temporary newline-delimited JSON file and loaded with one load
+job per table (WRITE_TRUNCATE, clustered by bucket).
+
+Lookup output (one line per address): ip, country_code ('ZZ' when no range covers it), asn,
+as_org, ip_scope (public, private, shared, loopback, link_local, unspecified, multicast,
+documentation, reserved); an unparseable address prints ip_key NULL.
+
+Exit status: 0 on success, 1 on a bad file or a failed load (one line naming the file and
+line, or the table), 2 on bad usage.`;
+
 export const command: Command = {
   name: 'geo',
-  summary: '',
-  help: 'logflow geo: not built yet',
-  async run() {
-    throw new LogflowError('geo is not built yet');
+  summary: 'load IP-to-location reference tables (country, ASN) into a warehouse',
+  help,
+  async run(argv) {
+    const [sub, ...rest] = argv;
+    if (sub === 'load') return load(rest);
+    if (sub === 'lookup') return lookup(rest);
+    throw usageError(`expected a subcommand: load or lookup, got ${sub === undefined ? 'nothing' : `'${sub}'`} (see: logflow geo --help)`);
   },
 };
+
+function kindsToLoad(only: string | undefined): RangeKind[] {
+  if (only === undefined) return ['country', 'asn'];
+  if (only === 'country' || only === 'asn') return [only];
+  throw usageError(`--only must be country or asn, got '${only}' (see: logflow geo --help)`);
+}
+
+function report(result: LoadResult, seconds: number): void {
+  process.stdout.write(`${result.table}: ${result.ranges} ranges (${result.rows} rows) in ${seconds.toFixed(1)} s\n`);
+}
+
+async function load(argv: string[]): Promise<number> {
+  const { values, positionals } = parseFlags(
+    'geo',
+    argv,
+    {
+      'country-csv': { type: 'string', multiple: true },
+      'asn-csv': { type: 'string', multiple: true },
+      only: { type: 'string' },
+      target: { type: 'string' },
+      warehouse: { type: 'string' },
+      project: { type: 'string' },
+      dataset: { type: 'string' },
+      location: { type: 'string' },
+    },
+    true,
+  );
+  if (positionals.length > 0) throw usageError(`unexpected argument '${positionals[0]}' (see: logflow geo --help)`);
+  const target = values.target ?? 'duckdb';
+  if (target !== 'duckdb' && target !== 'bigquery') throw usageError(`--target must be duckdb or bigquery, got '${target}' (see: logflow geo --help)`);
+  const kinds = kindsToLoad(values.only);
+  const files = (kind: RangeKind) => {
+    const own = kind === 'country' ? values['country-csv'] : values['asn-csv'];
+    return own && own.length > 0 ? own : defaultFiles(kind);
+  };
+
+  if (target === 'duckdb') {
+    for (const flag of ['project', 'dataset', 'location'] as const) {
+      if (values[flag] !== undefined) throw usageError(`--${flag} is only for --target bigquery (see: logflow geo --help)`);
+    }
+    const warehouse = await openWarehouse(warehousePath(values.warehouse));
+    try {
+      for (const kind of kinds) {
+        const started = performance.now();
+        report(await loadIntoDuckDB(warehouse.connection, kind, files(kind)), (performance.now() - started) / 1000);
+      }
+    } finally {
+      warehouse.close();
+    }
+    return 0;
+  }
+
+  if (values.warehouse !== undefined) throw usageError('--warehouse is only for --target duckdb (see: logflow geo --help)');
+  if (!values.project) throw usageError('--project P is required with --target bigquery (see: logflow geo --help)');
+  const dataset = values.dataset ?? REF_DATASET;
+  if (!/^[A-Za-z0-9_]{1,1024}$/.test(dataset)) throw usageError(`--dataset must be letters, digits and underscores, got '${dataset}'`);
+  const { bigQueryClient, checkCredentials, ensureDataset, loadIntoBigQuery } = await import('../../enrich/geo-bigquery.ts');
+  const bq = { projectId: values.project, dataset, location: values.location ?? readProjectConfig().location };
+  const client = bigQueryClient(bq);
+  await checkCredentials(client);
+  await ensureDataset(client, bq);
+  for (const kind of kinds) {
+    const started = performance.now();
+    report(await loadIntoBigQuery(client, bq, kind, files(kind)), (performance.now() - started) / 1000);
+  }
+  return 0;
+}
+
+async function lookup(argv: string[]): Promise<number> {
+  const { values, positionals } = parseFlags('geo', argv, { warehouse: { type: 'string' } }, true);
+  if (positionals.length === 0) throw usageError('geo lookup needs at least one IP address (see: logflow geo --help)');
+  const { lookupIps } = await import('../../enrich/geo-lookup.ts');
+  const warehouse = await openWarehouse(warehousePath(values.warehouse), { readOnly: true });
+  try {
+    const rows = await lookupIps(warehouse.connection, positionals);
+    for (const row of rows) {
+      process.stdout.write([row.ip, row.ipKey ?? 'NULL', row.countryCode ?? 'NULL', row.asn ?? 'NULL', row.asOrg ?? 'NULL', row.ipScope ?? 'NULL'].join('\t') + '\n');
+    }
+  } catch (error) {
+    if (error instanceof LogflowError) throw error;
+    const message = (error as Error).message.split('\n')[0] ?? '';
+    if (/does not exist/i.test(message)) throw new LogflowError(`the reference tables are missing in ${warehouse.path}; run \`logflow geo load\` first`);
+    throw error;
+  } finally {
+    warehouse.close();
+  }
+  return 0;
+}
