@@ -18,4 +18,19 @@ const LOOKBACK_MINUTES = intVar('lookbackMinutes', 60);
 /** Log format assumed for lines whose message carries no `format` attribute. */
 const DEFAULT_FORMAT = vars.defaultFormat || 'combined';
 
-module.exports = { LOOKBACK_MINUTES, DEFAULT_FORMAT, intVar };
+/** Inactivity (minutes) that ends a session: a gap of exactly this long starts a new one. */
+const SESSION_TIMEOUT_MINUTES = intVar('sessionTimeoutMinutes', 30);
+
+/** Longest session (minutes): a longer run of activity is cut into consecutive sessions of this length. */
+const SESSION_MAX_MINUTES = intVar('sessionMaxMinutes', 1440);
+
+if (SESSION_TIMEOUT_MINUTES < 1) throw new Error('var sessionTimeoutMinutes must be at least 1');
+if (SESSION_MAX_MINUTES < SESSION_TIMEOUT_MINUTES) throw new Error('var sessionMaxMinutes must be at least sessionTimeoutMinutes');
+
+/**
+ * What identifies a visitor for sessions (var visitorKey): `ip_user_agent` (default: client IP
+ * + user agent) or `ip` (client IP only). includes/sessions.js turns it into SQL.
+ */
+const VISITOR_KEY = vars.visitorKey || 'ip_user_agent';
+
+module.exports = { LOOKBACK_MINUTES, DEFAULT_FORMAT, SESSION_TIMEOUT_MINUTES, SESSION_MAX_MINUTES, VISITOR_KEY, intVar };
