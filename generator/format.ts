@@ -1,0 +1,35 @@
+/**
+ * Log line formats. Text formats follow Apache's LogFormat strings:
+ *   common:    %h %l %u %t "%r" %>s %b
+ *   combined:  common + "%{Referer}i" "%{User-agent}i"
+ *   vcombined: %v:%p + combined (Apache's vhost_combined)
+ * with Apache's escaping (\" \\ \xhh) and `-` for empty fields and zero bytes.
+ * json follows nginx `log_format ... escape=json` (see README.md for the field list).
+ */
+import { escapeApache, escapeJson } from './escape.ts';
+import type { Hit } from './hit.ts';
+import type { LogFormat } from './options.ts';
+
+export type LineFormatter = (hit: Hit, time: string) => string;
+
+function request(hit: Hit): string {
+  return hit.raw ?? `${hit.method} ${hit.target} ${hit.protocol}`;
+}
+
+function common(hit: Hit, time: string): string {
+  return `${hit.ip} - ${hit.user === '' ? '-' : escapeApache(hit.user)} [${time}] "${escapeApache(request(hit))}" ${hit.status} ${hit.bytes === 0 ? '-' : hit.bytes}`;
+}
+
+function combined(hit: Hit, time: string): string {
+  return `${common(hit, time)} "${hit.referrer === '' ? '-' : escapeApache(hit.referrer)}" "${hit.ua === '' ? '-' : escapeApache(hit.ua)}"`;
+}
+
+function vcombined(hit: Hit, time: string): string {
+  return `${hit.host}:${hit.port} ${combined(hit, time)}`;
+}
+
+function json(hit: Hit, time: string): string {
+  return `{"time_local":"${time}","remote_addr":"${hit.ip}","remote_user":"${escapeJson(hit.user)}","request":"${escapeJson(request(hit))}","status":${hit.status},"body_bytes_sent":${hit.bytes},"http_referer":"${escapeJson(hit.referrer)}","http_user_agent":"${escapeJson(hit.ua)}","host":"${hit.host}"}`;
+}
+
+export const FORMATTERS: Record<LogFormat, LineFormatter> = { common, combined, vcombined, json };

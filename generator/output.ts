@@ -1,0 +1,141 @@
+/**
+ * Writing a generated log: batches of lines to a file or stdout (with backpressure), the truth
+ * NDJSON beside it, optionally paced at N lines per wall-clock second. A closed pipe (`| head`)
+ * ends the run quietly.
+ */
+import fs from 'node:fs';
+import type { Writable } from 'node:stream';
+import type { Engine } from './engine.ts';
+import { truthJson } from './truth.ts';
+
+export interface Sink {
+  write(chunk: string): Promise<void>;
+  close(): Promise<void>;
+  /** True once the reader went away (EPIPE). */
+  readonly closed: boolean;
+}
+
+/** A file written with synchronous writes (the fastest path for big batches). */
+export function fileSink(path: string): Sink {
+  const fd = fs.openSync(path, 'w');
+  return {
+    closed: false,
+    async write(chunk) {
+      fs.writeSync(fd, chunk);
+    },
+    async close() {
+      fs.closeSync(fd);
+    },
+  };
+}
+
+/** A stream such as process.stdout; EPIPE marks it closed instead of throwing. */
+export function streamSink(stream: Writable): Sink {
+  const sink = {
+    closed: false,
+    async write(chunk: string) {
+      if (sink.closed) return;
+      if (!stream.write(chunk)) {
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            stream.off('drain', done);
+            stream.off('error', done);
+            stream.off('close', done);
+            resolve();
+          };
+          stream.on('drain', done);
+          stream.on('error', done);
+          stream.on('close', done);
+        });
+      }
+    },
+    async close() {
+      if (sink.closed) return;
+      await new Promise<void>((resolve) => (stream.writableNeedDrain ? stream.once('drain', () => resolve()) : resolve()));
+    },
+  };
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') sink.closed = true;
+    else throw error;
+  });
+  return sink;
+}
+
+export interface PumpOptions {
+  truth?: Sink;
+  /** Lines per wall-clock second; undefined writes as fast as possible. */
+  rate?: number;
+  /** Stop after this much wall-clock time (rate mode). */
+  wallMs?: number;
+  /** Stop when aborted (Ctrl-C in rate mode), after flushing. */
+  signal?: AbortSignal;
+}
+
+export interface PumpResult {
+  lines: number;
+  bytes: number;
+  seconds: number;
+}
+
+const BATCH_CHARS = 1 << 18;
+
+/** Moves `count` lines (or up to a batch) from the engine into strings; returns false at the end. */
+function take(engine: Engine, max: number, withTruth: boolean): { log: string; truth: string; n: number; end: boolean } {
+  let log = '';
+  let truth = '';
+  let n = 0;
+  while (n < max && log.length < BATCH_CHARS) {
+    const line = engine.next();
+    if (line === null) return { log, truth, n, end: true };
+    log += line + '\n';
+    if (withTruth) truth += truthJson(engine.truth) + '\n';
+    n++;
+  }
+  return { log, truth, n, end: false };
+}
+
+export async function pump(engine: Engine, out: Sink, options: PumpOptions = {}): Promise<PumpResult> {
+  const started = performance.now();
+  let lines = 0;
+  let bytes = 0;
+  const withTruth = options.truth !== undefined;
+  const emit = async (batch: ReturnType<typeof take>) => {
+    if (batch.n === 0) return;
+    lines += batch.n;
+    bytes += Buffer.byteLength(batch.log);
+    await out.write(batch.log);
+    if (withTruth) await options.truth!.write(batch.truth);
+  };
+  if (options.rate === undefined) {
+    for (;;) {
+      if (out.closed || options.signal?.aborted) break;
+      const batch = take(engine, Infinity, withTruth);
+      await emit(batch);
+      if (batch.end) break;
+    }
+  } else {
+    const rate = options.rate;
+    const tickMs = Math.max(10, Math.min(100, 1000 / rate));
+    for (;;) {
+      if (out.closed || options.signal?.aborted) break;
+      const elapsed = performance.now() - started;
+      if (options.wallMs !== undefined && elapsed >= options.wallMs) break;
+      const due = Math.floor((rate * Math.min(elapsed, options.wallMs ?? Infinity)) / 1000) - lines;
+      let end = false;
+      for (let left = due; left > 0 && !out.closed; ) {
+        const batch = take(engine, left, withTruth);
+        await emit(batch);
+        left -= batch.n;
+        if (batch.end) {
+          end = true;
+          break;
+        }
+      }
+      if (end) break;
+      await new Promise((resolve) => setTimeout(resolve, tickMs));
+    }
+  }
+  await out.close();
+  if (withTruth) await options.truth!.close();
+  return { lines, bytes, seconds: (performance.now() - started) / 1000 };
+}
