@@ -1,0 +1,106 @@
+/**
+ * Sessionisation rules, as SQL fragments shared by int_requests_sessionized and sessions.
+ *
+ * - A visitor is the client IP (its canonical key when valid) plus the user agent; the var
+ *   `visitorKey` switches to `ip` (the IP alone). NULL parts hash as the text '\N'.
+ * - Hits of a visitor are ordered by (requested_at, request_id): equal timestamps are broken
+ *   by the request id, the same in BigQuery and DuckDB.
+ * - A gap of `sessionTimeoutMinutes` or more between consecutive hits starts a new block of
+ *   activity (a gap of exactly the timeout starts a new session). A block longer than
+ *   `sessionMaxMinutes` is cut into consecutive sessions of that length measured from the
+ *   block's first hit (Snowplow-style cap on bot sessions that never pause).
+ * - The session id is the MD5 of (visitor id, block start in microseconds, cut number): it
+ *   depends only on the visitor's hits, so any sequence of incremental runs gives the ids a
+ *   full refresh gives, and sessions that no new hit touches keep theirs.
+ *
+ * Incremental runs (the pattern of Snowplow's sessions lifecycle manifest, with the block
+ * start stored on each hit as the manifest): new hits are those received within the lookback
+ * of the table's watermark. For a visitor with new hits, the earliest new hit can only join
+ * the block of the visitor's last older hit (the anchor) if that hit lies within the timeout
+ * before it; everything from the anchor on is replayed, seeded with the anchor's stored block
+ * start. Downstream, sessions rebuilds each touched visitor's sessions from the earliest
+ * block that holds a new hit, after deleting the old rows there (a late hit can merge two
+ * sessions into one, so some old ids must disappear).
+ */
+
+// Every function takes the dialect helpers `d` (includes/dialect.js) first.
+
+const VISITOR_KEYS = {
+  ip_user_agent: ['coalesce(ip_key, client_ip)', 'user_agent'],
+  ip: ['coalesce(ip_key, client_ip)'],
+};
+
+/**
+ * SQL for the visitor id of a request row (columns ip_key, client_ip, user_agent).
+ * @param {object} d the dialect helpers (includes/dialect.js)
+ * @param {string} key a VISITOR_KEYS name
+ * @returns {string}
+ */
+function visitorId(d, key) {
+  const parts = VISITOR_KEYS[key];
+  if (!parts) throw new Error(`var visitorKey must be one of ${Object.keys(VISITOR_KEYS).join(', ')}, got '${key}'`);
+  return d.hashId(...parts);
+}
+
+/**
+ * TRUE when a hit at `at` after the previous hit at `previousAt` starts a new block.
+ * @param {string} at
+ * @param {string} previousAt
+ * @param {number} timeoutMinutes
+ */
+function startsBlock(d, at, previousAt, timeoutMinutes) {
+  return `(${d.timestampDiff(at, previousAt, 'microsecond')} >= ${timeoutMinutes * 60000000})`;
+}
+
+/**
+ * The 0-based number of the `maxMinutes`-long cut of its block that a hit falls in.
+ * @param {string} at
+ * @param {string} blockStartedAt
+ * @param {number} maxMinutes
+ */
+function cutNumber(d, at, blockStartedAt, maxMinutes) {
+  return d.intDiv(d.timestampDiff(at, blockStartedAt, 'microsecond'), String(maxMinutes * 60000000));
+}
+
+/**
+ * The deterministic session id.
+ * @param {string} visitor visitor id expression
+ * @param {string} blockStartedAt
+ * @param {string} cut cut number expression
+ */
+function sessionId(d, visitor, blockStartedAt, cut) {
+  return d.hashId(visitor, d.unixMicros(blockStartedAt), cut);
+}
+
+/**
+ * `received_at > <watermark of table minus lookback>`; every row when the table is empty.
+ * @param {string} table the incremental table (self())
+ * @param {string} column its watermark column
+ * @param {number} lookbackMinutes
+ */
+function newSince(d, table, column, lookbackMinutes) {
+  const since = d.timestampSub(`max(${column})`, lookbackMinutes, 'minute');
+  return `received_at > coalesce((select ${since} from ${table}), ${d.timestampLiteral('1970-01-01 00:00:00+00')})`;
+}
+
+/**
+ * A query of (visitor_id, rebuild_from): for each visitor with hits in `hits` received since
+ * the watermark of `sessionsTable` minus the lookback, the start of the earliest block that
+ * holds one of them. Every session of the visitor ending at or after it is rebuilt.
+ * @param {string} hits int_requests_sessionized
+ * @param {string} sessionsTable sessions (self())
+ * @param {number} lookbackMinutes
+ */
+function rebuiltRegions(d, hits, sessionsTable, lookbackMinutes) {
+  return `select h.visitor_id, min(h.block_started_at) as rebuild_from
+    from ${hits} as h
+    inner join (
+      select visitor_id, min(requested_at) as first_new_at
+      from ${hits}
+      where ${newSince(d, sessionsTable, 'last_received_at', lookbackMinutes)}
+      group by visitor_id
+    ) as n on h.visitor_id = n.visitor_id and h.requested_at >= n.first_new_at
+    group by h.visitor_id`;
+}
+
+module.exports = { VISITOR_KEYS, visitorId, startsBlock, cutNumber, sessionId, newSince, rebuiltRegions };
