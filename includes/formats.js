@@ -1,0 +1,260 @@
+/**
+ * How each log format is read: the regexes, the JSON field mapping and the rules that turn a
+ * landed line into typed request fields. int_lines_extracted and int_lines_parsed call these
+ * functions; everything here is RE2 (BigQuery and DuckDB) and goes through the dialect helpers.
+ *
+ * Formats (the ingester's `format` attribute, else the project var `defaultFormat`):
+ *
+ * | format    | Apache LogFormat                                                   |
+ * |-----------|--------------------------------------------------------------------|
+ * | common    | %h %l %u %t "%r" %>s %b                                            |
+ * | combined  | %h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-Agent}i" (nginx too)   |
+ * | vcombined | %v:%p %h %l %u %t ... as combined (Apache's vhost_combined; :%p optional) |
+ * | json      | one JSON object per line, keys in JSON_FIELDS (nginx escape=json)  |
+ *
+ * Rules shared by the Apache family:
+ * - A quoted field is `"` then any characters except `"` and `\`, or a backslash escape, then
+ *   `"`. Apache writes `"` as `\"` and `\` as `\\` (ap_escape_logitem); those two escapes are
+ *   undone in the request, referrer and user agent. `\xhh` escapes (bytes outside printable
+ *   ASCII) are kept as logged, since they can encode invalid UTF-8.
+ * - The user agent, the last field of combined/vcombined, may lack its closing quote when the
+ *   line ends right after it: such a line is parsed (GoAccess accepts it too: the one real
+ *   case, a Googlebot line in the elastic sample, lost only its last two characters) and the
+ *   request is flagged has_unclosed_user_agent_quote. Any other missing quote is quarantined.
+ * - `-` means "none": ident, user, referrer and user agent become NULL, a `-` byte count is
+ *   0 (CLF's "no body sent"). Trailing spaces or a CR are ignored; other trailing text is not.
+ * - The timestamp is `dd/Mon/yyyy:HH:MM:SS ±hhmm`, converted to UTC.
+ */
+
+/** The formats the models parse. */
+const FORMATS = ['combined', 'common', 'vcombined', 'json'];
+
+/** The Apache-family formats (parsed with one regex per line). */
+const APACHE_FORMATS = ['combined', 'common', 'vcombined'];
+
+/**
+ * The capturing groups of every Apache-family regex, in order (a format without a field has an
+ * empty group there, so one STRUCT type serves all three). `ua_close` is the user agent's closing
+ * quote ('' when it is missing).
+ */
+const APACHE_FIELDS = ['vhost', 'client_ip', 'ident', 'auth_user', 'time_local', 'request', 'status', 'bytes', 'referrer', 'user_agent', 'ua_close'];
+
+const QUOTED = '"((?:[^"\\\\]|\\\\.)*)"';
+const LAST_QUOTED = '"((?:[^"\\\\]|\\\\.)*)(")?';
+const HEAD = '(\\S+) (\\S+) (\\S+) \\[([^\\]]+)\\] ' + QUOTED + ' (\\d{3}) (\\d+|-)';
+const END = '\\s*$';
+
+/** RE2 pattern per Apache-family format, with the groups of APACHE_FIELDS. */
+const APACHE_PATTERNS = {
+  common: '^()' + HEAD + '()()()' + END,
+  combined: '^()' + HEAD + ' ' + QUOTED + ' ' + LAST_QUOTED + END,
+  vcombined: '^([^\\s:]+)(?::\\d+)? ' + HEAD + ' ' + QUOTED + ' ' + LAST_QUOTED + END,
+};
+
+/**
+ * Why an Apache-family line did not match, found by testing ever longer prefixes of the
+ * pattern (first failing step wins). Only evaluated for lines that did not match.
+ */
+const APACHE_DIAGNOSES = [
+  ['^(?:[^\\s:]+(?::\\d+)? )?\\S+ \\S+ \\S+ \\[', 'no client address, ident, user and [timestamp] at the start of the line'],
+  ['^(?:[^\\s:]+(?::\\d+)? )?\\S+ \\S+ \\S+ \\[[^\\]]+\\] "', 'no quoted request after the [timestamp]'],
+  ['^(?:[^\\s:]+(?::\\d+)? )?\\S+ \\S+ \\S+ \\[[^\\]]+\\] ' + QUOTED + ' \\d{3} ', 'no 3-digit status after the quoted request'],
+  ['^(?:[^\\s:]+(?::\\d+)? )?\\S+ \\S+ \\S+ \\[[^\\]]+\\] ' + QUOTED + ' \\d{3} (?:\\d+|-)(?:\\s|$)', 'no byte count (digits or -) after the status'],
+];
+
+/** Reason for an Apache-family line that passed every diagnosis step, per format. */
+const APACHE_TAIL_REASONS = {
+  common: 'unexpected text after the byte count (a combined line labelled common?)',
+  combined: 'no quoted referrer and user agent after the byte count, or text after them',
+  vcombined: 'no vhost prefix, or no quoted referrer and user agent after the byte count',
+};
+
+/**
+ * The request line: method (an RFC 9110 token), target, and an optional protocol. The target
+ * splits at the first `?` into path and query string; it may contain spaces (as logged).
+ * A request that does not match (`-`, TLS handshakes sent to the HTTP port, ...) is still a
+ * request: method, path and protocol are NULL and is_request_line_valid is false.
+ */
+const REQUEST_PATTERN = '^([A-Za-z0-9!#$%&*+.^_|~-]+) ([^?]*?)(?:\\?(.*?))?(?: (HTTP/[0-9.]+))?$';
+const REQUEST_FIELDS = ['method', 'path', 'query', 'protocol'];
+
+/** Apache's %t. */
+const CLF_TIME_FORMAT = '%d/%b/%Y:%H:%M:%S %z';
+/** ISO 8601 after isoTimestamp's normalisation (nginx $time_iso8601). */
+const ISO_TIME_FORMAT = '%Y-%m-%dT%H:%M:%S%z';
+
+/**
+ * The json format: which keys of the line's object fill which field; the first key present
+ * with a value other than '' or '-' wins. Keys are nginx variable names first (a `log_format
+ * ... escape=json` with `"$remote_addr"` etc.), then common spellings of other servers.
+ * Values may be JSON strings or numbers. The time is time_local (Apache %t form) or
+ * time_iso8601 (`2026-11-01T10:00:00+05:30`; `Z` and fractions of a second allowed, the
+ * fraction is dropped). When there is no `request` key, the request line is built from
+ * request_method, request_uri and server_protocol.
+ */
+const JSON_FIELDS = {
+  vhost: ['host', 'server_name', 'vhost'],
+  client_ip: ['remote_addr', 'client_ip', 'ip'],
+  auth_user: ['remote_user', 'user'],
+  time_local: ['time_local'],
+  time_iso8601: ['time_iso8601', 'timestamp', 'time'],
+  request: ['request'],
+  request_method: ['request_method', 'method'],
+  request_uri: ['request_uri', 'uri'],
+  server_protocol: ['server_protocol', 'protocol'],
+  status: ['status'],
+  bytes: ['body_bytes_sent', 'bytes_sent', 'bytes'],
+  referrer: ['http_referer', 'referer', 'referrer'],
+  user_agent: ['http_user_agent', 'user_agent'],
+};
+
+/**
+ * One Apache-family line's fields as a STRUCT (APACHE_FIELDS), by the line's format: a single
+ * regex evaluation per line. NULL for other formats.
+ * @param {object} d dialect helpers
+ * @param {string} line SQL expression of the line text
+ * @param {string} format SQL expression of the format name
+ */
+function apacheFields(d, line, format) {
+  const branches = APACHE_FORMATS.map((f) => `when ${d.str(f)} then ${d.regexExtractFields(line, APACHE_PATTERNS[f], APACHE_FIELDS)}`);
+  return `(case ${format} ${branches.join(' ')} end)`;
+}
+
+/**
+ * The reason an Apache-family line of `format` did not match its pattern (see APACHE_DIAGNOSES).
+ * @param {object} d dialect helpers
+ */
+function apacheMismatchReason(d, line, format) {
+  const steps = APACHE_DIAGNOSES.map(([pattern, reason]) => `when not ${d.regexContains(line, pattern)} then ${d.str(reason)}`);
+  const tails = APACHE_FORMATS.map((f) => `when ${format} = ${d.str(f)} then ${d.str(APACHE_TAIL_REASONS[f])}`);
+  return `(case ${steps.join(' ')} ${tails.join(' ')} end)`;
+}
+
+/** A field read out of a regex STRUCT: NULL for '' and for Apache's `-`. */
+function dashIsNull(d, expr) {
+  return `nullif(${d.nullIfEmpty(expr)}, '-')`;
+}
+
+/** Undoes Apache's `\"` and `\\` escapes. */
+function unescapeApache(d, expr) {
+  return d.regexReplace(expr, '\\\\(["\\\\])', '\\1');
+}
+
+/**
+ * The json format's field `name` (a key of JSON_FIELDS) from a parsed JSON value: the first
+ * listed key with a value other than NULL, '' and '-'.
+ * @param {object} d dialect helpers
+ * @param {string} json SQL expression of type JSON
+ * @param {string} name
+ */
+function jsonField(d, json, name) {
+  const keys = JSON_FIELDS[name];
+  if (!keys) throw new Error(`formats.jsonField: unknown field '${name}' (known: ${Object.keys(JSON_FIELDS).join(', ')})`);
+  const values = keys.map((k) => `nullif(nullif(${d.jsonValue(json, k)}, ''), '-')`);
+  return values.length === 1 ? values[0] : `coalesce(${values.join(', ')})`;
+}
+
+/** nginx's request line, from `request` or from method, URI and protocol. */
+function jsonRequest(d, json) {
+  const parts = `${jsonField(d, json, 'request_method')} || ' ' || ${jsonField(d, json, 'request_uri')} || coalesce(' ' || ${jsonField(d, json, 'server_protocol')}, '')`;
+  return `coalesce(${jsonField(d, json, 'request')}, ${parts})`;
+}
+
+/**
+ * An ISO 8601 timestamp text with an offset (`Z`, `+05:30`, `-0700`) as a UTC timestamp;
+ * fractions of a second are dropped; NULL when invalid or without an offset.
+ */
+function isoTimestamp(d, expr) {
+  const noFraction = d.regexReplace(expr, '\\.\\d+', '');
+  const zulu = d.regexReplace(noFraction, '[Zz]$', '+0000');
+  const offset = d.regexReplace(zulu, '([+-]\\d\\d):(\\d\\d)$', '\\1\\2');
+  return d.parseTimestamp(ISO_TIME_FORMAT, offset);
+}
+
+/** Apache's %t text as a UTC timestamp; NULL when invalid. */
+function clfTimestamp(d, expr) {
+  return d.parseTimestamp(CLF_TIME_FORMAT, expr);
+}
+
+/** The request line's parts as a STRUCT (REQUEST_FIELDS); fields are '' or NULL when it does not match. */
+function requestParts(d, request) {
+  return d.regexExtractFields(request, REQUEST_PATTERN, REQUEST_FIELDS);
+}
+
+
+// ---- Derived request fields ----------------------------------------------------------------
+
+/**
+ * Static assets, by the path's extension (case-insensitive; the query string is not part of
+ * the path): exactly the extensions GoAccess 1.7 enables by default (`static-file` lines of
+ * /etc/goaccess/goaccess.conf), the reference the issue names.
+ */
+const STATIC_EXTENSIONS = [
+  'css', 'js', 'jpg', 'png', 'gif', 'ico', 'jpeg', 'pdf', 'csv', 'mpeg', 'mpg', 'swf', 'woff', 'woff2',
+  'xls', 'xlsx', 'doc', 'docx', 'ppt', 'pptx', 'txt', 'zip', 'ogg', 'mp3', 'mp4', 'exe', 'iso', 'gz',
+  'rar', 'svg', 'bmp', 'tar', 'tgz', 'tiff', 'tif', 'ttf', 'flv', 'dmg', 'xz', 'zst',
+];
+
+/** TRUE when the path ends in a static extension (STATIC_EXTENSIONS); FALSE for NULL. */
+function isStatic(d, path) {
+  return `coalesce(${d.regexContains(path, `\\.(?i:${STATIC_EXTENSIONS.join('|')})$`)}, false)`;
+}
+
+/**
+ * A page view: a GET answered 2xx or 304, of a path that is not a static asset. It does not
+ * look at is_bot (bots' page views are page views too): filter on is_bot for human traffic.
+ */
+function isPageView(d, method, status, path) {
+  return `coalesce(${method} = 'GET' and (${status} between 200 and 299 or ${status} = 304) and not ${isStatic(d, path)}, false)`;
+}
+
+/** '2xx' for 200-299 and so on. */
+function statusClass(d, status) {
+  return `(${d.cast(d.intDiv(status, '100'), 'string')} || 'xx')`;
+}
+
+/** Lower-case host of an absolute referrer URL (scheme://[user@]host[:port]/...); NULL otherwise. */
+function referrerHost(d, referrer) {
+  return `lower(${d.nullIfEmpty(d.regexExtract(referrer, '^[A-Za-z][A-Za-z0-9+.-]*://(?:[^@/?#]*@)?(\\[[^\\]]*\\]|[^:/?#]+)'))})`;
+}
+
+/**
+ * TRUE when the referrer host is one of the site's own hosts: a host listed in `siteHosts`
+ * (comma-separated, e.g. the var siteHosts) or a subdomain of one, or the request's own
+ * virtual host when the format logs it. FALSE when there is no referrer host.
+ * @param {string} siteHosts comma-separated host names (a var; not SQL)
+ */
+function isInternalReferrer(d, host, vhost, siteHosts) {
+  const hosts = String(siteHosts || '').split(',').map((h) => h.trim().toLowerCase()).filter((h) => h !== '');
+  const escapeRegex = (h) => h.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const tests = hosts.map((h) => `${host} = ${d.str(h)} or ${d.regexContains(host, '\\.' + escapeRegex(h) + '$')}`);
+  tests.push(`${host} = lower(${vhost})`);
+  return `coalesce(${tests.map((t) => `(${t})`).join(' or ')}, false)`;
+}
+
+module.exports = {
+  STATIC_EXTENSIONS,
+  isStatic,
+  isPageView,
+  statusClass,
+  referrerHost,
+  isInternalReferrer,
+  FORMATS,
+  APACHE_FORMATS,
+  APACHE_FIELDS,
+  APACHE_PATTERNS,
+  APACHE_DIAGNOSES,
+  REQUEST_PATTERN,
+  REQUEST_FIELDS,
+  CLF_TIME_FORMAT,
+  JSON_FIELDS,
+  apacheFields,
+  apacheMismatchReason,
+  dashIsNull,
+  unescapeApache,
+  jsonField,
+  jsonRequest,
+  isoTimestamp,
+  clfTimestamp,
+  requestParts,
+};
