@@ -38,6 +38,14 @@ export const COLUMNS: Record<RangeKind, Array<{ name: string; duckdb: string; bi
   ],
 };
 
+/**
+ * BigQuery column types of the reference tables keyed by `dataset.table`, in the form of
+ * check/sources.ts SOURCE_COLUMNS (which `logflow check` needs for the declarations).
+ */
+export const GEO_SOURCE_COLUMNS: Record<string, Array<{ name: string; type: string }>> = Object.fromEntries(
+  (['country', 'asn'] as const).map((kind) => [`${REF_DATASET}.${TABLES[kind]}`, COLUMNS[kind].map((c) => ({ name: c.name, type: c.bigquery }))]),
+);
+
 /** The demo data shipped as npm packages: GeoLite2 country (MaxMind) and RouteViews/DB-IP ASN. */
 export function defaultFiles(kind: RangeKind): string[] {
   const require = createRequire(import.meta.url);
