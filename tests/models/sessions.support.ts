@@ -87,17 +87,32 @@ export function downstreamGraph(vars: Record<string, string> = {}): CompiledGrap
   return cached;
 }
 
-const UPSTREAM = new Set(['landing', 'stg_landing__lines', 'requests', 'parse_errors', 'user_agents', 'ip_locations', 'parse_user_agent']);
-
-/** Names of the actions downstream of logflow.requests (tables and their assertions). */
+/** Names of the actions that depend, directly or not, on logflow.requests (tables and assertions). */
 export function downstreamActions(graph: CompiledGraph): string[] {
-  const names: string[] = [];
-  for (const t of graph.tables ?? []) if (!UPSTREAM.has(t.target.name ?? '')) names.push(`${t.target.schema}.${t.target.name}`);
-  for (const a of graph.assertions ?? []) {
-    const deps = (a.dependencyTargets ?? []).map((d) => d.name ?? '');
-    if (deps.some((d) => !UPSTREAM.has(d))) names.push(`${a.target.schema}.${a.target.name}`);
+  const nodes = [...(graph.tables ?? []), ...(graph.assertions ?? [])];
+  const downstream = new Set<string>(['logflow.requests']);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const n of nodes) {
+      const name = `${n.target.schema}.${n.target.name}`;
+      if (downstream.has(name)) continue;
+      if ((n.dependencyTargets ?? []).some((t) => downstream.has(`${t.schema}.${t.name}`))) {
+        downstream.add(name);
+        grew = true;
+      }
+    }
   }
-  return names;
+  // Keep only actions whose every input is logflow.requests or downstream of it.
+  // Assertions on requests alone belong to its owner (and may read other upstream tables).
+  const checks = new Set((graph.assertions ?? []).map((a) => `${a.target.schema}.${a.target.name}`));
+  const runnable = nodes.filter((n) => {
+    const name = `${n.target.schema}.${n.target.name}`;
+    const deps = (n.dependencyTargets ?? []).map((t) => `${t.schema}.${t.name}`);
+    const ownsIt = !checks.has(name) || deps.some((d) => d !== 'logflow.requests');
+    return downstream.has(name) && deps.every((d) => downstream.has(d)) && ownsIt;
+  });
+  return runnable.map((n) => `${n.target.schema}.${n.target.name}`);
 }
 
 /** Runs the models downstream of requests (optionally only `only` and their assertions); throws on a failure. */

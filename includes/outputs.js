@@ -1,0 +1,90 @@
+/**
+ * SQL fragments shared by the output tables that BI tools read (definitions/outputs).
+ * Every function takes the dialect helpers `d` (includes/dialect.js) first.
+ *
+ * Visitors in the panels follow GoAccess: a visitor is the same client IP (as logged) + the
+ * same UTC date + the same user agent, crawlers included. Panels are per day, so a visitor
+ * count summed over days equals GoAccess's count for the whole log.
+ */
+
+/**
+ * The GoAccess visitor of a request row within its day: MD5 of (client IP, user agent).
+ * @param {object} d
+ */
+function dayVisitor(d) {
+  return d.hashId('client_ip', 'user_agent');
+}
+
+/**
+ * hits, visitors and bytes of the grouped requests, as GoAccess's panels count them
+ * (visitors here include requests answered with a 4xx status).
+ * @param {object} d
+ */
+function panelMeasures(d) {
+  return `count(*) as hits,
+    count(distinct ${dayVisitor(d)}) as visitors,
+    coalesce(sum(response_bytes), 0) as bytes`;
+}
+
+/**
+ * Traffic measures of the grouped requests: hits, page views, unique visitors (IP + user
+ * agent), bytes, hits per status class and the error rates.
+ * @param {object} d
+ */
+function trafficMeasures(d) {
+  const cls = (c) => `${d.countIf(`status between ${c}00 and ${c}99`)} as status_${c}xx`;
+  return `count(*) as hits,
+    ${d.countIf('is_page_view')} as page_views,
+    count(distinct ${dayVisitor(d)}) as unique_visitors,
+    coalesce(sum(response_bytes), 0) as bytes,
+    ${cls(2)},
+    ${cls(3)},
+    ${cls(4)},
+    ${cls(5)},
+    ${d.safeDivide(d.countIf('status >= 400'), 'count(*)')} as error_rate,
+    ${d.safeDivide(d.countIf('status >= 500'), 'count(*)')} as server_error_rate,
+    max(received_at) as last_received_at`;
+}
+
+/** Column descriptions shared by the panel outputs. */
+const PANEL_COLUMNS = {
+  request_date: 'UTC date of the requests.',
+  hits: 'Requests.',
+  visitors: 'Unique visitors (same client IP + user agent that day, crawlers and 4xx included).',
+  bytes: 'Sum of response bytes.',
+};
+
+/** Column descriptions shared by the traffic outputs. */
+const TRAFFIC_COLUMNS = {
+  hits: 'Requests.',
+  page_views: 'Requests that are page views.',
+  unique_visitors: 'Distinct client IP + user agent pairs in the bucket.',
+  bytes: 'Sum of response bytes.',
+  status_2xx: 'Requests answered 2xx.',
+  status_3xx: 'Requests answered 3xx.',
+  status_4xx: 'Requests answered 4xx.',
+  status_5xx: 'Requests answered 5xx.',
+  error_rate: 'Share of requests answered 4xx or 5xx.',
+  server_error_rate: 'Share of requests answered 5xx.',
+  last_received_at: 'Latest arrival of one of its requests (the watermark).',
+};
+
+/**
+ * What makes a client suspicious (logflow.suspicious_clients), per UTC day. Patterns are RE2,
+ * matched case-insensitively against the path plus '?' + query (percent-encoding kept).
+ */
+const SUSPICIOUS = {
+  /** Distinct paths answered 404: probing for files that are not there. */
+  minDistinctNotFoundPaths: 10,
+  /** Share of requests answered 4xx, for clients with at least minHitsForRatio requests. */
+  min4xxRatio: 0.5,
+  minHitsForRatio: 20,
+  /** Requests within one minute. */
+  minBurstPerMinute: 120,
+  /** Requests for well-known admin or secret paths that scanners try. */
+  minProbeHits: 3,
+  probePattern: '(?i)(wp-login\\.php|xmlrpc\\.php|wp-admin|/\\.env|/\\.git/|phpmyadmin|/cgi-bin/|/admin(/|$)|/manager/html|/\\.aws/|/server-status|/actuator|/boaform|/HNAP1|\\.(bak|sql|old)$)',
+  injectionPattern: '(?i)(union(\\s|\\+|%20)+(all(\\s|\\+|%20)+)?select|(%27|\\x27)(\\s|\\+|%20)*(or|and)(\\s|\\+|%20)|\\.\\./|%2e%2e(%2f|/)|<script|%3cscript|etc/passwd|\\$\\{jndi:|%24%7bjndi|;(\\s|\\+|%20)*(wget|curl|cat)(\\s|\\+|%20)|sleep\\(\\d+\\)|benchmark\\(|information_schema)',
+};
+
+module.exports = { dayVisitor, panelMeasures, trafficMeasures, PANEL_COLUMNS, TRAFFIC_COLUMNS, SUSPICIOUS };
