@@ -1,19 +1,7 @@
-import { LogflowError } from '../cli/errors.ts';
+import type { GeneratorOptions } from '../generator/index.ts';
 
-/** The generator's entry point (generator/index.ts), loaded lazily so that ingest does not pay for it. */
-export interface GeneratorModule {
-  generateLines(options?: Record<string, unknown>): Iterable<string>;
-}
-
-const GENERATOR = '../generator/index.ts';
-
-/** Lines from the built-in generator with these options (seed, lines, format, ...). */
-export async function generatorLines(options: Record<string, unknown>): Promise<Iterable<string>> {
-  let mod: GeneratorModule;
-  try {
-    mod = (await import(GENERATOR)) as GeneratorModule;
-  } catch (error) {
-    throw new LogflowError(`the generator is not available (${(error as Error).message.split('\n')[0]}); pipe \`logflow generate\` into \`logflow ingest -\` instead`);
-  }
-  return mod.generateLines(options);
+/** Lines from the built-in generator (loaded lazily so that ingesting files does not pay for it). */
+export async function generatorLines(options: Partial<GeneratorOptions>): Promise<Iterable<string>> {
+  const { generateLines } = await import('../generator/index.ts');
+  return generateLines(options);
 }

@@ -4,6 +4,7 @@ import { LogflowError, usageError } from '../errors.ts';
 import { warehousePath } from '../../warehouse/project.ts';
 import { runIngest, type IngestOptions, type IngestSummary } from '../../ingest/run.ts';
 import { generatorLines } from '../../ingest/generator.ts';
+import type { LogFormat } from '../../generator/index.ts';
 
 const FORMATS = ['combined', 'common', 'vcombined', 'json'];
 
@@ -127,7 +128,7 @@ export const command: Command = {
       options.lines = await generatorLines({
         lines: intFlag('ingest', 'lines', f.lines, 10_000, 0),
         seed: intFlag('ingest', 'seed', f.seed, 1),
-        format,
+        format: format as LogFormat,
       });
     }
     if (sink === 'local') options.warehouse = warehousePath(f.warehouse);
