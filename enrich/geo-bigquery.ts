@@ -86,7 +86,7 @@ async function writeNdjson(kind: RangeKind, files: string[], path: string): Prom
 
 function describeApiError(error: unknown, what: string): LogflowError {
   const e = error as { code?: number; message?: string; errors?: Array<{ message?: string }> };
-  const message = (e.errors?.[0]?.message ?? e.message ?? String(error)).split("\n")[0] ?? "";
+  const message = (e.errors?.[0]?.message ?? e.message ?? String(error)).split('\n')[0] ?? '';
   if (/default credentials/i.test(message)) return new LogflowError(AUTH_HINT);
   if (e.code === 401) return new LogflowError(`${what}: credentials were rejected (${message}); run \`gcloud auth application-default login\` and retry`);
   if (e.code === 403) return new LogflowError(`${what}: permission denied (${message}); the account needs BigQuery Data Editor and Job User on the project`);
