@@ -87,9 +87,9 @@ describe('BOT_PATTERN', () => {
     expect(probes.filter((ua) => original.test(ua) !== rewritten.test(ua))).toEqual([]);
   });
 
-  it('the lookaround-free JS pattern agrees with isbot() on 20,000 fuzzed strings', () => {
+  it('the lookaround-free JS pattern agrees with isbot() on 10,000 fuzzed strings', () => {
     const pattern = new RegExp(jsPatternWithoutLookarounds(), 'i');
-    const uas = fuzz(20_000, ['Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)']);
+    const uas = fuzz(10_000, ['Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)']);
     expect(uas.filter((ua) => (ua !== '' && pattern.test(ua)) !== isbot(ua))).toEqual([]);
   });
 
@@ -119,13 +119,13 @@ describe('BOT_PATTERN', () => {
     expect(got.filter(Boolean).length).toBeGreaterThan(10);
   });
 
-  it('agrees with isbot() in DuckDB (RE2) on 30,000 fuzzed strings (Unicode case folding, spaces, newlines)', async () => {
-    const uas = fuzz(30_000, [...new Set(sampleUserAgents())].slice(0, 2000).concat(['Mozilla/5.0 (compatible; Googlebot/2.1)']));
+  it('agrees with isbot() in DuckDB (RE2) on 20,000 fuzzed strings (Unicode case folding, spaces, newlines)', async () => {
+    const uas = fuzz(20_000, [...new Set(sampleUserAgents())].slice(0, 2000).concat(['Mozilla/5.0 (compatible; Googlebot/2.1)']));
     const got = await duckdbIsBot(uas);
     expect(disagreements(uas, got)).toEqual([]);
     const positives = got.filter(Boolean).length;
-    expect(positives).toBeGreaterThan(3000);
-    expect(positives).toBeLessThan(27000);
+    expect(positives).toBeGreaterThan(2000);
+    expect(positives).toBeLessThan(18000);
   });
 });
 
