@@ -153,6 +153,7 @@ describe('checkCredentials()', () => {
   it.each([
     ['Could not load the default credentials. Browse to https://cloud.google.com/docs/authentication/getting-started for more information.'],
     ['invalid_grant: reauth related error (invalid_rapt)'],
+    ['Unable to read the credential file specified by the GOOGLE_APPLICATION_CREDENTIALS environment variable: The file at /x.json does not exist'],
   ])('says how to authenticate when the auth library fails with %j', async (message) => {
     const client = bigQueryClient({ projectId: 'p', dataset: 'd', location: 'US', apiEndpoint: endpoint });
     Object.defineProperty(client, 'authClient', { value: { getAccessToken: () => Promise.reject(new Error(message)) } });
