@@ -43,6 +43,8 @@ const emptyNode = (): Node => ({ tables: new Map(), functions: new Map(), childr
 export class Catalog {
   readonly tables = new Map<string, TypedColumn[]>();
   readonly functions = new Map<string, FunctionSignature[]>();
+  /** Script variables (DECLAREd in a BigQuery script), as named constants; `value` is a ValueProto when known. */
+  readonly variables = new Map<string, { type: TypeProto; value?: Record<string, unknown> }>();
 
   constructor(readonly defaultProject?: string) {}
 
@@ -54,6 +56,16 @@ export class Catalog {
   /** Registers (or replaces) a scalar function with one signature. */
   addFunction(name: string, signature: FunctionSignature): void {
     this.functions.set(name.toLowerCase(), [signature]);
+  }
+
+  /** Declares a script variable (visible as a bare name, like BigQuery script variables). */
+  addVariable(name: string, type: TypeProto | string, value?: Record<string, unknown>): void {
+    this.variables.set(name.toLowerCase(), { type: typeof type === 'string' ? parseType(type) : cleanType(type), ...(value ? { value } : {}) });
+  }
+
+  /** Forgets the script variables: each action is its own BigQuery script. */
+  clearVariables(): void {
+    this.variables.clear();
   }
 
   hasTable(name: string): boolean {
@@ -91,6 +103,7 @@ export class Catalog {
       customFunction: [...node.functions].map(([fnName, signature]) => ({ namePath: [fnName], group: 'UDF', mode: 'SCALAR', signature })),
       catalog: [...node.children].map(([childName, child]) => render(child, childName)),
     });
-    return { ...render(root, 'bigquery'), builtinFunctionOptions: { languageOptions } };
+    const constant = [...this.variables].map(([name, v]) => ({ namePath: [name], type: v.type, ...(v.value ? { value: v.value } : {}) }));
+    return { ...render(root, 'bigquery'), constant, builtinFunctionOptions: { languageOptions } };
   }
 }

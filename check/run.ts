@@ -4,8 +4,9 @@ import { compileProject } from '../warehouse/compile.ts';
 import { fullName, shortName, type CompiledGraph, type Table } from '../warehouse/graph.ts';
 import { planGraph, type Action } from '../warehouse/plan.ts';
 import { PROJECT_DIR } from '../warehouse/project.ts';
-import { Catalog, describeColumns, type Column } from './catalog.ts';
+import { Catalog, type Column, type TypedColumn } from './catalog.ts';
 import { mapToSource } from './locate.ts';
+import { offsetAt, positionAt } from './script.ts';
 import { SOURCE_COLUMNS } from './sources.ts';
 import { assertionCount, assertionView, createOrReplace, insertInto, mergeInto, verbatim, type Statement } from './statements.ts';
 import { startZetaSQL, type AnalysisError, type ZetaSQL } from './zetasql.ts';
@@ -34,8 +35,8 @@ export interface CheckReport {
   /** Actions analysed, statements analysed. */
   actions: number;
   statements: number;
-  /** `schema.name` -> output columns, for every table/view analysed (in dependency order). */
-  outputs: { action: string; columns: string }[];
+  /** Output columns of every table/view analysed, in dependency order. */
+  outputs: { action: string; columns: TypedColumn[] }[];
   /** Process id of the ZetaSQL server used (stopped when runCheck returns, unless the caller passed its own). */
   serverPid?: number;
   /** Wall-clock milliseconds for compile, server start and analysis. */
@@ -51,23 +52,6 @@ export interface CheckOptions {
   sources?: Record<string, Column[]>;
   /** A running server to reuse (the caller closes it); by default one is started and stopped. */
   zetasql?: ZetaSQL;
-}
-
-/** Converts a 1-based line:column of `text` to a 0-based offset. */
-function offsetOf(text: string, line: number, column: number): number {
-  let offset = 0;
-  for (let l = 1; l < line; l++) {
-    const next = text.indexOf('\n', offset);
-    if (next < 0) return text.length;
-    offset = next + 1;
-  }
-  return offset + column - 1;
-}
-
-/** Converts a 0-based offset of `text` to a 1-based line:column. */
-function positionOf(text: string, offset: number): { line: number; column: number } {
-  const before = text.slice(0, offset).split('\n');
-  return { line: before.length, column: (before[before.length - 1]?.length ?? 0) + 1 };
 }
 
 /**
@@ -103,17 +87,17 @@ export async function checkGraph(graph: CompiledGraph, zetasql: ZetaSQL, options
     const problem: Problem = { action, statement: statement.label, file, message: error.message };
     const text = fileText(file);
     if (error.line !== undefined && error.column !== undefined) {
-      const offset = offsetOf(statement.sql, error.line, error.column);
+      const offset = offsetAt(statement.sql, error.line, error.column);
       const inside = statement.offset >= 0 && offset >= statement.offset && offset <= statement.offset + statement.embedded.length;
       if (inside) {
-        const at = positionOf(statement.embedded, offset - statement.offset);
+        const at = positionAt(statement.embedded, offset - statement.offset);
         const mapped = text ? mapToSource(text, statement.embedded, at.line, at.column) : undefined;
         if (mapped) Object.assign(problem, { line: mapped.line, column: mapped.column });
         else problem.compiled = at;
       } else {
         // In the DDL/DML Dataform builds around the query from the config block.
         const config = text ? text.search(/\bconfig\s*\{/) : -1;
-        Object.assign(problem, config >= 0 ? positionOf(text!, config) : { line: 1, column: 1 });
+        Object.assign(problem, config >= 0 ? positionAt(text!, config) : { line: 1, column: 1 });
         problem.message += ` (in the ${statement.label} statement Dataform builds from the config block: check partitionBy, clusterBy, uniqueKey)`;
       }
     }
@@ -162,7 +146,7 @@ export async function checkGraph(graph: CompiledGraph, zetasql: ZetaSQL, options
     const ok = await checkAction(action, name, analyse);
     if (!ok) failed.set(action.key.toLowerCase(), name);
     const columns = catalog.columns(action.key);
-    if (ok && columns && action.kind === 'table') outputs.push({ action: name, columns: describeColumns(columns) });
+    if (ok && columns && action.kind === 'table') outputs.push({ action: name, columns });
   }
 
   for (const test of graph.tests ?? []) {
@@ -175,15 +159,20 @@ export async function checkGraph(graph: CompiledGraph, zetasql: ZetaSQL, options
 
   async function checkAction(action: Action, name: string, run: typeof analyse): Promise<boolean> {
     const file = action.fileName;
+    // Dataform sends an action's statements to BigQuery as one script (variables DECLAREd in
+    // pre_operations are visible to the query): each script starts with no variables.
+    catalog.clearVariables();
     if (action.kind === 'table') {
       const table = action.table;
-      // The full refresh first (it defines the table's columns), then the operations around it.
-      if (!(await run(name, file, createOrReplace(table)))) return false;
-      let ok = true;
       const ops = (list: string[] | undefined, label: string) => (list ?? []).map((sql, i) => verbatim(`${label}[${i + 1}]`, sql));
+      // The first (full-refresh) run: pre_operations, CREATE OR REPLACE, post_operations.
+      let ok = true;
       for (const s of ops(table.preOps, 'pre_operations')) ok = (await run(name, file, s)) && ok;
+      if (!(await run(name, file, createOrReplace(table)))) return false;
       for (const s of ops(table.postOps, 'post_operations')) ok = (await run(name, file, s)) && ok;
       if (table.type === 'incremental') {
+        // A later run, as its own script, with the table in place.
+        catalog.clearVariables();
         for (const s of ops(table.incrementalPreOps, 'incremental pre_operations')) ok = (await run(name, file, s)) && ok;
         ok = (await run(name, file, incrementalStatement(table, catalog))) && ok;
         for (const s of ops(table.incrementalPostOps, 'incremental post_operations')) ok = (await run(name, file, s)) && ok;

@@ -7,6 +7,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { LogflowError } from '../cli/errors.ts';
 import { Catalog, type Column, type FunctionSignature, type TypedColumn } from './catalog.ts';
+import { offsetAt, positionAt, readVariableStatement, skipTrivia, statementEnd, type VariableStatement } from './script.ts';
 import { cleanType, decodeValue, encodeValue, parseType, type TypeProto, type ValueProto } from './types.ts';
 
 /**
@@ -235,11 +236,6 @@ function cleanSignature(signature: FunctionSignature | undefined): FunctionSigna
   return { argument: (s.argument ?? []).map(arg), returnType: arg(s.returnType ?? { kind: 'ARG_TYPE_ARBITRARY' }), contextId: '0' };
 }
 
-/** True when only whitespace, comments and semicolons remain. */
-function onlyTrivia(text: string): boolean {
-  return text.replace(/--[^\n]*|#[^\n]*|\/\*[\s\S]*?\*\/|;|\s+/g, '') === '';
-}
-
 /** A running ZetaSQL server and a client configured for BigQuery. Create with startZetaSQL(); always close(). */
 export class ZetaSQL {
   private closed = false;
@@ -283,14 +279,26 @@ export class ZetaSQL {
    */
   async analyze(sql: string, catalog: Catalog): Promise<AnalyzeResult> {
     const statements: AnalyzedStatement[] = [];
+    const bytes = Buffer.from(sql);
     let position = 0;
-    while (position < Buffer.byteLength(sql) && !onlyTrivia(Buffer.from(sql).subarray(position).toString())) {
+    for (;;) {
+      const start = skipTrivia(sql, position);
+      if (start >= sql.length) break;
+      const end = statementEnd(sql, start);
+      const variable = readVariableStatement(sql, start, end);
+      if (variable) {
+        const error = await this.analyzeVariable(sql, start, variable, catalog);
+        if (error) return { ok: false, error, statements };
+        statements.push({ kind: variable.kind === 'declare' ? 'declareStatement' : 'setStatement', columns: [] });
+        position = end;
+        continue;
+      }
       let response: { resolvedStatement?: Record<string, unknown>; resumeBytePosition?: number };
       try {
         response = (await call(this.client, 'analyze', {
           options: this.analyzerOptions(),
           simpleCatalog: catalog.toProto(this.languageOptions),
-          parseResumeLocation: { input: sql, bytePosition: position },
+          parseResumeLocation: { input: sql, bytePosition: Buffer.byteLength(sql.slice(0, start)) },
         })) as typeof response;
       } catch (error) {
         const e = error as grpc.ServiceError;
@@ -302,11 +310,48 @@ export class ZetaSQL {
       const created = statement.created;
       if (created?.kind === 'function') catalog.addFunction(created.name, created.signature);
       else if (created) catalog.addTable(created.name, created.columns);
-      const next = response.resumeBytePosition ?? Buffer.byteLength(sql);
-      if (next <= position) break;
+      const next = bytes.subarray(0, response.resumeBytePosition ?? bytes.length).toString().length;
+      if (next <= start) break;
       position = next;
     }
     return { ok: true, statements };
+  }
+
+  /**
+   * DECLARE/SET of script variables (which the analyzer service does not take): analyses the
+   * expression as `SELECT (expr)`, then declares the variables in the catalog. Returns an error
+   * located in `sql`, or undefined.
+   */
+  private async analyzeVariable(sql: string, start: number, variable: VariableStatement, catalog: Catalog): Promise<AnalysisError | undefined> {
+    const at = positionAt(sql, start);
+    let type: TypeProto | undefined;
+    if (variable.type) {
+      try {
+        type = parseType(variable.type);
+      } catch (error) {
+        return { message: (error as Error).message, ...at };
+      }
+    }
+    if (variable.expression !== undefined) {
+      const prefix = 'select (';
+      const wrapper = `${prefix}${variable.expression}\n)`;
+      const result = await this.analyze(wrapper, catalog);
+      if (!result.ok) {
+        const e = result.error;
+        if (e.line === undefined || e.column === undefined) return e;
+        const offset = Math.max(0, offsetAt(wrapper, e.line, e.column) - prefix.length) + variable.expressionOffset!;
+        return { message: e.message, ...positionAt(sql, offset) };
+      }
+      type ??= result.statements[0]?.columns[0]?.type;
+    }
+    if (variable.kind === 'set') {
+      const missing = variable.names.find((n) => !catalog.variables.has(n.toLowerCase()));
+      if (missing) return { message: `Unrecognized variable: ${missing} (DECLARE it before SET)`, ...at };
+      return undefined;
+    }
+    if (!type) return { message: `DECLARE ${variable.names.join(', ')} needs a type or a DEFAULT value`, ...at };
+    for (const name of variable.names) catalog.addVariable(name, type);
+    return undefined;
   }
 
   /**
@@ -319,10 +364,15 @@ export class ZetaSQL {
    * @param sql a single SELECT (or WITH ... SELECT) statement
    * @param tables tables named exactly as the query names them, e.g. `my-project.logflow_raw.landing`
    *   for `` `my-project.logflow_raw.landing` ``
+   * @param options.variables script variables the query reads by bare name (as after a DECLARE), with their values
    * @returns the result's columns and its rows as objects keyed by column name
    */
-  async evaluate(sql: string, tables: EvaluateTable[]): Promise<EvaluateResult> {
+  async evaluate(sql: string, tables: EvaluateTable[], options: { variables?: { name: string; type: TypeProto | string; value: unknown }[] } = {}): Promise<EvaluateResult> {
     const catalog = new Catalog();
+    for (const v of options.variables ?? []) {
+      const type = typeof v.type === 'string' ? parseType(v.type) : cleanType(v.type);
+      catalog.addVariable(v.name, type, encodeValue(v.value, type));
+    }
     const tableContent: Record<string, unknown> = {};
     for (const table of tables) {
       const columns = table.columns.map((c) => ({ name: c.name, type: typeof c.type === 'string' ? parseType(c.type) : cleanType(c.type) }));

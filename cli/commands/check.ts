@@ -1,6 +1,7 @@
 import type { Command } from '../command.ts';
 import { parseFlags } from '../args.ts';
 import { usageError } from '../errors.ts';
+import { describeColumns } from '../../check/catalog.ts';
 import { formatProblem, formatSummary, runCheck } from '../../check/run.ts';
 
 const HELP = `Usage: logflow check [options]
@@ -38,7 +39,7 @@ export const command: Command = {
     }
     const report = await runCheck({ projectDir: values.project, vars });
     if (values.verbose) {
-      for (const output of report.outputs) process.stdout.write(`${output.action}: ${output.columns}\n`);
+      for (const output of report.outputs) process.stdout.write(`${output.action}: ${describeColumns(output.columns)}\n`);
       for (const skip of report.skipped) process.stdout.write(`skipped ${skip.action}: ${skip.reason}\n`);
     }
     for (const problem of report.problems) process.stdout.write(`${formatProblem(problem)}\n`);

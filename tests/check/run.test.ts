@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { describeColumns } from '../../check/catalog.ts';
 import { formatProblem, formatSummary, runCheck, type CheckReport } from '../../check/run.ts';
 import { startZetaSQL, type ZetaSQL } from '../../check/zetasql.ts';
 import { isRunning } from './processes.ts';
@@ -40,10 +41,8 @@ describe('runCheck()', () => {
     // 1 operation (UDF), 2 tables, 1 view, 1 assertion; the incremental adds its MERGE, the assertion its row count.
     expect(report.actions).toBe(5);
     expect(report.statements).toBe(7);
-    expect(report.outputs).toContainEqual({
-      action: 'logflow.stg_landing__requests',
-      columns: 'message_id STRING, client_ip STRING, requested_at TIMESTAMP, status_code INT64, published_at TIMESTAMP',
-    });
+    const requests = report.outputs.find((o) => o.action === 'logflow.stg_landing__requests');
+    expect(describeColumns(requests?.columns ?? [])).toBe('message_id STRING, client_ip STRING, requested_at TIMESTAMP, status_code INT64, published_at TIMESTAMP');
     expect(formatSummary(report)).toMatch(/^check passed: 5 action\(s\), 7 statement\(s\) analysed .* no problems \(\d+\.\d\d s\)$/);
   });
 
@@ -55,8 +54,8 @@ describe('runCheck()', () => {
     },
     {
       mistake: 'a DuckDB-only function written in the SQLX',
-      file: requests, from: "regexp_extract(line, r'^(\\S+)')", to: "regexp_matches(line, '^x')",
-      expected: { file: requests, line: 15, column: 5, statement: 'create table', message: 'Function not found: regexp_matches' },
+      file: requests, from: '    published_at,\n  from lines', to: "    regexp_matches(line, '^x') as is_x,\n    published_at,\n  from lines",
+      expected: { file: requests, line: 18, column: 5, statement: 'create table', message: 'Function not found: regexp_matches' },
     },
     {
       mistake: 'a DuckDB-only function leaking from an include into the BigQuery compilation',
@@ -98,10 +97,10 @@ describe('runCheck()', () => {
 
   it('reports a declared source whose column types nobody registered', async () => {
     const dir = projectWith('definitions/sources/landing.sqlx', 'name: "landing" }', 'name: "landing" }\n');
-    writeFileSync(join(dir, 'definitions/sources/geo.sqlx'), 'config { type: "declaration", schema: "logflow_ref", name: "ip_country_ranges" }\n');
+    writeFileSync(join(dir, 'definitions/sources/geo.sqlx'), 'config { type: "declaration", schema: "logflow_ref", name: "weather_by_day" }\n');
     const report = await runCheck({ projectDir: dir, zetasql });
     expect(report.problems.map(formatProblem)).toEqual([
-      'definitions/sources/geo.sqlx:1:1: logflow_ref.ip_country_ranges (declaration): no column types for the declared source logflow_ref.ip_country_ranges: add them to SOURCE_COLUMNS in check/sources.ts',
+      'definitions/sources/geo.sqlx:1:1: logflow_ref.weather_by_day (declaration): no column types for the declared source logflow_ref.weather_by_day: add them to SOURCE_COLUMNS in check/sources.ts',
     ]);
   });
 

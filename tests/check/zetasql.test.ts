@@ -32,7 +32,10 @@ describe('ZetaSQL.analyze()', () => {
     { sql: "select\n  strptime('17/May/2015', '%d/%b/%Y')", message: 'Function not found: strptime', line: 2, column: 3 },
     { sql: 'select 1 as a;\nselect count(*) from raw.landing where publish_time > 3', message: 'No matching signature for operator > for argument types: TIMESTAMP, INT64. Supported signature: ANY > ANY', line: 2, column: 40 },
     { sql: 'select * from `p.raw.landing` where true qualify true', message: 'The QUALIFY clause requires analytic function to be present', line: 1, column: 50 },
-    { sql: 'declare x int64 default 1', message: 'Syntax error: Unexpected keyword DECLARE', line: 1, column: 1 },
+    { sql: 'begin\n  select 1;\nend', message: 'Syntax error: Expected end of input but got keyword SELECT', line: 2, column: 3 },
+    { sql: 'declare since timestamp default (\n  select max(publish_tim) from p.raw.landing);\nselect since', message: 'Unrecognized name: publish_tim; Did you mean publish_time?', line: 2, column: 14 },
+    { sql: 'declare n int64;\nselect count(*) from p.raw.landing where publish_time > n', message: 'No matching signature for operator > for argument types: TIMESTAMP, INT64. Supported signature: ANY > ANY', line: 2, column: 42 },
+    { sql: 'set m = 1', message: 'Unrecognized variable: m (DECLARE it before SET)', line: 1, column: 1 },
   ])('rejects `$sql` with ZetaSQL\'s message and line:column', async ({ sql, message, line, column }) => {
     const result = await zetasql.analyze(sql, landingCatalog());
     expect(result.ok).toBe(false);
@@ -49,6 +52,15 @@ describe('ZetaSQL.analyze()', () => {
     expect(result.ok).toBe(true);
     const { formatType } = await import('../../check/types.ts');
     expect(result.statements[0]!.columns.map((c) => `${c.name} ${formatType(c.type)}`)).toEqual(columns);
+  });
+
+  it('gives the statements after a DECLARE its variables, typed from the declaration or the default value', async () => {
+    const catalog = landingCatalog();
+    const script = "declare since default (select max(publish_time) from p.raw.landing);\ndeclare a, b string;\nset a = 'x';\nselect since, a, b";
+    const result = await zetasql.analyze(script, catalog);
+    expect(result.ok).toBe(true);
+    expect(result.statements.map((s) => s.kind)).toEqual(['declareStatement', 'declareStatement', 'setStatement', 'resolvedQueryStmtNode']);
+    expect(result.statements[3]!.columns.map((c) => c.type.typeKind)).toEqual(['TYPE_TIMESTAMP', 'TYPE_STRING', 'TYPE_STRING']);
   });
 
   it('adds what a script creates (JavaScript UDF, table, view) to the catalog for the statements after it', async () => {
