@@ -45,7 +45,8 @@ export async function checkCredentials(client: BigQuery): Promise<void> {
   } catch (error) {
     const message = (error as Error).message ?? '';
     if (/GOOGLE_APPLICATION_CREDENTIALS/.test(message)) {
-      throw new LogflowError(`GOOGLE_APPLICATION_CREDENTIALS points at a file that cannot be read as a credential (${process.env.GOOGLE_APPLICATION_CREDENTIALS ?? ''}); fix or unset it, or run \`gcloud auth application-default login\``);
+      const file = /The file at (\S+) /.exec(message)?.[1];
+      throw new LogflowError(`GOOGLE_APPLICATION_CREDENTIALS does not point at a readable credential file${file ? ` (${file})` : ''}; fix or unset it, or run \`gcloud auth application-default login\``);
     }
     if (/default credentials|could not refresh access token|invalid_grant|unable to detect a project id/i.test(message)) throw new LogflowError(AUTH_HINT);
     throw new LogflowError(`cannot get Google Cloud credentials: ${message.split('\n')[0]}. Run \`gcloud auth application-default login\` and retry`);
