@@ -180,7 +180,8 @@ export class Monitor implements Actor {
     hit.status = 200;
     hit.bytes = 0;
     e.serve(hit);
-    this.t += MONITOR.intervalSeconds * 1000 + e.rng.range(-800, 800);
+    // Every few minutes, and always within the session timeout (one session for the whole log).
+    this.t += Math.min(MONITOR.intervalSeconds * 1000, e.plan.maxThinkMs - 1_000) + e.rng.range(-800, 0);
     return true;
   }
 }

@@ -124,7 +124,8 @@ export class Engine {
       }
     }
     hit.host = plan.host;
-    hit.pageView = hit.kind === 'page' && hit.method === 'GET' && hit.status < 400;
+    // A page view: a page (document) fetched with GET and served (2xx) or revalidated (304).
+    hit.pageView = hit.kind === 'page' && hit.method === 'GET' && ((hit.status >= 200 && hit.status < 300) || hit.status === 304);
   }
 
   endHumanSession(visitorId: number, t: number): void {
@@ -241,13 +242,13 @@ export class Engine {
       this.heap.push(new Monitor(this, this.newSession()));
       botLines -= 1 / MONITOR.intervalSeconds;
     }
-    const arrivals: Array<[number, (t: number) => boolean]> = [
-      [humanCandidates, (t) => this.startHuman(t)],
-      [botLines / cal.bot / 1000, (t) => this.startCrawl(t)],
-      [scanLines / cal.scan / 1000, (t) => this.startScan(t)],
+    const arrivals: Array<[number, (t: number) => boolean, number]> = [
+      [humanCandidates, (t) => this.startHuman(t), 1],
+      [botLines / cal.bot / 1000, (t) => this.startCrawl(t), 4],
+      [scanLines / cal.scan / 1000, (t) => this.startScan(t), 4],
     ];
-    for (const [perMs, start] of arrivals) {
-      if (perMs > 0) this.heap.push(new Arrivals(this, perMs, start));
+    for (const [perMs, start, shape] of arrivals) {
+      if (perMs > 0) this.heap.push(new Arrivals(this, perMs, start, shape));
     }
   }
 
@@ -312,7 +313,12 @@ function blankTruth(): Truth {
   return { line: 0, visitorId: null, sessionId: null, scenario: 'malformed', isPageView: false, kind: 'malformed', ip: null, country: null, uaKey: null, timeMs: 0 };
 }
 
-/** A Poisson process of session starts (candidates; the start function may decline one). */
+/**
+ * A renewal process of session starts (candidates; the start function may decline one). Gaps are
+ * Erlang-distributed with `shape` stages: shape 1 is Poisson (needed for diurnal thinning), a
+ * higher shape makes rare, long runs (crawls, scans) arrive more regularly, so their share of a
+ * modest log stays close to the configured mix.
+ */
 class Arrivals implements Actor {
   t: number;
   seq: number;
@@ -322,6 +328,7 @@ class Arrivals implements Actor {
     e: Engine,
     private readonly perMs: number,
     private readonly start: (t: number) => boolean,
+    private readonly shape: number,
   ) {
     this.seq = e.nextSeq();
     this.t = e.plan.startMs + e.rng.exp(1 / perMs);
@@ -329,7 +336,9 @@ class Arrivals implements Actor {
 
   step(e: Engine): boolean {
     this.start(this.t);
-    this.t += e.rng.exp(1 / this.perMs);
+    let gap = 0;
+    for (let i = 0; i < this.shape; i++) gap += e.rng.exp(1 / (this.perMs * this.shape));
+    this.t += gap;
     return false;
   }
 }

@@ -6,7 +6,10 @@ export type LogFormat = (typeof LOG_FORMATS)[number];
 export interface GeneratorOptions {
   /** Same seed and options, same bytes. */
   seed: number;
-  /** Exactly this many lines; null runs until `durationSeconds` of simulated time have passed. */
+  /**
+   * Exactly this many lines; null runs until `durationSeconds` of simulated time have passed, or
+   * forever when that is null too (streaming at `linesPerSecond`).
+   */
   lines: number | null;
   /** Simulated start (UTC instant of the first possible request). */
   start: Date;
@@ -97,7 +100,7 @@ export function resolveOptions(partial: Partial<GeneratorOptions> = {}): Plan {
   check(o.lines === null || (Number.isInteger(o.lines) && o.lines >= 0), `lines must be a whole number >= 0, got ${o.lines}`);
   check(o.start instanceof Date && Number.isFinite(o.start.getTime()), 'start must be a valid date');
   check(o.durationSeconds === null || (Number.isFinite(o.durationSeconds) && o.durationSeconds > 0), `duration must be > 0 seconds, got ${o.durationSeconds}`);
-  check(o.lines !== null || o.durationSeconds !== null, 'give lines or a duration');
+  check(o.lines !== null || o.durationSeconds !== null || o.linesPerSecond !== null, 'give lines, a duration or a rate');
   check(o.linesPerSecond === null || (Number.isFinite(o.linesPerSecond) && o.linesPerSecond > 0), `lines per second must be > 0, got ${o.linesPerSecond}`);
   check((LOG_FORMATS as readonly string[]).includes(o.format), `format must be one of ${LOG_FORMATS.join(', ')}, got '${o.format}'`);
   check(Number.isInteger(o.utcOffsetMinutes) && Math.abs(o.utcOffsetMinutes) <= 14 * 60, `UTC offset must be whole minutes within +-14:00, got ${o.utcOffsetMinutes}`);
@@ -119,7 +122,8 @@ export function resolveOptions(partial: Partial<GeneratorOptions> = {}): Plan {
     spanSeconds = o.durationSeconds ?? (o.linesPerSecond ? Math.max(1, o.lines / o.linesPerSecond) : 86_400);
     rate = o.linesPerSecond ?? Math.max(o.lines, 1) / spanSeconds;
   } else {
-    spanSeconds = o.durationSeconds!;
+    // Without lines or duration (an endless stream at a rate) intensity is calibrated over a day.
+    spanSeconds = o.durationSeconds ?? 86_400;
     rate = o.linesPerSecond ?? DEFAULT_LINES_PER_SECOND;
   }
   const spanMs = spanSeconds * 1000;
@@ -131,7 +135,7 @@ export function resolveOptions(partial: Partial<GeneratorOptions> = {}): Plan {
     ...o,
     startMs,
     spanMs,
-    endMs: o.lines === null ? startMs + spanMs : Infinity,
+    endMs: o.lines === null && o.durationSeconds !== null ? startMs + spanMs : Infinity,
     rate,
     burstStartMs,
     burstEndMs: burstStartMs + o.errorBurstMinutes * 60_000,

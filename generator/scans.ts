@@ -8,7 +8,6 @@ import { SCANNER_AGENTS } from './agents.ts';
 import type { Actor, Engine } from './engine.ts';
 import { countryIpv4, cidrIpv4 } from './network.ts';
 import { hash2, WeightedTable } from './rng.ts';
-import { expectedCapped } from './bots.ts';
 
 interface Probe {
   method: string;
@@ -43,6 +42,9 @@ export const PROBES: readonly Probe[] = [
   P('', '', 400, { raw: 'GET /\tHTTP/1.1\r\nHost: x' }), P('CONNECT', 'www.google.com:443', 405), P('PROPFIND', '/', 405),
 ];
 
+/** Probes per scan run, uniform in [SCAN_MIN, SCAN_MAX]. */
+const SCAN_MIN = 20;
+const SCAN_MAX = 100;
 const STATUS_BYTES: Record<number, number> = { 200: 0, 408: 0, 400: 226, 401: 381, 403: 199, 404: 4_213, 405: 229 };
 const SCANNER_COUNTRIES = ['CN', 'RU', 'US', 'NL', 'DE', 'SG', 'IN', 'BR', 'VN', 'KR', 'UA', 'FR'];
 const HOSTING = ['167.94.138.0/24', '45.148.10.0/24', '185.220.101.0/24', '193.41.206.0/24', '80.82.77.0/24', '162.142.125.0/24', '104.248.0.0/16', '139.59.0.0/16'];
@@ -50,6 +52,8 @@ const HOSTING = ['167.94.138.0/24', '45.148.10.0/24', '185.220.101.0/24', '193.4
 export interface Scanner {
   id: number;
   ip: string;
+  /** Home country of the address ('' for hosting blocks listed by CIDR). */
+  country: string;
   ua: string;
   key: string;
 }
@@ -62,16 +66,17 @@ export class ScannerPool {
     for (let k = 0; k < count; k++) {
       const id = firstId + k;
       const h = hash2(seed ^ 0x5ca7, id);
-      const ip = h % 3 === 0 ? cidrIpv4(HOSTING[h % HOSTING.length]!, seed, id) : countryIpv4(SCANNER_COUNTRIES[h % SCANNER_COUNTRIES.length]!, seed ^ 0x5ca7, id);
+      const country = h % 3 === 0 ? '' : SCANNER_COUNTRIES[h % SCANNER_COUNTRIES.length]!;
+      const ip = country === '' ? cidrIpv4(HOSTING[h % HOSTING.length]!, seed, id) : countryIpv4(country, seed ^ 0x5ca7, id);
       const [key, ua] = agents.at((hash2(h, 7) % 1_000_000) / 1_000_000);
-      this.scanners.push({ id, ip, ua: ua === '-' ? '' : ua, key });
+      this.scanners.push({ id, ip, country, ua: ua === '-' ? '' : ua, key });
     }
   }
 }
 
 /** Expected probes per scan run (matches ScanRun). */
 export function expectedScanLines(): number {
-  return expectedCapped(5, 45, 400);
+  return (SCAN_MIN + SCAN_MAX) / 2;
 }
 
 export class ScanRun implements Actor {
@@ -90,7 +95,7 @@ export class ScanRun implements Actor {
   ) {
     this.t = t;
     this.seq = e.nextSeq();
-    this.left = Math.min(400, 5 + Math.floor(e.rng.exp(45)));
+    this.left = e.rng.range(SCAN_MIN, SCAN_MAX);
     this.next = e.rng.int(PROBES.length);
     this.port = e.rng.chance(0.5) ? 80 : 443;
   }
@@ -113,9 +118,9 @@ export class ScanRun implements Actor {
     hit.visitorId = s.id;
     hit.sessionId = this.sessionId;
     hit.scenario = 'scan';
-    hit.kind = probe.status === 200 && probe.target === '/robots.txt' ? 'robots' : 'probe';
+    hit.kind = probe.status !== 200 ? 'probe' : probe.target === '/robots.txt' ? 'robots' : 'page';
     hit.uaKey = s.key;
-    hit.country = '';
+    hit.country = s.country;
     hit.status = probe.status;
     hit.bytes = probe.status === 200 ? (probe.target === '/' ? e.site.pages.home[0]!.bytes : e.site.robots.bytes) : STATUS_BYTES[probe.status] ?? 0;
     e.serve(hit);

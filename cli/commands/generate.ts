@@ -103,31 +103,41 @@ export interface GenerateRequest {
   rate?: number;
 }
 
+/** Every flag of the command (all string-valued, validated below). */
+export const FLAGS = {
+  lines: { type: 'string' },
+  duration: { type: 'string' },
+  start: { type: 'string' },
+  'utc-offset': { type: 'string' },
+  'jitter-ms': { type: 'string' },
+  seed: { type: 'string' },
+  format: { type: 'string' },
+  out: { type: 'string' },
+  truth: { type: 'string' },
+  rate: { type: 'string' },
+  visitors: { type: 'string' },
+  'bot-share': { type: 'string' },
+  'scan-share': { type: 'string' },
+  'malformed-share': { type: 'string' },
+  'error-burst-minutes': { type: 'string' },
+  'error-burst-at': { type: 'string' },
+  'ipv6-share': { type: 'string' },
+  'nat-share': { type: 'string' },
+  'session-timeout-minutes': { type: 'string' },
+  diurnal: { type: 'string' },
+  host: { type: 'string' },
+} as const;
+
 /** Turns argv into generator options and output targets; throws usage errors. */
 export function parseGenerateArgs(argv: string[], now: () => number = Date.now): GenerateRequest {
-  const { values: v } = parseFlags(NAME, argv, {
-    lines: { type: 'string' },
-    duration: { type: 'string' },
-    start: { type: 'string' },
-    'utc-offset': { type: 'string' },
-    'jitter-ms': { type: 'string' },
-    seed: { type: 'string' },
-    format: { type: 'string' },
-    out: { type: 'string' },
-    truth: { type: 'string' },
-    rate: { type: 'string' },
-    visitors: { type: 'string' },
-    'bot-share': { type: 'string' },
-    'scan-share': { type: 'string' },
-    'malformed-share': { type: 'string' },
-    'error-burst-minutes': { type: 'string' },
-    'error-burst-at': { type: 'string' },
-    'ipv6-share': { type: 'string' },
-    'nat-share': { type: 'string' },
-    'session-timeout-minutes': { type: 'string' },
-    diurnal: { type: 'string' },
-    host: { type: 'string' },
-  });
+  // `--rate -5` would read as a missing value; join it so the range check can name the problem.
+  const args: string[] = [];
+  for (const arg of argv) {
+    const previous = args[args.length - 1];
+    if (/^-\d/.test(arg) && previous?.startsWith('--') && !previous.includes('=')) args[args.length - 1] = `${previous}=${arg}`;
+    else args.push(arg);
+  }
+  const { values: v } = parseFlags(NAME, args, FLAGS);
   const rate = v.rate === undefined ? undefined : numberFlag(NAME, 'rate', v.rate, 0, Number.MIN_VALUE, 10_000_000);
   const format = v.format ?? D.format;
   if (!(LOG_FORMATS as readonly string[]).includes(format)) throw usageError(`--format must be one of ${LOG_FORMATS.join(', ')}, got '${format}' (see: logflow ${NAME} --help)`);
