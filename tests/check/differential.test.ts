@@ -3,6 +3,8 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { canonical, compareCanonical, differential, type FixtureTable } from '../../check/differential.ts';
+import type { TypedColumn } from '../../check/catalog.ts';
+import { formatProblem, runCheck } from '../../check/run.ts';
 import { parseType } from '../../check/types.ts';
 import { startZetaSQL, type ZetaSQL } from '../../check/zetasql.ts';
 import { LANDING_COLUMNS, LANDING_DATASET, LANDING_TABLE } from '../../warehouse/landing.ts';
@@ -113,4 +115,64 @@ describe('differential() on the project\'s models', () => {
     // Redeliveries and re-sends collapse: one row per distinct line, at every step.
     for (const r of results) expect(r.bigquery, r.model).toHaveLength(lines.length);
   });
+
+  it('gives identical sessions and visitor counts (int_requests_sessionized -> sessions -> daily_visitors), edge cases included', async () => {
+    const check = await runCheck({ zetasql });
+    expect(check.problems.map(formatProblem)).toEqual([]);
+    const columns = check.outputs.find((o) => o.action === 'logflow.requests')!.columns;
+    const requests = requestRows(columns);
+    const results = await differential({ models: ['int_requests_sessionized', 'sessions', 'daily_visitors'], zetasql, tables: [requests] });
+    for (const r of results) expect(r.differences, r.model).toEqual([]);
+    // The edge cases are exercised: the edge visitor's gap of exactly the timeout and the tie, the bot cut at sessionMaxMinutes.
+    const sessions = results[1]!;
+    const col = (name: string) => sessions.columns.findIndex((c) => c.name === name);
+    const hitsOf = (ip: string, ua: string) =>
+      sessions.bigquery.map((r) => JSON.parse(r) as unknown[]).filter((r) => r[col('client_ip')] === ip && r[col('user_agent')] === ua).map((r) => Number(r[col('hits')])).sort((a, b) => a - b);
+    expect(hitsOf('10.9.9.9', 'edge')).toEqual([1, 1, 2, 2]);
+    expect(hitsOf('2001:db8::7', 'Googlebot/2.1')).toEqual([4, 72]);
+  });
 });
+
+const STATIC = /\.(?:css|js|png|jpe?g|gif|ico|svg|woff2?|ttf)$/i;
+
+/** logflow.requests rows (the model's analysed BigQuery columns; unlisted columns NULL) from the sample plus sessionisation edge cases. */
+function requestRows(columns: TypedColumn[]): FixtureTable {
+  type Hit = { ip: string; ua: string | null; at: string | null; status?: number; path?: string; bot?: boolean };
+  const hits: Hit[] = [];
+  for (const line of sampleLines(300)) {
+    const m = /^(\S+) \S+ \S+ \[([^\]]+)\] "\S+ (\S+)[^"]*" (\d{3}) \S+(?: "[^"]*" "([^"]*)")?/.exec(line);
+    if (!m) continue;
+    const [, ip, time, path, status, ua] = m;
+    const at = new Date(time!.replace(/^(\d+)\/(\w+)\/(\d+):(\d+:\d+:\d+) ([+-]\d{4})$/, '$2 $1 $3 $4 $5')).toISOString();
+    hits.push({ ip: ip!, ua: ua ?? null, at, status: Number(status), path, bot: /bot|crawl|spider/i.test(ua ?? '') });
+  }
+  const t0 = Date.parse('2015-05-17T23:50:00Z');
+  const at = (minutes: number, seconds = 0) => new Date(t0 + minutes * 60_000 + seconds * 1000).toISOString();
+  // One visitor: a gap just under the timeout, exactly the timeout (new session), a tie on requested_at, across midnight.
+  for (const [m, sec] of [[0, 0], [29, 59], [59, 59], [59, 59], [89, 59], [200, 0]] as const) hits.push({ ip: '10.9.9.9', ua: 'edge', at: at(m, sec) });
+  // Same IP, other user agent: another visitor.
+  hits.push({ ip: '10.9.9.9', ua: 'other', at: at(1) });
+  // A visitor with only 4xx responses (counted only in unique_visitors_with_4xx), and NULL user agent.
+  hits.push({ ip: '10.8.8.8', ua: null, at: at(5), status: 404 }, { ip: '10.8.8.8', ua: null, at: at(6), status: 403 });
+  // A bot that never pauses for 25 hours: cut by sessionMaxMinutes (1440).
+  for (let m = 0; m <= 25 * 60; m += 20) hits.push({ ip: '2001:db8::7', ua: 'Googlebot/2.1', at: at(m), bot: true });
+  // No request time: left out of sessions.
+  hits.push({ ip: '10.7.7.7', ua: 'x', at: null });
+  const rows = hits.map((h, i) => {
+    const path = h.path ?? '/';
+    const values: Record<string, unknown> = {
+      request_id: `r${String(i).padStart(4, '0')}`, client_ip: h.ip, ip_key: ipv4Key(h.ip), user_agent: h.ua, path, method: 'GET',
+      status: h.status ?? 200, status_class: `${String(h.status ?? 200)[0]}xx`, response_bytes: 100 + i, is_bot: h.bot ?? false,
+      is_static: STATIC.test(path), is_page_view: !STATIC.test(path) && (h.status ?? 200) < 400, browser_name: h.bot ? null : 'Chrome',
+      requested_at: h.at, received_at: '2026-11-01T00:00:00Z', source: 'access.log', log_format: 'combined',
+    };
+    return Object.fromEntries(columns.map((c) => [c.name, values[c.name] ?? null]));
+  });
+  return { name: 'logflow.requests', columns, rows };
+}
+
+/** TO_HEX(NET.SAFE_IP_FROM_STRING(ip)) for IPv4 (the canonical key requests carries); NULL otherwise. */
+function ipv4Key(ip: string): string | null {
+  const parts = ip.split('.');
+  return parts.length === 4 ? parts.map((p) => Number(p).toString(16).padStart(2, '0')).join('') : null;
+}
