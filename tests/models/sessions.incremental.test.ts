@@ -59,7 +59,7 @@ async function snapshot(wh: Awaited<ReturnType<typeof requestsWarehouse>>) {
 }
 
 describe('sessions incremental runs', () => {
-  it.each([
+  it.each<{ seed: number; vars: Record<string, string> }>([
     { seed: 1, vars: {} },
     { seed: 2, vars: {} },
     { seed: 3, vars: { sessionMaxMinutes: '60' } },
@@ -69,7 +69,7 @@ describe('sessions incremental runs', () => {
     { seed: 7, vars: {} },
     { seed: 8, vars: { sessionTimeoutMinutes: '10', sessionMaxMinutes: '30' } },
   ])('equal a full refresh row for row (seed $seed, vars $vars)', async ({ seed, vars }) => {
-    const lookback = Number((vars as Record<string, string>).lookbackMinutes ?? 60);
+    const lookback = Number(vars.lookbackMinutes ?? 60);
     const batches = scenario(seed, lookback);
     const wh = await requestsWarehouse();
     try {
