@@ -76,8 +76,14 @@ export class Catalog {
     return this.tables.get(name.toLowerCase());
   }
 
-  /** The SimpleCatalogProto to send with an analyze or evaluate request. */
-  toProto(languageOptions: unknown): Record<string, unknown> {
+  /**
+   * The SimpleCatalogProto to send with an analyze or evaluate request. With `sql`, only the
+   * tables and functions whose last name part occurs in it are included (a reference always
+   * spells it): a 70-table catalog made each request ~10x slower to send and rebuild.
+   */
+  toProto(languageOptions: unknown, sql?: string): Record<string, unknown> {
+    const text = sql?.toLowerCase();
+    const used = (name: string) => text === undefined || text.includes(name.slice(name.lastIndexOf('.') + 1));
     const root = emptyNode();
     const place = (name: string, put: (node: Node, leaf: string) => void) => {
       put(root, name);
@@ -95,8 +101,8 @@ export class Catalog {
         put(node, path[path.length - 1]!);
       }
     };
-    for (const [name, columns] of this.tables) place(name, (node, leaf) => node.tables.set(leaf, columns));
-    for (const [name, signatures] of this.functions) place(name, (node, leaf) => node.functions.set(leaf, signatures));
+    for (const [name, columns] of this.tables) if (used(name)) place(name, (node, leaf) => node.tables.set(leaf, columns));
+    for (const [name, signatures] of this.functions) if (used(name)) place(name, (node, leaf) => node.functions.set(leaf, signatures));
     const render = (node: Node, name: string): Record<string, unknown> => ({
       name,
       table: [...node.tables].map(([tableName, columns]) => ({ name: tableName, column: columns.map((c) => ({ name: c.name, type: c.type })) })),

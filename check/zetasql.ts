@@ -297,7 +297,7 @@ export class ZetaSQL {
       try {
         response = (await call(this.client, 'analyze', {
           options: this.analyzerOptions(),
-          simpleCatalog: catalog.toProto(this.languageOptions),
+          simpleCatalog: catalog.toProto(this.languageOptions, sql.slice(start, end)),
           parseResumeLocation: { input: sql, bytePosition: Buffer.byteLength(sql.slice(0, start)) },
         })) as typeof response;
       } catch (error) {
