@@ -70,9 +70,9 @@ export class Engine {
   /** Lines returned so far. */
   lineNumber = 0;
   private held: string | null = null;
-  private heldTruth: Truth | null = null;
-  /** Truth of the line last returned by next(). */
-  truth: Truth = blankTruth();
+  private readonly heldTruth: Truth = blankTruth();
+  /** Truth of the line last returned by next(); one object, overwritten by each call. */
+  readonly truth: Truth = blankTruth();
   private finished = false;
 
   constructor(
@@ -258,10 +258,11 @@ export class Engine {
   next(): string | null {
     const plan = this.plan;
     if (this.finished || (plan.lines !== null && this.lineNumber >= plan.lines)) return null;
+    const truth = this.truth;
     if (this.held !== null) {
       const line = this.held;
-      this.truth = this.heldTruth!;
-      this.truth.line = ++this.lineNumber;
+      Object.assign(truth, this.heldTruth);
+      truth.line = ++this.lineNumber;
       this.held = null;
       return line;
     }
@@ -285,26 +286,24 @@ export class Engine {
     let printed = hit.t;
     if (plan.jitterMs > 0) printed -= this.rng.next() * plan.jitterMs;
     const line = this.formatLine(hit, this.clock.format(printed));
-    const truth: Truth = {
-      line: 0,
-      visitorId: hit.visitorId,
-      sessionId: hit.sessionId,
-      scenario: hit.scenario,
-      isPageView: hit.pageView,
-      kind: hit.kind,
-      ip: hit.ip,
-      country: hit.country === '' ? null : hit.country,
-      uaKey: hit.uaKey,
-      timeMs: Math.floor(printed),
-    };
+    truth.visitorId = hit.visitorId;
+    truth.sessionId = hit.sessionId;
+    truth.scenario = hit.scenario;
+    truth.isPageView = hit.pageView;
+    truth.kind = hit.kind;
+    truth.ip = hit.ip;
+    truth.country = hit.country === '' ? null : hit.country;
+    truth.uaKey = hit.uaKey;
+    truth.timeMs = Math.floor(printed);
     if (this.malformedChance > 0 && this.rng.next() < this.malformedChance) {
+      // The malformed line goes first; the real one follows on the next call.
       this.held = line;
-      this.heldTruth = truth;
-      this.truth = { ...blankTruth(), line: ++this.lineNumber, timeMs: Math.floor(printed) };
+      Object.assign(this.heldTruth, truth);
+      Object.assign(truth, MALFORMED_TRUTH);
+      truth.line = ++this.lineNumber;
       return malform(line, plan.format, this.rng);
     }
     truth.line = ++this.lineNumber;
-    this.truth = truth;
     return line;
   }
 }
@@ -312,6 +311,9 @@ export class Engine {
 function blankTruth(): Truth {
   return { line: 0, visitorId: null, sessionId: null, scenario: 'malformed', isPageView: false, kind: 'malformed', ip: null, country: null, uaKey: null, timeMs: 0 };
 }
+
+/** The fields a malformed line's truth overrides (it keeps the time of the line it was made from). */
+const MALFORMED_TRUTH = { visitorId: null, sessionId: null, scenario: 'malformed', isPageView: false, kind: 'malformed', ip: null, country: null, uaKey: null } as const;
 
 /**
  * A renewal process of session starts (candidates; the start function may decline one). Gaps are

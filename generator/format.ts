@@ -12,6 +12,24 @@ import type { LogFormat } from './options.ts';
 
 export type LineFormatter = (hit: Hit, time: string) => string;
 
+/** Escapes with a one-entry memo: consecutive lines of a session repeat the same user agent and referrer. */
+function memo(escape: (text: string) => string): (text: string) => string {
+  let lastIn = '';
+  let lastOut = '';
+  return (text) => {
+    if (text !== lastIn) {
+      lastIn = text;
+      lastOut = escape(text);
+    }
+    return lastOut;
+  };
+}
+
+const apacheUa = memo(escapeApache);
+const apacheReferrer = memo(escapeApache);
+const jsonUa = memo(escapeJson);
+const jsonReferrer = memo(escapeJson);
+
 function request(hit: Hit): string {
   return hit.raw ?? `${hit.method} ${hit.target} ${hit.protocol}`;
 }
@@ -21,7 +39,7 @@ function common(hit: Hit, time: string): string {
 }
 
 function combined(hit: Hit, time: string): string {
-  return `${common(hit, time)} "${hit.referrer === '' ? '-' : escapeApache(hit.referrer)}" "${hit.ua === '' ? '-' : escapeApache(hit.ua)}"`;
+  return `${common(hit, time)} "${hit.referrer === '' ? '-' : apacheReferrer(hit.referrer)}" "${hit.ua === '' ? '-' : apacheUa(hit.ua)}"`;
 }
 
 function vcombined(hit: Hit, time: string): string {
@@ -29,7 +47,7 @@ function vcombined(hit: Hit, time: string): string {
 }
 
 function json(hit: Hit, time: string): string {
-  return `{"time_local":"${time}","remote_addr":"${hit.ip}","remote_user":"${escapeJson(hit.user)}","request":"${escapeJson(request(hit))}","status":${hit.status},"body_bytes_sent":${hit.bytes},"http_referer":"${escapeJson(hit.referrer)}","http_user_agent":"${escapeJson(hit.ua)}","host":"${hit.host}"}`;
+  return `{"time_local":"${time}","remote_addr":"${hit.ip}","remote_user":"${escapeJson(hit.user)}","request":"${escapeJson(request(hit))}","status":${hit.status},"body_bytes_sent":${hit.bytes},"http_referer":"${jsonReferrer(hit.referrer)}","http_user_agent":"${jsonUa(hit.ua)}","host":"${hit.host}"}`;
 }
 
 export const FORMATTERS: Record<LogFormat, LineFormatter> = { common, combined, vcombined, json };

@@ -22,7 +22,7 @@ export function* generateLines(options: Partial<GeneratorOptions> = {}): Iterabl
 /** Log lines with the ground truth of each (the truth object is fresh per line). */
 export function* generateRecords(options: Partial<GeneratorOptions> = {}): Iterable<{ line: string; truth: Truth }> {
   const engine = new Engine(resolveOptions(options));
-  for (let line = engine.next(); line !== null; line = engine.next()) yield { line, truth: engine.truth };
+  for (let line = engine.next(); line !== null; line = engine.next()) yield { line, truth: { ...engine.truth } };
 }
 
 /** The engine itself, for callers that stream large volumes (the CLI, benchmarks). */

@@ -81,17 +81,23 @@ const BATCH_CHARS = 1 << 18;
 
 /** Moves `count` lines (or up to a batch) from the engine into strings; returns false at the end. */
 function take(engine: Engine, max: number, withTruth: boolean): { log: string; truth: string; n: number; end: boolean } {
-  let log = '';
-  let truth = '';
-  let n = 0;
-  while (n < max && log.length < BATCH_CHARS) {
+  const lines: string[] = [];
+  const truths: string[] = [];
+  let chars = 0;
+  let end = false;
+  while (lines.length < max && chars < BATCH_CHARS) {
     const line = engine.next();
-    if (line === null) return { log, truth, n, end: true };
-    log += line + '\n';
-    if (withTruth) truth += truthJson(engine.truth) + '\n';
-    n++;
+    if (line === null) {
+      end = true;
+      break;
+    }
+    lines.push(line);
+    chars += line.length;
+    if (withTruth) truths.push(truthJson(engine.truth));
   }
-  return { log, truth, n, end: false };
+  const n = lines.length;
+  // join() builds one flat string (cheaper to encode than a rope of small concatenations).
+  return { log: n ? lines.join('\n') + '\n' : '', truth: n && withTruth ? truths.join('\n') + '\n' : '', n, end };
 }
 
 export async function pump(engine: Engine, out: Sink, options: PumpOptions = {}): Promise<PumpResult> {
