@@ -22,6 +22,8 @@ export interface Problem {
   /** 1-based position in `file`; absent when it could not be mapped (then `compiled` is set). */
   line?: number;
   column?: number;
+  /** False when the position is the start of the `${...}` whose expansion holds the problem. */
+  exact?: boolean;
   /** Position in the compiled SQL text of the action when no file position could be derived. */
   compiled?: { line: number; column: number };
   /** ZetaSQL's message, without its location suffix. */
@@ -92,7 +94,7 @@ export async function checkGraph(graph: CompiledGraph, zetasql: ZetaSQL, options
       if (inside) {
         const at = positionAt(statement.embedded, offset - statement.offset);
         const mapped = text ? mapToSource(text, statement.embedded, at.line, at.column) : undefined;
-        if (mapped) Object.assign(problem, { line: mapped.line, column: mapped.column });
+        if (mapped) Object.assign(problem, { line: mapped.line, column: mapped.column, exact: mapped.exact });
         else problem.compiled = at;
       } else {
         // In the DDL/DML Dataform builds around the query from the config block.
@@ -160,33 +162,29 @@ export async function checkGraph(graph: CompiledGraph, zetasql: ZetaSQL, options
   async function checkAction(action: Action, name: string, run: typeof analyse): Promise<boolean> {
     const file = action.fileName;
     // Dataform sends an action's statements to BigQuery as one script (variables DECLAREd in
-    // pre_operations are visible to the query): each script starts with no variables.
-    catalog.clearVariables();
+    // pre_operations are visible to the query), which stops at its first error: so does the
+    // check, and each script starts with no variables.
+    const script = async (statements: Statement[]): Promise<boolean> => {
+      catalog.clearVariables();
+      for (const statement of statements) if (!(await run(name, file, statement))) return false;
+      return true;
+    };
+    const ops = (list: string[] | undefined, label: string) => (list ?? []).map((sql, i) => verbatim(`${label}[${i + 1}]`, sql));
     if (action.kind === 'table') {
       const table = action.table;
-      const ops = (list: string[] | undefined, label: string) => (list ?? []).map((sql, i) => verbatim(`${label}[${i + 1}]`, sql));
       // The first (full-refresh) run: pre_operations, CREATE OR REPLACE, post_operations.
-      let ok = true;
-      for (const s of ops(table.preOps, 'pre_operations')) ok = (await run(name, file, s)) && ok;
-      if (!(await run(name, file, createOrReplace(table)))) return false;
-      for (const s of ops(table.postOps, 'post_operations')) ok = (await run(name, file, s)) && ok;
-      if (table.type === 'incremental') {
-        // A later run, as its own script, with the table in place.
-        catalog.clearVariables();
-        for (const s of ops(table.incrementalPreOps, 'incremental pre_operations')) ok = (await run(name, file, s)) && ok;
-        ok = (await run(name, file, incrementalStatement(table, catalog))) && ok;
-        for (const s of ops(table.incrementalPostOps, 'incremental post_operations')) ok = (await run(name, file, s)) && ok;
-      }
-      return ok;
+      if (!(await script([...ops(table.preOps, 'pre_operations'), createOrReplace(table), ...ops(table.postOps, 'post_operations')]))) return false;
+      if (table.type !== 'incremental') return true;
+      // A later run, with the table in place: its columns are what the MERGE/INSERT lists.
+      return script([
+        ...ops(table.incrementalPreOps, 'incremental pre_operations'),
+        incrementalStatement(table, catalog),
+        ...ops(table.incrementalPostOps, 'incremental post_operations'),
+      ]);
     }
-    if (action.kind === 'operation') {
-      let ok = true;
-      for (const [i, sql] of (action.operation.queries ?? []).entries()) ok = (await run(name, file, verbatim(`operations[${i + 1}]`, sql))) && ok;
-      return ok;
-    }
+    if (action.kind === 'operation') return script(ops(action.operation.queries, 'operations'));
     const assertion = action.assertion;
-    if (!(await run(name, file, assertionView(assertion.target, assertion.query ?? '')))) return false;
-    return run(name, file, assertionCount(assertion.target));
+    return script([assertionView(assertion.target, assertion.query ?? ''), assertionCount(assertion.target)]);
   }
 }
 
@@ -216,7 +214,8 @@ export async function runCheck(options: CheckOptions = {}): Promise<CheckReport>
 export function formatProblem(problem: Problem): string {
   const where = problem.line !== undefined ? `${problem.file ?? '?'}:${problem.line}:${problem.column ?? 1}` : (problem.file ?? '?');
   const compiled = problem.compiled ? ` at ${problem.compiled.line}:${problem.compiled.column} of the compiled SQL` : '';
-  return `${where}: ${problem.action} (${problem.statement}${compiled}): ${problem.message}`;
+  const inside = problem.exact === false ? ' (in the ${...} expansion that starts there)' : '';
+  return `${where}: ${problem.action} (${problem.statement}${compiled}): ${problem.message}${inside}`;
 }
 
 /** The one-line summary. */

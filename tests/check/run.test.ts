@@ -84,6 +84,32 @@ describe('runCheck()', () => {
     expect(formatProblem(report.problems[0]!)).toMatch(new RegExp(`^${expected.file}:${expected.line}:${expected.column}: logflow\\.\\w+ \\(${expected.statement}\\): `));
   });
 
+  it('marks a position inside a ${...} expansion as such', async () => {
+    const report = await runCheck({ projectDir: projectWith('includes/dialect.js', "`safe.parse_timestamp('%d/%b/%Y:%H:%M:%S %z', ${text})`", "`strptime(${text}, '%d/%b/%Y:%H:%M:%S %z')`"), zetasql });
+    expect(report.problems.map(formatProblem)).toEqual([
+      `${requests}:16:5: logflow.stg_landing__requests (create table): Function not found: strptime (in the \${...} expansion that starts there)`,
+    ]);
+  });
+
+  it.each([
+    { column: 'published_at', problems: [] },
+    { column: 'publishd_at', problems: ['definitions/outputs/recent.sqlx:4:47: logflow.recent (pre_operations[1]): Unrecognized name: publishd_at; Did you mean published_at?'] },
+  ])('gives the query the variables its pre_operations DECLARE, and stops the script at its first error ($column)', async ({ column, problems }) => {
+    const dir = projectWith(daily, 'count(*)', 'count(*)');
+    writeFileSync(join(dir, 'definitions/outputs/recent.sqlx'), [
+      'config { type: "table" }',
+      '',
+      'pre_operations {',
+      `  declare since timestamp default (select max(${column}) from \${ref("stg_landing__lines")})`,
+      '}',
+      '',
+      'select * from ${ref("stg_landing__lines")} where published_at > since',
+      '',
+    ].join('\n'));
+    const report = await runCheck({ projectDir: dir, zetasql });
+    expect(report.problems.map(formatProblem)).toEqual(problems);
+  });
+
   it('skips the actions downstream of a failed one instead of reporting their missing tables', async () => {
     const report = await runCheck({ projectDir: projectWith(requests, '    published_at,\n  from lines', '    publised_at,\n  from lines'), zetasql });
     expect(report.problems).toHaveLength(1);
