@@ -73,34 +73,39 @@ function sessionId(d, visitor, blockStartedAt, cut) {
 }
 
 /**
- * `received_at > <watermark of table minus lookback>`; every row when the table is empty.
+ * A query for the watermark of an incremental model: the newest `column` in `table` minus the
+ * lookback, or the epoch when `table` is empty or `incremental` is false (a full refresh
+ * reads everything). Declare it once per run with dialect.declareVariable in pre_operations.
+ * @param {object} d
+ * @param {boolean} incremental
  * @param {string} table the incremental table (self())
  * @param {string} column its watermark column
  * @param {number} lookbackMinutes
  */
-function newSince(d, table, column, lookbackMinutes) {
-  const since = d.timestampSub(`max(${column})`, lookbackMinutes, 'minute');
-  return `received_at > coalesce((select ${since} from ${table}), ${d.timestampLiteral('1970-01-01 00:00:00+00')})`;
+function watermarkQuery(d, incremental, table, column, lookbackMinutes) {
+  const epoch = d.timestampLiteral('1970-01-01 00:00:00+00');
+  if (!incremental) return `select ${epoch}`;
+  return `select coalesce(${d.timestampSub(`max(${column})`, lookbackMinutes, 'minute')}, ${epoch}) from ${table}`;
 }
 
 /**
- * A query of (visitor_id, rebuild_from): for each visitor with hits in `hits` received since
- * the watermark of `sessionsTable` minus the lookback, the start of the earliest block that
- * holds one of them. Every session of the visitor ending at or after it is rebuilt.
+ * A query of (visitor_id, rebuild_from): for each visitor with hits in `hits` received after
+ * `since`, the start of the earliest block that holds one of them. Every session of the
+ * visitor ending at or after it is rebuilt.
+ * @param {object} d
  * @param {string} hits int_requests_sessionized
- * @param {string} sessionsTable sessions (self())
- * @param {number} lookbackMinutes
+ * @param {string} since SQL timestamp expression (the watermark)
  */
-function rebuiltRegions(d, hits, sessionsTable, lookbackMinutes) {
+function rebuiltRegions(d, hits, since) {
   return `select h.visitor_id, min(h.block_started_at) as rebuild_from
     from ${hits} as h
     inner join (
       select visitor_id, min(requested_at) as first_new_at
       from ${hits}
-      where ${newSince(d, sessionsTable, 'last_received_at', lookbackMinutes)}
+      where received_at > ${since}
       group by visitor_id
     ) as n on h.visitor_id = n.visitor_id and h.requested_at >= n.first_new_at
     group by h.visitor_id`;
 }
 
-module.exports = { VISITOR_KEYS, visitorId, startsBlock, cutNumber, sessionId, newSince, rebuiltRegions };
+module.exports = { VISITOR_KEYS, visitorId, startsBlock, cutNumber, sessionId, watermarkQuery, rebuiltRegions };
