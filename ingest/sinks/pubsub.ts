@@ -30,6 +30,10 @@ export interface PubsubSinkOptions {
   saveEveryMs?: number;
 }
 
+function digits(n: number): number {
+  return n < 10 ? 1 : Math.floor(Math.log10(n)) + 1;
+}
+
 export const TOPIC_PATTERN = /^projects\/([a-z][a-z0-9-]{4,28}[a-z0-9]|[^/]+)\/topics\/([^/]+)$/;
 
 /** gRPC codes a publish is never retried on. */
@@ -89,21 +93,25 @@ export class PubsubSink implements Sink {
     this.outstanding += 1;
     pending.remaining = batch.lines.length;
     const flow = this.topic.publisher.flowControl;
+    // attribute bytes that do not depend on the line: everything but the two numbers
+    const fixed = messageSize(0, lineAttributes(batch.source, 0, 0, this.options.context)) - 2;
     for (let i = 0; i < batch.lines.length; i++) {
       if (this.fatal) throw this.fatal;
       const bytes = batch.lines[i]!;
       const lineNumber = batch.firstLine + i;
       const offset = batch.offsets[i]!;
-      const attributes = lineAttributes(batch.source, lineNumber, offset, this.options.context);
-      const size = messageSize(batch.lengths[i]!, attributes);
-      if (bytes === null || size > MAX_MESSAGE_BYTES) {
+      const length = batch.lengths[i]!;
+      if (bytes === null || length + fixed + 32 > MAX_MESSAGE_BYTES) {
         this.counts.failed += 1;
-        this.options.report(tooLargeMessage(batch.source, lineNumber, offset, batch.lengths[i]!));
+        this.options.report(tooLargeMessage(batch.source, lineNumber, offset, length));
         this.lineDone(pending);
         continue;
       }
+      const attributes = lineAttributes(batch.source, lineNumber, offset, this.options.context);
+      const size = length + fixed + digits(lineNumber) + digits(offset);
+      // as the client's FlowControlledPublisher does, without a promise per message when there is room
       if (flow.wouldExceed(size, 1)) await flow.willSend(size, 1);
-      else void flow.willSend(size, 1);
+      else flow.addToCount(size, 1);
       this.publish(pending, { data: bytes, attributes }, size, 0);
     }
     if (batch.lines.length === 0) this.lineDone(pending, true);
@@ -159,8 +167,10 @@ export class PubsubSink implements Sink {
     const delay = Math.min(100 * 2 ** attempt, 5_000) * (0.5 + Math.random() / 2);
     setTimeout(() => {
       if (this.fatal) return this.wake();
-      const flow = this.topic.publisher.flowControl;
-      void flow.willSend(size, 1).then(() => this.publish(pending, message, size, attempt + 1));
+      // counted without waiting (like the client's publishNow): a retry replaces a message that was
+      // already outstanding, and waiting here could starve when every slot is held by waiters
+      this.topic.publisher.flowControl.addToCount(size, 1);
+      this.publish(pending, message, size, attempt + 1);
     }, delay);
   }
 

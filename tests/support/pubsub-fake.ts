@@ -26,7 +26,10 @@ export interface FakeMessage {
 export interface PubsubFake {
   /** host:port to give the client (apiEndpoint or PUBSUB_EMULATOR_HOST). */
   endpoint: string;
+  /** Every message received (only when started with `record: true`, the default). */
   messages: FakeMessage[];
+  /** Messages received and acknowledged (counted even when not recorded). */
+  received: number;
   /** Message counts of every Publish request that was answered OK. */
   requests: number[];
   /** Publish calls received (answered or not). */
@@ -69,7 +72,8 @@ function loadPublisherService(): grpc.ServiceDefinition {
   return pkg.google.pubsub.v1.Publisher.service;
 }
 
-export async function startPubsubFake(): Promise<PubsubFake> {
+export async function startPubsubFake(options: { record?: boolean } = {}): Promise<PubsubFake> {
+  const record = options.record ?? true;
   const service = loadPublisherService();
   let faultCode: grpc.status | null = null;
   let faultTimes = 0;
@@ -84,6 +88,7 @@ export async function startPubsubFake(): Promise<PubsubFake> {
   const fake: PubsubFake = {
     endpoint: '',
     messages: [],
+    received: 0,
     requests: [],
     calls: 0,
     failNext(code, times = 1) {
@@ -151,8 +156,9 @@ export async function startPubsubFake(): Promise<PubsubFake> {
       for (const m of call.request.messages) {
         const messageId = String(nextId++);
         ids.push(messageId);
-        fake.messages.push({ data: Buffer.from(m.data ?? []), attributes: { ...m.attributes }, messageId, topic: call.request.topic });
+        if (record) fake.messages.push({ data: Buffer.from(m.data ?? []), attributes: { ...m.attributes }, messageId, topic: call.request.topic });
       }
+      fake.received += call.request.messages.length;
       fake.requests.push(call.request.messages.length);
       callback(null, { messageIds: ids });
     };

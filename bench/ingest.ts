@@ -1,0 +1,110 @@
+/**
+ * Ingest benchmarks (issue 4):
+ *   npx tsx bench/ingest.ts [--lines 1000000] [--only local|pubsub] [--seed 1]
+ * 1. File -> local landing: 1M generated combined lines into a fresh DuckDB warehouse (goal
+ *    >= 500,000 lines/s).
+ * 2. File -> Pub/Sub against the loopback server (tests/support/pubsub-fake.ts, run in a child
+ *    process so that it does not share the ingester's event loop), default batching and flow
+ *    control (goal >= 100,000 lines/s), with the ingester's peak RSS.
+ * The log file is generated first (not timed) in a temporary directory, removed at the end.
+ */
+import { spawn } from 'node:child_process';
+import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { once } from 'node:events';
+import { generateLines } from '../generator/index.ts';
+import { runIngest, type IngestSummary } from '../ingest/index.ts';
+import { startPubsubFake } from '../tests/support/pubsub-fake.ts';
+
+const { values } = parseArgs({ options: { lines: { type: 'string' }, only: { type: 'string' }, seed: { type: 'string' }, 'serve-fake': { type: 'boolean' } } });
+
+if (values['serve-fake']) {
+  const fake = await startPubsubFake({ record: false });
+  process.stdout.write(`${fake.endpoint}\n`);
+  process.stdin.resume();
+  process.stdin.on('end', () => {
+    process.stderr.write(`fake received ${fake.received} messages in ${fake.requests.length} requests\n`);
+    void fake.stop().then(() => process.exit(0));
+  });
+} else {
+  await main();
+}
+
+async function main(): Promise<void> {
+  const lines = Number(values.lines ?? 1_000_000);
+  const dir = mkdtempSync(join(tmpdir(), 'logflow-bench-ingest-'));
+  try {
+    const file = join(dir, 'access.log');
+    const t0 = performance.now();
+    const out = createWriteStream(file);
+    let buffer: string[] = [];
+    for (const line of generateLines({ lines, seed: Number(values.seed ?? 1), format: 'combined' })) {
+      buffer.push(line);
+      if (buffer.length === 10_000) {
+        if (!out.write(buffer.join('\n') + '\n')) await once(out, 'drain');
+        buffer = [];
+      }
+    }
+    if (buffer.length > 0) out.write(buffer.join('\n') + '\n');
+    out.end();
+    await once(out, 'finish');
+    const size = statSync(file).size;
+    console.log(`generated ${lines.toLocaleString('en-US')} combined lines (${(size / 1e6).toFixed(1)} MB) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+
+    if (values.only !== 'pubsub') {
+      const summary = await measure(() => runIngest({ inputs: [file], warehouse: join(dir, 'bench.duckdb'), report: console.error }));
+      print('file -> local landing', summary);
+    }
+    if (values.only !== 'local') {
+      const server = spawn(process.execPath, ['--import', 'tsx', new URL(import.meta.url).pathname, '--serve-fake'], { stdio: ['pipe', 'pipe', 'inherit'] });
+      const [first] = (await once(server.stdout!, 'data')) as [Buffer];
+      const endpoint = first.toString().trim();
+      try {
+        const summary = await measure(() =>
+          runIngest({
+            inputs: [file],
+            sink: 'pubsub',
+            statePath: join(dir, 'state.json'),
+            report: console.error,
+            pubsub: {
+              topic: 'projects/bench-project/topics/logs',
+              endpoint,
+              // the CLI's defaults (logflow ingest --help)
+              batching: { maxMessages: 1000, maxBytes: 4 * 1024 * 1024, maxMilliseconds: 10 },
+              flowControl: { maxOutstandingMessages: 20_000, maxOutstandingBytes: 64 * 1024 * 1024 },
+              retries: 5,
+              timeoutMs: 60_000,
+            },
+          }),
+        );
+        print('file -> Pub/Sub (loopback)', summary);
+      } finally {
+        server.stdin!.end();
+        await once(server, 'close');
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function measure(run: () => Promise<IngestSummary>): Promise<IngestSummary & { peakRssMb: number; wallSeconds: number }> {
+  let peak = process.memoryUsage().rss;
+  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
+  const t = performance.now();
+  try {
+    const summary = await run();
+    return { ...summary, peakRssMb: peak / 1e6, wallSeconds: (performance.now() - t) / 1000 };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+function print(name: string, s: IngestSummary & { peakRssMb: number; wallSeconds: number }): void {
+  const rate = Math.round(s.delivered / s.wallSeconds);
+  console.log(
+    `${name}: ${s.delivered.toLocaleString('en-US')} lines delivered (failed ${s.failed}, retried ${s.retried}) in ${s.wallSeconds.toFixed(2)} s = ${rate.toLocaleString('en-US')} lines/s, ${(s.bytes / 1e6 / s.wallSeconds).toFixed(1)} MB/s, peak RSS ${s.peakRssMb.toFixed(0)} MB`,
+  );
+}
