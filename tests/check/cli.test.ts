@@ -1,0 +1,56 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+
+const repoRoot = resolve(import.meta.dirname, '../..');
+const fixture = resolve(import.meta.dirname, '../fixtures/check-project');
+const dirs: string[] = [];
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+async function logflow(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [join(repoRoot, 'bin/logflow.js'), ...args], { cwd: repoRoot });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('logflow check', () => {
+  it('prints one summary line and exits 0 on a clean project', async () => {
+    const { code, stdout, stderr } = await logflow(['check', '--project-dir', fixture]);
+    expect(stderr).toBe('');
+    expect(stdout).toMatch(/^check passed: 5 action\(s\), 7 statement\(s\) analysed as BigQuery SQL by ZetaSQL, no problems \(\d+\.\d\d s\)\n$/);
+    expect(code).toBe(0);
+  });
+
+  it('prints one line per problem with file:line:column, then the summary, and exits 1', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'logflow-check-cli-'));
+    dirs.push(dir);
+    cpSync(fixture, dir, { recursive: true });
+    const file = join(dir, 'definitions/outputs/daily_requests.sqlx');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('count(*) as request_count', 'count(*) as request_count,\n    sum(bytes) as total_bytes'));
+    const { code, stdout } = await logflow(['check', '--project-dir', dir]);
+    expect(stdout.split('\n')).toEqual([
+      'definitions/outputs/daily_requests.sqlx:11:9: logflow.daily_requests (create view): Unrecognized name: bytes',
+      expect.stringMatching(/^check failed: 1 problem\(s\); 5 action\(s\), 7 statement\(s\) analysed/),
+      '',
+    ]);
+    expect(code).toBe(1);
+  });
+
+  it.each([
+    { args: ['--project'], message: "logflow check: Unknown option '--project' (see: logflow check --help)\n", code: 2 },
+    { args: ['--vars', 'x'], message: "logflow check: --vars takes key=value pairs separated by commas, got 'x'\n", code: 2 },
+  ])('rejects $args with one line and exit $code', async ({ args, message, code }) => {
+    const result = await logflow(['check', ...args]);
+    expect(result.stderr).toBe(message);
+    expect(result.code).toBe(code);
+  });
+});
