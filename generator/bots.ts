@@ -45,10 +45,14 @@ export class BotPool {
   }
 }
 
-/** E[min(cap, base + floor(Exp(mean)))]: the expected length of a capped geometric run. */
-export function expectedCapped(base: number, mean: number, cap: number): number {
-  let sum = 0;
-  for (let k = 0; k < cap; k++) sum += k < base ? 1 : Math.exp(-(k - base + 1) / mean);
+/**
+ * E[min(cap, 1 + floor(G))] for G ~ Gamma(2, mean / 2) (the sum of two exponentials): the
+ * expected pages of a crawl run. Two stages keep long runs rarer than a plain exponential.
+ */
+export function expectedPages(mean: number, cap: number): number {
+  const theta = mean / 2;
+  let sum = 1;
+  for (let k = 1; k < cap; k++) sum += Math.exp(-k / theta) * (1 + k / theta);
   return sum;
 }
 
@@ -68,7 +72,7 @@ export function expectedCrawlLines(site: Site): number {
   let lines = 0;
   for (const c of CRAWLERS) {
     const perPage = 0.03 + 0.97 * (1 + c.renders * (site.shared.length + ownPerPage));
-    const run = c.robots + c.sitemap + expectedCapped(1, Math.max(0.01, c.meanPages - 1), c.maxPages) * perPage;
+    const run = c.robots + c.sitemap + expectedPages(Math.max(0.01, c.meanPages - 1), c.maxPages) * perPage;
     lines += (c.weight / total) * run;
   }
   return lines;
@@ -94,7 +98,8 @@ export class CrawlRun implements Actor {
     const c = bot.crawler;
     if (rng.chance(c.robots)) this.plan.push({ res: site.robots, status: 200 });
     if (rng.chance(c.sitemap)) this.plan.push({ res: site.sitemap, status: 200 });
-    const pages = Math.min(c.maxPages, 1 + Math.floor(rng.exp(Math.max(0.01, c.meanPages - 1))));
+    const half = Math.max(0.01, c.meanPages - 1) / 2;
+    const pages = Math.min(c.maxPages, 1 + Math.floor(rng.exp(half) + rng.exp(half)));
     for (let p = 0; p < pages; p++) {
       if (rng.chance(0.03)) {
         this.plan.push({ res: { path: rng.pick(site.deadLinks), bytes: site.notFoundBytes, kind: 'page' }, status: 404 });

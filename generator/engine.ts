@@ -16,7 +16,7 @@ import { Population } from './population.ts';
 import { Rng } from './rng.ts';
 import { expectedScanLines, ScannerPool, ScanRun } from './scans.ts';
 import { buildSite, type Kind, type Site } from './site.ts';
-import { MONITOR } from './agents.ts';
+import { CRAWLERS, MONITOR, type Crawler } from './agents.ts';
 
 export interface Actor {
   t: number;
@@ -66,6 +66,9 @@ export class Engine {
   private readonly botActive: Uint8Array;
   private readonly botLastEnd: Float64Array;
   private seqCounter = 0;
+  private humanLinesDone = 0;
+  private humanSessionsDone = 0;
+  private calibratedHumanLines = 1;
   private sessionCounter = 0;
   /** Lines returned so far. */
   lineNumber = 0;
@@ -128,9 +131,20 @@ export class Engine {
     hit.pageView = hit.kind === 'page' && hit.method === 'GET' && ((hit.status >= 200 && hit.status < 300) || hit.status === 304);
   }
 
-  endHumanSession(visitorId: number, t: number): void {
+  endHumanSession(visitorId: number, t: number, lines: number): void {
     this.population.active[visitorId] = 0;
     this.population.lastEnd[visitorId] = t;
+    this.humanLinesDone += lines;
+    this.humanSessionsDone++;
+  }
+
+  /**
+   * Corrects the human session rate for what sessions really produce: returning visitors (more
+   * of them as the log goes on) load fewer assets than the start-up calibration saw.
+   */
+  humanRateFactor(): number {
+    if (this.humanSessionsDone < 200 || this.humanLinesDone === 0) return 1;
+    return this.calibratedHumanLines / (this.humanLinesDone / this.humanSessionsDone);
   }
 
   endBotRun(visitorId: number, t: number): void {
@@ -171,8 +185,7 @@ export class Engine {
     return false;
   }
 
-  startCrawl(t: number): boolean {
-    const crawler = this.bots.crawlerTable.pick(this.rng);
+  startCrawl(t: number, crawler: Crawler = this.bots.crawlerTable.pick(this.rng)): boolean {
     const list = this.bots.byCrawler.get(crawler)!;
     const first = this.rng.int(list.length);
     for (let k = 0; k < list.length; k++) {
@@ -237,18 +250,22 @@ export class Engine {
     if (real <= 0) return;
     // Candidate session arrivals per ms, thinned by the diurnal curve down to the mean rate.
     const humanCandidates = ((humanLines / cal.human) * (MAX_ACTIVITY / this.meanActivity())) / 1000;
+    this.calibratedHumanLines = cal.human;
     // The uptime monitor only where it stays a small part of the bot traffic.
     if (botLines * 0.05 >= 1 / MONITOR.intervalSeconds) {
       this.heap.push(new Monitor(this, this.newSession()));
       botLines -= 1 / MONITOR.intervalSeconds;
     }
-    const arrivals: Array<[number, (t: number) => boolean, number]> = [
-      [humanCandidates, (t) => this.startHuman(t), 1],
-      [botLines / cal.bot / 1000, (t) => this.startCrawl(t), 4],
-      [scanLines / cal.scan / 1000, (t) => this.startScan(t), 4],
+    // One process per crawler, so the crawler mix (short link previews, long scrapes) stays steady.
+    const crawlRuns = botLines / cal.bot / 1000;
+    const totalWeight = CRAWLERS.reduce((sum, c) => sum + c.weight, 0);
+    const arrivals: Array<[number, (t: number) => boolean, number, () => number]> = [
+      [humanCandidates, (t) => this.startHuman(t), 1, () => this.humanRateFactor()],
+      ...CRAWLERS.map((c) => [(crawlRuns * c.weight) / totalWeight, (t: number) => this.startCrawl(t, c), 4, () => 1] as [number, (t: number) => boolean, number, () => number]),
+      [scanLines / cal.scan / 1000, (t) => this.startScan(t), 4, () => 1],
     ];
-    for (const [perMs, start, shape] of arrivals) {
-      if (perMs > 0) this.heap.push(new Arrivals(this, perMs, start, shape));
+    for (const [perMs, start, shape, factor] of arrivals) {
+      if (perMs > 0) this.heap.push(new Arrivals(this, perMs, start, shape, factor));
     }
   }
 
@@ -331,6 +348,7 @@ class Arrivals implements Actor {
     private readonly perMs: number,
     private readonly start: (t: number) => boolean,
     private readonly shape: number,
+    private readonly factor: () => number,
   ) {
     this.seq = e.nextSeq();
     this.t = e.plan.startMs + e.rng.exp(1 / perMs);
@@ -338,8 +356,9 @@ class Arrivals implements Actor {
 
   step(e: Engine): boolean {
     this.start(this.t);
+    const perMs = this.perMs * this.factor();
     let gap = 0;
-    for (let i = 0; i < this.shape; i++) gap += e.rng.exp(1 / (this.perMs * this.shape));
+    for (let i = 0; i < this.shape; i++) gap += e.rng.exp(1 / (perMs * this.shape));
     this.t += gap;
     return false;
   }

@@ -62,6 +62,7 @@ export class HumanSession implements Actor {
   private current: Page | null = null;
   private lastUrl = '';
   private lastStatus = 200;
+  private lines = 0;
 
   constructor(
     e: Engine,
@@ -110,6 +111,7 @@ export class HumanSession implements Actor {
 
   step(e: Engine): boolean {
     const r = this.queue[this.qi++]!;
+    this.lines++;
     const hit = e.hit;
     const v = this.visitor;
     hit.t = this.t;
@@ -189,7 +191,7 @@ export class HumanSession implements Actor {
 
   private end(e: Engine): void {
     this.done = true;
-    e.endHumanSession(this.visitor.id, this.t);
+    e.endHumanSession(this.visitor.id, this.t, this.lines);
   }
 
   private planNext(e: Engine): void {

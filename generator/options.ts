@@ -120,7 +120,8 @@ export function resolveOptions(partial: Partial<GeneratorOptions> = {}): Plan {
   let spanSeconds: number;
   if (o.lines !== null) {
     spanSeconds = o.durationSeconds ?? (o.linesPerSecond ? Math.max(1, o.lines / o.linesPerSecond) : 86_400);
-    rate = o.linesPerSecond ?? Math.max(o.lines, 1) / spanSeconds;
+    // A floor of 1,000 lines per span keeps tiny logs from being spread over weeks.
+    rate = o.linesPerSecond ?? Math.max(o.lines, 1_000) / spanSeconds;
   } else {
     // Without lines or duration (an endless stream at a rate) intensity is calibrated over a day.
     spanSeconds = o.durationSeconds ?? 86_400;

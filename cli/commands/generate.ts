@@ -17,7 +17,8 @@ Usage: logflow generate [options]
        npm run generate -- [options]
 
 Size and time:
-  --lines N                   exactly N lines (default ${D.lines} when --duration is not given)
+  --lines N                   exactly N lines (default ${D.lines} when --duration is not given);
+                              with --lines alone the intensity is N per day (at least 1,000)
   --duration D                simulated span: 90s, 15m, 2h, 1d or seconds. Without --lines the log
                               ends there; with --lines it sets the traffic intensity
                               (default: one day when --lines is given)
