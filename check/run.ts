@@ -5,6 +5,7 @@ import { fullName, shortName, type CompiledGraph, type Table } from '../warehous
 import { planGraph, type Action } from '../warehouse/plan.ts';
 import { PROJECT_DIR } from '../warehouse/project.ts';
 import { Catalog, type Column, type TypedColumn } from './catalog.ts';
+import { clusterProblems, partitionProblems } from './ddl-rules.ts';
 import { mapToSource } from './locate.ts';
 import { offsetAt, positionAt } from './script.ts';
 import { SOURCE_COLUMNS } from './sources.ts';
@@ -106,6 +107,20 @@ export async function checkGraph(graph: CompiledGraph, zetasql: ZetaSQL, options
     problems.push(problem);
   };
 
+  /** BigQuery's PARTITION BY / CLUSTER BY rules, which ZetaSQL does not enforce, reported at the config block. */
+  const configProblems = (action: string, file: string | undefined, table: Table) => {
+    if (table.type === 'view') return;
+    const columns = catalog.columns(fullName(table.target)) ?? [];
+    const messages = [
+      ...(table.bigquery?.partitionBy ? partitionProblems(table.bigquery.partitionBy, columns) : []),
+      ...clusterProblems(table.bigquery?.clusterBy ?? [], columns),
+    ];
+    const text = fileText(file);
+    const config = text ? text.search(/\bconfig\s*\{/) : -1;
+    const at = config >= 0 ? positionAt(text!, config) : { line: 1, column: 1 };
+    for (const message of messages) problems.push({ action, statement: 'config', file, ...at, message });
+  };
+
   /** Analyses one statement; returns false (and records the problem) when it fails. */
   const analyse = async (action: string, file: string | undefined, statement: Statement): Promise<boolean> => {
     statements++;
@@ -174,6 +189,7 @@ export async function checkGraph(graph: CompiledGraph, zetasql: ZetaSQL, options
       const table = action.table;
       // The first (full-refresh) run: pre_operations, CREATE OR REPLACE, post_operations.
       if (!(await script([...ops(table.preOps, 'pre_operations'), createOrReplace(table), ...ops(table.postOps, 'post_operations')]))) return false;
+      configProblems(name, file, table);
       if (table.type !== 'incremental') return true;
       // A later run, with the table in place: its columns are what the MERGE/INSERT lists.
       return script([

@@ -77,6 +77,11 @@ describe('runCheck()', () => {
       file: requests, from: 'partitionBy: "date(requested_at)"', to: 'partitionBy: "date(requested)"',
       expected: { file: requests, line: 1, column: 1, statement: 'create table', message: expect.stringMatching(/^Unrecognized name: requested; Did you mean requested_at\? \(in the create table statement Dataform builds from the config block/) },
     },
+    {
+      mistake: 'a partitionBy BigQuery rejects though ZetaSQL accepts it (a TIMESTAMP column)',
+      file: requests, from: 'partitionBy: "date(requested_at)"', to: 'partitionBy: "requested_at"',
+      expected: { file: requests, line: 1, column: 1, statement: 'config', message: 'partitionBy "requested_at" is not a partitioning BigQuery accepts: requested_at is TIMESTAMP, a column partitions the table only when it is a DATE (use DATE(column) for a TIMESTAMP)' },
+    },
   ])('reports $mistake with its location', async ({ file, from, to, expected }) => {
     const report = await runCheck({ projectDir: projectWith(file, from, to), zetasql });
     expect(report.problems).toHaveLength(1);
