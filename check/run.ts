@@ -99,8 +99,7 @@ export async function checkGraph(graph: CompiledGraph, zetasql: ZetaSQL, options
         else problem.compiled = at;
       } else {
         // In the DDL/DML Dataform builds around the query from the config block.
-        const config = text ? text.search(/\bconfig\s*\{/) : -1;
-        Object.assign(problem, config >= 0 ? positionAt(text!, config) : { line: 1, column: 1 });
+        Object.assign(problem, configPosition(text));
         problem.message += ` (in the ${statement.label} statement Dataform builds from the config block: check partitionBy, clusterBy, uniqueKey)`;
       }
     }
@@ -115,9 +114,7 @@ export async function checkGraph(graph: CompiledGraph, zetasql: ZetaSQL, options
       ...(table.bigquery?.partitionBy ? partitionProblems(table.bigquery.partitionBy, columns) : []),
       ...clusterProblems(table.bigquery?.clusterBy ?? [], columns),
     ];
-    const text = fileText(file);
-    const config = text ? text.search(/\bconfig\s*\{/) : -1;
-    const at = config >= 0 ? positionAt(text!, config) : { line: 1, column: 1 };
+    const at = configPosition(fileText(file));
     for (const message of messages) problems.push({ action, statement: 'config', file, ...at, message });
   };
 
@@ -202,6 +199,12 @@ export async function checkGraph(graph: CompiledGraph, zetasql: ZetaSQL, options
     const assertion = action.assertion;
     return script([assertionView(assertion.target, assertion.query ?? ''), assertionCount(assertion.target)]);
   }
+}
+
+/** Where a SQLX file's config block starts (1:1 when there is none). */
+function configPosition(text: string | undefined): { line: number; column: number } {
+  const at = text ? text.search(/\bconfig\s*\{/) : -1;
+  return at >= 0 ? positionAt(text!, at) : { line: 1, column: 1 };
 }
 
 /** The statement of an incremental run: MERGE on the unique key, else INSERT, over the table's current columns. */
