@@ -1,0 +1,110 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { differential, type FixtureTable } from '../../check/differential.ts';
+import { startZetaSQL, type ZetaSQL } from '../../check/zetasql.ts';
+import { GEO_SOURCE_COLUMNS, REF_DATASET, TABLES } from '../../enrich/geo-load.ts';
+import { bucketsOf } from '../../enrich/geo-ranges.ts';
+import { ipKey } from '../../enrich/ip-key.ts';
+import { LANDING_COLUMNS, LANDING_DATASET, LANDING_TABLE } from '../../warehouse/landing.ts';
+
+// The compiled BigQuery SQL of the parse, dedupe, quarantine and IP models, run by ZetaSQL's
+// reference evaluator, must give exactly what the DuckDB compilation gives in DuckDB, on the
+// same landing rows: every format and every quarantine reason.
+
+const line = (rest: string, head = '203.0.113.9 - - [10/Oct/2026:13:55:36 +0000]') => `${head} ${rest}`;
+
+const LINES: { data: string | Buffer; format?: string }[] = [
+  { data: line(`"GET /a/b?x=1 HTTP/1.1" 200 512 "https://www.google.com/" "Mozilla/5.0 (X11) Firefox/125.0"`) },
+  { data: line(`"GET / HTTP/1.1" 200 1 "-" "x"`, '1.2.3.4 - - [01/Jan/2026:00:10:00 +0530]') },
+  { data: line(`"GET / HTTP/1.1" 200 1 "-" "x"`, '2001:db8::42 - frank [10/Oct/2026:13:55:36 -0700]') },
+  { data: line(`"GET /q\\"x HTTP/1.1" 200 - "http://a.example/\\"r\\"" "Mozilla \\"quoted\\" back\\\\slash"`) },
+  { data: line(`"GET /x HTTP/1.1" 200 235 "-" "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html`) },
+  { data: line(`"M-SEARCH * HTTP/1.1" 400 0 "-" "-"`) },
+  { data: line(`"-" 408 0 "-" "-"`) },
+  { data: line(`"\\x16\\x03\\x01" 400 226 "-" "-"`) },
+  { data: line(`"GET /old" 200 1 "-" "x"`) },
+  { data: line(`"GET /s?q=a b HTTP/1.1" 200 1 "-" "x"`) },
+  { data: line(`"GET /café HTTP/1.1" 200 1 "-" "Mozilla 日本"`) },
+  { data: Buffer.concat([Buffer.from(line(`"GET /x HTTP/1.1" 200 1 "-" "bad `)), Buffer.from([0xff, 0xfe]), Buffer.from('"')]) },
+  { data: '127.0.0.1 - - [10/Oct/2000:13:55:36 -0700] "GET /apache_pb.gif HTTP/1.0" 200 2326', format: 'common' },
+  { data: `www.example.com:443 ${line(`"GET /v HTTP/2.0" 200 5 "-" "x"`)}`, format: 'vcombined' },
+  {
+    data: '{"time_local":"04/Nov/2026:15:59:45 +0100","remote_addr":"66.249.68.118","remote_user":"","request":"GET /s?q=a HTTP/1.1","status":200,"body_bytes_sent":19281,"http_referer":"","http_user_agent":"Mozilla \\"q\\"","host":"www.example.com"}',
+    format: 'json',
+  },
+  { data: '{"time_iso8601":"2026-11-04T10:00:00.250+05:30","remote_addr":"::1","request_method":"POST","request_uri":"/api?x=1","server_protocol":"HTTP/1.1","status":"201","body_bytes_sent":"-"}', format: 'json' },
+  // Quarantined, one per reason.
+  { data: '' },
+  { data: 'hello world' },
+  { data: '1.2.3.4 - - [10/Oct/2026:13:55:36 +0000] "GET /produ' },
+  { data: line(`"GET / HTTP/1.1" 200 1 "-" "x"`, '1.2.3.4 - - [2026-11-01 25:61:61]') },
+  { data: line(`"GET / HTTP/1.1" 200 1 "-" "x"`, '1.2.3.4 - - [-]') },
+  { data: line(`"GET / HTTP/1.1" 200 x "-" "x"`) },
+  { data: line(`"GET / HTTP/1.1" 200 1`) },
+  { data: line(`"GET / HTTP/1.1" 200 1 "-" "x"`), format: 'common' },
+  { data: line(`"GET / HTTP/1.1" 200 1 "-" "x"`), format: 'vcombined' },
+  { data: '#Fields: date time', format: 'w3c' },
+  { data: '{"remote_addr":"1.2.3.4","req', format: 'json' },
+  { data: '{"time_local":"04/Nov/2026:15:59:45 +0000","request":"GET / HTTP/1.1","status":200}', format: 'json' },
+  { data: '{"time_local":"04/Nov/2026:15:59:45 +0000","remote_addr":"1.2.3.4","request":"GET / HTTP/1.1","status":"-"}', format: 'json' },
+  { data: Buffer.from([0x47, 0x45, 0x54, 0xc3, 0x28, 0xff]) },
+  // Addresses for ip_locations: in a range, private, loopback, mapped, not an address.
+  { data: line(`"GET / HTTP/1.1" 200 1 "-" "x"`, '81.2.69.160 - - [10/Oct/2026:13:55:36 +0000]') },
+  { data: line(`"GET / HTTP/1.1" 200 1 "-" "x"`, '::ffff:81.2.69.161 - - [10/Oct/2026:13:55:36 +0000]') },
+  { data: line(`"GET / HTTP/1.1" 200 1 "-" "x"`, '10.1.2.3 - - [10/Oct/2026:13:55:36 +0000]') },
+  { data: line(`"GET / HTTP/1.1" 200 1 "-" "x"`, 'localhost - - [10/Oct/2026:13:55:36 +0000]') },
+];
+
+function landing(): FixtureTable {
+  const rows: Record<string, unknown>[] = [];
+  let offset = 0;
+  LINES.forEach(({ data, format }, i) => {
+    const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+    const attributes = { source: 'access.log', source_id: 'dev:1', line_number: String(i + 1), byte_offset: String(offset), format: format ?? 'combined', ingest_host: 'h', idempotency_key: `dev:1:${offset}` };
+    offset += bytes.length + 1;
+    const row = { subscription_name: 'projects/p/subscriptions/s', message_id: `m${i}`, publish_time: new Date(Date.UTC(2026, 10, 1, 0, 0, i)), data: bytes, attributes };
+    rows.push(row);
+    // A redelivery, and a re-send published later under another message id.
+    if (i % 5 === 0) rows.push({ ...row }, { ...row, message_id: `m${i}-resend`, publish_time: new Date(Date.UTC(2026, 10, 1, 1, 0, i)) });
+  });
+  return { name: `${LANDING_DATASET}.${LANDING_TABLE}`, columns: LANDING_COLUMNS.map((c) => ({ name: c.name, type: c.bigquery })), rows };
+}
+
+/** A reference table with one range, stored under each of its buckets as `logflow geo load` does. */
+function ranges(kind: 'country' | 'asn', list: [string, string, ...unknown[]][]): FixtureTable {
+  const name = `${REF_DATASET}.${TABLES[kind]}`;
+  const columns = GEO_SOURCE_COLUMNS[name]!;
+  const rows = list.flatMap(([start, end, ...payload]) => {
+    const startKey = ipKey(start)!;
+    const endKey = ipKey(end)!;
+    return bucketsOf(startKey, endKey).map((bucket) => [bucket, startKey, endKey, ...payload]);
+  });
+  return { name, columns, rows };
+}
+
+let zetasql: ZetaSQL;
+beforeAll(async () => {
+  zetasql = await startZetaSQL();
+});
+afterAll(async () => {
+  await zetasql?.close();
+});
+
+describe('staging models on BigQuery (ZetaSQL) and DuckDB', () => {
+  it('give the same rows for every format, edge case and quarantine reason', async () => {
+    const results = await differential({
+      models: ['stg_landing__lines', 'int_lines_extracted', 'int_lines_parsed', 'parse_errors', 'ip_locations'],
+      zetasql,
+      tables: [
+        landing(),
+        ranges('country', [['81.2.69.0', '81.2.127.255', 'GB']]),
+        ranges('asn', [['81.2.69.0', '81.2.69.255', 20712, 'Andrews & Arnold Ltd']]),
+      ],
+    });
+    for (const r of results) expect(r.differences, r.model).toEqual([]);
+    const [lines, , parsed, errors, ips] = results;
+    expect(lines!.bigquery).toHaveLength(LINES.length);
+    expect(parsed!.bigquery).toHaveLength(LINES.length);
+    expect(errors!.bigquery).toHaveLength(14);
+    expect(ips!.bigquery.some((r) => r.includes('"GB","20712","Andrews & Arnold Ltd"'))).toBe(true);
+  }, 60_000);
+});
