@@ -17,20 +17,23 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'logflow-bench-gen-'));
 
 async function measure(label: string, options: Partial<GeneratorOptions>, withTruth: boolean): Promise<void> {
   const started = performance.now();
+  const cpuStart = process.cpuUsage();
   const engine = createEngine({ seed: 7, lines, ...options });
   const setupMs = performance.now() - started;
   const out = fileSink(path.join(dir, 'access.log'));
   const truth = withTruth ? fileSink(path.join(dir, 'truth.ndjson')) : undefined;
   const result = await pump(engine, out, { truth });
   const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuStart);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   const truthBytes = withTruth ? fs.statSync(path.join(dir, 'truth.ndjson')).size : 0;
   console.log(
     `${label.padEnd(34)} ${String(Math.round(result.lines / seconds)).padStart(9)} lines/s  ${(result.bytes / 1e6 / seconds).toFixed(1).padStart(6)} MB/s log` +
-      `${withTruth ? ` + ${(truthBytes / 1e6 / seconds).toFixed(1)} MB/s truth` : ''}  (${result.lines} lines, ${(result.bytes / 1e6).toFixed(0)} MB, ${seconds.toFixed(2)} s incl. ${setupMs.toFixed(0)} ms setup)`,
+      `${withTruth ? ` + ${(truthBytes / 1e6 / seconds).toFixed(1)} MB/s truth` : ''}  (${result.lines} lines, ${(result.bytes / 1e6).toFixed(0)} MB, ${seconds.toFixed(2)} s wall incl. ${setupMs.toFixed(0)} ms setup, ${cpuSeconds.toFixed(2)} s CPU = ${Math.round(result.lines / cpuSeconds)} lines per CPU-second)`,
   );
 }
 
-console.log(`logflow generator benchmark: ${lines} lines per case to ${dir}, node ${process.version}, ${os.cpus().length} CPUs`);
+console.log(`logflow generator benchmark: ${lines} lines per case to ${dir}, node ${process.version}, ${os.cpus().length} CPUs, load average ${os.loadavg()[0]!.toFixed(1)}`);
 try {
   await measure('combined (default)', {}, false);
   await measure('combined + truth', {}, true);

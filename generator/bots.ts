@@ -126,6 +126,7 @@ export class CrawlRun implements Actor {
     hit.target = item.res.path;
     hit.protocol = 'HTTP/1.1';
     hit.raw = null;
+    hit.untrusted = false;
     hit.referrer = '';
     hit.ua = bot.ua;
     hit.port = 443;
@@ -173,6 +174,7 @@ export class Monitor implements Actor {
     hit.target = '/';
     hit.protocol = 'HTTP/1.1';
     hit.raw = null;
+    hit.untrusted = false;
     hit.referrer = 'https://' + e.site.host;
     hit.ua = MONITOR.ua;
     hit.port = 443;

@@ -35,7 +35,8 @@ function request(hit: Hit): string {
 }
 
 function common(hit: Hit, time: string): string {
-  return `${hit.ip} - ${hit.user === '' ? '-' : escapeApache(hit.user)} [${time}] "${escapeApache(request(hit))}" ${hit.status} ${hit.bytes === 0 ? '-' : hit.bytes}`;
+  const req = hit.untrusted ? escapeApache(request(hit)) : request(hit);
+  return `${hit.ip} - ${hit.user === '' ? '-' : escapeApache(hit.user)} [${time}] "${req}" ${hit.status} ${hit.bytes === 0 ? '-' : hit.bytes}`;
 }
 
 function combined(hit: Hit, time: string): string {
@@ -47,7 +48,7 @@ function vcombined(hit: Hit, time: string): string {
 }
 
 function json(hit: Hit, time: string): string {
-  return `{"time_local":"${time}","remote_addr":"${hit.ip}","remote_user":"${escapeJson(hit.user)}","request":"${escapeJson(request(hit))}","status":${hit.status},"body_bytes_sent":${hit.bytes},"http_referer":"${jsonReferrer(hit.referrer)}","http_user_agent":"${jsonUa(hit.ua)}","host":"${hit.host}"}`;
+  return `{"time_local":"${time}","remote_addr":"${hit.ip}","remote_user":"${hit.user === "" ? "" : escapeJson(hit.user)}","request":"${hit.untrusted ? escapeJson(request(hit)) : request(hit)}","status":${hit.status},"body_bytes_sent":${hit.bytes},"http_referer":"${jsonReferrer(hit.referrer)}","http_user_agent":"${jsonUa(hit.ua)}","host":"${hit.host}"}`;
 }
 
 export const FORMATTERS: Record<LogFormat, LineFormatter> = { common, combined, vcombined, json };

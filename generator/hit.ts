@@ -14,6 +14,11 @@ export class Hit {
   protocol = 'HTTP/1.1';
   /** A raw request line that does not follow `METHOD target protocol` (scanners), else null. */
   raw: string | null = null;
+  /**
+   * The request line may hold characters that need escaping (scanner probes). Site paths are
+   * checked once when the site is built, so the common case skips the escaping scan.
+   */
+  untrusted = false;
   status = 200;
   bytes = 0;
   /** '' for none (printed as `-`). */

@@ -121,6 +121,7 @@ export class HumanSession implements Actor {
     hit.target = r.res.path;
     hit.protocol = r.port === 80 ? 'HTTP/1.1' : v.protocol;
     hit.raw = null;
+    hit.untrusted = false;
     hit.referrer = r.referrer;
     hit.ua = v.agent.ua;
     hit.port = r.port;

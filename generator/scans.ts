@@ -112,6 +112,7 @@ export class ScanRun implements Actor {
     hit.target = probe.target;
     hit.protocol = 'HTTP/1.1';
     hit.raw = probe.raw ?? null;
+    hit.untrusted = true;
     hit.referrer = '';
     hit.ua = probe.raw !== undefined ? '' : s.ua;
     hit.port = this.port;

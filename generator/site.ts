@@ -138,7 +138,7 @@ export function buildSite(seed: number, host: string): Site {
   ];
   const searchEngines: Record<string, string[]> = {};
   for (const [country, engines] of Object.entries(COUNTRY_SEARCH)) searchEngines[country] = [...engines, 'https://www.bing.com/', 'https://duckduckgo.com/'];
-  return {
+  const site: Site = {
     host,
     origin,
     pages,
@@ -160,4 +160,17 @@ export function buildSite(seed: number, host: string): Site {
     social,
     otherSites,
   };
+  assertSafePaths(site);
+  return site;
+}
+
+/** Printable ASCII without quotes or backslashes: written to logs without escaping. */
+const SAFE = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
+
+/** Site paths skip the escaping scan when formatted, so check once that none needs escaping. */
+function assertSafePaths(site: Site): void {
+  const all = [...site.allPages, ...site.allPages.flatMap((p) => p.own), ...site.shared, ...site.fonts, ...site.touchIcons, ...site.downloads, site.robots, site.sitemap];
+  for (const path of [...all.map((r) => r.path), ...site.deadLinks, '/login', '/cart/add', '/checkout']) {
+    if (!SAFE.test(path)) throw new Error(`generator site path needs escaping: ${JSON.stringify(path)}`);
+  }
 }
