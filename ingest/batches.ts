@@ -10,7 +10,15 @@ export interface BatchLimits {
   maxBytes: number;
 }
 
-export const DEFAULT_BATCH: BatchLimits = { maxLines: 50_000, maxBytes: 16 * 1024 * 1024 };
+/**
+ * Local sink: one DuckDB row group (122,880 rows) per transaction. DuckDB writes a transaction of
+ * whole row groups straight to the database file, compressed; smaller batches go through the
+ * write-ahead log and are compressed again at every automatic checkpoint (measured 2-3x slower).
+ */
+export const LOCAL_BATCH: BatchLimits = { maxLines: 122_880, maxBytes: 256 * 1024 * 1024 };
+/** Pub/Sub sink: the unit a checkpoint advances by (its lines stay in memory until acknowledged). */
+export const PUBSUB_BATCH: BatchLimits = { maxLines: 10_000, maxBytes: 16 * 1024 * 1024 };
+export const DEFAULT_BATCH = LOCAL_BATCH;
 
 /** What a checkpoint says about a file besides the position (null for non-resumable sources). */
 export interface CheckpointBase {

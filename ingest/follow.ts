@@ -95,6 +95,7 @@ export async function followFiles(inputs: string[], ctx: RunContext, pollMs: num
 class Follower {
   private batcher: Batcher | null = null;
   private position = 0;
+  private lastSize = -1;
   private readonly buffer = Buffer.allocUnsafe(1 << 20);
 
   private constructor(
@@ -114,12 +115,13 @@ class Follower {
 
   /** Reads what was appended since the last poll; handles truncation. */
   async poll(ctx: RunContext, size: number): Promise<void> {
-    if (this.batcher && size < this.position) {
+    if (this.batcher && (size < this.position || (size !== this.lastSize && !(await this.headUnchanged())))) {
       ctx.report(`${this.path}: truncated (copy-truncate rotation?); reading it again from the start as a new source`);
       for (const batch of this.batcher.flush()) await ctx.write(batch);
       ctx.taken.delete(this.batcher.source.sourceId);
       this.batcher = null;
     }
+    this.lastSize = size;
     if (!this.batcher && !(await this.resolve(ctx, false))) return;
     await this.readToEnd(ctx);
     for (const batch of this.batcher!.flush()) await ctx.write(batch);
@@ -137,6 +139,18 @@ class Follower {
     } finally {
       await this.handle.close().catch(() => undefined);
     }
+  }
+
+  /**
+   * Whether the file still starts with the line its identity was taken from: a file truncated and
+   * written again before a poll saw it shorter is caught here.
+   */
+  private async headUnchanged(): Promise<boolean> {
+    const base = this.batcher?.base;
+    if (!base) return true;
+    const head = Buffer.alloc(base.fpLen);
+    const { bytesRead } = await this.handle.read(head, 0, base.fpLen, 0);
+    return bytesRead === base.fpLen && sha256(head) === base.fpHash;
   }
 
   private async resolve(ctx: RunContext, final: boolean): Promise<boolean> {

@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { LogflowError } from '../cli/errors.ts';
-import { Batcher, DEFAULT_BATCH, type BatchLimits } from './batches.ts';
+import { Batcher, LOCAL_BATCH, PUBSUB_BATCH, type BatchLimits } from './batches.ts';
 import { contentChunks, expandInputs, fileStat, isGzip, probeFile } from './files.ts';
 import { resolveIdentity } from './identity.ts';
 import { followFiles } from './follow.ts';
@@ -88,7 +88,7 @@ export async function runIngest(options: IngestOptions): Promise<IngestSummary> 
       known,
       taken: new Set(),
       report,
-      limits: { ...DEFAULT_BATCH, ...options.batch },
+      limits: { ...(sinkKind === 'local' ? LOCAL_BATCH : PUBSUB_BATCH), ...options.batch },
       signal: options.signal,
       async write(batch) {
         counts.read += batch.lines.length;

@@ -50,7 +50,9 @@ Sinks:
                                error (default 5); permission / not-found errors are fatal at once
   --publish-timeout S          the client's total time for one publish with its retries
                                (default 60)
-  --batch-lines N              lines per local transaction / checkpoint unit (default 50000)
+  --batch-lines N              lines per local transaction (default 122880: one DuckDB row
+                               group, written straight to the file) or per Pub/Sub checkpoint
+                               step (default 10000)
 
 Output:
   --quiet            no progress line (progress is only drawn on a terminal anyway)
@@ -120,7 +122,7 @@ export const command: Command = {
       format,
       follow: f.follow ?? false,
       pollMs: intFlag('ingest', 'poll-ms', f['poll-ms'], 250, 10, 60_000),
-      batch: { maxLines: intFlag('ingest', 'batch-lines', f['batch-lines'], 50_000, 1, 1_000_000) },
+      batch: f['batch-lines'] === undefined ? undefined : { maxLines: intFlag('ingest', 'batch-lines', f['batch-lines'], 0, 1, 1_000_000) },
       signal: controller.signal,
       progress: !f.quiet && process.stderr.isTTY ? process.stderr : undefined,
     };

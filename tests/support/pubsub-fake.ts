@@ -72,9 +72,53 @@ function loadPublisherService(): grpc.ServiceDefinition {
   return pkg.google.pubsub.v1.Publisher.service;
 }
 
+/**
+ * Reads a PublishRequest without building objects: the topic (field 1) and the number of
+ * messages (field 2). Used when not recording, so that a benchmark measures the client, not the fake.
+ */
+export function scanPublishRequest(buf: Buffer): { topic: string; messages: { data: Buffer; attributes: Record<string, string> }[]; count: number } {
+  let pos = 0;
+  let topic = '';
+  let count = 0;
+  const varint = () => {
+    let result = 0;
+    let shift = 0;
+    for (;;) {
+      const b = buf[pos++]!;
+      result += (b & 0x7f) * 2 ** shift;
+      if (b < 0x80) return result;
+      shift += 7;
+    }
+  };
+  while (pos < buf.length) {
+    const key = varint();
+    const wire = key & 7;
+    if (wire !== 2) throw new Error(`unexpected wire type ${wire} in PublishRequest`);
+    const len = varint();
+    if (key >>> 3 === 1) topic = buf.toString('utf8', pos, pos + len);
+    else if (key >>> 3 === 2) count += 1;
+    pos += len;
+  }
+  return { topic, messages: [], count };
+}
+
+/** PublishResponse { repeated string message_ids = 1 }. */
+function encodePublishResponse(ids: string[]): Buffer {
+  const parts: Buffer[] = [];
+  for (const id of ids) parts.push(Buffer.from([0x0a, Buffer.byteLength(id)]), Buffer.from(id));
+  return Buffer.concat(parts);
+}
+
 export async function startPubsubFake(options: { record?: boolean } = {}): Promise<PubsubFake> {
   const record = options.record ?? true;
-  const service = loadPublisherService();
+  const service = { ...loadPublisherService() };
+  if (!record) {
+    service.Publish = {
+      ...service.Publish!,
+      requestDeserialize: (buf: Buffer) => scanPublishRequest(buf),
+      responseSerialize: (value: { messageIds: string[] }) => encodePublishResponse(value.messageIds),
+    } as grpc.MethodDefinition<unknown, unknown>;
+  }
   let faultCode: grpc.status | null = null;
   let faultTimes = 0;
   let faultAlways = false;
@@ -137,7 +181,7 @@ export async function startPubsubFake(options: { record?: boolean } = {}): Promi
   const unimplemented = (_call: unknown, callback: grpc.sendUnaryData<unknown>) => callback({ code: grpc.status.UNIMPLEMENTED, details: 'not implemented by the test fake' });
   const handlers: grpc.UntypedServiceImplementation = {};
   for (const name of Object.keys(service)) handlers[name] = unimplemented;
-  handlers.Publish = (call: grpc.ServerUnaryCall<{ topic: string; messages: { data: Buffer; attributes: Record<string, string> }[] }, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+  handlers.Publish = (call: grpc.ServerUnaryCall<{ topic: string; messages: { data: Buffer; attributes: Record<string, string> }[]; count?: number }, unknown>, callback: grpc.sendUnaryData<unknown>) => {
     fake.calls += 1;
     const answer = () => {
       if (dropTimes > 0) {
@@ -153,13 +197,15 @@ export async function startPubsubFake(options: { record?: boolean } = {}): Promi
         return;
       }
       const ids: string[] = [];
-      for (const m of call.request.messages) {
+      const count = call.request.count ?? call.request.messages.length;
+      for (let i = 0; i < count; i++) {
         const messageId = String(nextId++);
         ids.push(messageId);
-        if (record) fake.messages.push({ data: Buffer.from(m.data ?? []), attributes: { ...m.attributes }, messageId, topic: call.request.topic });
+        const m = call.request.messages[i];
+        if (record && m) fake.messages.push({ data: Buffer.from(m.data ?? []), attributes: { ...m.attributes }, messageId, topic: call.request.topic });
       }
-      fake.received += call.request.messages.length;
-      fake.requests.push(call.request.messages.length);
+      fake.received += count;
+      fake.requests.push(count);
       callback(null, { messageIds: ids });
     };
     const go = () => (delayMs > 0 ? setTimeout(answer, delayMs) : answer());
