@@ -23,7 +23,8 @@ function dayVisitor(d) {
 function panelMeasures(d) {
   return `count(*) as hits,
     count(distinct ${dayVisitor(d)}) as visitors,
-    coalesce(sum(response_bytes), 0) as bytes`;
+    coalesce(sum(response_bytes), 0) as bytes,
+    max(received_at) as last_received_at`;
 }
 
 /**
@@ -46,12 +47,24 @@ function trafficMeasures(d) {
     max(received_at) as last_received_at`;
 }
 
+/**
+ * A query for the first UTC date that holds a request received after `since`: incremental
+ * panels delete their rows from that date on and rebuild them (NULL when nothing is new).
+ * @param {object} d
+ * @param {string} requests the requests table (ref())
+ * @param {string} since SQL timestamp expression (the watermark)
+ */
+function touchedFromQuery(d, requests, since) {
+  return `select min(${d.dateOf('requested_at')}) from ${requests} where requested_at is not null and received_at > ${since}`;
+}
+
 /** Column descriptions shared by the panel outputs. */
 const PANEL_COLUMNS = {
   request_date: 'UTC date of the requests.',
   hits: 'Requests.',
   visitors: 'Unique visitors (same client IP + user agent that day, crawlers and 4xx included).',
   bytes: 'Sum of response bytes.',
+  last_received_at: 'Latest arrival of one of its requests (the watermark).',
 };
 
 /** Column descriptions shared by the traffic outputs. */
@@ -87,4 +100,4 @@ const SUSPICIOUS = {
   injectionPattern: '(?i)(union(\\s|\\+|%20)+(all(\\s|\\+|%20)+)?select|(%27|\\x27)(\\s|\\+|%20)*(or|and)(\\s|\\+|%20)|\\.\\./|%2e%2e(%2f|/)|<script|%3cscript|etc/passwd|\\$\\{jndi:|%24%7bjndi|;(\\s|\\+|%20)*(wget|curl|cat)(\\s|\\+|%20)|sleep\\(\\d+\\)|benchmark\\(|information_schema)',
 };
 
-module.exports = { dayVisitor, panelMeasures, trafficMeasures, PANEL_COLUMNS, TRAFFIC_COLUMNS, SUSPICIOUS };
+module.exports = { dayVisitor, touchedFromQuery, panelMeasures, trafficMeasures, PANEL_COLUMNS, TRAFFIC_COLUMNS, SUSPICIOUS };
