@@ -55,6 +55,8 @@ export interface CheckOptions {
   sources?: Record<string, Column[]>;
   /** A running server to reuse (the caller closes it); by default one is started and stopped. */
   zetasql?: ZetaSQL;
+  /** Check only these actions (`name`, `schema.name`) and what they depend on (default: all). */
+  actions?: string[];
 }
 
 /**
@@ -62,7 +64,7 @@ export interface CheckOptions {
  * dependency order, against a catalog of the declared sources and each upstream action's
  * analysed output. Needs a running ZetaSQL server.
  */
-export async function checkGraph(graph: CompiledGraph, zetasql: ZetaSQL, options: { projectDir?: string; sources?: Record<string, Column[]> } = {}): Promise<Omit<CheckReport, 'timings'>> {
+export async function checkGraph(graph: CompiledGraph, zetasql: ZetaSQL, options: Pick<CheckOptions, 'projectDir' | 'sources' | 'actions'> = {}): Promise<Omit<CheckReport, 'timings'>> {
   const projectDir = resolve(options.projectDir ?? PROJECT_DIR);
   const sources = options.sources ?? SOURCE_COLUMNS;
   const catalog = new Catalog(graph.projectConfig?.defaultDatabase);
@@ -143,7 +145,7 @@ export async function checkGraph(graph: CompiledGraph, zetasql: ZetaSQL, options
     }
   }
 
-  const plan = planGraph(graph);
+  const plan = planGraph(graph, options.actions?.length ? { actions: options.actions, includeDeps: true } : {});
   for (const action of plan.order) {
     const name = shortName(action.target);
     if (action.disabled) {

@@ -20,6 +20,7 @@ and stopped before exit.
 Options:
   --project-dir DIR    the Dataform project to check (default: this logflow checkout)
   --vars k=v,k2=v2     override project vars (default: dataform.json's vars)
+  --actions a,b        check only these actions (name or schema.name) and what they depend on (default: all)
   --verbose            also print each analysed table's BigQuery columns and skipped actions (default: off)
   -h, --help           show this help
 `;
@@ -32,9 +33,11 @@ export const command: Command = {
     const { values } = parseFlags('check', argv, {
       'project-dir': { type: 'string' },
       vars: { type: 'string' },
+      actions: { type: 'string' },
       verbose: { type: 'boolean' },
     });
-    const report = await runCheck({ projectDir: values['project-dir'], vars: parseVars(values.vars) });
+    const actions = values.actions?.split(',').map((a) => a.trim()).filter(Boolean);
+    const report = await runCheck({ projectDir: values['project-dir'], vars: parseVars(values.vars), actions });
     if (values.verbose) {
       for (const output of report.outputs) process.stdout.write(`${output.action}: ${describeColumns(output.columns)}\n`);
       for (const skip of report.skipped) process.stdout.write(`skipped ${skip.action}: ${skip.reason}\n`);
