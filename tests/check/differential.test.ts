@@ -26,13 +26,32 @@ const EDGE_LINES: (string | Buffer)[] = [
   Buffer.concat([Buffer.from('10.0.0.4 - - [17/May/2015:10:05:03 +0000] "GET /caf'), Buffer.from([0xe9, 0xff]), Buffer.from(' HTTP/1.1" 200 5 "-" "-"')]),
 ];
 
+/** Lines of the other formats and the parsing rules' corner cases, with the ingester's format attribute (undefined: none sent). */
+const FORMAT_LINES: { data: string; format: string | undefined }[] = [
+  { format: 'common', data: '127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] "GET /apache_pb.gif HTTP/1.0" 200 2326' },
+  { format: 'vcombined', data: 'www.example.com:443 10.0.0.5 - - [17/May/2015:10:05:03 +0000] "GET / HTTP/1.1" 200 5 "-" "UA"' },
+  { format: 'vcombined', data: 'www.example.com 10.0.0.5 - - [17/May/2015:10:05:04 +0000] "GET /v HTTP/1.1" 200 5 "-" "UA"' },
+  { format: 'json', data: '{"remote_addr":"10.0.0.6","time_local":"17/May/2015:10:05:03 +0000","request":"GET /j?x=1 HTTP/1.1","status":"200","body_bytes_sent":"5","http_referer":"","http_user_agent":"x"}' },
+  { format: 'json', data: '{"ip":"10.0.0.6","time_iso8601":"2015-05-17T10:05:03+02:00","method":"POST","uri":"/k","protocol":"HTTP/2.0","status":404,"bytes":0}' },
+  { format: 'json', data: '{"remote_addr": "10.0.0.6", "status": "abc"' },
+  { format: 'COMBINED', data: '10.0.0.7 - - [17/May/2015:10:05:03 +0000] "GET /a\\"b HTTP/1.1" 200 5 "-" "Mozilla \\"quoted\\" \\\\ x"' },
+  { format: 'combined', data: '10.0.0.8 - - [17/May/2015:10:05:03 +0000] "GET /cr HTTP/1.1" 200 5 "-" "UA"\r' },
+  { format: 'combined', data: '10.0.0.8 - - [17/May/2015:10:05:03 +0000] "GET /junk HTTP/1.1" 200 5 "-" "UA" trailing' },
+  { format: 'combined', data: '10.0.0.9 - - [32/May/2015:10:05:03 +0000] "GET /baddate HTTP/1.1" 200 5 "-" "UA"' },
+  { format: 'combined', data: '10.0.0.9 - - [17/May/2015:10:05:03 +0000] "GARBAGE" 400 0 "-" "-"' },
+  { format: undefined, data: '10.0.0.10 - - [17/May/2015:10:05:03 +0000] "GET /noformat HTTP/1.1" 200 5 "-" "UA"' },
+  { format: 'xml', data: '<request/>' },
+];
+
 /** Landing rows as the Pub/Sub subscription writes them, with the ingester's attributes; `redeliver` repeats some. */
-function landingRows(lines: (string | Buffer)[], redeliver = false): FixtureTable {
+function landingRows(lines: (string | Buffer | { data: string; format: string | undefined })[], redeliver = false): FixtureTable {
   const rows: Record<string, unknown>[] = [];
   let offset = 0;
-  lines.forEach((line, i) => {
-    const bytes = typeof line === 'string' ? Buffer.from(line) : line;
-    const attributes = { source: 'access.log', source_id: 'dev:1', line_number: String(i + 1), byte_offset: String(offset), format: 'combined', ingest_host: 'h', idempotency_key: `dev:1:${offset}` };
+  lines.forEach((item, i) => {
+    const line = typeof item === 'string' || Buffer.isBuffer(item) ? { data: item, format: 'combined' as string | undefined } : item;
+    const bytes = typeof line.data === 'string' ? Buffer.from(line.data) : line.data;
+    const attributes: Record<string, string> = { source: 'access.log', source_id: 'dev:1', line_number: String(i + 1), byte_offset: String(offset), ingest_host: 'h', idempotency_key: `dev:1:${offset}` };
+    if (line.format !== undefined) attributes.format = line.format;
     offset += bytes.length + 1;
     const row = { subscription_name: 'projects/p/subscriptions/s', message_id: `m${i}`, publish_time: new Date(Date.UTC(2026, 10, 1, 0, 0, i % 50)), data: bytes, attributes };
     rows.push(row);
@@ -109,7 +128,7 @@ describe('differential()', () => {
 
 describe('differential() on the project\'s models', () => {
   it('gives identical staging parse and dedupe results (stg_landing__lines -> int_lines_extracted -> int_lines_parsed)', async () => {
-    const lines = [...EDGE_LINES, ...sampleLines(300)];
+    const lines = [...EDGE_LINES, ...FORMAT_LINES, ...sampleLines(300)];
     const results = await differential({ models: ['stg_landing__lines', 'int_lines_extracted', 'int_lines_parsed'], zetasql, tables: [landingRows(lines, true)] });
     for (const r of results) expect(r.differences, r.model).toEqual([]);
     // Redeliveries and re-sends collapse: one row per distinct line, at every step.
