@@ -23,7 +23,13 @@ const { values } = parseArgs({ options: { lines: { type: 'string' }, only: { typ
 if (values['serve-fake']) {
   const fake = await startPubsubFake({ record: false });
   process.stdout.write(`${fake.endpoint}\n`);
-  process.stdin.resume();
+  process.stdin.setEncoding('utf8');
+  process.stdin.on('data', (text: string) => {
+    for (const command of text.split('\n')) {
+      if (command === 'stall') fake.stall();
+      if (command === 'resume') fake.resume();
+    }
+  });
   process.stdin.on('end', () => {
     process.stderr.write(`fake received ${fake.received} messages in ${fake.requests.length} requests\n`);
     void fake.stop().then(() => process.exit(0));
@@ -61,25 +67,39 @@ async function main(): Promise<void> {
       const server = spawn(process.execPath, ['--import', 'tsx', new URL(import.meta.url).pathname, '--serve-fake'], { stdio: ['pipe', 'pipe', 'inherit'] });
       const [first] = (await once(server.stdout!, 'data')) as [Buffer];
       const endpoint = first.toString().trim();
+      const options = {
+        inputs: [file],
+        sink: 'pubsub' as const,
+        statePath: join(dir, 'state.json'),
+        report: console.error,
+        pubsub: {
+          topic: 'projects/bench-project/topics/logs',
+          endpoint,
+          // the CLI's defaults (logflow ingest --help)
+          batching: { maxMessages: 1000, maxBytes: 4 * 1024 * 1024, maxMilliseconds: 10 },
+          flowControl: { maxOutstandingMessages: 20_000, maxOutstandingBytes: 64 * 1024 * 1024 },
+          retries: 5,
+          timeoutMs: 60_000,
+        },
+      };
       try {
-        const summary = await measure(() =>
-          runIngest({
-            inputs: [file],
-            sink: 'pubsub',
-            statePath: join(dir, 'state.json'),
-            report: console.error,
-            pubsub: {
-              topic: 'projects/bench-project/topics/logs',
-              endpoint,
-              // the CLI's defaults (logflow ingest --help)
-              batching: { maxMessages: 1000, maxBytes: 4 * 1024 * 1024, maxMilliseconds: 10 },
-              flowControl: { maxOutstandingMessages: 20_000, maxOutstandingBytes: 64 * 1024 * 1024 },
-              retries: 5,
-              timeoutMs: 60_000,
-            },
-          }),
-        );
+        const summary = await measure(() => runIngest(options));
         print('file -> Pub/Sub (loopback)', summary);
+        // memory under backpressure: the server holds every answer for 3 s
+        rmSync(options.statePath, { force: true });
+        server.stdin!.write('stall\n');
+        const rssBefore = process.memoryUsage().rss;
+        let peakStalled = rssBefore;
+        const sampler = setInterval(() => (peakStalled = Math.max(peakStalled, process.memoryUsage().rss)), 20);
+        const stalledRun = runIngest(options);
+        await new Promise((r) => setTimeout(r, 3000));
+        clearInterval(sampler);
+        server.stdin!.write('resume\n');
+        const after = await stalledRun;
+        console.log(
+          `stalled server for 3 s (flow control ${options.pubsub.flowControl.maxOutstandingMessages} messages / ${options.pubsub.flowControl.maxOutstandingBytes / 2 ** 20} MiB): ` +
+            `RSS ${(rssBefore / 1e6).toFixed(0)} MB before, peak ${(peakStalled / 1e6).toFixed(0)} MB while stalled (the file is ${(size / 1e6).toFixed(0)} MB); then delivered ${after.delivered.toLocaleString('en-US')}`,
+        );
       } finally {
         server.stdin!.end();
         await once(server, 'close');

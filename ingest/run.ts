@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { stat } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { LogflowError } from '../cli/errors.ts';
@@ -193,7 +194,10 @@ export async function readFile(path: string, ctx: RunContext): Promise<void> {
   let batcher: Batcher | null = null;
   try {
     const st = await fileStat(path);
-    if (!st.isFile) throw Object.assign(new Error('is a directory or not a regular file'), { code: 'EISDIR' });
+    if (!st.isFile) {
+      const isDir = (await stat(path)).isDirectory();
+      throw Object.assign(new Error(isDir ? 'is a directory, not a file' : 'is not a regular file (use - to read a pipe)'), { code: isDir ? 'EISDIR' : 'ENOTREG' });
+    }
     const gzip = await isGzip(path);
     const probe = await probeFile(path, gzip, st);
     const resolved = await resolveIdentity(probe, ctx.known.values(), true, (id) => ctx.taken.has(id));
@@ -216,7 +220,7 @@ export async function readFile(path: string, ctx: RunContext): Promise<void> {
     if (error instanceof LogflowError) throw error;
     ctx.counts.errors += 1;
     const e = error as NodeJS.ErrnoException;
-    const why = e.code === 'ENOENT' ? 'no such file' : e.code === 'EACCES' ? 'permission denied' : e.code === 'EISDIR' ? 'is a directory, not a file' : e.message;
+    const why = e.code === 'ENOENT' ? 'no such file' : e.code === 'EACCES' ? 'permission denied' : e.message;
     const where = batcher ? ` after ${batcher.consumed} bytes (lines before that were delivered)` : '';
     ctx.report(`${path}: cannot read${where}: ${why}; skipped`);
     if (batcher) for (const batch of batcher.flush()) await ctx.write(batch);

@@ -23,7 +23,12 @@ export const LANDING_COLUMNS = [
 export const ATTRIBUTE_KEYS = {
   /** Source name: file path, `stdin` or `generator`. */
   source: 'source',
-  /** Stable identity of the source (device:inode plus a head fingerprint for files). */
+  /**
+   * Stable identity of the source. Files: `file:<first 32 hex of sha256(first line)>`, with
+   * `:<dev>.<ino>` appended only when another file already holds that identity; the identity follows
+   * the content through rename, copy-truncate and gzip rotation (ingest/identity.ts). stdin and
+   * the in-process generator: `<stdin|generator>:<ingest host>:<run id>`, one per run.
+   */
   sourceId: 'source_id',
   /** 1-based line number within the source identity. */
   lineNumber: 'line_number',
