@@ -7,9 +7,6 @@ import type { IngestCounts } from './types.ts';
 export class Progress {
   private timer: NodeJS.Timeout | null = null;
   private readonly started = performance.now();
-  private lastLines = 0;
-  private lastBytes = 0;
-  private lastAt = performance.now();
   private drawn = false;
 
   constructor(
@@ -37,13 +34,10 @@ export class Progress {
 
   private draw(): void {
     const c = this.counts();
-    const now = performance.now();
-    const dt = Math.max((now - this.lastAt) / 1000, 1e-3);
-    const lps = (c.read - this.lastLines) / dt;
-    const mbps = (c.bytes - this.lastBytes) / dt / 1e6;
-    this.lastLines = c.read;
-    this.lastBytes = c.bytes;
-    this.lastAt = now;
+    // rates averaged over the run so far: reading proceeds in bursts of one batch
+    const seconds = Math.max(this.elapsedSeconds(), 1e-3);
+    const lps = c.read / seconds;
+    const mbps = c.bytes / seconds / 1e6;
     this.out.write(`\r\x1b[Klines ${fmt(c.read)} | ${fmt(Math.round(lps))} lines/s | ${mbps.toFixed(1)} MB/s | delivered ${fmt(c.delivered)} | failed ${fmt(c.failed)} | errors ${fmt(c.errors)}`);
     this.drawn = true;
   }
