@@ -50,4 +50,17 @@ const REQUEST_COLUMNS = {
   requested_at: 'Request time from the log line, converted to UTC.',
 };
 
-module.exports = { REQUEST_COLUMNS };
+/**
+ * The descriptions of `names` (columns of requests that another model carries too).
+ * @param {string[]} names
+ */
+function pick(names) {
+  const out = {};
+  for (const name of names) {
+    if (!(name in REQUEST_COLUMNS)) throw new Error(`columns.pick: no shared description for '${name}'`);
+    out[name] = REQUEST_COLUMNS[name];
+  }
+  return out;
+}
+
+module.exports = { REQUEST_COLUMNS, pick };

@@ -1,7 +1,6 @@
 /**
  * How each log format is read: the regexes, the JSON field mapping and the rules that turn a
- * landed line into typed request fields. int_lines_extracted and int_lines_parsed call these
- * functions; everything here is RE2 (BigQuery and DuckDB) and goes through the dialect helpers.
+ * landed line into typed request fields. int_lines_parsed and requests call these functions; everything here is RE2 (BigQuery and DuckDB) and goes through the dialect helpers.
  *
  * Formats (the ingester's `format` attribute, else the project var `defaultFormat`):
  *
@@ -130,6 +129,24 @@ function apacheMismatchReason(d, line, format) {
   return `(case ${steps.join(' ')} ${tails.join(' ')} end)`;
 }
 
+/**
+ * Why a line does not have its format's shape, or NULL when it does: an empty line, an unknown
+ * format, invalid JSON, or (Apache family) the first part of the pattern that fails.
+ * @param {object} d dialect helpers
+ * @param {string} line SQL expression of the line text
+ * @param {string} format SQL expression of the format name
+ * @param {string} fields the STRUCT from apacheFields
+ * @param {string} json the line parsed as JSON (NULL for other formats)
+ */
+function structureError(d, line, format, fields, json) {
+  return `case
+      when trim(${line}) = '' then 'empty line'
+      when ${format} not in (${FORMATS.map((x) => d.str(x)).join(', ')}) then 'unknown log format (expected combined, common, vcombined or json)'
+      when ${format} = 'json' and ${json} is null then 'not valid JSON'
+      when ${format} <> 'json' and ${d.nullIfEmpty(`${fields}.client_ip`)} is null then ${apacheMismatchReason(d, line, format)}
+    end`;
+}
+
 /** A field read out of a regex STRUCT: NULL for '' and for Apache's `-`. */
 function dashIsNull(d, expr) {
   return `nullif(${d.nullIfEmpty(expr)}, '-')`;
@@ -250,6 +267,7 @@ module.exports = {
   JSON_FIELDS,
   apacheFields,
   apacheMismatchReason,
+  structureError,
   dashIsNull,
   unescapeApache,
   jsonField,

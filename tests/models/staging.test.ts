@@ -6,7 +6,7 @@ import type { Warehouse } from '../../warehouse/duckdb.ts';
 import { queryRows, runModels, testWarehouse } from '../support/pipeline.ts';
 
 // Parsing, quarantine, dedupe and conservation of the staging models (stg_landing__lines,
-// int_lines_extracted, int_lines_parsed, parse_errors, requests), run for real on DuckDB.
+// int_lines_parsed, parse_errors, requests), run for real on DuckDB.
 
 const run = (wh: Warehouse, options: Parameters<typeof runModels>[1] = {}) => runModels(wh, { tags: ['requests'], includeDeps: true, ...options });
 
