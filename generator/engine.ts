@@ -297,7 +297,8 @@ export class Engine {
         for (const a of this.spawned) heap.push(a);
         this.spawned.length = 0;
       }
-      if (emitted) break;
+      // Requests before the start only warm the simulation up.
+      if (emitted && this.hit.t >= plan.startMs) break;
     }
     const hit = this.hit;
     let printed = hit.t;
@@ -351,7 +352,7 @@ class Arrivals implements Actor {
     private readonly factor: () => number,
   ) {
     this.seq = e.nextSeq();
-    this.t = e.plan.startMs + e.rng.exp(1 / perMs);
+    this.t = e.plan.startMs - e.plan.prerollMs + e.rng.exp(1 / perMs);
   }
 
   step(e: Engine): boolean {

@@ -29,7 +29,7 @@ export interface GeneratorOptions {
   botShare: number;
   scanShare: number;
   malformedShare: number;
-  /** Length of the 5xx error burst window; 0 disables it. */
+  /** Length of the 5xx error burst window; 0 disables it. Unset: 15, at most a tenth of the span. */
   errorBurstMinutes: number;
   /** Seconds from start to the burst window; null places it at 60% of the span. */
   errorBurstAtSeconds: number | null;
@@ -75,6 +75,11 @@ export const DEFAULT_LINES_PER_SECOND = 12;
 
 export interface Plan extends GeneratorOptions {
   startMs: number;
+  /**
+   * The simulation starts this much earlier and drops what happens before startMs, so the log
+   * opens with sessions already under way instead of an empty site (warm-up).
+   */
+  prerollMs: number;
   /** Simulated span used to calibrate intensity and place the burst (ms). */
   spanMs: number;
   /** End of the simulation (ms) when `lines` is null, otherwise Infinity. */
@@ -129,17 +134,21 @@ export function resolveOptions(partial: Partial<GeneratorOptions> = {}): Plan {
   }
   const spanMs = spanSeconds * 1000;
   const burstStartMs = startMs + (o.errorBurstAtSeconds === null ? 0.6 * spanMs : o.errorBurstAtSeconds * 1000);
+  // The default burst is 15 minutes, but at most a tenth of a shorter span.
+  const burstMinutes = partial.errorBurstMinutes === undefined ? Math.min(o.errorBurstMinutes, spanMs / 600_000) : o.errorBurstMinutes;
   const timeoutMs = o.sessionTimeoutMinutes * 60_000;
   // Timestamps print whole seconds and may be jittered: keep a margin on both sides of the timeout.
   const margin = Math.min(60_000, timeoutMs * 0.1) + 1_000 + o.jitterMs;
   return {
     ...o,
     startMs,
+    // 30 minutes, or less where that would mean simulating more than 300,000 requests.
+    prerollMs: Math.min(30 * 60_000, (300_000 / rate) * 1000),
     spanMs,
     endMs: o.lines === null && o.durationSeconds !== null ? startMs + spanMs : Infinity,
     rate,
     burstStartMs,
-    burstEndMs: burstStartMs + o.errorBurstMinutes * 60_000,
+    burstEndMs: burstStartMs + burstMinutes * 60_000,
     timeoutMs,
     maxThinkMs: timeoutMs - margin,
     minSessionGapMs: timeoutMs + margin,

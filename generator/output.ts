@@ -122,11 +122,15 @@ export async function pump(engine: Engine, out: Sink, options: PumpOptions = {})
   } else {
     const rate = options.rate;
     const tickMs = Math.max(10, Math.min(100, 1000 / rate));
+    // The first line costs the engine's warm-up: write it, then start the clock.
+    const head = take(engine, 1, withTruth);
+    await emit(head);
+    const clock = performance.now();
     for (;;) {
-      if (out.closed || options.signal?.aborted) break;
-      const elapsed = performance.now() - started;
-      if (options.wallMs !== undefined && elapsed >= options.wallMs) break;
-      const due = Math.floor((rate * Math.min(elapsed, options.wallMs ?? Infinity)) / 1000) - lines;
+      if (head.end || out.closed || options.signal?.aborted) break;
+      const elapsed = performance.now() - clock;
+      const last = options.wallMs !== undefined && elapsed >= options.wallMs;
+      const due = Math.floor((rate * Math.min(elapsed, options.wallMs ?? Infinity)) / 1000) + head.n - lines;
       let end = false;
       for (let left = due; left > 0 && !out.closed; ) {
         const batch = take(engine, left, withTruth);
@@ -137,7 +141,7 @@ export async function pump(engine: Engine, out: Sink, options: PumpOptions = {})
           break;
         }
       }
-      if (end) break;
+      if (end || last) break;
       await new Promise((resolve) => setTimeout(resolve, tickMs));
     }
   }

@@ -62,9 +62,12 @@ export class Population {
     const total = chosen.reduce((s, r) => s + r[2], 0);
     this.regions = [];
     let start = 0;
+    // One visitor per region, the rest in proportion to the shares (remainder to the largest).
+    const spare = size - chosen.length;
+    const sizes = chosen.map(([, , share]) => 1 + Math.floor((spare * share) / total));
+    sizes[0]! += size - sizes.reduce((a, b) => a + b, 0);
     chosen.forEach(([country, offset, share], index) => {
-      const last = index === chosen.length - 1;
-      const n = last ? size - start : Math.max(1, Math.round((size * share) / total));
+      const n = sizes[index]!;
       let stride = 7919 + index * 2;
       while (gcd(stride, n) !== 1) stride++;
       this.regions.push({ index, country, offset, share: share / total, start, size: n, stride });

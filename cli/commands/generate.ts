@@ -44,7 +44,8 @@ Traffic model:
   --bot-share X               share of lines from crawlers and scripts (default ${D.botShare})
   --scan-share X              share of lines from vulnerability scans (default ${D.scanShare})
   --malformed-share X         share of malformed/truncated lines (default ${D.malformedShare})
-  --error-burst-minutes N     length of the 5xx burst window, 0 for none (default ${D.errorBurstMinutes})
+  --error-burst-minutes N     length of the 5xx burst window, 0 for none (default ${D.errorBurstMinutes},
+                              at most a tenth of a shorter span)
   --error-burst-at D          burst start as an offset from --start (default: 60% of the span)
   --ipv6-share X              share of visitors on IPv6 (default ${D.ipv6Share})
   --nat-share X               share of visitors behind a shared NAT address (default ${D.natShare})
@@ -158,7 +159,7 @@ export function parseGenerateArgs(argv: string[], now: () => number = Date.now):
     botShare: shareFlag('bot-share', v['bot-share'], D.botShare),
     scanShare: shareFlag('scan-share', v['scan-share'], D.scanShare),
     malformedShare: shareFlag('malformed-share', v['malformed-share'], D.malformedShare),
-    errorBurstMinutes: numberFlag(NAME, 'error-burst-minutes', v['error-burst-minutes'], D.errorBurstMinutes, 0, 7 * 24 * 60),
+    ...(v['error-burst-minutes'] === undefined ? {} : { errorBurstMinutes: numberFlag(NAME, 'error-burst-minutes', v['error-burst-minutes'], D.errorBurstMinutes, 0, 7 * 24 * 60) }),
     errorBurstAtSeconds: parseDuration('error-burst-at', v['error-burst-at']),
     ipv6Share: shareFlag('ipv6-share', v['ipv6-share'], D.ipv6Share),
     natShare: shareFlag('nat-share', v['nat-share'], D.natShare),
@@ -166,7 +167,11 @@ export function parseGenerateArgs(argv: string[], now: () => number = Date.now):
     diurnal: v.diurnal === undefined ? rate === undefined : v.diurnal === 'on',
     host: v.host ?? D.host,
   };
-  if (rate !== undefined) options.linesPerSecond = rate;
+  if (rate !== undefined) {
+    options.linesPerSecond = rate;
+    // Paced for --duration of wall time: exactly rate x duration lines (the span stays the duration).
+    if (lines === null && durationSeconds !== null) options.lines = Math.max(1, Math.round(rate * durationSeconds));
+  }
   if (lines === null && durationSeconds === null && rate === undefined) throw usageError(`give --lines or --duration (see: logflow ${NAME} --help)`);
   return { options, out: v.out, truth: v.truth, rate };
 }

@@ -49,10 +49,14 @@ describe('generateLines()', () => {
     }
   });
 
-  it('ends at start + duration when no line count is given', () => {
+  it('ends at start + duration when no line count is given, opening with sessions under way', () => {
     const start = new Date('2026-11-03T10:00:00Z');
     const records = [...generateRecords({ seed: 2, start, durationSeconds: 1800, linesPerSecond: 20 })];
-    expect(records.length).toBeGreaterThan(20 * 1800 * 0.5);
+    expect(records.length).toBeGreaterThan(20 * 1800 * 0.8);
+    expect(records.length).toBeLessThan(20 * 1800 * 1.2);
+    // Warm-up: the first minute is as busy as the rest, not an empty site filling up.
+    const firstMinute = records.filter((r) => r.truth.timeMs < start.getTime() + 60_000).length;
+    expect(firstMinute).toBeGreaterThan(20 * 60 * 0.6);
     expect(records.at(-1)!.truth.timeMs).toBeLessThan(start.getTime() + 1800_000);
     expect(records[0]!.truth.timeMs).toBeGreaterThanOrEqual(start.getTime());
   });
