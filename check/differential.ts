@@ -217,7 +217,10 @@ async function bigqueryPreOps(zetasql: ZetaSQL, model: Table, tables: EvaluateTa
 
 function findModel(graph: CompiledGraph, name: string): Table {
   const matches = (graph.tables ?? []).filter((t) => t.target.name === name || `${t.target.schema}.${t.target.name}` === name);
-  if (matches.length !== 1) throw new Error(`model '${name}' ${matches.length === 0 ? 'not found' : 'is ambiguous'} in the compiled graph`);
+  if (matches.length !== 1) {
+    const known = (graph.tables ?? []).map((t) => t.target.name).sort().join(', ');
+    throw new Error(`model '${name}' ${matches.length === 0 ? 'not found' : 'is ambiguous'} in the compiled graph (models: ${known})`);
+  }
   return matches[0]!;
 }
 
