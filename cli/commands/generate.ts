@@ -58,7 +58,7 @@ Traffic model:
 Examples:
   npm run generate -- --lines 1000000 --seed 7 --out access.log --truth truth.ndjson
   logflow generate --format json --duration 2h --start 2026-11-02T08:00:00Z | head
-  logflow generate --rate 200 | logflow ingest --local`;
+  logflow generate --rate 200 | logflow ingest -          # live feed into the local warehouse`;
 
 /** Parses 90s / 15m / 2h / 1d / 3600 into seconds. */
 export function parseDuration(flag: string, value: string | undefined): number | null {
