@@ -218,11 +218,12 @@ function isStatic(d, path) {
 }
 
 /**
- * A page view: a GET answered 2xx or 304, of a path that is not a static asset. It does not
+ * A page view: a GET answered 2xx or 304, of a path that is not a static asset (`isStaticExpr`,
+ * the isStatic test). It does not
  * look at is_bot (bots' page views are page views too): filter on is_bot for human traffic.
  */
-function isPageView(d, method, status, path) {
-  return `coalesce(${method} = 'GET' and (${status} between 200 and 299 or ${status} = 304) and not ${isStatic(d, path)}, false)`;
+function isPageView(d, method, status, isStaticExpr) {
+  return `coalesce(${method} = 'GET' and (${status} between 200 and 299 or ${status} = 304) and not ${isStaticExpr}, false)`;
 }
 
 /** '2xx' for 200-299 and so on. */
