@@ -1,3 +1,4 @@
+import { EXTRA_FUNCTIONS } from './bigquery-extras.ts';
 import { cleanType, formatType, parseType, type TypeProto } from './types.ts';
 
 /** A column: name and type (a TypeProto, or a BigQuery type name such as 'ARRAY<STRING>'). */
@@ -109,6 +110,7 @@ export class Catalog {
       customFunction: [...node.functions].map(([fnName, signature]) => ({ namePath: [fnName], group: 'UDF', mode: 'SCALAR', signature })),
       catalog: [...node.children].map(([childName, child]) => render(child, childName)),
     });
+    for (const [name, signatures] of Object.entries(EXTRA_FUNCTIONS)) if (used(name) && !root.functions.has(name)) root.functions.set(name, signatures);
     const constant = [...this.variables].map(([name, v]) => ({ namePath: [name], type: v.type, ...(v.value ? { value: v.value } : {}) }));
     return { ...render(root, 'bigquery'), constant, builtinFunctionOptions: { languageOptions } };
   }

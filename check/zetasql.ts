@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { LogflowError } from '../cli/errors.ts';
+import { SYSTEM_VARIABLES } from './bigquery-extras.ts';
 import { Catalog, type Column, type FunctionSignature, type TypedColumn } from './catalog.ts';
 import { offsetAt, positionAt, readVariableStatement, skipTrivia, statementEnd, type VariableStatement } from './script.ts';
 import { cleanType, decodeValue, encodeValue, parseType, type TypeProto, type ValueProto } from './types.ts';
@@ -23,6 +24,7 @@ const PACKAGE = '@fivetrandevelopers/zetasql';
 /** Analyzer time zone: BigQuery's default is UTC (the ZetaSQL server's own default is America/Los_Angeles). */
 export const BIGQUERY_TIMEZONE = 'UTC';
 const CALL_TIMEOUT_MS = 120_000;
+const SYSTEM_VARIABLE_PROTOS = Object.entries(SYSTEM_VARIABLES).map(([name, type]) => ({ namePath: name.split('.'), type: parseType(type) }));
 
 // ---- server lifecycle ------------------------------------------------------------------------
 
@@ -267,8 +269,10 @@ export class ZetaSQL {
     return new ZetaSQL(child, client, port, languageOptions);
   }
 
-  private analyzerOptions() {
-    return { languageOptions: this.languageOptions, defaultTimezone: BIGQUERY_TIMEZONE, errorMessageMode: 'ERROR_MESSAGE_ONE_LINE' };
+  /** Analyzer options; the evaluator gets no system variables (it would need their values). */
+  private analyzerOptions(forEvaluation = false) {
+    const base = { languageOptions: this.languageOptions, defaultTimezone: BIGQUERY_TIMEZONE, errorMessageMode: 'ERROR_MESSAGE_ONE_LINE' };
+    return forEvaluation ? base : { ...base, systemVariables: SYSTEM_VARIABLE_PROTOS };
   }
 
   /**
@@ -393,7 +397,7 @@ export class ZetaSQL {
     try {
       response = (await call(this.client, 'evaluateQuery', {
         sql,
-        options: this.analyzerOptions(),
+        options: this.analyzerOptions(true),
         simpleCatalog: catalog.toProto(this.languageOptions),
         tableContent,
       })) as typeof response;

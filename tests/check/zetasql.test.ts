@@ -47,6 +47,8 @@ describe('ZetaSQL.analyze()', () => {
     { sql: "select safe.parse_timestamp('%d/%b/%Y:%H:%M:%S %z', '17/May/2015:10:05:03 +0000') as t, net.safe_ip_from_string('1.2.3.4') as ip", columns: ['t TIMESTAMP', 'ip BYTES'] },
     { sql: 'select message_id, countif(true) as n from p.raw.landing group by 1 qualify row_number() over (order by n) = 1', columns: ['message_id STRING', 'n INT64'] },
     { sql: 'select [struct(1 as a, [date "2015-05-17"] as b)] as s, farm_fingerprint("x") as f', columns: ['s ARRAY<STRUCT<a INT64, b ARRAY<DATE>>>', 'f INT64'] },
+    // Newer than ZetaSQL 2023.08, declared in check/bigquery-extras.ts.
+    { sql: "select contains_substr(struct('a' as x), 'a') as c, json_keys(json '{}') as k, @@project_id as p", columns: ['c BOOL', 'k ARRAY<STRING>', 'p STRING'] },
   ])('accepts BigQuery SQL and returns its output columns: $columns', async ({ sql, columns }) => {
     const result = await zetasql.analyze(sql, landingCatalog());
     expect(result.ok).toBe(true);
