@@ -10,7 +10,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { once } from 'node:events';
@@ -110,21 +110,27 @@ async function main(): Promise<void> {
   }
 }
 
-async function measure(run: () => Promise<IngestSummary>): Promise<IngestSummary & { peakRssMb: number; wallSeconds: number }> {
+type Measured = IngestSummary & { peakRssMb: number; wallSeconds: number; cpuSeconds: number };
+
+/** Wall time, CPU time of this process (JS thread, DuckDB's and gRPC's threads) and peak RSS. */
+async function measure(run: () => Promise<IngestSummary>): Promise<Measured> {
   let peak = process.memoryUsage().rss;
   const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
   const t = performance.now();
+  const cpu = process.cpuUsage();
   try {
     const summary = await run();
-    return { ...summary, peakRssMb: peak / 1e6, wallSeconds: (performance.now() - t) / 1000 };
+    const used = process.cpuUsage(cpu);
+    return { ...summary, peakRssMb: peak / 1e6, wallSeconds: (performance.now() - t) / 1000, cpuSeconds: (used.user + used.system) / 1e6 };
   } finally {
     clearInterval(timer);
   }
 }
 
-function print(name: string, s: IngestSummary & { peakRssMb: number; wallSeconds: number }): void {
+function print(name: string, s: Measured): void {
   const rate = Math.round(s.delivered / s.wallSeconds);
   console.log(
-    `${name}: ${s.delivered.toLocaleString('en-US')} lines delivered (failed ${s.failed}, retried ${s.retried}) in ${s.wallSeconds.toFixed(2)} s = ${rate.toLocaleString('en-US')} lines/s, ${(s.bytes / 1e6 / s.wallSeconds).toFixed(1)} MB/s, peak RSS ${s.peakRssMb.toFixed(0)} MB`,
+    `${name}: ${s.delivered.toLocaleString('en-US')} lines delivered (failed ${s.failed}, retried ${s.retried}) in ${s.wallSeconds.toFixed(2)} s = ${rate.toLocaleString('en-US')} lines/s, ${(s.bytes / 1e6 / s.wallSeconds).toFixed(1)} MB/s, peak RSS ${s.peakRssMb.toFixed(0)} MB; ` +
+      `CPU ${s.cpuSeconds.toFixed(2)} s (${Math.round(s.delivered / s.cpuSeconds).toLocaleString('en-US')} lines per CPU-second); load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores`,
   );
 }

@@ -79,7 +79,15 @@ export async function followFiles(inputs: string[], ctx: RunContext, pollMs: num
         }
         followers.set(path, f);
       }
-      await f.poll(ctx, st.size);
+      try {
+        await f.poll(ctx, st.size);
+      } catch (error) {
+        if (error instanceof LogflowError) throw error;
+        ctx.counts.errors += 1;
+        ctx.report(`${path}: read error (${(error as Error).message}); stopped following it, lines before were delivered`);
+        await f.drainAndClose(ctx, false).catch(() => undefined);
+        followers.delete(path);
+      }
     }
     for (const [path, f] of followers) {
       if (!seen.has(path)) {

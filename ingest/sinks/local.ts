@@ -1,6 +1,7 @@
 import { DOUBLE, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
 import { ATTRIBUTE_KEYS, LANDING_DATASET, LANDING_TABLE, LOCAL_SUBSCRIPTION, ensureLanding } from '../../warehouse/landing.ts';
 import { openWarehouse, ident, literal, type Warehouse } from '../../warehouse/duckdb.ts';
+import { LogflowError } from '../../cli/errors.ts';
 import { MAX_MESSAGE_BYTES, attributeOverhead, tooLargeMessage, type AttributeContext } from '../attributes.ts';
 import type { Checkpoint, LineBatch, Reporter } from '../types.ts';
 import type { Sink } from './sink.ts';
@@ -80,6 +81,14 @@ export class LocalSink implements Sink {
   async write(batch: LineBatch): Promise<void> {
     await this.inflight;
     if (this.failure) throw this.failure;
+    try {
+      this.append(batch);
+    } catch (error) {
+      throw new LogflowError(`cannot write to the warehouse ${this.options.warehouse}: ${(error as Error).message.split('\n')[0]}`);
+    }
+  }
+
+  private append(batch: LineBatch): void {
     const limit = MAX_MESSAGE_BYTES - attributeOverhead(batch.source, this.options.context);
     const a = this.appender;
     let rows = 0;
@@ -99,7 +108,8 @@ export class LocalSink implements Sink {
     }
     a.flushSync();
     this.inflight = this.commit(batch, rows).catch((error: unknown) => {
-      this.failure = error;
+      const message = (error as Error).message?.split('\n')[0] ?? String(error);
+      this.failure = new LogflowError(`cannot write to the warehouse ${this.options.warehouse}: ${message}; nothing after the last committed batch was recorded, run again to resume`);
     });
   }
 
