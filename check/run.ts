@@ -10,7 +10,8 @@ import { mapToSource } from './locate.ts';
 import { offsetAt, positionAt } from './script.ts';
 import { SOURCE_COLUMNS } from './sources.ts';
 import { assertionCount, assertionView, createOrReplace, insertInto, mergeInto, verbatim, type Statement } from './statements.ts';
-import { startZetaSQL, type AnalysisError, type ZetaSQL } from './zetasql.ts';
+import { canonicalRow, compareCanonical } from './compare.ts';
+import { startZetaSQL, type AnalysisError, type EvaluateResult, type ZetaSQL } from './zetasql.ts';
 
 /** One problem found by the check, located in the SQLX file where possible. */
 export interface Problem {
@@ -38,6 +39,8 @@ export interface CheckReport {
   /** Actions analysed, statements analysed. */
   actions: number;
   statements: number;
+  /** Dataform unit tests run on ZetaSQL's evaluator ('not evaluated' when it cannot, e.g. a JavaScript UDF). */
+  tests: { name: string; status: 'passed' | 'failed' | 'not evaluated'; detail?: string }[];
   /** Output columns of every table/view analysed, in dependency order. */
   outputs: { action: string; columns: TypedColumn[] }[];
   /** Process id of the ZetaSQL server used (stopped when runCheck returns, unless the caller passed its own). */
@@ -165,13 +168,26 @@ export async function checkGraph(graph: CompiledGraph, zetasql: ZetaSQL, options
     if (ok && columns && action.kind === 'table') outputs.push({ action: name, columns });
   }
 
+  // Dataform unit tests: analysed, then run on BigQuery semantics in ZetaSQL's evaluator (what
+  // `dataform test` does in BigQuery): the model's query over the inlined inputs must give the
+  // expected rows, compared as multisets.
+  const tests: CheckReport['tests'] = [];
   for (const test of graph.tests ?? []) {
     const name = `test ${test.name ?? ''}`.trim();
-    if (test.testQuery) await analyse(name, test.fileName, verbatim('unit test query', test.testQuery));
-    if (test.expectedOutputQuery) await analyse(name, test.fileName, verbatim('unit test expected output', test.expectedOutputQuery));
+    const query = verbatim('unit test query', test.testQuery ?? '');
+    const expected = verbatim('unit test expected output', test.expectedOutputQuery ?? '');
+    if (!(await analyse(name, test.fileName, query)) || !(await analyse(name, test.fileName, expected))) continue;
+    let outcome: { status: 'passed' | 'failed' | 'not evaluated'; detail?: string };
+    try {
+      outcome = compareTestResults(await zetasql.evaluate(query.sql, []), await zetasql.evaluate(expected.sql, []));
+    } catch (error) {
+      outcome = { status: 'not evaluated', detail: (error as Error).message };
+    }
+    tests.push({ name: test.name ?? '', ...outcome });
+    if (outcome.status === 'failed') problems.push({ action: name, statement: 'unit test', file: test.fileName, line: 1, column: 1, message: outcome.detail ?? 'failed' });
   }
 
-  return { problems, skipped, actions, statements, outputs };
+  return { problems, skipped, actions, statements, outputs, tests };
 
   async function checkAction(action: Action, name: string, run: typeof analyse): Promise<boolean> {
     const file = action.fileName;
@@ -201,6 +217,16 @@ export async function checkGraph(graph: CompiledGraph, zetasql: ZetaSQL, options
     const assertion = action.assertion;
     return script([assertionView(assertion.target, assertion.query ?? ''), assertionCount(assertion.target)]);
   }
+}
+
+/** A unit test's verdict: same column names, and the same rows as multisets (values compared as the actual column's type). */
+function compareTestResults(actual: EvaluateResult, expected: EvaluateResult): { status: 'passed' | 'failed'; detail?: string } {
+  const names = (r: EvaluateResult) => r.columns.map((c) => c.name).sort().join(', ');
+  if (names(actual) !== names(expected)) return { status: 'failed', detail: `columns differ: expected (${names(expected)}), got (${names(actual)})` };
+  const columns = [...actual.columns].sort((a, b) => a.name.localeCompare(b.name));
+  const rows = (r: EvaluateResult) => r.rows.map((row) => canonicalRow(row, columns)).sort();
+  const differences = compareCanonical(rows(actual), rows(expected), 3).map((d) => d.replace('only in BigQuery', 'unexpected').replace('only in DuckDB', 'missing').replace(/^row count: BigQuery (\d+), DuckDB (\d+)$/, 'got $1 rows, expected $2'));
+  return differences.length === 0 ? { status: 'passed' } : { status: 'failed', detail: `rows differ (columns ${columns.map((c) => c.name).join(', ')}): ${differences.join('; ')}` };
 }
 
 /** Where a SQLX file's config block starts (1:1 when there is none). */
@@ -251,7 +277,9 @@ export function formatProblem(problem: Problem): string {
 export function formatSummary(report: CheckReport): string {
   const seconds = (report.timings.totalMs / 1000).toFixed(2);
   const skipped = report.skipped.length > 0 ? `, ${report.skipped.length} action(s) skipped` : '';
-  const counts = `${report.actions} action(s), ${report.statements} statement(s) analysed as BigQuery SQL by ZetaSQL${skipped}`;
+  const passed = report.tests.filter((t) => t.status === 'passed').length;
+  const tests = report.tests.length > 0 ? `, ${passed}/${report.tests.length} unit test(s) passed in ZetaSQL's evaluator` : '';
+  const counts = `${report.actions} action(s), ${report.statements} statement(s) analysed as BigQuery SQL by ZetaSQL${skipped}${tests}`;
   if (report.problems.length === 0) return `check passed: ${counts}, no problems (${seconds} s)`;
   return `check failed: ${report.problems.length} problem(s); ${counts} (${seconds} s)`;
 }

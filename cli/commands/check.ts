@@ -11,9 +11,9 @@ Usage: logflow check [options]
 Compiles the Dataform project for BigQuery and analyses every statement \`dataform run\` would
 send (CREATE OR REPLACE TABLE/VIEW with partitioning and clustering, incremental MERGE/INSERT,
 pre/post operations with their script variables, operations such as UDF definitions,
-assertions, unit-test queries) with ZetaSQL configured like BigQuery, in dependency order,
+assertions) with ZetaSQL configured like BigQuery, in dependency order,
 against the declared sources' columns (check/sources.ts) and each upstream model's analysed
-output. Prints one line per problem (file:line:column: action (statement): message) and a
+output, and runs Dataform unit tests in ZetaSQL's reference evaluator. Prints one line per problem (file:line:column: action (statement): message) and a
 one-line summary; exits 1 on any problem. A local ZetaSQL server is started on a free port
 and stopped before exit.
 
@@ -21,7 +21,7 @@ Options:
   --project-dir DIR    the Dataform project to check (default: this logflow checkout)
   --vars k=v,k2=v2     override project vars (default: dataform.json's vars)
   --actions a,b        check only these actions (name or schema.name) and what they depend on (default: all)
-  --verbose            also print each analysed table's BigQuery columns and skipped actions (default: off)
+  --verbose            also print each analysed table's BigQuery columns, skipped actions and unit tests (default: off)
   -h, --help           show this help
 `;
 
@@ -41,6 +41,7 @@ export const command: Command = {
     if (values.verbose) {
       for (const output of report.outputs) process.stdout.write(`${output.action}: ${describeColumns(output.columns)}\n`);
       for (const skip of report.skipped) process.stdout.write(`skipped ${skip.action}: ${skip.reason}\n`);
+      for (const test of report.tests) process.stdout.write(`unit test ${test.name}: ${test.status}${test.detail ? ` (${test.detail})` : ''}\n`);
     }
     for (const problem of report.problems) process.stdout.write(`${formatProblem(problem)}\n`);
     process.stdout.write(`${formatSummary(report)}\n`);

@@ -115,6 +115,22 @@ describe('runCheck()', () => {
     expect(report.problems.map(formatProblem)).toEqual(problems);
   });
 
+  it('runs Dataform unit tests in ZetaSQL\'s evaluator: a pass, a wrong expectation, and a model it cannot evaluate (GENERATE_UUID)', async () => {
+    const dir = projectWith(daily, 'count(*)', 'count(*)');
+    const input = `input "landing" {\n  select 's' as subscription_name, 'm1' as message_id, timestamp '2015-05-17 10:00:00+02' as publish_time, b'10.0.0.1 x' as data, json '{"source": "f"}' as attributes\n}`;
+    const test = (name: string, model: string, expected: string) => writeFileSync(join(dir, `definitions/${name}.sqlx`), `config { type: "test", dataset: "${model}" }\n\n${input}\n\n${expected}\n`);
+    test('lines_pass', 'stg_landing__lines', "select 'm1' as message_id, '10.0.0.1 x' as line, 'f' as source_name, timestamp '2015-05-17 08:00:00+00' as published_at");
+    test('lines_fail', 'stg_landing__lines', "select 'm1' as message_id, '10.0.0.1 y' as line, 'f' as source_name, timestamp '2015-05-17 08:00:00+00' as published_at");
+    writeFileSync(join(dir, 'definitions/line_ids.sqlx'), 'config { type: "view" }\nselect generate_uuid() as line_id, message_id from ${ref("stg_landing__lines")}\n');
+    writeFileSync(join(dir, 'definitions/uuid_test.sqlx'), `config { type: "test", dataset: "line_ids" }\n\ninput "stg_landing__lines" { select 'm1' as message_id }\n\nselect 'x' as line_id, 'm1' as message_id\n`);
+    const report = await runCheck({ projectDir: dir, zetasql });
+    expect(report.tests.map((t) => [t.name, t.status])).toEqual([['lines_fail', 'failed'], ['lines_pass', 'passed'], ['uuid_test', 'not evaluated']]);
+    expect(report.problems.map(formatProblem)).toEqual([
+      'definitions/lines_fail.sqlx:1:1: test lines_fail (unit test): rows differ (columns line, message_id, published_at, source_name): unexpected: ["10.0.0.1 x","m1","2015-05-17T08:00:00.000000Z","f"]; missing: ["10.0.0.1 y","m1","2015-05-17T08:00:00.000000Z","f"]',
+    ]);
+    expect(formatSummary(report)).toContain('1/3 unit test(s) passed in ZetaSQL\'s evaluator');
+  });
+
   it('skips the actions downstream of a failed one instead of reporting their missing tables', async () => {
     const report = await runCheck({ projectDir: projectWith(requests, '    published_at,\n  from lines', '    publised_at,\n  from lines'), zetasql });
     expect(report.problems).toHaveLength(1);
