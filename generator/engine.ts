@@ -85,7 +85,7 @@ export class Engine {
     private readonly pilot = false,
   ) {
     this.rng = new Rng(plan.seed, pilot ? 77 : 1);
-    this.site = site ?? buildSite(plan.seed, plan.host);
+    this.site = site ?? remember(SITES, `${plan.seed}|${plan.host}`, () => buildSite(plan.seed, plan.host));
     this.population = new Population(plan.seed, plan.visitors, plan.ipv6Share, plan.natShare);
     const cal = pilot ? null : this.calibrate();
     // Enough crawler addresses that each can rest a full session gap between its runs.
@@ -218,6 +218,12 @@ export class Engine {
    * (the session model is too branchy for a closed form); crawl runs and scans in closed form.
    */
   private calibrate(): Calibration {
+    const p = this.plan;
+    const key = JSON.stringify([p.seed, p.host, p.visitors, p.maxThinkMs, p.burstStartMs - p.startMs, p.burstEndMs - p.startMs, p.ipv6Share, p.natShare]);
+    return remember(CALIBRATIONS, key, () => this.measure());
+  }
+
+  private measure(): Calibration {
     const probe = new Engine(this.plan, this.site, true);
     let lines = 0;
     const n = 8000;
@@ -325,6 +331,20 @@ export class Engine {
     truth.line = ++this.lineNumber;
     return line;
   }
+}
+
+/** Sites (immutable once built) and calibrations are the same for the same seed and options. */
+const SITES = new Map<string, Site>();
+const CALIBRATIONS = new Map<string, Calibration>();
+
+function remember<T>(cache: Map<string, T>, key: string, make: () => T): T {
+  let value = cache.get(key);
+  if (value === undefined) {
+    value = make();
+    if (cache.size >= 16) cache.delete(cache.keys().next().value!);
+    cache.set(key, value);
+  }
+  return value;
 }
 
 function blankTruth(): Truth {
