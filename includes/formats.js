@@ -1,6 +1,8 @@
 /**
  * How each log format is read: the regexes, the JSON field mapping and the rules that turn a
- * landed line into typed request fields. int_lines_parsed and requests call these functions; everything here is RE2 (BigQuery and DuckDB) and goes through the dialect helpers.
+ * landed line into typed request fields, and the derived request fields (static asset, page view,
+ * status class, referrer host). int_lines_parsed and requests call these functions; every regex
+ * is RE2 (BigQuery and DuckDB) and every warehouse spelling goes through the dialect helpers.
  *
  * Formats (the ingester's `format` attribute, else the project var `defaultFormat`):
  *
