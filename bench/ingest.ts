@@ -9,13 +9,14 @@
  * The log file is generated first (not timed) in a temporary directory, removed at the end.
  */
 import { spawn } from 'node:child_process';
-import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { closeSync, createWriteStream, mkdtempSync, openSync, readSync, rmSync, statSync } from 'node:fs';
+import { cpus, hostname, loadavg, tmpdir } from 'node:os';
+import { PubSub } from '@google-cloud/pubsub';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { once } from 'node:events';
 import { generateLines } from '../generator/index.ts';
-import { runIngest, type IngestSummary } from '../ingest/index.ts';
+import { lineAttributes, runIngest, type IngestSummary } from '../ingest/index.ts';
 import { startPubsubFake } from '../tests/support/pubsub-fake.ts';
 
 const { values } = parseArgs({ options: { lines: { type: 'string' }, only: { type: 'string' }, seed: { type: 'string' }, 'serve-fake': { type: 'boolean' } } });
@@ -85,6 +86,27 @@ async function main(): Promise<void> {
       try {
         const summary = await measure(() => runIngest(options));
         print('file -> Pub/Sub (loopback)', summary);
+        // the ceiling: the bare client publishing the same number of same-sized messages
+        const head = Buffer.alloc(1 << 20);
+        const fd = openSync(file, 'r');
+        readSync(fd, head, 0, head.length, 0);
+        closeSync(fd);
+        const sample = head.toString('utf8').split('\n', 1000);
+        const attributes = lineAttributes({ name: file, sourceId: 'file:0123456789abcdef0123456789abcdef', resumable: true }, 123456, 12345678, { format: 'combined', ingestHost: hostname() });
+        const pubsub = new PubSub({ projectId: 'bench-project', apiEndpoint: endpoint, emulatorMode: true, universeDomain: 'googleapis.com' });
+        const topic = pubsub.topic('projects/bench-project/topics/logs', { batching: options.pubsub.batching, flowControlOptions: options.pubsub.flowControl });
+        const flow = topic.flowControlled();
+        const cpu = process.cpuUsage();
+        const t = performance.now();
+        for (let i = 0; i < summary.delivered; i++) {
+          const wait = flow.publish({ data: Buffer.from(sample[i % sample.length]!), attributes });
+          if (wait) await wait;
+        }
+        await flow.all();
+        const wall = (performance.now() - t) / 1000;
+        const used = process.cpuUsage(cpu);
+        console.log(`bare client, same messages, batching and flow control: ${Math.round(summary.delivered / wall).toLocaleString('en-US')} msg/s, CPU ${((used.user + used.system) / 1e6).toFixed(2)} s; the ingester reached ${((summary.delivered / summary.wallSeconds / (summary.delivered / wall)) * 100).toFixed(0)}% of it`);
+        await pubsub.close();
         // memory under backpressure: the server holds every answer for 3 s
         rmSync(options.statePath, { force: true });
         server.stdin!.write('stall\n');
