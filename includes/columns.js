@@ -37,7 +37,7 @@ const REQUEST_COLUMNS = {
   engine_name: 'Rendering engine (Blink, Gecko, WebKit...); NULL when unknown.',
   is_bot: "The user agent matches isbot's pattern (includes/bots.js), or the request is for /robots.txt.",
   bot_name: 'Bot name from the user agent when is_bot (e.g. Googlebot); NULL otherwise or when unknown.',
-  is_static: 'The path ends in a static-asset extension (GoAccess 1.7 default list, includes/formats.js STATIC_EXTENSIONS).',
+  is_static: 'The path ends in a static-asset extension (GoAccess 1.7 default list plus webp, avif, otf, eot, map, mjs, webm, wasm: includes/formats.js STATIC_EXTENSIONS).',
   is_page_view: 'A GET answered 2xx or 304 for a non-static path; bots included (filter on is_bot).',
   country_code: "ISO 3166-1 alpha-2 country of the client address; 'ZZ' when unknown, not public or not an address.",
   asn: 'Autonomous system number of the client address; 0 when unknown or not public.',

@@ -205,13 +205,16 @@ function requestParts(d, request) {
 
 /**
  * Static assets, by the path's extension (case-insensitive; the query string is not part of
- * the path): exactly the extensions GoAccess 1.7 enables by default (`static-file` lines of
- * /etc/goaccess/goaccess.conf), the reference the issue names.
+ * the path). The reference is GoAccess 1.7: every extension its default configuration enables
+ * (`static-file` lines of /etc/goaccess/goaccess.conf, first two rows below), plus the web asset
+ * formats it does not list that modern sites serve in bulk (last row: images, fonts, source
+ * maps, ES modules, video, WebAssembly); without them a site's .webp thumbnails would rank as
+ * its top pages.
  */
 const STATIC_EXTENSIONS = [
-  'css', 'js', 'jpg', 'png', 'gif', 'ico', 'jpeg', 'pdf', 'csv', 'mpeg', 'mpg', 'swf', 'woff', 'woff2',
-  'xls', 'xlsx', 'doc', 'docx', 'ppt', 'pptx', 'txt', 'zip', 'ogg', 'mp3', 'mp4', 'exe', 'iso', 'gz',
-  'rar', 'svg', 'bmp', 'tar', 'tgz', 'tiff', 'tif', 'ttf', 'flv', 'dmg', 'xz', 'zst',
+  'css', 'js', 'jpg', 'png', 'gif', 'ico', 'jpeg', 'pdf', 'csv', 'mpeg', 'mpg', 'swf', 'woff', 'woff2', 'xls', 'xlsx', 'doc', 'docx', 'ppt', 'pptx',
+  'txt', 'zip', 'ogg', 'mp3', 'mp4', 'exe', 'iso', 'gz', 'rar', 'svg', 'bmp', 'tar', 'tgz', 'tiff', 'tif', 'ttf', 'flv', 'dmg', 'xz', 'zst',
+  'webp', 'avif', 'otf', 'eot', 'map', 'mjs', 'webm', 'wasm',
 ];
 
 /** TRUE when the path ends in a static extension (STATIC_EXTENSIONS); FALSE for NULL. */

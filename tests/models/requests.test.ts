@@ -86,6 +86,7 @@ describe('requests: derived fields', () => {
   const CASES = [
     { name: 'page view', data: line('GET /blog/post HTTP/1.1', 200), expected: { is_page_view: true, is_static: false, status_class: '2xx', is_bot: false } },
     { name: 'static asset, upper-case extension', data: line('GET /img/Logo.PNG?v=2 HTTP/1.1', 200), expected: { is_page_view: false, is_static: true } },
+    { name: 'webp image (beyond GoAccess 1.7 list)', data: line('GET /images/p-thumb.webp HTTP/1.1', 200), expected: { is_page_view: false, is_static: true } },
     { name: '304 page view', data: line('GET /about HTTP/1.1', 304), expected: { is_page_view: true, status_class: '3xx' } },
     { name: 'POST is not a page view', data: line('POST /cart HTTP/1.1', 302), expected: { is_page_view: false } },
     { name: '404 is not a page view', data: line('GET /missing HTTP/1.1', 404), expected: { is_page_view: false, status_class: '4xx' } },
