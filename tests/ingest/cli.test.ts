@@ -110,6 +110,13 @@ describe('logflow ingest (child process)', () => {
     expect(after.rows).toBeGreaterThan(0);
   }, 60_000);
 
+  it('ingests the generator in-process with --generate', () => {
+    const warehouse = join(dir, 'gen.duckdb');
+    const run = spawnSync(process.execPath, [bin, 'ingest', '--generate', '--lines', '500', '--seed', '3', '--warehouse', warehouse], { cwd: dir, encoding: 'utf8' });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/read 500 lines from 1 source\(s\): delivered 500/);
+  });
+
   it('reads stdin with -, and rejects bad flags with exit 2', () => {
     const warehouse = join(dir, 'stdin.duckdb');
     const ok = spawnSync(process.execPath, [bin, 'ingest', '-', '--warehouse', warehouse], { input: 'x 1\r\ny 2\n\nz', cwd: dir, encoding: 'utf8' });

@@ -111,6 +111,18 @@ describe('runIngest() to the local landing table', () => {
     expect(got[0]!.data.equals(invalid)).toBe(true);
   });
 
+  it('delivers the lines before the damage of a truncated gzip file and reports it', async () => {
+    const file = join(dir, 'cut.log.gz');
+    const gz = gzipSync(Buffer.from(lines(2000).join('\n') + '\n'));
+    writeFileSync(file, gz.subarray(0, Math.floor(gz.length * 0.6)));
+    const s = await runIngest({ inputs: [file], warehouse, report });
+    expect(s.errors).toBe(1);
+    expect(messages.join('\n')).toMatch(/cut\.log\.gz: cannot read after \d+ bytes \(lines before that were delivered\)/);
+    const got = await rows();
+    expect(got.length).toBeGreaterThan(0);
+    expect(got.map((r) => r.data.toString())).toEqual(lines(got.length));
+  });
+
   it('counts a line over the message limit as failed, with one clear message', async () => {
     const file = join(dir, 'huge.log');
     writeFileSync(file, Buffer.concat([Buffer.from('small\n'), Buffer.alloc(10 * 1024 * 1024, 0x78), Buffer.from('\nafter\n')]));

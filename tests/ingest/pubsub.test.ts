@@ -82,6 +82,15 @@ describe('runIngest() to Pub/Sub (loopback server, real client)', () => {
     expect(again).toMatchObject({ read: 0, resumedLines: 1000 });
   });
 
+  it('honours maxBytes: no publish request carries more bytes than allowed', async () => {
+    const file = writeLog(300);
+    const s = await runIngest(options(file, { batching: { maxMessages: 1000, maxBytes: 3000, maxMilliseconds: 5 } }));
+    expect(s.delivered).toBe(300);
+    const smallest = Math.min(...fake.messages.map((m) => m.data.length + Object.entries(m.attributes).reduce((n, [k, v]) => n + k.length + v.length, 0)));
+    expect(Math.max(...fake.requests)).toBeLessThanOrEqual(Math.floor(3000 / smallest));
+    expect(fake.requests.length).toBeGreaterThanOrEqual(Math.ceil(300 / Math.floor(3000 / smallest)));
+  });
+
   it.each([
     ['UNAVAILABLE', status.UNAVAILABLE],
     ['DEADLINE_EXCEEDED', status.DEADLINE_EXCEEDED],
