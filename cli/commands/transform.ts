@@ -4,7 +4,7 @@ import { LogflowError } from '../errors.ts';
 import { compileProject } from '../../warehouse/compile.ts';
 import { openWarehouse } from '../../warehouse/duckdb.ts';
 import { runGraph, runUnitTests } from '../../warehouse/executor.ts';
-import { ensureLanding, LANDING_DATASET, LANDING_TABLE } from '../../warehouse/landing.ts';
+import { ensureLocalSources } from '../../warehouse/local-sources.ts';
 import { registerFunctions } from '../../warehouse/local-functions.ts';
 import { warehousePath } from '../../warehouse/project.ts';
 import { parseVars } from './compile.ts';
@@ -54,10 +54,8 @@ Options:
     const out = (line: string) => process.stdout.write(line + '\n');
     try {
       await registerFunctions(warehouse.connection);
-      // An empty landing table is a valid state (nothing ingested yet), not a missing source.
-      if ((graph.declarations ?? []).some((d) => d.target.schema === LANDING_DATASET && d.target.name === LANDING_TABLE)) {
-        await ensureLanding(warehouse.connection);
-      }
+      // Empty landing or reference tables are valid states (nothing ingested or loaded yet).
+      for (const hint of await ensureLocalSources(warehouse.connection, graph)) if (!values.quiet) out(hint);
       if (values.tests) {
         const results = await runUnitTests(warehouse.connection, graph.tests ?? []);
         for (const r of results) out(r.ok ? `  ✓ test ${r.name}` : `  ✗ test ${r.name}: ${r.message}`);

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { compileProject } from '../../warehouse/compile.ts';
 import { openWarehouse, type Warehouse } from '../../warehouse/duckdb.ts';
 import { runGraph, type RunOptions, type RunSummary } from '../../warehouse/executor.ts';
-import { ensureLanding, LOCAL_SUBSCRIPTION } from '../../warehouse/landing.ts';
+import { LOCAL_SUBSCRIPTION } from '../../warehouse/landing.ts';
+import { ensureLocalSources } from '../../warehouse/local-sources.ts';
 import { registerFunctions } from '../../warehouse/local-functions.ts';
 
 /** A landed line for tests: text or raw bytes, with optional attribute and delivery overrides. */
@@ -17,7 +18,7 @@ export interface TestLine {
 export async function testWarehouse(): Promise<Warehouse> {
   const wh = await openWarehouse(':memory:');
   await registerFunctions(wh.connection);
-  await ensureLanding(wh.connection);
+  await ensureLocalSources(wh.connection, compileProject({ warehouse: 'duckdb' }));
   return wh;
 }
 
@@ -45,8 +46,8 @@ export async function landLines(wh: Warehouse, lines: (string | TestLine)[], def
     offset += bytes.length + 1;
     const publish = line.publishTime ?? new Date(base + i);
     await wh.connection.run(
-      `insert into logflow_raw.landing values ($1, $2, $3::timestamptz, $4::blob, $5::json)`,
-      [LOCAL_SUBSCRIPTION, line.messageId ?? randomUUID(), publish.toISOString(), '\\x' + bytes.toString('hex').replace(/(..)/g, '$1\\x').slice(0, -2), JSON.stringify(attributes)],
+      `insert into logflow_raw.landing values ($1, $2, $3::timestamptz, unhex($4), $5::json)`,
+      [LOCAL_SUBSCRIPTION, line.messageId ?? randomUUID(), publish.toISOString(), bytes.toString('hex'), JSON.stringify(attributes)],
     );
   }
 }
