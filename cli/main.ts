@@ -30,6 +30,11 @@ export function usage(): string {
 
 /** Runs the CLI and returns the process exit code. Expected failures print one line, no stack. */
 export async function main(argv: string[]): Promise<number> {
+  // A closed pipe (`logflow ... | head`) ends the command quietly, as SIGPIPE does for C tools.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(usage() + '\n');
