@@ -9,7 +9,8 @@ import {
   DuckDBTimestampValue,
 } from '@duckdb/node-api';
 import type { TypedColumn } from './catalog.ts';
-import { formatTimestamp, type TypeProto } from './types.ts';
+import type { TypeProto } from './types.ts';
+import { formatTimestamp } from './values.ts';
 
 /**
  * Comparing query results across engines (ZetaSQL's evaluator, DuckDB) and with expected rows:

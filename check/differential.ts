@@ -7,7 +7,8 @@ import { ident, toDuckdbNames } from '../warehouse/sql.ts';
 import type { Column, TypedColumn } from './catalog.ts';
 import { canonicalRow, compareCanonical } from './compare.ts';
 import { readVariableStatement, skipTrivia, statementEnd } from './script.ts';
-import { formatTimestamp, formatType, parseType, timestampMicros, type TypeProto } from './types.ts';
+import { formatType, parseType, type TypeProto } from './types.ts';
+import { formatTimestamp, timestampMicros } from './values.ts';
 import type { EvaluateTable, ZetaSQL } from './zetasql.ts';
 
 export { canonical, canonicalRow, compareCanonical } from './compare.ts';
@@ -26,7 +27,7 @@ export interface FixtureTable {
   name: string;
   /** BigQuery column types; the DuckDB table gets the matching DuckDB types. */
   columns: Column[];
-  /** Value forms as for ZetaSQL.evaluate() (see encodeValue() in check/types.ts). */
+  /** Value forms as for ZetaSQL.evaluate() (see encodeValue() in check/values.ts). */
   rows: (Record<string, unknown> | unknown[])[];
 }
 

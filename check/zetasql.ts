@@ -1,128 +1,31 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { LogflowError } from '../cli/errors.ts';
 import { SYSTEM_VARIABLES } from './bigquery-extras.ts';
-import { Catalog, type Column, type FunctionSignature, type TypedColumn } from './catalog.ts';
+import { freePort, launch, PACKAGE, serverBinary } from './server.ts';
+import { Catalog, type Column, type TypedColumn } from './catalog.ts';
+import { describeStatement, locate, type AnalysisError, type AnalyzedStatement } from './resolved.ts';
 import { offsetAt, positionAt, readVariableStatement, skipTrivia, statementEnd, type VariableStatement } from './script.ts';
-import { cleanType, decodeValue, encodeValue, parseType, type TypeProto, type ValueProto } from './types.ts';
+import { cleanType, parseType, type TypeProto } from './types.ts';
+import { decodeValue, encodeValue, type ValueProto } from './values.ts';
 
 /**
  * ZetaSQL (Google's SQL analyzer and reference evaluator, the front end BigQuery's dialect is
- * defined by) run as the local gRPC server that @fivetrandevelopers/zetasql ships, configured to
- * behave like BigQuery. We spawn the server binary ourselves rather than through the package's
- * `runServer()` (which keeps the child in a module variable, never resolves and forwards its
- * output to our stdout), so that each server has its own port and PID and is always stopped.
+ * defined by) as a client of the local gRPC server that @fivetrandevelopers/zetasql ships
+ * (process handling: server.ts), configured to behave like BigQuery.
  */
 
+export { freePort } from './server.ts';
+export type { AnalysisError, AnalyzedStatement, Created } from './resolved.ts';
+
 const require = createRequire(import.meta.url);
-const PACKAGE = '@fivetrandevelopers/zetasql';
 /** Analyzer time zone: BigQuery's default is UTC (the ZetaSQL server's own default is America/Los_Angeles). */
 export const BIGQUERY_TIMEZONE = 'UTC';
 const CALL_TIMEOUT_MS = 120_000;
 const SYSTEM_VARIABLE_PROTOS = Object.entries(SYSTEM_VARIABLES).map(([name, type]) => ({ namePath: name.split('.'), type: parseType(type) }));
-
-// ---- server lifecycle ------------------------------------------------------------------------
-
-const live = new Set<ChildProcess>();
-const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-
-function killAll(): void {
-  for (const child of live) child.kill('SIGKILL');
-}
-
-function onSignal(signal: NodeJS.Signals): void {
-  killAll();
-  live.clear();
-  uninstallHandlers();
-  // Nobody else handles it: behave as if we had not been listening (default action: terminate).
-  if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
-}
-
-function installHandlers(): void {
-  if (live.size !== 1) return;
-  process.on('exit', killAll);
-  for (const signal of SIGNALS) process.on(signal, onSignal);
-}
-
-function uninstallHandlers(): void {
-  if (live.size !== 0) return;
-  process.removeListener('exit', killAll);
-  for (const signal of SIGNALS) process.removeListener(signal, onSignal);
-}
-
-function serverBinary(): string {
-  if (process.platform !== 'linux' && process.platform !== 'darwin') {
-    throw new LogflowError(`ZetaSQL's server binary exists only for Linux and macOS, not ${process.platform}; run logflow check there (e.g. in CI)`);
-  }
-  let libDir: string;
-  try {
-    libDir = dirname(require.resolve(PACKAGE));
-  } catch {
-    throw new LogflowError(`${PACKAGE} is not installed; run \`npm install\` (it is a devDependency)`);
-  }
-  const name = `remote_server${process.arch.startsWith('arm') ? '_arm' : ''}${process.platform === 'darwin' ? '' : '.so'}`;
-  const path = join(libDir, 'zetasql', name);
-  if (!existsSync(path)) throw new LogflowError(`ZetaSQL server binary missing at ${path}; reinstall ${PACKAGE}`);
-  return path;
-}
-
-/** A free TCP port on the loopback interface (the OS picks it; we release it for the server). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-/** On Linux, `setpriv --pdeathsig KILL` makes the kernel kill the server if we die without cleaning up (even SIGKILL). */
-function launcher(binary: string, port: number): [string, string[]] {
-  const args = ['127.0.0.1', String(port)];
-  if (process.platform === 'linux' && existsSync('/usr/bin/setpriv')) return ['/usr/bin/setpriv', ['--pdeathsig', 'KILL', '--', binary, ...args]];
-  return [binary, args];
-}
-
-function launch(binary: string, port: number, timeoutMs: number): Promise<ChildProcess> {
-  return new Promise((resolve, reject) => {
-    const [command, args] = launcher(binary, port);
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    live.add(child);
-    installHandlers();
-    let output = '';
-    let settled = false;
-    const finish = (error?: Error) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      if (error) {
-        child.kill('SIGKILL');
-        reject(error);
-      } else resolve(child);
-    };
-    const timer = setTimeout(() => finish(new Error(`ZetaSQL server did not start within ${timeoutMs} ms: ${output.trim()}`)), timeoutMs);
-    const onData = (data: Buffer) => {
-      output += data.toString();
-      if (output.includes('Server listening')) finish();
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.on('error', (error) => finish(error));
-    child.on('exit', (code, signal) => {
-      live.delete(child);
-      uninstallHandlers();
-      finish(new Error(`ZetaSQL server exited (${signal ?? `code ${code}`}) before listening: ${output.trim().split('\n').pop() ?? ''}`));
-    });
-  });
-}
 
 // ---- gRPC client ------------------------------------------------------------------------------
 
@@ -139,103 +42,20 @@ function loadService() {
   return serviceConstructor!;
 }
 
-/** What a created object is, after a CREATE statement has been analysed. */
-export type Created =
-  | { kind: 'table' | 'view'; name: string; columns: TypedColumn[] }
-  | { kind: 'function'; name: string; signature: FunctionSignature };
-
-/** One analysed statement: its kind (e.g. resolvedQueryStmtNode), output columns if it returns rows, and what it creates. */
-export interface AnalyzedStatement {
-  kind: string;
-  columns: TypedColumn[];
-  created?: Created;
-}
-
-/** An analysis error, with ZetaSQL's message (location suffix removed) and its 1-based line:column in the SQL text. */
-export interface AnalysisError {
-  message: string;
-  line?: number;
-  column?: number;
-}
-
 export type AnalyzeResult = { ok: true; statements: AnalyzedStatement[] } | { ok: false; error: AnalysisError; statements: AnalyzedStatement[] };
 
 /** A table for the evaluator: the name the query uses (e.g. 'my-project.logflow_raw.landing'), typed columns and rows. */
 export interface EvaluateTable {
   name: string;
   columns: Column[];
-  /** Rows as objects keyed by column name, or arrays in column order. Value forms: see encodeValue() in check/types.ts. */
+  /** Rows as objects keyed by column name, or arrays in column order. Value forms: see encodeValue() in check/values.ts. */
   rows: (Record<string, unknown> | unknown[])[];
 }
 
 export interface EvaluateResult {
   columns: TypedColumn[];
-  /** One object per row keyed by column name. Value forms: see decodeValue() in check/types.ts (INT64 bigint, TIMESTAMP ISO string, ...). */
+  /** One object per row keyed by column name. Value forms: see decodeValue() in check/values.ts (INT64 bigint, TIMESTAMP ISO string, ...). */
   rows: Record<string, unknown>[];
-}
-
-function locate(details: string): AnalysisError {
-  const message = details.replace(/\s*\[at \d+:\d+\]/g, '').trim();
-  const m = /\[at (\d+):(\d+)\]/.exec(details);
-  return m ? { message, line: Number(m[1]), column: Number(m[2]) } : { message };
-}
-
-/** Finds the shallowest value under `key` in a resolved AST (breadth first). */
-function findKey(root: unknown, key: string): unknown {
-  const queue: unknown[] = [root];
-  while (queue.length > 0) {
-    const node = queue.shift();
-    if (!node || typeof node !== 'object') continue;
-    if (key in node) return (node as Record<string, unknown>)[key];
-    for (const value of Object.values(node)) if (value && typeof value === 'object') queue.push(value);
-  }
-  return undefined;
-}
-
-type ColumnList = { name?: string; column?: { name?: string; type?: TypeProto } }[];
-
-function columnsOf(list: unknown): TypedColumn[] {
-  return ((list as ColumnList | undefined) ?? []).map((c) => ({ name: c.name ?? c.column?.name ?? '', type: cleanType(c.column?.type ?? { typeKind: 'TYPE_UNKNOWN' }) }));
-}
-
-function describeStatement(resolved: Record<string, unknown>): AnalyzedStatement {
-  // The statement proto nests one wrapper per base class (resolvedCreateStatementNode ->
-  // resolvedCreateTableStmtBaseNode -> resolvedCreateTableAsSelectStmtNode): descend to the leaf.
-  let kind = 'unknown';
-  let inner: Record<string, unknown> = resolved;
-  for (;;) {
-    const key = Object.keys(inner).find((k) => /^resolved\w+Node$/.test(k));
-    if (!key) break;
-    kind = key;
-    inner = inner[key] as Record<string, unknown>;
-  }
-  const statement: AnalyzedStatement = { kind, columns: columnsOf(findKey(inner, 'outputColumnList')) };
-  const namePath = findKey(inner, 'namePath') as string[] | undefined;
-  const name = namePath?.join('.');
-  if (name && kind === 'resolvedCreateFunctionStmtNode') {
-    statement.created = { kind: 'function', name, signature: cleanSignature(findKey(inner, 'signature') as FunctionSignature) };
-  } else if (name && /CreateTable|CreateExternalTable|CreateSnapshotTable/.test(kind)) {
-    const definitions = (findKey(inner, 'columnDefinitionList') as { name?: string; type?: TypeProto }[] | undefined) ?? [];
-    const columns = definitions.length > 0 ? definitions.map((d) => ({ name: d.name ?? '', type: cleanType(d.type ?? { typeKind: 'TYPE_UNKNOWN' }) })) : statement.columns;
-    statement.created = { kind: 'table', name, columns };
-  } else if (name && /CreateView|CreateMaterializedView/.test(kind)) {
-    statement.created = { kind: 'view', name, columns: statement.columns };
-  }
-  return statement;
-}
-
-type ArgumentProto = { kind?: string; type?: TypeProto; numOccurrences?: number; options?: { cardinality?: string; argumentName?: string } };
-
-/** Keeps the parts of a FunctionSignatureProto the catalog needs (drops parse locations). */
-function cleanSignature(signature: FunctionSignature | undefined): FunctionSignature {
-  const arg = (a: ArgumentProto) => ({
-    kind: a.kind,
-    ...(a.type ? { type: cleanType(a.type) } : {}),
-    numOccurrences: a.numOccurrences ?? -1,
-    options: { cardinality: a.options?.cardinality ?? 'REQUIRED', ...(a.options?.argumentName ? { argumentName: a.options.argumentName } : {}) },
-  });
-  const s = (signature ?? {}) as { argument?: ArgumentProto[]; returnType?: ArgumentProto };
-  return { argument: (s.argument ?? []).map(arg), returnType: arg(s.returnType ?? { kind: 'ARG_TYPE_ARBITRARY' }), contextId: '0' };
 }
 
 /** A running ZetaSQL server and a client configured for BigQuery. Create with startZetaSQL(); always close(). */

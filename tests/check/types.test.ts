@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { encodeValue, decodeValue, formatTimestamp, formatType, parseType, timestampMicros } from '../../check/types.ts';
+import { formatType, parseType } from '../../check/types.ts';
+import { decodeValue, encodeValue, formatTimestamp, timestampMicros } from '../../check/values.ts';
 
 describe('parseType()', () => {
   it.each([
