@@ -3,6 +3,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { status } from '@grpc/grpc-js';
 import { openWarehouse } from '../../warehouse/duckdb.ts';
 import { startPubsubFake, type PubsubFake } from '../support/pubsub-fake.ts';
 
@@ -109,6 +110,21 @@ describe('logflow ingest (child process)', () => {
     expect(await landing(warehouse)).toEqual({ rows: 100_000, distinct: 100_000, maxLine: 100_000 });
     expect(after.rows).toBeGreaterThan(0);
   }, 60_000);
+
+  it('exits 1 with one clear line when Pub/Sub refuses the publish', async () => {
+    const file = writeLog('denied.log', 50);
+    fake.failAlways(status.PERMISSION_DENIED);
+    try {
+      const result = await start([file, '--sink', 'pubsub', '--topic', 'projects/test-project/topics/denied', '--state', join(dir, 'denied.json'), '--quiet'], { PUBSUB_EMULATOR_HOST: fake.endpoint }).done;
+      expect(result.code).toBe(1);
+      const lines = result.stderr.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/^logflow ingest: Pub\/Sub refused to publish to projects\/test-project\/topics\/denied: .*PERMISSION_DENIED\)$/);
+      expect(existsSync(join(dir, 'denied.json'))).toBe(false);
+    } finally {
+      fake.clearFaults();
+    }
+  }, 30_000);
 
   it('ingests the generator in-process with --generate', () => {
     const warehouse = join(dir, 'gen.duckdb');
