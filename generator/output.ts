@@ -9,7 +9,7 @@ import type { Engine } from './engine.ts';
 import { truthJson } from './truth.ts';
 
 export interface Sink {
-  write(chunk: string): Promise<void>;
+  write(chunk: Uint8Array): Promise<void>;
   close(): Promise<void>;
   /** True once the reader went away (EPIPE). */
   readonly closed: boolean;
@@ -33,7 +33,7 @@ export function fileSink(path: string): Sink {
 export function streamSink(stream: Writable): Sink {
   const sink = {
     closed: false,
-    async write(chunk: string) {
+    async write(chunk: Uint8Array) {
       if (sink.closed) return;
       if (!stream.write(chunk)) {
         await new Promise<void>((resolve) => {
@@ -77,27 +77,58 @@ export interface PumpResult {
   seconds: number;
 }
 
-const BATCH_CHARS = 1 << 18;
+const BATCH_BYTES = 1 << 18;
 
-/** Moves `count` lines (or up to a batch) from the engine into strings; returns false at the end. */
-function take(engine: Engine, max: number, withTruth: boolean): { log: string; truth: string; n: number; end: boolean } {
-  const lines: string[] = [];
-  const truths: string[] = [];
-  let chars = 0;
+/** Lines encoded straight into a buffer (cheaper than joining strings and encoding the result). */
+class Batch {
+  buf = Buffer.allocUnsafe(BATCH_BYTES + (1 << 16));
+  length = 0;
+
+  /** Appends a line and its newline (growing the buffer for an unusually long line). */
+  add(line: string): void {
+    const need = this.length + line.length * 3 + 1;
+    if (need > this.buf.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(need, this.buf.length * 2));
+      this.buf.copy(bigger, 0, 0, this.length);
+      this.buf = bigger;
+    }
+    this.length += this.buf.write(line, this.length, 'utf8');
+    this.buf[this.length++] = 10;
+  }
+
+  get full(): boolean {
+    return this.length >= BATCH_BYTES;
+  }
+
+  bytes(): Buffer {
+    return this.buf.subarray(0, this.length);
+  }
+}
+
+interface Taken {
+  log: Buffer;
+  truth: Buffer | null;
+  n: number;
+  end: boolean;
+}
+
+/** Takes up to `max` lines (about BATCH_BYTES of log) from the engine into fresh buffers. */
+function take(engine: Engine, max: number, withTruth: boolean): Taken {
+  const log = new Batch();
+  const truth = withTruth ? new Batch() : null;
+  let n = 0;
   let end = false;
-  while (lines.length < max && chars < BATCH_CHARS) {
+  while (n < max && !log.full && !(truth?.full ?? false)) {
     const line = engine.next();
     if (line === null) {
       end = true;
       break;
     }
-    lines.push(line);
-    chars += line.length;
-    if (withTruth) truths.push(truthJson(engine.truth));
+    log.add(line);
+    truth?.add(truthJson(engine.truth));
+    n++;
   }
-  const n = lines.length;
-  // join() builds one flat string (cheaper to encode than a rope of small concatenations).
-  return { log: n ? lines.join('\n') + '\n' : '', truth: n && withTruth ? truths.join('\n') + '\n' : '', n, end };
+  return { log: log.bytes(), truth: truth ? truth.bytes() : null, n, end };
 }
 
 export async function pump(engine: Engine, out: Sink, options: PumpOptions = {}): Promise<PumpResult> {
@@ -105,12 +136,12 @@ export async function pump(engine: Engine, out: Sink, options: PumpOptions = {})
   let lines = 0;
   let bytes = 0;
   const withTruth = options.truth !== undefined;
-  const emit = async (batch: ReturnType<typeof take>) => {
+  const emit = async (batch: Taken) => {
     if (batch.n === 0) return;
     lines += batch.n;
-    bytes += Buffer.byteLength(batch.log);
+    bytes += batch.log.length;
     await out.write(batch.log);
-    if (withTruth) await options.truth!.write(batch.truth);
+    if (batch.truth) await options.truth!.write(batch.truth);
   };
   if (options.rate === undefined) {
     for (;;) {
