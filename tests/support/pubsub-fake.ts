@@ -221,6 +221,15 @@ export async function startPubsubFake(options: { record?: boolean } = {}): Promi
     server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, port) => (error ? reject(error) : resolve(port))),
   );
 
+  // Real Pub/Sub front ends advertise large HTTP/2 windows; grpc-js servers keep Node's 64 KiB,
+  // which would make a 1,000-message request wait for a dozen window updates. Widen them.
+  for (const http2Server of ((server as unknown as { http2Servers: Map<import('node:http2').Http2Server, unknown> }).http2Servers ?? new Map()).keys()) {
+    http2Server.on('session', (session: import('node:http2').ServerHttp2Session) => {
+      session.settings({ initialWindowSize: 8 * 1024 * 1024 });
+      session.setLocalWindowSize(32 * 1024 * 1024);
+    });
+  }
+
   const proxy: NetServer = createServer((client) => {
     const upstream = new (require('node:net') as typeof import('node:net')).Socket();
     sockets.add(client);
