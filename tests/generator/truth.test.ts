@@ -105,6 +105,19 @@ describe('ground truth', () => {
     expect(new Set(ips).size).toBeLessThan(ips.length);
   });
 
+  it.each([
+    [true, 1.25, Infinity],
+    [false, 1, 1.2],
+  ])('follows the daily rhythm when diurnal is %s (busiest / quietest six UTC hours between %d and %d)', (diurnal, low, high) => {
+    const blocks = [0, 0, 0, 0];
+    for (const { truth } of generateRecords({ seed: 8, durationSeconds: 86_400, linesPerSecond: 1.2, diurnal, botShare: 0, scanShare: 0 })) {
+      blocks[Math.floor(new Date(truth.timeMs).getUTCHours() / 6)]! += 1;
+    }
+    const ratio = Math.max(...blocks) / Math.min(...blocks);
+    expect(ratio).toBeGreaterThan(low);
+    expect(ratio).toBeLessThan(high);
+  });
+
   it('numbers truth records 1..N in line order', () => {
     let n = 0;
     for (const { truth } of generateRecords({ seed: 1, lines: 5000, malformedShare: 0.05 })) expect(truth.line).toBe(++n);
