@@ -119,7 +119,9 @@ describe('logflow generate', () => {
       child.stdout.on('data', (chunk: Buffer) => {
         const now = performance.now();
         if (first === 0) first = now;
-        else if (now - first > 3000) {
+        // A 5 s window: the generator catches up on its schedule, so only a stall at the very end
+        // (a busy CI core) shows as error; 10% of 5 s leaves room for 500 ms of it.
+        else if (now - first > 5000) {
           child.kill('SIGTERM');
           resolve((lines / (now - first)) * 1000);
           return;
@@ -132,5 +134,5 @@ describe('logflow generate', () => {
     expect(code).toBe(0);
     expect(counted).toBeGreaterThan(rate * 0.9);
     expect(counted).toBeLessThan(rate * 1.1);
-  }, 20_000);
+  }, 30_000);
 });
