@@ -146,6 +146,9 @@ async function readStream(stream: Readable, source: SourceRef, ctx: RunContext):
   ctx.counts.sources += 1;
   ctx.taken.add(source.sourceId);
   const batcher = new Batcher(source, { offset: 0, line: 0 }, null, ctx.limits);
+  // a signal must not wait for the next chunk of a quiet pipe
+  const stop = () => stream.destroy();
+  ctx.signal?.addEventListener('abort', stop, { once: true });
   try {
     for await (const chunk of stream) {
       for (const batch of batcher.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer))) await ctx.write(batch);
@@ -153,10 +156,17 @@ async function readStream(stream: Readable, source: SourceRef, ctx: RunContext):
     }
   } catch (error) {
     if (error instanceof LogflowError) throw error;
+    if (ctx.signal?.aborted) return finish();
     ctx.counts.errors += 1;
     ctx.report(`${source.name}: read error after ${batcher.consumed} bytes: ${(error as Error).message}`);
+  } finally {
+    ctx.signal?.removeEventListener('abort', stop);
   }
-  for (const batch of batcher.end()) await ctx.write(batch);
+  return finish();
+
+  async function finish(): Promise<void> {
+    for (const batch of batcher.end()) await ctx.write(batch);
+  }
 }
 
 /** In-process lines, joined with newlines into ~1 MiB chunks and split like a piped stream. */

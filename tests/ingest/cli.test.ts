@@ -133,6 +133,21 @@ describe('logflow ingest (child process)', () => {
     expect(run.stderr).toMatch(/read 500 lines from 1 source\(s\): delivered 500/);
   });
 
+  it('stops on SIGTERM while stdin stays open and delivers what it read', async () => {
+    const warehouse = join(dir, 'open-stdin.duckdb');
+    const child = spawn(process.execPath, [bin, 'ingest', '-', '--warehouse', warehouse], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const done = new Promise<number | null>((res) => child.on('close', (code) => res(code)));
+    child.stdin.write('first\nsecond\n');
+    while (!existsSync(warehouse)) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 300));
+    child.kill('SIGTERM');
+    expect(await done, stderr).toBe(0);
+    expect(stderr).toMatch(/interrupted; read 2 lines .* delivered 2/);
+    child.stdin.destroy();
+  }, 30_000);
+
   it('reads stdin with -, and rejects bad flags with exit 2', () => {
     const warehouse = join(dir, 'stdin.duckdb');
     const ok = spawnSync(process.execPath, [bin, 'ingest', '-', '--warehouse', warehouse], { input: 'x 1\r\ny 2\n\nz', cwd: dir, encoding: 'utf8' });
