@@ -18,6 +18,8 @@ import type { Sink } from './sink.ts';
 export const CHECKPOINT_SCHEMA = 'logflow_ingest';
 export const CHECKPOINT_TABLE = 'checkpoints';
 const STAGE = 'logflow_ingest_stage';
+/** DuckDB's appender writes its buffer to the table by itself every 100 vectors (checked: 204,800 rows). */
+const APPENDER_AUTO_FLUSH_ROWS = 100 * 2048;
 
 const CHECKPOINT_COLUMNS = 'source_id varchar primary key, path varchar, "offset" bigint, line bigint, fp_len bigint, fp_hash varchar, tail_offset bigint, tail_len bigint, tail_hash varchar, dev double, ino double, updated_at timestamptz';
 
@@ -81,16 +83,31 @@ export class LocalSink implements Sink {
   }
 
   async write(batch: LineBatch): Promise<void> {
-    await this.inflight;
     if (this.failure) throw this.failure;
+    let rows: number;
     try {
-      this.append(batch);
+      // Rows are appended while the previous batch commits: the appender only buffers them (its
+      // own memory, not the connection's) until flushSync, which waits for that commit. The
+      // appender flushes by itself at APPENDER_AUTO_FLUSH_ROWS; a batch that large could land
+      // rows in the staging table mid-commit, so it waits for the commit first.
+      if (batch.lines.length >= APPENDER_AUTO_FLUSH_ROWS) await this.inflight;
+      if (this.failure) throw this.failure;
+      rows = this.append(batch);
+      await this.inflight;
+      if (this.failure) throw this.failure;
+      this.appender.flushSync();
     } catch (error) {
+      if (error instanceof LogflowError) throw error;
       throw new LogflowError(`cannot write to the warehouse ${this.options.warehouse}: ${(error as Error).message.split('\n')[0]}`);
     }
+    this.inflight = this.commit(batch, rows).catch((error: unknown) => {
+      const message = (error as Error).message?.split('\n')[0] ?? String(error);
+      this.failure = new LogflowError(`cannot write to the warehouse ${this.options.warehouse}: ${message}; nothing after the last committed batch was recorded, run again to resume`);
+    });
   }
 
-  private append(batch: LineBatch): void {
+  /** Appends the batch's deliverable lines to the appender's buffer; returns how many. */
+  private append(batch: LineBatch): number {
     const limit = MAX_MESSAGE_BYTES - attributeOverhead(batch.source, this.options.context);
     const a = this.appender;
     let rows = 0;
@@ -108,11 +125,7 @@ export class LocalSink implements Sink {
       a.endRow();
       rows += 1;
     }
-    a.flushSync();
-    this.inflight = this.commit(batch, rows).catch((error: unknown) => {
-      const message = (error as Error).message?.split('\n')[0] ?? String(error);
-      this.failure = new LogflowError(`cannot write to the warehouse ${this.options.warehouse}: ${message}; nothing after the last committed batch was recorded, run again to resume`);
-    });
+    return rows;
   }
 
   async flush(): Promise<void> {
