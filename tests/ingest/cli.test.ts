@@ -72,7 +72,7 @@ describe('logflow ingest (child process)', () => {
   }, 60_000);
 
   it('after kill -9, a restart publishes every line at least once and resumes from the acknowledged checkpoint (Pub/Sub)', async () => {
-    const file = writeLog('kill-pubsub.log', 20_000);
+    const file = writeLog('kill-pubsub.log', 40_000);
     fake.messages.length = 0;
     fake.setDelay(15);
     const args = [file, '--sink', 'pubsub', '--topic', 'projects/test-project/topics/kill', '--state', join(dir, 'kill-state.json'), '--max-messages', '200', '--max-outstanding-messages', '1000', '--batch-lines', '500', '--quiet'];
@@ -84,13 +84,13 @@ describe('logflow ingest (child process)', () => {
     await first.done;
     const before = fake.messages.length;
     expect(before).toBeGreaterThan(0);
-    expect(before).toBeLessThan(20_000);
+    expect(before).toBeLessThan(40_000);
     fake.setDelay(0);
     const second = await start(args, env).done;
     expect(second.code, second.stderr).toBe(0);
     expect(second.stderr).toMatch(/skipped as already delivered/);
     const lines = new Set(fake.messages.filter((m) => m.topic.endsWith('/kill')).map((m) => Number(m.attributes.line_number)));
-    expect(lines.size).toBe(20_000);
+    expect(lines.size).toBe(40_000);
   }, 60_000);
 
   it('on SIGTERM stops, flushes, checkpoints, prints a summary and exits 0', async () => {
