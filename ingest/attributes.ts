@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { ATTRIBUTE_KEYS } from '../warehouse/landing.ts';
 import type { SourceRef } from './types.ts';
 
@@ -14,9 +13,13 @@ export interface AttributeContext {
   ingestHost: string;
 }
 
-/** sha256(source_id + ':' + byte_offset), hex: the same for a re-send of the same line. */
+/**
+ * `source_id + '@' + byte_offset`: the same for a re-send of the same line, different for the
+ * same text at another offset. Kept readable (and compressible: the prefix repeats) rather
+ * than hashed; source_id is already a digest of the file's identity.
+ */
 export function idempotencyKey(sourceId: string, byteOffset: number): string {
-  return createHash('sha256').update(`${sourceId}:${byteOffset}`).digest('hex');
+  return `${sourceId}@${byteOffset}`;
 }
 
 /**

@@ -38,7 +38,7 @@ export const ATTRIBUTE_KEYS = {
   format: 'format',
   /** Host name of the machine that ran the ingester. */
   ingestHost: 'ingest_host',
-  /** sha256(source_id + ':' + byte_offset), hex: equal for a re-send of the same line. */
+  /** source_id + '@' + byte_offset: equal for a re-send of the same line, different at another offset. */
   idempotencyKey: 'idempotency_key',
 } as const;
 

@@ -195,7 +195,7 @@ function insertSql(): string {
     `${literal(k.byteOffset)}, byte_offset::bigint::varchar`,
     `${literal(k.format)}, $format`,
     `${literal(k.ingestHost)}, $ingest_host`,
-    `${literal(k.idempotencyKey)}, sha256($source_id || ':' || byte_offset::bigint::varchar)`,
+    `${literal(k.idempotencyKey)}, $source_id || '@' || byte_offset::bigint::varchar`,
   ].join(', ');
   return `insert into ${ident(LANDING_DATASET)}.${ident(LANDING_TABLE)} (subscription_name, message_id, publish_time, data, attributes)
     select $subscription, $prefix || line_number::bigint::varchar, $publish_time::timestamptz, data, json_object(${attributes})
