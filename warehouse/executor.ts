@@ -175,13 +175,8 @@ async function stepsFor(connection: DuckDBConnection, action: Action, options: R
     { what: 'query', sql: `create or replace table ${target} as ${query}` },
     ...ops('post-operation', table.postOps),
   ];
-  if (table.type !== 'incremental' || options.fullRefresh || options.dryRun || !(await tableExists(connection, action.target))) {
-    if (table.type === 'incremental' && options.dryRun && !options.fullRefresh && (await tableExists(connection, action.target))) {
-      return incrementalSteps(connection, action, table, target, schema, ops, true);
-    }
-    return rebuild;
-  }
-  return incrementalSteps(connection, action, table, target, schema, ops, false);
+  if (table.type !== 'incremental' || options.fullRefresh || !(await tableExists(connection, action.target))) return rebuild;
+  return incrementalSteps(connection, action, table, target, schema, ops);
 }
 
 async function incrementalSteps(
@@ -191,11 +186,10 @@ async function incrementalSteps(
   target: string,
   schema: string,
   ops: (what: string, list: string[] | undefined) => Step[],
-  dryRun: boolean,
 ): Promise<Step[]> {
   const incremental = toDuckdbNames(table.incrementalQuery ?? table.query ?? '');
-  const columns = dryRun ? ['*'] : await columnsOf(connection, target);
-  const cols = columns.map((c) => (c === '*' ? c : ident(c)));
+  const columns = await columnsOf(connection, target);
+  const cols = columns.map(ident);
   const source = '__logflow_incremental_source';
   const key = table.uniqueKey ?? [];
   const steps: Step[] = [{ what: 'schema', sql: schema }, ...ops('incremental pre-operation', table.incrementalPreOps)];
@@ -227,7 +221,7 @@ function shortNameOf(action: Action): string {
 
 /** A statement that fails (via DuckDB's error()) when the source's columns differ from the table's. */
 function schemaCheck(source: string, tableColumns: string[], name: string): string {
-  const expected = tableColumns.filter((c) => c !== '*').sort().join(',').replaceAll("'", "''");
+  const expected = [...tableColumns].sort().join(',').replaceAll("'", "''");
   return `select case when (select string_agg(column_name, ',' order by column_name) from (describe ${source})) <> '${expected}'
     then error('the incremental query of ${name} returns other columns than the table has; rebuild it with --full-refresh') end`;
 }

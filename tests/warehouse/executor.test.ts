@@ -106,6 +106,14 @@ describe('runGraph()', () => {
     expect(await scalar(`select count(*) from information_schema.tables where table_schema = 'app'`)).toBe(0);
   });
 
+  it('prints the merge an existing incremental table would get on a dry run', async () => {
+    await runGraph(wh.connection, compile());
+    const lines: string[] = [];
+    await runGraph(wh.connection, compile(), { dryRun: true, actions: ['latest_events'], log: (l) => lines.push(l) });
+    expect(lines.join('\n')).toMatch(/merge into "test-project"\."app"\."latest_events" as t using __logflow_incremental_source as s on \(t\."id" = s\."id"\)/);
+    expect(await scalar('select count(*) from app.latest_events')).toBe(3);
+  });
+
   it('refuses to run when a declared source is missing', async () => {
     await wh.connection.run('drop table raw.events');
     await expect(runGraph(wh.connection, compile())).rejects.toThrow(/source raw.events does not exist/);
