@@ -96,7 +96,7 @@ Options:
       say(`Built in ${((performance.now() - started) / 1000).toFixed(1)} s. Warehouse: ${relative(process.cwd(), path) || path}`);
       say('Try:');
       say('  npm run query -- "select * from logflow.daily_visitors"');
-      say('  npm run query -- "select path, hits from logflow.pages order by hits desc limit 10"');
+      say('  npm run query -- "select path, sum(hits) as hits, sum(visitors) as visitors from logflow.pages group by 1 order by 2 desc limit 10"');
       say('  npm run query -- "select * from logflow.parse_errors" --json');
       return 0;
     } finally {
