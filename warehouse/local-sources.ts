@@ -1,6 +1,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { ensureGeoTables, TABLES } from '../enrich/geo-load.ts';
 import type { CompiledGraph } from './graph.ts';
+import { registerFunctions } from './local-functions.ts';
 import { ensureLanding, LANDING_DATASET, LANDING_TABLE } from './landing.ts';
 
 const REF_DATASET = 'logflow_ref';
@@ -20,4 +21,13 @@ export async function ensureLocalSources(connection: DuckDBConnection, graph: Co
     if (Number(rows ?? 0) === 0) hints.push('note: logflow_ref is empty, so every address maps to country ZZ; run `logflow geo load` to load IP-to-country and ASN ranges');
   }
   return hints;
+}
+
+/**
+ * Everything a local run needs before the graph runs: the JavaScript functions the DuckDB
+ * dialect calls, and the sources logflow owns. Returns hints about empty sources.
+ */
+export async function prepareWarehouse(connection: DuckDBConnection, graph: CompiledGraph): Promise<string[]> {
+  await registerFunctions(connection);
+  return ensureLocalSources(connection, graph);
 }

@@ -9,7 +9,7 @@ import { ingestFiles } from '../../ingest/index.ts';
 import { compileProject } from '../../warehouse/compile.ts';
 import { openWarehouse, type Warehouse } from '../../warehouse/duckdb.ts';
 import { formatResult, runGraph } from '../../warehouse/executor.ts';
-import { registerFunctions } from '../../warehouse/local-functions.ts';
+import { prepareWarehouse } from '../../warehouse/local-sources.ts';
 import { warehousePath } from '../../warehouse/project.ts';
 import { loadDemoReferenceData } from '../../enrich/geo-demo.ts';
 import { formatTable } from '../table.ts';
@@ -47,6 +47,8 @@ Options:
     const say = (text: string) => process.stdout.write(text + '\n');
     const started = performance.now();
 
+    // Compile first: a broken project fails before minutes of generating and loading.
+    const graph = compileProject({ warehouse: 'duckdb' });
     await resetDemoWarehouse(path);
     // Mark the warehouse as the demo's first, so a later demo may replace even a half-built one.
     const marked = await openWarehouse(path);
@@ -77,14 +79,14 @@ Options:
     say('4/4 transform the Dataform graph on DuckDB');
     const warehouse = await openWarehouse(path);
     try {
-      await registerFunctions(warehouse.connection);
+      await prepareWarehouse(warehouse.connection, graph);
       let assertions = 0;
       const log = (line: string) => {
         // Assertions are many and silent when they pass: count them, show failures.
         if (/^\s*✓ logflow_assertions\./.test(line)) assertions++;
         else say('  ' + line.trim());
       };
-      const summary = await runGraph(warehouse.connection, compileProject({ warehouse: 'duckdb' }), { log });
+      const summary = await runGraph(warehouse.connection, graph, { log });
       say(`  ✓ ${assertions} assertions passed (row conservation, unique keys, no overlapping sessions, ...)`);
       if (!summary.ok) {
         const failed = summary.results.find((r) => r.status === 'failed');

@@ -4,8 +4,7 @@ import { LogflowError } from '../errors.ts';
 import { compileProject } from '../../warehouse/compile.ts';
 import { openWarehouse } from '../../warehouse/duckdb.ts';
 import { runGraph, runUnitTests } from '../../warehouse/executor.ts';
-import { ensureLocalSources } from '../../warehouse/local-sources.ts';
-import { registerFunctions } from '../../warehouse/local-functions.ts';
+import { prepareWarehouse } from '../../warehouse/local-sources.ts';
 import { warehousePath } from '../../warehouse/project.ts';
 import { parseVars } from './compile.ts';
 
@@ -53,9 +52,8 @@ Options:
     const warehouse = await openWarehouse(warehousePath(values.warehouse), { catalog: graph.projectConfig?.defaultDatabase });
     const out = (line: string) => process.stdout.write(line + '\n');
     try {
-      await registerFunctions(warehouse.connection);
       // Empty landing or reference tables are valid states (nothing ingested or loaded yet).
-      for (const hint of await ensureLocalSources(warehouse.connection, graph)) if (!values.quiet) out(hint);
+      for (const hint of await prepareWarehouse(warehouse.connection, graph)) if (!values.quiet) out(hint);
       if (values.tests) {
         const results = await runUnitTests(warehouse.connection, graph.tests ?? []);
         for (const r of results) out(r.ok ? `  ✓ test ${r.name}` : `  ✗ test ${r.name}: ${r.message}`);

@@ -3,8 +3,7 @@ import { compileProject } from '../../warehouse/compile.ts';
 import { openWarehouse, type Warehouse } from '../../warehouse/duckdb.ts';
 import { runGraph, type RunOptions, type RunSummary } from '../../warehouse/executor.ts';
 import { LOCAL_SUBSCRIPTION } from '../../warehouse/landing.ts';
-import { ensureLocalSources } from '../../warehouse/local-sources.ts';
-import { registerFunctions } from '../../warehouse/local-functions.ts';
+import { prepareWarehouse } from '../../warehouse/local-sources.ts';
 
 /** A landed line for tests: text or raw bytes, with optional attribute and delivery overrides. */
 export interface TestLine {
@@ -17,8 +16,7 @@ export interface TestLine {
 /** An in-memory warehouse with the landing table and the local JS functions, as `logflow transform` sets it up. */
 export async function testWarehouse(): Promise<Warehouse> {
   const wh = await openWarehouse(':memory:');
-  await registerFunctions(wh.connection);
-  await ensureLocalSources(wh.connection, compileProject({ warehouse: 'duckdb' }));
+  await prepareWarehouse(wh.connection, compileProject({ warehouse: 'duckdb' }));
   return wh;
 }
 
