@@ -52,6 +52,9 @@ function declareWatermark(d, name, incremental, table, column, lookbackMinutes) 
   return d.declareVariable(name, 'timestamp', watermarkQuery(d, incremental, table, column, lookbackMinutes));
 }
 
+/** How a daily output's description states its incremental behaviour (dailyRebuild). */
+const DAILY_REBUILD_NOTE = 'Incremental: every UTC date from the earliest one holding a request received within the lookback is deleted and rebuilt, so the result equals a full refresh.';
+
 /**
  * A query for the first UTC date that holds a request received after `since`: daily outputs
  * delete their rows from that date on and rebuild them (NULL when nothing is new).
@@ -90,4 +93,4 @@ function dailyRebuild(d, name, run) {
   return { declareWatermark: declare, declareFrom, deleteRebuilt, preOps: [declare, declareFrom, deleteRebuilt], since, from };
 }
 
-module.exports = { EPOCH, watermarkQuery, declareWatermark, touchedFromQuery, dailyRebuild };
+module.exports = { EPOCH, DAILY_REBUILD_NOTE, watermarkQuery, declareWatermark, touchedFromQuery, dailyRebuild };
