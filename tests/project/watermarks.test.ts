@@ -20,7 +20,7 @@ interface Watermarks {
 }
 
 const watermarks = loadInclude<Watermarks>('watermarks');
-const dialect = loadInclude<{ forWarehouse(w: string): Helpers }>('dialect');
+const dialect = loadInclude<{ forWarehouse(w: string): Helpers & { variable(name: string): string } }>('dialect');
 const duck = dialect.forWarehouse('duckdb');
 const bq = dialect.forWarehouse('bigquery');
 
