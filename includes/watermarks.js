@@ -53,7 +53,9 @@ function declareWatermark(d, name, incremental, table, column, lookbackMinutes) 
 }
 
 /** How a daily output's description states its incremental behaviour (dailyRebuild). */
-const DAILY_REBUILD_NOTE = 'Incremental: every UTC date from the earliest one holding a request received within the lookback is deleted and rebuilt, so the result equals a full refresh.';
+const DAILY_REBUILD_NOTE =
+  'Incremental: every UTC date from the earliest one holding a request received within the lookback is deleted and rebuilt, ' +
+  'so the result equals a full refresh.';
 
 /**
  * A query for the first UTC date that holds a request received after `since`: daily outputs

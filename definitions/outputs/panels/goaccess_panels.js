@@ -189,8 +189,12 @@ select * from final
 }
 
 for (const panel of PANELS) {
-  const rebuild = (ctx) =>
-    watermarks.dailyRebuild(d, panel.name, { incremental: ctx.incremental(), self: ctx.self(), requests: ctx.ref("requests"), lookbackMinutes: constants.LOOKBACK_MINUTES });
+  const rebuild = (ctx) => watermarks.dailyRebuild(d, panel.name, {
+    incremental: ctx.incremental(),
+    self: ctx.self(),
+    requests: ctx.ref("requests"),
+    lookbackMinutes: constants.LOOKBACK_MINUTES,
+  });
   publish(panel.name, {
     type: "incremental",
     schema: "logflow",

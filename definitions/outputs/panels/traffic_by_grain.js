@@ -47,7 +47,10 @@ for (const grain of GRAINS) {
     type: "incremental",
     schema: "logflow",
     uniqueKey: [bucketColumn],
-    description: `One row per UTC ${grain} with requests: hits, page views, unique visitors, bytes, hits per status class and error rates; the basis for near-real-time dashboards. Incremental: every ${grain} that holds a request received within the lookback is recomputed whole, so the result equals a full refresh.`,
+    description:
+      `One row per UTC ${grain} with requests: hits, page views, unique visitors, bytes, hits per status class and error rates; ` +
+      "the basis for near-real-time dashboards. " +
+      `Incremental: every ${grain} that holds a request received within the lookback is recomputed whole, so the result equals a full refresh.`,
     bigquery: { partitionBy: `DATE(${bucketColumn})`, clusterBy: [bucketColumn] },
     columns: {
       [bucketColumn]: `Start of the UTC ${grain}.`,
