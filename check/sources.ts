@@ -1,5 +1,5 @@
-import { GEO_SOURCE_COLUMNS } from '../enrich/geo-load.ts';
-import { LANDING_COLUMNS, LANDING_DATASET, LANDING_TABLE } from '../warehouse/landing.ts';
+import { GEO_SOURCE_COLUMNS } from '../geo/load.ts';
+import { LANDING_COLUMNS, LANDING_DATASET, LANDING_TABLE } from '../pipeline/landing.ts';
 import type { Column } from './catalog.ts';
 
 /**

@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { usageError } from './errors.ts';
+import { usageError } from '../core/errors.ts';
 
 export type Options = NonNullable<ParseArgsConfig['options']>;
 

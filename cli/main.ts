@@ -1,4 +1,4 @@
-import { LogflowError, USAGE } from './errors.ts';
+import { LogflowError, USAGE } from '../core/errors.ts';
 import type { Command } from './command.ts';
 
 /** Subcommands, loaded lazily so `logflow query` does not pay for the generator or gRPC. */

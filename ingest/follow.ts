@@ -1,6 +1,6 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { LogflowError } from '../cli/errors.ts';
+import { LogflowError } from '../core/errors.ts';
 import { Batcher } from './batches.ts';
 import { expandInputs, fileStat, isGzip, probeFile } from './files.ts';
 import { HEAD_BYTES, resolveIdentity, sha256, type FileStat, type IdentityProbe } from './identity.ts';

@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { stat } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { LogflowError } from '../cli/errors.ts';
+import { LogflowError } from '../core/errors.ts';
 import { Batcher, LOCAL_BATCH, PUBSUB_BATCH, type BatchLimits } from './batches.ts';
 import { contentChunks, expandInputs, fileStat, isGzip, probeFile } from './files.ts';
 import { resolveIdentity } from './identity.ts';

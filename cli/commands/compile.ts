@@ -1,6 +1,6 @@
 import type { Command } from '../command.ts';
 import { parseFlags } from '../args.ts';
-import { usageError } from '../errors.ts';
+import { usageError } from '../../core/errors.ts';
 import { compileProject, type WarehouseKind } from '../../warehouse/compile.ts';
 import { planGraph } from '../../warehouse/plan.ts';
 import { shortName } from '../../warehouse/graph.ts';

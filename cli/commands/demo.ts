@@ -2,16 +2,16 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import type { Command } from '../command.ts';
 import { intFlag, parseFlags } from '../args.ts';
-import { LogflowError } from '../errors.ts';
+import { LogflowError } from '../../core/errors.ts';
 import { createEngine } from '../../generator/index.ts';
 import { fileSink, pump } from '../../generator/output.ts';
 import { ingestFiles } from '../../ingest/index.ts';
 import { compileProject } from '../../warehouse/compile.ts';
 import { openWarehouse, type Warehouse } from '../../warehouse/duckdb.ts';
 import { formatResult, runGraph } from '../../warehouse/executor.ts';
-import { prepareWarehouse } from '../../warehouse/local-sources.ts';
+import { prepareWarehouse } from '../../pipeline/prepare.ts';
 import { warehousePath } from '../../warehouse/project.ts';
-import { loadDemoReferenceData } from '../../enrich/geo-demo.ts';
+import { loadDemoReferenceData } from '../../geo/demo.ts';
 import { formatTable } from '../table.ts';
 
 /** Marks a warehouse the demo created, so a later demo may replace it but never a user's own. */

@@ -1,6 +1,6 @@
 import type { Command } from '../command.ts';
 import { intFlag, numberFlag, parseFlags } from '../args.ts';
-import { LogflowError, usageError } from '../errors.ts';
+import { LogflowError, usageError } from '../../core/errors.ts';
 import { createEngine, DEFAULT_GENERATOR_OPTIONS as D, LOG_FORMATS, type GeneratorOptions, type LogFormat } from '../../generator/index.ts';
 import { fileSink, pump, streamSink, type Sink } from '../../generator/output.ts';
 

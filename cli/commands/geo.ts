@@ -1,10 +1,10 @@
 import type { Command } from '../command.ts';
 import { parseFlags } from '../args.ts';
-import { LogflowError, usageError } from '../errors.ts';
+import { LogflowError, usageError } from '../../core/errors.ts';
 import { readProjectConfig, warehousePath } from '../../warehouse/project.ts';
 import { openWarehouse } from '../../warehouse/duckdb.ts';
-import { defaultFiles, loadIntoDuckDB, REF_DATASET, TABLES, type LoadResult } from '../../enrich/geo-load.ts';
-import type { RangeKind } from '../../enrich/geo-ranges.ts';
+import { defaultFiles, loadIntoDuckDB, REF_DATASET, TABLES, type LoadResult } from '../../geo/load.ts';
+import type { RangeKind } from '../../geo/ranges.ts';
 
 const help = `logflow geo: IP-to-location reference tables (country, autonomous system)
 
@@ -118,7 +118,7 @@ async function load(argv: string[]): Promise<number> {
   if (!values.project) throw usageError('--project P is required with --target bigquery (see: logflow geo --help)');
   const dataset = values.dataset ?? REF_DATASET;
   if (!/^[A-Za-z0-9_]{1,1024}$/.test(dataset)) throw usageError(`--dataset must be letters, digits and underscores, got '${dataset}'`);
-  const { bigQueryClient, checkCredentials, ensureDataset, loadIntoBigQuery } = await import('../../enrich/geo-bigquery.ts');
+  const { bigQueryClient, checkCredentials, ensureDataset, loadIntoBigQuery } = await import('../../geo/bigquery.ts');
   const bq = { projectId: values.project, dataset, location: values.location ?? readProjectConfig().location };
   const client = bigQueryClient(bq);
   await checkCredentials(client);
@@ -133,7 +133,7 @@ async function load(argv: string[]): Promise<number> {
 async function lookup(argv: string[]): Promise<number> {
   const { values, positionals } = parseFlags('geo', argv, { warehouse: { type: 'string' } }, true);
   if (positionals.length === 0) throw usageError('geo lookup needs at least one IP address (see: logflow geo --help)');
-  const { lookupIps } = await import('../../enrich/geo-lookup.ts');
+  const { lookupIps } = await import('../../geo/lookup.ts');
   const warehouse = await openWarehouse(warehousePath(values.warehouse), { readOnly: true });
   try {
     const rows = await lookupIps(warehouse.connection, positionals);

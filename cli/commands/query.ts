@@ -1,6 +1,6 @@
 import type { Command } from '../command.ts';
 import { parseFlags } from '../args.ts';
-import { LogflowError, usageError } from '../errors.ts';
+import { LogflowError, usageError } from '../../core/errors.ts';
 import { openWarehouse } from '../../warehouse/duckdb.ts';
 import { warehousePath } from '../../warehouse/project.ts';
 import { formatTable } from '../table.ts';

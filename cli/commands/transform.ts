@@ -1,10 +1,10 @@
 import type { Command } from '../command.ts';
 import { parseFlags } from '../args.ts';
-import { LogflowError } from '../errors.ts';
+import { LogflowError } from '../../core/errors.ts';
 import { compileProject } from '../../warehouse/compile.ts';
 import { openWarehouse } from '../../warehouse/duckdb.ts';
 import { runGraph, runUnitTests } from '../../warehouse/executor.ts';
-import { prepareWarehouse } from '../../warehouse/local-sources.ts';
+import { prepareWarehouse } from '../../pipeline/prepare.ts';
 import { warehousePath } from '../../warehouse/project.ts';
 import { parseVars } from './compile.ts';
 

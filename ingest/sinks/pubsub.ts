@@ -1,5 +1,5 @@
 import { PubSub, type Topic } from '@google-cloud/pubsub';
-import { LogflowError } from '../../cli/errors.ts';
+import { LogflowError } from '../../core/errors.ts';
 import { MAX_MESSAGE_BYTES, lineAttributes, messageSize, tooLargeMessage, type AttributeContext } from '../attributes.ts';
 import { StateFile } from '../state.ts';
 import type { Checkpoint, LineBatch, Reporter } from '../types.ts';

@@ -1,5 +1,5 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { ident } from './duckdb.ts';
+import { ident } from '../warehouse/duckdb.ts';
 
 /**
  * The landing table, as a Pub/Sub BigQuery subscription with write_metadata writes it

@@ -15,10 +15,10 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { faker } from '@faker-js/faker';
 import { openWarehouse } from '../warehouse/duckdb.ts';
-import { registerLocalFunctions } from './duckdb-functions.ts';
-import { defaultFiles, loadIntoDuckDB } from './geo-load.ts';
-import { GEO } from './geo-ranges.ts';
-import { loadInclude } from './includes.ts';
+import { registerLocalFunctions } from '../functions/duckdb.ts';
+import { defaultFiles, loadIntoDuckDB } from '../geo/load.ts';
+import { GEO } from '../geo/ranges.ts';
+import { loadInclude } from '../warehouse/includes.ts';
 
 const { values } = parseArgs({ options: { warehouse: { type: 'string' } } });
 const dir = values.warehouse ? undefined : mkdtempSync(join(tmpdir(), 'logflow-bench-'));

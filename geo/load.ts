@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { LogflowError } from '../cli/errors.ts';
+import { LogflowError } from '../core/errors.ts';
 import { ident } from '../warehouse/duckdb.ts';
 import {
   bucketsOf,
@@ -16,7 +16,7 @@ import {
   type AsnRange,
   type CountryRange,
   type RangeKind,
-} from './geo-ranges.ts';
+} from './ranges.ts';
 
 export const REF_DATASET = 'logflow_ref';
 export const TABLES: Record<RangeKind, string> = { country: 'ip_country_ranges', asn: 'ip_asn_ranges' };

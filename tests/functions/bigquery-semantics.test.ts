@@ -6,11 +6,11 @@ import { isbot } from 'isbot';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Catalog } from '../../check/catalog.ts';
 import { startZetaSQL, type ZetaSQL } from '../../check/zetasql.ts';
-import { COLUMNS, loadIntoDuckDB } from '../../enrich/geo-load.ts';
-import { bucketsOf, GEO, parseAsnFields, parseCountryFields, splitCsvLine } from '../../enrich/geo-ranges.ts';
-import { ipKey } from '../../enrich/ip-key.ts';
-import { loadInclude } from '../../enrich/includes.ts';
-import { UA } from '../../enrich/user-agent.ts';
+import { COLUMNS, loadIntoDuckDB } from '../../geo/load.ts';
+import { bucketsOf, GEO, parseAsnFields, parseCountryFields, splitCsvLine } from '../../geo/ranges.ts';
+import { ipKey } from '../../functions/ip-key.ts';
+import { loadInclude } from '../../warehouse/includes.ts';
+import { UA } from '../../functions/user-agent.ts';
 import { openWarehouse } from '../../warehouse/duckdb.ts';
 import { PROJECT_DIR } from '../../warehouse/project.ts';
 

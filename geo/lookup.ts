@@ -1,8 +1,8 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { ident } from '../warehouse/duckdb.ts';
-import { ipKey } from './ip-key.ts';
-import { REF_DATASET, TABLES } from './geo-load.ts';
-import { GEO } from './geo-ranges.ts';
+import { ipKey } from '../functions/ip-key.ts';
+import { REF_DATASET, TABLES } from './load.ts';
+import { GEO } from './ranges.ts';
 
 export interface IpLocation {
   ip: string;

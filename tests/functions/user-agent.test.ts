@@ -5,7 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import vm from 'node:vm';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerLocalFunctions } from '../../enrich/duckdb-functions.ts';
+import { registerLocalFunctions } from '../../functions/duckdb.ts';
 import { compileProject } from '../../warehouse/compile.ts';
 import { PROJECT_DIR } from '../../warehouse/project.ts';
 

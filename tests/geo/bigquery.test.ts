@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OAuth2Client } from 'google-auth-library';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LogflowError } from '../../cli/errors.ts';
-import { bigQueryClient, checkCredentials, ensureDataset, loadIntoBigQuery, type BigQueryTarget } from '../../enrich/geo-bigquery.ts';
+import { LogflowError } from '../../core/errors.ts';
+import { bigQueryClient, checkCredentials, ensureDataset, loadIntoBigQuery, type BigQueryTarget } from '../../geo/bigquery.ts';
 
 /**
  * A loopback fake of the BigQuery REST API, just enough for dataset get/create, a multipart

@@ -5,6 +5,6 @@ import type { DuckDBConnection } from '@duckdb/node-api';
  * (user-agent parsing, IP keys, lossy UTF-8 decoding), from enrich/.
  */
 export async function registerFunctions(connection: DuckDBConnection): Promise<void> {
-  const { registerLocalFunctions } = await import('../enrich/duckdb-functions.ts');
+  const { registerLocalFunctions } = await import('../functions/duckdb.ts');
   await registerLocalFunctions(connection);
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import vm from 'node:vm';
-import { PROJECT_DIR } from '../warehouse/project.ts';
+import { PROJECT_DIR } from './project.ts';
 
 /**
  * Loads a Dataform include (includes/<name>.js, CommonJS with `module.exports`) the way

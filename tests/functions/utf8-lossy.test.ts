@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { utf8Lossy } from '../../enrich/utf8-lossy.ts';
+import { utf8Lossy } from '../../functions/utf8-lossy.ts';
 
 const oracle = JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', 'zetasql-oracle.json'), 'utf8')) as {
   utf8Cases: Array<{ hex: string; text: string | null }>;

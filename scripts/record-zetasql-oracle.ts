@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { PROJECT_DIR } from '../warehouse/project.ts';
 import * as zetasql from '@fivetrandevelopers/zetasql';
 
-export const ORACLE_PATH = join(PROJECT_DIR, 'tests', 'enrich', 'fixtures', 'zetasql-oracle.json');
+export const ORACLE_PATH = join(PROJECT_DIR, 'tests', 'functions', 'fixtures', 'zetasql-oracle.json');
 
 const IP_EDGES = [
   '1.2.3.4', '0.0.0.0', '255.255.255.255', '256.1.1.1', '01.2.3.4', '1.02.3.4', '1.2.3.0', '1.2.3.00',

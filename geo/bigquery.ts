@@ -3,9 +3,9 @@ import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BigQuery, type BigQueryOptions } from '@google-cloud/bigquery';
-import { LogflowError } from '../cli/errors.ts';
-import { COLUMNS, readRanges, TABLES, type LoadResult } from './geo-load.ts';
-import { bucketsOf, type AsnRange, type CountryRange, type RangeKind } from './geo-ranges.ts';
+import { LogflowError } from '../core/errors.ts';
+import { COLUMNS, readRanges, TABLES, type LoadResult } from './load.ts';
+import { bucketsOf, type AsnRange, type CountryRange, type RangeKind } from './ranges.ts';
 
 export interface BigQueryTarget {
   projectId: string;

@@ -1,7 +1,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { ensureGeoTables, TABLES } from '../enrich/geo-load.ts';
-import type { CompiledGraph } from './graph.ts';
-import { registerFunctions } from './local-functions.ts';
+import { ensureGeoTables, TABLES } from '../geo/load.ts';
+import type { CompiledGraph } from '../warehouse/graph.ts';
+import { registerFunctions } from './functions.ts';
 import { ensureLanding, LANDING_DATASET, LANDING_TABLE } from './landing.ts';
 
 const REF_DATASET = 'logflow_ref';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bucketsOf, isHeader, parseAsnFields, parseCountryFields, splitCsvLine } from '../../enrich/geo-ranges.ts';
+import { bucketsOf, isHeader, parseAsnFields, parseCountryFields, splitCsvLine } from '../../geo/ranges.ts';
 
 describe('splitCsvLine()', () => {
   it.each([

@@ -1,17 +1,17 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { compileProject } from '../warehouse/compile.ts';
-import { openWarehouse } from '../warehouse/duckdb.ts';
-import type { CompiledGraph, Table } from '../warehouse/graph.ts';
-import { registerFunctions } from '../warehouse/local-functions.ts';
-import { ident, toDuckdbNames } from '../warehouse/sql.ts';
-import type { Column, TypedColumn } from './catalog.ts';
-import { canonicalRow, compareCanonical } from './compare.ts';
-import { readVariableStatement, skipTrivia, statementEnd } from './script.ts';
-import { formatType, parseType, type TypeProto } from './types.ts';
-import { formatTimestamp, timestampMicros } from './values.ts';
-import type { EvaluateTable, ZetaSQL } from './zetasql.ts';
+import { compileProject } from '../../warehouse/compile.ts';
+import { openWarehouse } from '../../warehouse/duckdb.ts';
+import type { CompiledGraph, Table } from '../../warehouse/graph.ts';
+import { registerFunctions } from '../../pipeline/functions.ts';
+import { ident, toDuckdbNames } from '../../warehouse/sql.ts';
+import type { Column, TypedColumn } from '../../check/catalog.ts';
+import { canonicalRow, compareCanonical } from '../../check/compare.ts';
+import { readVariableStatement, skipTrivia, statementEnd } from '../../check/script.ts';
+import { formatType, parseType, type TypeProto } from '../../check/types.ts';
+import { formatTimestamp, timestampMicros } from '../../check/values.ts';
+import type { EvaluateTable, ZetaSQL } from '../../check/zetasql.ts';
 
-export { canonical, canonicalRow, compareCanonical } from './compare.ts';
+export { canonical, canonicalRow, compareCanonical } from '../../check/compare.ts';
 
 /**
  * Differential tests of BigQuery semantics against DuckDB: a model's compiled BigQuery query

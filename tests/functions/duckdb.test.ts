@@ -1,6 +1,6 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerLocalFunctions } from '../../enrich/duckdb-functions.ts';
+import { registerLocalFunctions } from '../../functions/duckdb.ts';
 
 let instance: DuckDBInstance;
 let connection: DuckDBConnection;

@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { faker } from '@faker-js/faker';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { command } from '../../cli/commands/geo.ts';
-import { LogflowError } from '../../cli/errors.ts';
-import { ensureGeoTables, loadIntoDuckDB } from '../../enrich/geo-load.ts';
-import { lookupIps } from '../../enrich/geo-lookup.ts';
-import { GEO } from '../../enrich/geo-ranges.ts';
+import { LogflowError } from '../../core/errors.ts';
+import { ensureGeoTables, loadIntoDuckDB } from '../../geo/load.ts';
+import { lookupIps } from '../../geo/lookup.ts';
+import { GEO } from '../../geo/ranges.ts';
 import { openWarehouse, type Warehouse } from '../../warehouse/duckdb.ts';
 
 // Real rows of the bundled GeoLite2 country and RouteViews/DB-IP ASN data (a subset).

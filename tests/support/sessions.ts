@@ -7,7 +7,7 @@ import { compileProject } from '../../warehouse/compile.ts';
 import { runGraph, type RunSummary } from '../../warehouse/executor.ts';
 import type { CompiledGraph } from '../../warehouse/graph.ts';
 import type { Warehouse } from '../../warehouse/duckdb.ts';
-import { testWarehouse, queryRows } from '../support/pipeline.ts';
+import { testWarehouse, queryRows } from './pipeline.ts';
 
 export const REQUESTS = '"your-gcp-project"."logflow"."requests"';
 

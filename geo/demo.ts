@@ -1,5 +1,5 @@
 import { openWarehouse } from '../warehouse/duckdb.ts';
-import { defaultFiles, loadIntoDuckDB } from './geo-load.ts';
+import { defaultFiles, loadIntoDuckDB } from './load.ts';
 
 /**
  * Loads the bundled demo reference data (GeoLite2 country, RouteViews/DB-IP ASN) into the

@@ -1,5 +1,5 @@
-import { ipKey } from './ip-key.ts';
-import { loadInclude } from './includes.ts';
+import { ipKey } from '../functions/ip-key.ts';
+import { loadInclude } from '../warehouse/includes.ts';
 
 /** includes/geo.js, shared with the SQL lookup so loader and queries agree on buckets. */
 export interface GeoInclude {

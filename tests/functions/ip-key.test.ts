@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ipKey } from '../../enrich/ip-key.ts';
+import { ipKey } from '../../functions/ip-key.ts';
 
 const oracle = JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', 'zetasql-oracle.json'), 'utf8')) as {
   ipCases: Array<{ ip: string; key: string | null }>;

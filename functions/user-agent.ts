@@ -1,5 +1,5 @@
 import { UAParser } from 'ua-parser-js';
-import { loadInclude } from './includes.ts';
+import { loadInclude } from '../warehouse/includes.ts';
 
 /** includes/ua.js: the struct fields and the JS function body shared with the BigQuery UDF. */
 export interface UaInclude {

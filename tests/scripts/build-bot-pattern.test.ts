@@ -4,8 +4,8 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { faker } from '@faker-js/faker';
 import { isbot, list } from 'isbot';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jsPatternWithoutLookarounds, renderModule, withoutLookarounds } from '../../enrich/build-bot-pattern.ts';
-import { loadInclude } from '../../enrich/includes.ts';
+import { jsPatternWithoutLookarounds, renderModule, withoutLookarounds } from '../../scripts/build-bot-pattern.ts';
+import { loadInclude } from '../../warehouse/includes.ts';
 import { PROJECT_DIR } from '../../warehouse/project.ts';
 
 const bots = loadInclude<{ BOT_PATTERN: string; BOT_NAME_PATTERN: string; BOT_PRODUCT_PATTERN: string; ISBOT_VERSION: string }>('bots');
