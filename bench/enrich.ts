@@ -1,7 +1,7 @@
 /**
  * Measures the enrichment building blocks on this machine:
  *
- *   npx tsx enrich/bench-enrich.ts [--warehouse PATH]   (default: a temporary file, removed)
+ *   npm run bench:enrich -- [--warehouse PATH]   (default: a temporary file, removed)
  *
  * 1. `logflow geo load` of the bundled country + ASN data (both families) into DuckDB;
  * 2. the bucketed lookup (includes/geo.js) of 20,000 distinct addresses, and a naive range

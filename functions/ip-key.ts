@@ -2,7 +2,7 @@
  * The warehouse-neutral IP key: exactly BigQuery's `TO_HEX(NET.SAFE_IP_FROM_STRING(ip))`.
  *
  * BigQuery parses addresses with the rules of glibc's inet_pton (checked against ZetaSQL's
- * reference evaluator, see tests/enrich/fixtures/zetasql-oracle.json), so this is a port of
+ * reference evaluator, see tests/functions/fixtures/zetasql-oracle.json), so this is a port of
  * glibc's inet_pton4/inet_pton6:
  * - IPv4: exactly four decimal octets 0-255, no leading zeros ("01" is invalid, "0" is fine),
  *   nothing else (no spaces, no trailing dot).

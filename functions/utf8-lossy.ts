@@ -5,7 +5,7 @@
  *
  * That is one replacement character per invalid *byte*, not per "maximal subpart" as in
  * WHATWG's TextDecoder: b'a\xe2\x82b' gives 'a\uFFFD\uFFFDb' (TextDecoder gives one).
- * Recorded from ZetaSQL's reference evaluator (tests/enrich/fixtures/zetasql-oracle.json).
+ * Recorded from ZetaSQL's reference evaluator (tests/functions/fixtures/zetasql-oracle.json).
  * Well-formed means RFC 3629: shortest form, no surrogates (U+D800-DFFF), at most U+10FFFF.
  */
 export function utf8Lossy(bytes: Uint8Array | null | undefined): string | null {

@@ -2,8 +2,8 @@
  * Generates includes/bots.js: isbot's pattern rewritten for RE2 (BigQuery REGEXP_CONTAINS and
  * DuckDB regexp_matches), so both warehouses flag the same user agents as isbot() does.
  *
- *   npx tsx enrich/build-bot-pattern.ts          # rewrites includes/bots.js
- *   npx tsx enrich/build-bot-pattern.ts --check  # exits 1 when includes/bots.js is stale
+ *   npx tsx scripts/build-bot-pattern.ts          # rewrites includes/bots.js
+ *   npx tsx scripts/build-bot-pattern.ts --check  # exits 1 when includes/bots.js is stale
  *
  * isbot's pattern is a case-insensitive JavaScript RegExp. RE2 differs in ways this rewrite
  * removes, one at a time:
@@ -17,7 +17,7 @@
  * 4. `^`/`$` become `\A`/`\z` (whole-text anchors whatever the engine's multi-line default).
  * 5. A class range starting or ending with a class escape (`[\w\d-.]`) is a literal '-' in JS
  *    and an error in RE2: the '-' is escaped.
- * The output is checked against isbot() in tests/enrich/bots.test.ts (DuckDB's RE2 on real and
+ * The output is checked against isbot() in tests/scripts/build-bot-pattern.test.ts (DuckDB's RE2 on real and
  * fuzzed user agents).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -231,7 +231,7 @@ if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()
   if (process.argv.includes('--check')) {
     const current = readFileSync(OUT, 'utf8');
     if (current !== text) {
-      process.stderr.write('includes/bots.js is stale: run npx tsx enrich/build-bot-pattern.ts\n');
+      process.stderr.write('includes/bots.js is stale: run npx tsx scripts/build-bot-pattern.ts\n');
       process.exit(1);
     }
     process.stdout.write('includes/bots.js is up to date\n');

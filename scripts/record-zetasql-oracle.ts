@@ -1,9 +1,9 @@
 /**
  * Records BigQuery's answers for the IP key and the lossy UTF-8 conversion from ZetaSQL's
  * reference evaluator (the engine BigQuery's SQL semantics are specified by), so the tests
- * of enrich/ip-key.ts and enrich/utf8-lossy.ts compare against BigQuery, not against us.
+ * of functions/ip-key.ts and functions/utf8-lossy.ts compare against BigQuery, not against us.
  *
- *   npx tsx enrich/record-zetasql-oracle.ts   # rewrites tests/enrich/fixtures/zetasql-oracle.json
+ *   npx tsx scripts/record-zetasql-oracle.ts   # rewrites tests/functions/fixtures/zetasql-oracle.json
  *
  * Deterministic: a fixed list of edge cases plus seeded random mutations.
  */
@@ -112,7 +112,7 @@ async function main(): Promise<void> {
   const utf8Cases: Array<{ hex: string; text: string | null }> = [];
   for (const hex of hexes) utf8Cases.push({ hex, text: await evaluate(`SAFE_CONVERT_BYTES_TO_STRING(FROM_HEX('${hex}'))`) });
   mkdirSync(dirname(ORACLE_PATH), { recursive: true });
-  const note = 'Recorded by enrich/record-zetasql-oracle.ts from the ZetaSQL reference evaluator (@fivetrandevelopers/zetasql): BigQuery TO_HEX(NET.SAFE_IP_FROM_STRING(ip)) and SAFE_CONVERT_BYTES_TO_STRING(FROM_HEX(hex)).';
+  const note = 'Recorded by scripts/record-zetasql-oracle.ts from the ZetaSQL reference evaluator (@fivetrandevelopers/zetasql): BigQuery TO_HEX(NET.SAFE_IP_FROM_STRING(ip)) and SAFE_CONVERT_BYTES_TO_STRING(FROM_HEX(hex)).';
   writeFileSync(ORACLE_PATH, JSON.stringify({ note, ipCases, utf8Cases }, null, 0).replaceAll('},{', '},\n{') + '\n');
   process.stdout.write(`wrote ${ipCases.length} IP and ${utf8Cases.length} UTF-8 cases to ${ORACLE_PATH}\n`);
   zetasql.terminateServer();

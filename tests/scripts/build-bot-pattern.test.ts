@@ -70,7 +70,7 @@ function disagreements(uas: readonly string[], got: readonly boolean[]): string[
 }
 
 describe('BOT_PATTERN', () => {
-  it('is what enrich/build-bot-pattern.ts generates from the installed isbot', () => {
+  it('is what scripts/build-bot-pattern.ts generates from the installed isbot', () => {
     expect(readFileSync(resolve(PROJECT_DIR, 'includes/bots.js'), 'utf8')).toBe(renderModule());
   });
 

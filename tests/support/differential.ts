@@ -53,7 +53,7 @@ export interface ModelComparison {
 
 // ---- DuckDB side --------------------------------------------------------------------------------
 
-/** The DuckDB type the local warehouse uses for a BigQuery type (as warehouse/landing.ts does for the landing table). */
+/** The DuckDB type the local warehouse uses for a BigQuery type (as pipeline/landing.ts does for the landing table). */
 export function duckdbType(type: TypeProto): string {
   switch (type.typeKind) {
     case 'TYPE_STRING': return 'VARCHAR';
