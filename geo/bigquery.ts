@@ -94,7 +94,7 @@ function describeApiError(error: unknown, what: string): LogflowError {
   if (/default credentials/i.test(message)) return new LogflowError(AUTH_HINT);
   if (e.code === 401) return new LogflowError(`${what}: credentials were rejected (${message}); run \`gcloud auth application-default login\` and retry`);
   if (e.code === 403) return new LogflowError(`${what}: permission denied (${message}); the account needs BigQuery Data Editor and Job User on the project`);
-  if (e.code === 404) return new LogflowError(`${what}: not found (${message}); check --project and --dataset`);
+  if (e.code === 404) return new LogflowError(`${what}: not found (${message}); check the project and dataset`, 1, ['project', 'dataset']);
   return new LogflowError(`${what} failed: ${message}`);
 }
 

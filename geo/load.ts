@@ -55,7 +55,7 @@ export function defaultFiles(kind: RangeKind): string[] {
   try {
     dir = dirname(require.resolve(`${pkg}/package.json`));
   } catch {
-    throw new LogflowError(`the demo data package ${pkg} is not installed; run npm install, or pass --${kind}-csv FILE`);
+    throw new LogflowError(`the demo data package ${pkg} is not installed; run npm install, or give ${kind} CSV files of your own`, 1, [`${kind}Csv`]);
   }
   return [join(dir, `${prefix}-ipv4.csv`), join(dir, `${prefix}-ipv6.csv`)];
 }
@@ -80,7 +80,7 @@ export async function* readRanges<K extends RangeKind>(kind: K, file: string): A
     } catch (error) {
       if (error instanceof RangeLineError) {
         lines.close();
-        throw new LogflowError(`${file}:${lineNo}: ${error.message}; a ${kind} CSV has the columns ${CSV_COLUMNS[kind]} (see: logflow geo --help)`);
+        throw new LogflowError(`${file}:${lineNo}: ${error.message}; a ${kind} CSV has the columns ${CSV_COLUMNS[kind]}`, 1, [`${kind}Csv`]);
       }
       throw error;
     }

@@ -80,7 +80,7 @@ describe('loadIntoDuckDB()', () => {
   it('reports the file and line of a bad row and keeps the previous table', async () => {
     const bad = file('bad.csv', '1.2.3.0,1.2.3.255,AU\n1.2.4.0,1.2.4.255,Australia\n');
     await expect(loadIntoDuckDB(warehouse.connection, 'country', [bad])).rejects.toThrow(
-      new LogflowError(`${bad}:2: country_code 'Australia' is not a two-letter ISO 3166 code; a country CSV has the columns start,end,country_code (see: logflow geo --help)`),
+      new LogflowError(`${bad}:2: country_code 'Australia' is not a two-letter ISO 3166 code; a country CSV has the columns start,end,country_code`, 1, ['countryCsv']),
     );
     const [row] = await lookupIps(warehouse.connection, ['8.8.8.8']);
     expect(row?.countryCode).toBe('US');
