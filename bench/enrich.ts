@@ -16,6 +16,7 @@ import { parseArgs } from 'node:util';
 import { faker } from '@faker-js/faker';
 import { openWarehouse } from '../warehouse/duckdb.ts';
 import { registerLocalFunctions } from '../functions/duckdb.ts';
+import { LOCAL_FUNCTIONS as F } from '../functions/names.ts';
 import { defaultFiles, loadIntoDuckDB } from '../geo/load.ts';
 import { GEO } from '../geo/ranges.ts';
 import { loadInclude } from '../warehouse/includes.ts';
@@ -51,7 +52,7 @@ try {
     appender.endRow();
   }
   appender.closeSync();
-  await c.run('create or replace temp table bench_keys as select distinct logflow_ip_key(ip) as ip_key from temp.main.bench_ips');
+  await c.run(`create or replace temp table bench_keys as select distinct ${F.ipKey}(ip) as ip_key from temp.main.bench_ips`);
   const sql = GEO.ipLocationsSql({ ipKeys: 'temp.main.bench_keys', countryRanges: 'logflow_ref.ip_country_ranges', asnRanges: 'logflow_ref.ip_asn_ranges' });
   for (let i = 1; i <= 3; i++) await timed(`lookup 20,000 distinct IPs (country+ASN, bucketed), run ${i}`, () => c.run(`create or replace temp table bench_loc as ${sql}`));
   const found = await c.runAndReadAll(`select count(*) filter (where country_code <> 'ZZ') as c, count(asn) as a from temp.main.bench_loc`);
@@ -62,9 +63,9 @@ try {
   );
 
   await c.run(`create or replace temp table bench_uas as select distinct ua from (select 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/' || (i % 10000) || '.0.0.0 Safari/537.36' as ua from range(10000) t(i))`);
-  await timed('logflow_parse_user_agent, 10,000 distinct UAs', () => c.run('create or replace temp table bench_parsed as select ua, logflow_parse_user_agent(ua) as p from temp.main.bench_uas'));
-  await timed('logflow_ip_key, 1,000,000 IPv4 strings', () =>
-    c.run(`create or replace temp table bench_k as select logflow_ip_key((i % 256) || '.' || (i // 256 % 256) || '.' || (i // 65536 % 256) || '.7') as k from range(1000000) t(i)`),
+  await timed(`${F.parseUserAgent}, 10,000 distinct UAs`, () => c.run(`create or replace temp table bench_parsed as select ua, ${F.parseUserAgent}(ua) as p from temp.main.bench_uas`));
+  await timed(`${F.ipKey}, 1,000,000 IPv4 strings`, () =>
+    c.run(`create or replace temp table bench_k as select ${F.ipKey}((i % 256) || '.' || (i // 256 % 256) || '.' || (i // 65536 % 256) || '.7') as k from range(1000000) t(i)`),
   );
   await timed('regexp_matches(ua, BOT_PATTERN), 100,000 UAs', () =>
     c.run(`create or replace temp table bench_b as select regexp_matches(ua || (i % 100), $1) as b from temp.main.bench_uas, range(10) t(i)`, [bots.BOT_PATTERN]),

@@ -10,6 +10,7 @@ import {
   type DuckDBType,
 } from '@duckdb/node-api';
 import { ipKey } from './ip-key.ts';
+import { LOCAL_FUNCTIONS } from './names.ts';
 import { utf8Lossy } from './utf8-lossy.ts';
 import { parseUserAgent, UA } from './user-agent.ts';
 
@@ -36,7 +37,7 @@ export async function registerLocalFunctions(connection: DuckDBConnection): Prom
   if (registered.has(connection)) return;
   connection.registerScalarFunction(
     DuckDBScalarFunction.create({
-      name: 'logflow_parse_user_agent',
+      name: LOCAL_FUNCTIONS.parseUserAgent,
       returnType: UA_STRUCT_TYPE,
       parameterTypes: [VARCHAR],
       mainFunction(_info, input, output) {
@@ -56,7 +57,7 @@ export async function registerLocalFunctions(connection: DuckDBConnection): Prom
   );
   connection.registerScalarFunction(
     DuckDBScalarFunction.create({
-      name: 'logflow_ip_key',
+      name: LOCAL_FUNCTIONS.ipKey,
       returnType: VARCHAR,
       parameterTypes: [VARCHAR],
       mainFunction(_info, input, output) {
@@ -69,7 +70,7 @@ export async function registerLocalFunctions(connection: DuckDBConnection): Prom
   );
   connection.registerScalarFunction(
     DuckDBScalarFunction.create({
-      name: 'logflow_utf8_lossy',
+      name: LOCAL_FUNCTIONS.utf8Lossy,
       returnType: VARCHAR,
       parameterTypes: [BLOB],
       mainFunction(_info, input, output) {
