@@ -1,7 +1,7 @@
 import { LogflowError, USAGE } from '../core/errors.ts';
 import type { Command } from './command.ts';
 
-/** Subcommands, loaded lazily so `logflow query` does not pay for the generator or gRPC. */
+/** Subcommands and their one-line summaries (written only here), loaded lazily so `logflow query` does not pay for the generator or gRPC. */
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
   demo: { summary: 'run the whole local pipeline on a generated sample', load: async () => (await import('./commands/demo.ts')).command },
   generate: { summary: 'write synthetic access logs (with ground truth)', load: async () => (await import('./commands/generate.ts')).command },

@@ -19,7 +19,6 @@ const DEMO_MARKER = 'logflow_meta.demo_runs';
 
 export const command: Command = {
   name: 'demo',
-  summary: 'run the whole local pipeline on a generated sample',
   help: `logflow demo: the whole local pipeline on a generated sample, offline
 
 Generates a synthetic access log (with ground truth), ingests it into the local DuckDB

@@ -187,7 +187,6 @@ function openFile(path: string, what: string): Sink {
 
 export const command: Command = {
   name: NAME,
-  summary: 'write synthetic access logs (with ground truth)',
   help,
   async run(argv) {
     const request = parseGenerateArgs(argv);

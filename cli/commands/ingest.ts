@@ -63,7 +63,6 @@ limit: each is reported) or a file could not be read; 1 on a fatal sink error; 2
 
 export const command: Command = {
   name: 'ingest',
-  summary: 'deliver raw log lines to Pub/Sub or the local landing table',
   help,
   async run(argv) {
     const { values: f, positionals } = parseFlags(

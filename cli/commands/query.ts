@@ -7,7 +7,6 @@ import { formatTable } from '../table.ts';
 
 export const command: Command = {
   name: 'query',
-  summary: 'run SQL on the local warehouse',
   help: `logflow query: run SQL on the local DuckDB warehouse
 
 Usage: logflow query "<sql>" [options]

@@ -31,7 +31,8 @@ describe('logflow CLI', () => {
     [['frobnicate'], /unknown command 'frobnicate'/],
     [['transform', '--frob'], /Unknown option '--frob'.*logflow transform --help/],
     [['query'], /give exactly one SQL statement/],
-    [['compile', '--warehouse-type', 'oracle'], /--warehouse-type must be bigquery or duckdb/],
+    [['compile', '--target', 'oracle'], /--target must be bigquery or local \(duckdb is a synonym of local\), got 'oracle'/],
+    [['compile', '--warehouse-type', 'duckdb'], /Unknown option '--warehouse-type'/],
     [['transform', '--vars', 'novalue'], /--vars takes key=value pairs/],
   ])('rejects %j with one clear line and exit 2', async (args, message) => {
     const r = await logflow(args);

@@ -194,7 +194,7 @@ describe('logflow geo', () => {
 
   it.each([
     [[], /expected a subcommand: load or lookup/],
-    [['load', '--target', 'redshift'], /--target must be duckdb or bigquery/],
+    [['load', '--target', 'redshift'], /--target must be bigquery or local \(duckdb is a synonym of local\), got 'redshift'/],
     [['load', '--target', 'bigquery'], /--project P is required/],
     [['load', '--only', 'city'], /--only must be country or asn/],
     [['load', '--project', 'p'], /--project is only for --target bigquery/],
