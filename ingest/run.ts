@@ -12,6 +12,7 @@ import { PubsubSink, type PubsubSinkOptions } from './sinks/pubsub.ts';
 import type { Sink } from './sinks/sink.ts';
 import { emptyCounts, type Checkpoint, type IngestCounts, type Reporter, type SourceRef } from './types.ts';
 import type { AttributeContext } from './attributes.ts';
+import type { Warehouse } from '../warehouse/duckdb.ts';
 
 export interface IngestOptions {
   /** Files, glob patterns, or '-' for standard input. */
@@ -23,8 +24,8 @@ export interface IngestOptions {
   /** Standard input to read for '-' (default process.stdin). */
   stdin?: Readable;
   sink?: 'local' | 'pubsub';
-  /** Local warehouse file (local sink). */
-  warehouse?: string;
+  /** The local sink's warehouse: an open one (left open), or the path of a file to open. */
+  warehouse?: string | Warehouse;
   /** Pub/Sub settings (pubsub sink). */
   pubsub?: Omit<PubsubSinkOptions, 'context' | 'report' | 'statePath'>;
   /** Checkpoint file for the Pub/Sub sink. */
@@ -114,7 +115,7 @@ export async function runIngest(options: IngestOptions): Promise<IngestSummary> 
 
 async function openSink(kind: 'local' | 'pubsub', options: IngestOptions, context: AttributeContext, runId: string, report: Reporter): Promise<Sink> {
   if (kind === 'local') {
-    if (!options.warehouse) throw new LogflowError('the local sink needs a warehouse path', 2);
+    if (!options.warehouse) throw new LogflowError('the local sink needs a warehouse', 2, ['warehouse']);
     return LocalSink.open({ warehouse: options.warehouse, context, runId, report });
   }
   if (!options.pubsub) throw new LogflowError('the Pub/Sub sink needs a topic (projects/P/topics/T)', 2, ['topic']);
