@@ -1,9 +1,9 @@
 import {
   BLOB,
-  DuckDBBlobVector,
+  type DuckDBBlobVector,
   DuckDBScalarFunction,
-  DuckDBStructVector,
-  DuckDBVarCharVector,
+  type DuckDBStructVector,
+  type DuckDBVarCharVector,
   STRUCT,
   VARCHAR,
   type DuckDBConnection,
@@ -49,7 +49,9 @@ export async function registerLocalFunctions(connection: DuckDBConnection): Prom
             out.setItem(row, null);
             continue;
           }
-          UA.UA_FIELDS.forEach((field, index) => out.setItemValue(row, index, parsed[field]));
+          UA.UA_FIELDS.forEach((field, index) => {
+            out.setItemValue(row, index, parsed[field]);
+          });
         }
         out.flush();
       },

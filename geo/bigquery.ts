@@ -2,7 +2,7 @@ import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BigQuery, type BigQueryOptions } from '@google-cloud/bigquery';
+import { BigQuery, type BigQueryOptions, type JobMetadata } from '@google-cloud/bigquery';
 import { LogflowError } from '../core/errors.ts';
 import { COLUMNS, readRanges, TABLES, type LoadResult } from './load.ts';
 import { bucketsOf, type AsnRange, type CountryRange, type RangeKind } from './ranges.ts';
@@ -118,7 +118,7 @@ export async function loadIntoBigQuery(client: BigQuery, target: BigQueryTarget,
   try {
     const { ranges, rows } = await writeNdjson(kind, files, path);
     const fields = COLUMNS[kind].map((c) => ({ name: c.name, type: c.bigquery, mode: c.required ? 'REQUIRED' : 'NULLABLE' }));
-    let response;
+    let response: JobMetadata | undefined;
     try {
       [response] = await client.dataset(target.dataset).table(table).load(path, {
         sourceFormat: 'NEWLINE_DELIMITED_JSON',

@@ -8,7 +8,7 @@ import { fileSink, pump } from '../../generator/output.ts';
 import { ingestFiles } from '../../ingest/index.ts';
 import { compileProject } from '../../warehouse/compile.ts';
 import { openWarehouse, type Warehouse } from '../../warehouse/duckdb.ts';
-import { formatResult, runGraph } from '../../warehouse/executor.ts';
+import { runGraph } from '../../warehouse/executor.ts';
 import { prepareWarehouse } from '../../pipeline/prepare.ts';
 import { warehousePath } from '../../warehouse/project.ts';
 import { loadDemoReferenceData } from '../../geo/demo.ts';

@@ -190,7 +190,7 @@ export const command: Command = {
   help,
   async run(argv) {
     const request = parseGenerateArgs(argv);
-    let engine;
+    let engine: ReturnType<typeof createEngine>;
     try {
       engine = createEngine(request.options);
     } catch (error) {

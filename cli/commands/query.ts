@@ -1,3 +1,4 @@
+import type { DuckDBResultReader } from '@duckdb/node-api';
 import type { Command } from '../command.ts';
 import { parseFlags } from '../args.ts';
 import { LogflowError, usageError } from '../../core/errors.ts';
@@ -29,7 +30,7 @@ Options:
     if (!Number.isInteger(maxRows) || maxRows < 0) throw usageError(`--max-rows must be a whole number, got '${values['max-rows']}'`);
     const warehouse = await openWarehouse(warehousePath(values.warehouse), { readOnly: true });
     try {
-      let reader;
+      let reader: DuckDBResultReader;
       try {
         reader = await warehouse.connection.runAndReadAll(positionals[0]!);
       } catch (error) {

@@ -8,7 +8,7 @@ const root = resolve(import.meta.dirname, '../..');
 const fixtures = resolve(root, 'tests/fixtures');
 
 /** Runs the real `logflow` bin and captures its output and exit code. */
-export function logflow(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+function logflow(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((done) => {
     execFile(process.execPath, [join(root, 'bin/logflow.js'), ...args], { cwd: root, env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
       done({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
