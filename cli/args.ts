@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { usageError } from './errors.ts';
+import { usageError } from '../core/errors.ts';
 
 export type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -37,4 +37,30 @@ export function numberFlag(command: string, flag: string, value: string | undefi
   if (value.trim() === '' || !Number.isFinite(n)) throw usageError(`--${flag} must be a number, got '${value}' (see: logflow ${command} --help)`);
   if (n < min || n > max) throw usageError(`--${flag} must be between ${min} and ${max}, got ${n} (see: logflow ${command} --help)`);
   return n;
+}
+
+/** Parses `--vars k=v,k2=v2` (as `dataform --vars`). */
+export function parseVars(command: string, text: string | undefined): Record<string, string> {
+  if (!text) return {};
+  const vars: Record<string, string> = {};
+  for (const pair of text.split(',')) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw usageError(`--vars takes key=value pairs separated by commas, got '${pair}' (see: logflow ${command} --help)`);
+    vars[pair.slice(0, eq).trim()] = pair.slice(eq + 1);
+  }
+  return vars;
+}
+
+/** Where a command works: BigQuery (production) or the local DuckDB warehouse. */
+export type Target = 'bigquery' | 'local';
+
+/** Help text for `--target`, the same in every command that takes it. */
+export const TARGET_HELP = 'bigquery or local (duckdb is a synonym of local)';
+
+/** Parses `--target`: bigquery, local, or duckdb (a synonym of local). */
+export function targetFlag(command: string, value: string | undefined, fallback: Target): Target {
+  if (value === undefined) return fallback;
+  if (value === 'bigquery') return 'bigquery';
+  if (value === 'local' || value === 'duckdb') return 'local';
+  throw usageError(`--target must be ${TARGET_HELP}, got '${value}' (see: logflow ${command} --help)`);
 }

@@ -1,4 +1,4 @@
-import { ATTRIBUTE_KEYS } from '../warehouse/landing.ts';
+import { ATTRIBUTE_KEYS } from '../pipeline/landing.ts';
 import type { SourceRef } from './types.ts';
 
 /**

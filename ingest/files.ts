@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import { glob, isDynamicPattern } from 'tinyglobby';
-import { LogflowError } from '../cli/errors.ts';
+import { LogflowError } from '../core/errors.ts';
 import { HEAD_BYTES, fingerprint, sha256, type FileStat, type Fingerprint, type IdentityProbe } from './identity.ts';
 
 /** Reading files: gzip detection by magic bytes, content streams from an offset, identity probes. */

@@ -1,10 +1,10 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { LogflowError } from '../cli/errors.ts';
+import { LogflowError } from '../core/errors.ts';
 import { Batcher } from './batches.ts';
 import { expandInputs, fileStat, isGzip, probeFile } from './files.ts';
 import { HEAD_BYTES, resolveIdentity, sha256, type FileStat, type IdentityProbe } from './identity.ts';
-import type { RunContext } from './run.ts';
+import { readFile, type RunContext } from './read-file.ts';
 import type { SourceRef } from './types.ts';
 
 /**
@@ -66,7 +66,6 @@ export async function followFiles(inputs: string[], ctx: RunContext, pollMs: num
           if (await isGzip(path)) {
             if (!doneGzip.has(gzipKey)) {
               doneGzip.add(gzipKey);
-              const { readFile } = await import('./run.ts');
               await readFile(path, ctx);
             }
             continue;

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import vm from 'node:vm';
 import protobuf from 'protobufjs';
-import { LogflowError } from '../cli/errors.ts';
+import { LogflowError } from '../core/errors.ts';
 import { PROJECT_DIR } from './project.ts';
 import type { CompiledGraph } from './graph.ts';
 

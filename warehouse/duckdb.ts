@@ -1,7 +1,7 @@
 import { mkdirSync, existsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { LogflowError } from '../cli/errors.ts';
+import { LogflowError } from '../core/errors.ts';
 import { readProjectConfig } from './project.ts';
 import { ident, literal } from './sql.ts';
 
@@ -25,7 +25,7 @@ export async function openWarehouse(path: string, options: { catalog?: string; r
   const catalog = options.catalog ?? readProjectConfig().database;
   if (path !== ':memory:') {
     if (existsSync(path) && statSync(path).isDirectory()) {
-      throw new LogflowError(`warehouse ${path} is a directory; pass a file path with --warehouse or LOGFLOW_WAREHOUSE`);
+      throw new LogflowError(`warehouse ${path} is a directory, not a DuckDB file; give the path of a file`, 1, ['warehouse']);
     }
     if (options.readOnly && !existsSync(path)) {
       throw new LogflowError(`warehouse ${path} does not exist yet; run \`npm run demo\` (or logflow ingest + logflow transform) first`);

@@ -1,6 +1,6 @@
 import type { Command } from '../command.ts';
 import { intFlag, numberFlag, parseFlags } from '../args.ts';
-import { LogflowError, usageError } from '../errors.ts';
+import { LogflowError, usageError } from '../../core/errors.ts';
 import { warehousePath } from '../../warehouse/project.ts';
 import { runIngest, type IngestOptions, type IngestSummary } from '../../ingest/run.ts';
 import { generatorLines } from '../../ingest/generator.ts';
@@ -63,7 +63,6 @@ limit: each is reported) or a file could not be read; 1 on a fatal sink error; 2
 
 export const command: Command = {
   name: 'ingest',
-  summary: 'deliver raw log lines to Pub/Sub or the local landing table',
   help,
   async run(argv) {
     const { values: f, positionals } = parseFlags(

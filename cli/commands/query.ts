@@ -1,13 +1,13 @@
+import type { DuckDBResultReader } from '@duckdb/node-api';
 import type { Command } from '../command.ts';
 import { parseFlags } from '../args.ts';
-import { LogflowError, usageError } from '../errors.ts';
+import { LogflowError, usageError } from '../../core/errors.ts';
 import { openWarehouse } from '../../warehouse/duckdb.ts';
 import { warehousePath } from '../../warehouse/project.ts';
 import { formatTable } from '../table.ts';
 
 export const command: Command = {
   name: 'query',
-  summary: 'run SQL on the local warehouse',
   help: `logflow query: run SQL on the local DuckDB warehouse
 
 Usage: logflow query "<sql>" [options]
@@ -30,7 +30,7 @@ Options:
     if (!Number.isInteger(maxRows) || maxRows < 0) throw usageError(`--max-rows must be a whole number, got '${values['max-rows']}'`);
     const warehouse = await openWarehouse(warehousePath(values.warehouse), { readOnly: true });
     try {
-      let reader;
+      let reader: DuckDBResultReader;
       try {
         reader = await warehouse.connection.runAndReadAll(positionals[0]!);
       } catch (error) {

@@ -1,7 +1,7 @@
 import { DOUBLE, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
-import { ATTRIBUTE_KEYS, LANDING_DATASET, LANDING_TABLE, LOCAL_SUBSCRIPTION, ensureLanding } from '../../warehouse/landing.ts';
+import { ATTRIBUTE_KEYS, LANDING_DATASET, LANDING_TABLE, LOCAL_SUBSCRIPTION, ensureLanding } from '../../pipeline/landing.ts';
 import { openWarehouse, ident, literal, type Warehouse } from '../../warehouse/duckdb.ts';
-import { LogflowError } from '../../cli/errors.ts';
+import { LogflowError } from '../../core/errors.ts';
 import { MAX_MESSAGE_BYTES, attributeOverhead, tooLargeMessage, type AttributeContext } from '../attributes.ts';
 import type { Checkpoint, LineBatch, Reporter } from '../types.ts';
 import type { Sink } from './sink.ts';
@@ -24,7 +24,8 @@ const APPENDER_AUTO_FLUSH_ROWS = 100 * 2048;
 const CHECKPOINT_COLUMNS = 'source_id varchar primary key, path varchar, "offset" bigint, line bigint, fp_len bigint, fp_hash varchar, tail_offset bigint, tail_len bigint, tail_hash varchar, dev double, ino double, updated_at timestamptz';
 
 export interface LocalSinkOptions {
-  warehouse: string;
+  /** An open warehouse (left open by close()), or the path of one to open and close. */
+  warehouse: string | Warehouse;
   context: AttributeContext;
   runId: string;
   report: Reporter;
@@ -41,24 +42,27 @@ export class LocalSink implements Sink {
     private readonly warehouse: Warehouse,
     private readonly appender: DuckDBAppender,
     private readonly options: LocalSinkOptions,
+    private readonly owned: boolean,
   ) {}
 
   static async open(options: LocalSinkOptions): Promise<LocalSink> {
-    const warehouse = await openWarehouse(options.warehouse);
+    const owned = typeof options.warehouse === 'string';
+    const warehouse = typeof options.warehouse === 'string' ? await openWarehouse(options.warehouse) : options.warehouse;
     try {
       const c = warehouse.connection;
-      // bounded footprint for long runs (follow mode): RSS levels off near 1 GB, 1M lines or 3M
-      await c.run(`set memory_limit = '512MB'`);
+      // bounded footprint for long runs (follow mode): RSS levels off near 1 GB, 1M lines or 3M.
+      // A borrowed warehouse keeps its owner's settings.
+      if (owned) await c.run(`set memory_limit = '512MB'`);
       await ensureLanding(c);
       await c.run(`create schema if not exists ${ident(CHECKPOINT_SCHEMA)}`);
       await c.run(`create table if not exists ${ident(CHECKPOINT_SCHEMA)}.${ident(CHECKPOINT_TABLE)} (${CHECKPOINT_COLUMNS})`);
       await c.run(`create or replace temp table ${STAGE} (data blob, line_number double, byte_offset double)`);
       const appender = await c.createAppender(STAGE, 'main', 'temp');
-      const sink = new LocalSink(warehouse, appender, options);
+      const sink = new LocalSink(warehouse, appender, options, owned);
       sink.lastMicros = await maxPublishMicros(c);
       return sink;
     } catch (error) {
-      warehouse.close();
+      if (owned) warehouse.close();
       throw error;
     }
   }
@@ -140,7 +144,7 @@ export class LocalSink implements Sink {
       try {
         this.appender.closeSync();
       } finally {
-        this.warehouse.close();
+        if (this.owned) this.warehouse.close();
       }
     }
   }

@@ -1,5 +1,5 @@
 import { PubSub, type Topic } from '@google-cloud/pubsub';
-import { LogflowError } from '../../cli/errors.ts';
+import { LogflowError } from '../../core/errors.ts';
 import { MAX_MESSAGE_BYTES, lineAttributes, messageSize, tooLargeMessage, type AttributeContext } from '../attributes.ts';
 import { StateFile } from '../state.ts';
 import type { Checkpoint, LineBatch, Reporter } from '../types.ts';
@@ -67,7 +67,7 @@ export class PubsubSink implements Sink {
 
   constructor(private readonly options: PubsubSinkOptions) {
     const match = TOPIC_PATTERN.exec(options.topic);
-    if (!match) throw new LogflowError(`--topic must look like projects/PROJECT/topics/TOPIC, got '${options.topic}'`, 2);
+    if (!match) throw new LogflowError(`the topic must look like projects/PROJECT/topics/TOPIC, got '${options.topic}'`, 2, ['topic']);
     this.pubsub = new PubSub({
       projectId: match[1],
       ...(options.endpoint ? { apiEndpoint: options.endpoint, emulatorMode: true, universeDomain: 'googleapis.com' } : {}),

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { describeColumns } from '../../check/catalog.ts';
 import { formatProblem, formatSummary, runCheck, type CheckReport } from '../../check/run.ts';
 import { startZetaSQL, type ZetaSQL } from '../../check/zetasql.ts';
-import { childServers, isRunning } from './processes.ts';
+import { childServers, isRunning } from '../support/processes.ts';
 
 const fixture = resolve(import.meta.dirname, '../fixtures/check-project');
 const requests = 'definitions/staging/stg_landing__requests.sqlx';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openWarehouse, type Warehouse } from '../../warehouse/duckdb.ts';
-import { registerFunctions } from '../../warehouse/local-functions.ts';
+import { registerFunctions } from '../../pipeline/functions.ts';
 import { loadInclude } from '../support/includes.ts';
 import { DIALECT_CASES, type Helpers } from './cases.ts';
 

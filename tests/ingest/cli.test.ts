@@ -158,6 +158,6 @@ describe('logflow ingest (child process)', () => {
     expect(bad.stderr.trim().split('\n')).toHaveLength(1);
     const fatal = spawnSync(process.execPath, [bin, 'ingest', '--sink', 'pubsub', '--topic', 'not-a-topic', 'x.log'], { cwd: dir, encoding: 'utf8' });
     expect(fatal.status).toBe(2);
-    expect(fatal.stderr).toMatch(/--topic must look like projects\/PROJECT\/topics\/TOPIC/);
+    expect(fatal.stderr.trim()).toMatch(/^logflow ingest: the topic must look like projects\/PROJECT\/topics\/TOPIC, got 'not-a-topic' \(see --topic\)$/);
   });
 });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { runIngest, lineAttributes } from '../../ingest/index.ts';
 import { openWarehouse } from '../../warehouse/duckdb.ts';
-import { LOCAL_SUBSCRIPTION } from '../../warehouse/landing.ts';
+import { LOCAL_SUBSCRIPTION } from '../../pipeline/landing.ts';
 
 let dir: string;
 let warehouse: string;

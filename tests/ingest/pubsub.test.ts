@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { runIngest, lineAttributes, type IngestOptions } from '../../ingest/index.ts';
-import { LogflowError } from '../../cli/errors.ts';
+import { LogflowError } from '../../core/errors.ts';
 import { startPubsubFake, type PubsubFake } from '../support/pubsub-fake.ts';
 
 let fake: PubsubFake;

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { differential, type FixtureTable } from '../../check/differential.ts';
+import { differential, type FixtureTable } from '../support/differential.ts';
 import { startZetaSQL, type ZetaSQL } from '../../check/zetasql.ts';
-import { GEO_SOURCE_COLUMNS, REF_DATASET, TABLES } from '../../enrich/geo-load.ts';
-import { bucketsOf } from '../../enrich/geo-ranges.ts';
-import { ipKey } from '../../enrich/ip-key.ts';
-import { LANDING_COLUMNS, LANDING_DATASET, LANDING_TABLE } from '../../warehouse/landing.ts';
+import { GEO_SOURCE_COLUMNS, REF_DATASET, TABLES } from '../../geo/load.ts';
+import { bucketsOf } from '../../geo/ranges.ts';
+import { ipKey } from '../../functions/ip-key.ts';
+import { LANDING_COLUMNS, LANDING_DATASET, LANDING_TABLE } from '../../pipeline/landing.ts';
 
 // The compiled BigQuery SQL of the parse, dedupe, quarantine and IP models, run by ZetaSQL's
 // reference evaluator, must give exactly what the DuckDB compilation gives in DuckDB, on the
