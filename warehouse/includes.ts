@@ -5,20 +5,21 @@ import { PROJECT_DIR } from './project.ts';
 
 /**
  * Loads a Dataform include (includes/<name>.js, CommonJS with `module.exports`) the way
- * Dataform does, so TypeScript code and tests share its constants with the SQL models.
- * The package is an ES module package, so Node cannot `import` these files directly.
- * `dataform.projectConfig.vars` is provided from `vars` for includes that read it.
+ * Dataform does: in a context of its own, with `dataform.projectConfig.vars` set from `vars`
+ * and `require('./other')` resolving to the other includes. TypeScript code and tests use it
+ * to share the includes' constants and SQL helpers with the models; the package is an ES
+ * module package, so Node cannot `import` these files directly.
  */
-export function loadInclude<T>(name: string, vars: Record<string, string> = {}, projectDir = PROJECT_DIR): T {
+export function loadInclude<T = Record<string, (...args: never[]) => string>>(
+  name: string,
+  vars: Record<string, string> = {},
+  projectDir = PROJECT_DIR,
+): T {
   const file = join(projectDir, 'includes', `${name}.js`);
-  const source = readFileSync(file, 'utf8');
   const module = { exports: {} as unknown };
-  const dataform = { projectConfig: { vars } };
-  const wrapper = vm.runInThisContext(`(function (exports, module, dataform) {${source}\n})`, { filename: file }) as (
-    exports: unknown,
-    module: { exports: unknown },
-    dataform: unknown,
-  ) => void;
-  wrapper(module.exports, module, dataform);
+  const context = vm.createContext({ dataform: { projectConfig: { vars } }, console });
+  const wrapper = vm.runInContext(`(function (exports, require, module) {${readFileSync(file, 'utf8')}\n})`, context, { filename: file });
+  const requireInclude = (id: string) => loadInclude(id.replace(/^\.\/|\.js$/g, ''), vars, projectDir);
+  (wrapper as (...args: unknown[]) => void)(module.exports, requireInclude, module);
   return module.exports as T;
 }
