@@ -81,8 +81,9 @@ export interface Resolved {
 export async function resolveIdentity(probe: IdentityProbe, known: Iterable<Checkpoint>, final: boolean, taken: (sourceId: string) => boolean): Promise<Resolved | null> {
   const fp = fingerprint(probe.head, final);
   if (!fp) return null;
+  const checkpoints = [...known]; // read twice: callers pass map iterators
   let sameHeadElsewhere = false;
-  for (const c of known) {
+  for (const c of checkpoints) {
     if (c.fpHash !== fp.fpHash || c.fpLen !== fp.fpLen) continue;
     const tail = await probe.readAt(c.tailOffset, c.tailLen);
     if (tail === null || sha256(tail) !== c.tailHash) {
@@ -95,14 +96,14 @@ export async function resolveIdentity(probe: IdentityProbe, known: Iterable<Chec
     }
     sameHeadElsewhere = true;
   }
-  return { sourceId: unusedSourceId(fp, probe.stat, sameHeadElsewhere, known, taken), fp, resume: null };
+  return { sourceId: unusedSourceId(fp, probe.stat, sameHeadElsewhere, checkpoints, taken), fp, resume: null };
 }
 
 /**
  * `file:<hash>` for the first file with this first line; else `file:<hash>:<dev>.<ino>`, then
  * `...<ino>.2`, `.3`, ...: the first that no checkpoint and no source of this run uses.
  */
-function unusedSourceId(fp: Fingerprint, stat: FileStat, sameHeadElsewhere: boolean, known: Iterable<Checkpoint>, taken: (sourceId: string) => boolean): string {
+function unusedSourceId(fp: Fingerprint, stat: FileStat, sameHeadElsewhere: boolean, known: Checkpoint[], taken: (sourceId: string) => boolean): string {
   const used = new Set<string>();
   for (const c of known) used.add(c.sourceId);
   const free = (id: string) => !used.has(id) && !taken(id);

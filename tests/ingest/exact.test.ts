@@ -4,6 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runIngest, type IngestOptions } from '../../ingest/index.ts';
 import { openWarehouse } from '../../warehouse/duckdb.ts';
+import { compileProject } from '../../warehouse/compile.ts';
+import { prepareWarehouse } from '../../warehouse/local-sources.ts';
+import { ensureGeoTables } from '../../enrich/geo-load.ts';
+import { queryRows, runModels } from '../support/pipeline.ts';
 
 /** Issue 11, "Lines lost or doubled": each case lands exactly the lines that were written. */
 
@@ -45,7 +49,7 @@ function bySource(rows: Landed[]): string[][] {
   });
 }
 
-const lines = (n: number, tag: string) => Array.from({ length: n }, (_, i) => `10.0.${i % 250}.1 - - [17/May/2015:10:05:03 +0000] "GET /${tag}/${i} HTTP/1.1" 200 ${i}`);
+const lines = (n: number, tag: string) => Array.from({ length: n }, (_, i) => `10.0.${i % 250}.1 - - [17/May/2015:10:05:03 +0000] "GET /${tag}/${i} HTTP/1.1" 200 ${i} "-" "test-agent"`);
 
 async function until(what: string, check: () => Promise<boolean> | boolean, ms = 20_000): Promise<void> {
   const end = Date.now() + ms;
@@ -111,5 +115,67 @@ describe('runIngest({ follow: true }) through a rename rotation of a glob', () =
     expect(got.length).toBe(2500);
     expect(new Set(got.map((l) => l.key)).size).toBe(2500);
     expect(bySource(got)).toEqual([before, fresh]);
+  });
+});
+
+/** Runs the requests models on the ingested warehouse; returns line counts per table. */
+async function transform(): Promise<{ staged: number; requests: number; parseErrors: number }> {
+  const wh = await openWarehouse(warehouse);
+  try {
+    await prepareWarehouse(wh.connection, compileProject({ warehouse: 'duckdb' }));
+    await ensureGeoTables(wh.connection);
+    await runModels(wh, { tags: ['requests'], includeDeps: true });
+    const [n] = await queryRows(wh, `select (select count(*) from logflow.stg_landing__lines) as staged, (select count(*) from logflow.requests) as requests, (select count(*) from logflow.parse_errors) as parse_errors`);
+    return { staged: Number(n!.staged), requests: Number(n!.requests), parseErrors: Number(n!.parse_errors) };
+  } finally {
+    wh.close();
+  }
+}
+
+describe('runIngest() on a file rewritten in place, each version with the same first line', () => {
+  it('gives each version its own identity, and every line reaches requests or parse_errors', async () => {
+    const file = join(dir, 'app.log');
+    const header = '#Fields: combined';
+    const versions = [
+      [header, ...lines(3, 'v1')],
+      [header, ...lines(5, 'v2')],
+      [header, ...lines(4, 'v3')],
+    ];
+    for (const version of versions) {
+      writeFileSync(file, version.join('\n') + '\n'); // truncates: same inode
+      await runIngest({ inputs: [file], warehouse, report });
+    }
+    const got = await landed();
+    expect(got.length).toBe(15);
+    expect(new Set(got.map((l) => l.sourceId)).size).toBe(3);
+    expect(new Set(got.map((l) => l.key)).size).toBe(15);
+    expect(await transform()).toEqual({ staged: 15, requests: 12, parseErrors: 3 });
+  });
+});
+
+describe('lines_are_conserved', () => {
+  it('fails when two different texts landed under one key (and passes for a plain re-send)', async () => {
+    const file = join(dir, 'app.log');
+    writeFileSync(file, lines(3, 'a').join('\n') + '\n');
+    await runIngest({ inputs: [file], warehouse, report });
+    await transform();
+    // a second content under the same keys, as an identity collision would land it
+    const wh = await openWarehouse(warehouse);
+    try {
+      await wh.connection.run(`insert into logflow_raw.landing select subscription_name, message_id || '-resend', publish_time + interval 1 second, data, attributes from logflow_raw.landing`);
+    } finally {
+      wh.close();
+    }
+    await expect(transform()).resolves.toEqual({ staged: 3, requests: 3, parseErrors: 0 });
+    const wh2 = await openWarehouse(warehouse);
+    try {
+      await wh2.connection.run(`insert into logflow_raw.landing select subscription_name, message_id || '-other', publish_time + interval 2 second, encode('other text'), attributes from logflow_raw.landing where message_id like '%-resend'`);
+    } finally {
+      wh2.close();
+    }
+    // later lines move the staged watermark past the colliding rows
+    writeFileSync(join(dir, 'next.log'), lines(2, 'next').join('\n') + '\n');
+    await runIngest({ inputs: [join(dir, 'next.log')], warehouse, report });
+    await expect(transform()).rejects.toThrow(/lines_are_conserved.*"texts_sharing_a_key":"3"/);
   });
 });
