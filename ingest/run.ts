@@ -6,6 +6,7 @@ import { LogflowError } from '../cli/errors.ts';
 import { Batcher, LOCAL_BATCH, PUBSUB_BATCH, type BatchLimits } from './batches.ts';
 import { contentChunks, expandInputs, fileStat, isGzip, probeFile } from './files.ts';
 import { resolveIdentity } from './identity.ts';
+import { holdBack } from './held.ts';
 import { followFiles } from './follow.ts';
 import { Progress } from './progress.ts';
 import { LocalSink } from './sinks/local.ts';
@@ -34,6 +35,12 @@ export interface IngestOptions {
   format?: string;
   /** Keep reading files as they grow, rotate and appear (like tail -F) until `signal` aborts. */
   follow?: boolean;
+  /**
+   * The files are complete: an unterminated last line is delivered as a line. Without it, a
+   * plain file's last line without a newline is held back (a writer may be mid-line) and a later
+   * run delivers it once completed. Gzip files, stdin and in-process lines are always final.
+   */
+  final?: boolean;
   pollMs?: number;
   batch?: Partial<BatchLimits>;
   /** Stops reading; what was read is flushed and checkpointed. */
@@ -52,14 +59,18 @@ export interface IngestSummary extends IngestCounts {
   errors: number;
   /** Lines skipped because a checkpoint showed them delivered already. */
   resumedLines: number;
+  /** Unterminated last lines held back (not delivered yet: a later run delivers them once completed). */
+  heldLines: number;
   seconds: number;
   sink: 'local' | 'pubsub';
 }
 
 /** Context shared by the readers of one run. */
 export interface RunContext {
-  counts: IngestCounts & { errors: number; sources: number; resumedLines: number };
+  counts: IngestCounts & { errors: number; sources: number; resumedLines: number; heldLines: number };
   known: Map<string, Checkpoint>;
+  /** Plain files are complete (--final): their unterminated last lines are lines. */
+  final: boolean;
   taken: Set<string>;
   write(batch: LineBatch): Promise<void>;
   report: Reporter;
@@ -78,7 +89,7 @@ export async function runIngest(options: IngestOptions): Promise<IngestSummary> 
   const context: AttributeContext = { format: options.format ?? 'combined', ingestHost: options.ingestHost ?? hostname() };
   const sinkKind = options.sink ?? 'local';
   const sink = await openSink(sinkKind, options, context, runId, report);
-  const counts = { ...emptyCounts(), errors: 0, sources: 0, resumedLines: 0 };
+  const counts = { ...emptyCounts(), errors: 0, sources: 0, resumedLines: 0, heldLines: 0 };
   const progress = new Progress(() => ({ ...counts, ...sink.counts }), options.progress ?? process.stderr, options.progress !== undefined);
   let closed = false;
   try {
@@ -87,6 +98,7 @@ export async function runIngest(options: IngestOptions): Promise<IngestSummary> 
     const ctx: RunContext = {
       counts,
       known,
+      final: options.final ?? false,
       taken: new Set(),
       report,
       limits: { ...(sinkKind === 'local' ? LOCAL_BATCH : PUBSUB_BATCH), ...options.batch },
@@ -199,7 +211,11 @@ async function readLines(lines: Iterable<string | Buffer> | AsyncIterable<string
   for (const batch of batcher.end()) await ctx.write(batch);
 }
 
-/** Reads one file (plain or gzip) from its checkpoint to its end. Unreadable files are reported, not fatal. */
+/**
+ * Reads one file (plain or gzip) from its checkpoint to its end. Unreadable files are reported,
+ * not fatal. A plain file's unterminated last line is held back (reported, counted in heldLines)
+ * unless ctx.final: the checkpoint stays before it, so a later run delivers it whole.
+ */
 export async function readFile(path: string, ctx: RunContext): Promise<void> {
   let batcher: Batcher | null = null;
   try {
@@ -210,9 +226,14 @@ export async function readFile(path: string, ctx: RunContext): Promise<void> {
     }
     const gzip = await isGzip(path);
     const probe = await probeFile(path, gzip, st);
-    const resolved = await resolveIdentity(probe, ctx.known.values(), true, (id) => ctx.taken.has(id));
+    const final = gzip || ctx.final;
+    const resolved = await resolveIdentity(probe, ctx.known.values(), final, (id) => ctx.taken.has(id));
     ctx.counts.sources += 1;
-    if (!resolved) return; // empty file: no lines
+    if (!resolved) {
+      // empty, or a first line without its newline yet
+      if (probe.head.length > 0) holdBack(path, probe.head.length, 0, ctx);
+      return;
+    }
     ctx.taken.add(resolved.sourceId);
     const start = resolved.resume ? { offset: resolved.resume.offset, line: resolved.resume.line } : { offset: 0, line: 0 };
     if (resolved.resume) ctx.counts.resumedLines += resolved.resume.line;
@@ -222,7 +243,8 @@ export async function readFile(path: string, ctx: RunContext): Promise<void> {
       for (const batch of batcher.push(chunk)) await ctx.write(batch);
     }
     if (!ctx.signal?.aborted) {
-      for (const batch of batcher.end()) await ctx.write(batch);
+      for (const batch of final ? batcher.end() : batcher.flush()) await ctx.write(batch);
+      if (!final && batcher.pending > 0) holdBack(path, batcher.pending, batcher.consumed, ctx);
     } else {
       for (const batch of batcher.flush()) await ctx.write(batch);
     }

@@ -25,6 +25,12 @@ Sources:
                      the last durably delivered line (a rotated file is recognised by content).
   --follow           keep reading like tail -F (growth, rename and copy-truncate rotation, new
                      files matching the globs) until SIGINT/SIGTERM (default: read to the end)
+  --final            the files are complete: deliver a last line that has no newline. Without
+                     it, a plain file's unterminated last line is held back (a writer may be
+                     mid-line; reported on stderr) and a later run delivers it once its newline
+                     is there, so a line is never delivered in two halves. Gzip files, stdin and
+                     --generate are always complete. In follow mode a file rotated away
+                     (renamed out of the inputs or deleted) is complete once idle for 5 s
   --poll-ms N        follow mode poll interval (default 250)
   --generate         ingest lines from the built-in generator, in-process
   --lines N          generator: number of lines (default 10000)
@@ -76,6 +82,7 @@ export const command: Command = {
         state: { type: 'string' },
         format: { type: 'string' },
         follow: { type: 'boolean' },
+        final: { type: 'boolean' },
         'poll-ms': { type: 'string' },
         generate: { type: 'boolean' },
         lines: { type: 'string' },
@@ -121,6 +128,7 @@ export const command: Command = {
       sink,
       format,
       follow: f.follow ?? false,
+      final: f.final ?? false,
       pollMs: intFlag('ingest', 'poll-ms', f['poll-ms'], 250, 10, 60_000),
       batch: f['batch-lines'] === undefined ? undefined : { maxLines: intFlag('ingest', 'batch-lines', f['batch-lines'], 0, 1, 1_000_000) },
       signal: controller.signal,
@@ -172,5 +180,6 @@ export function formatSummary(s: IngestSummary, interrupted: boolean): string {
   const n = (x: number) => x.toLocaleString('en-US');
   const rate = s.seconds > 0 ? Math.round(s.read / s.seconds) : 0;
   const resumed = s.resumedLines > 0 ? `, ${n(s.resumedLines)} skipped as already delivered` : '';
-  return `logflow ingest: ${interrupted ? 'interrupted; ' : ''}read ${n(s.read)} lines from ${n(s.sources)} source(s)${resumed}: delivered ${n(s.delivered)}, retried ${n(s.retried)}, failed ${n(s.failed)}, unreadable sources ${n(s.errors)} in ${s.seconds.toFixed(2)} s (${n(rate)} lines/s, ${(s.bytes / 1e6 / Math.max(s.seconds, 1e-9)).toFixed(1)} MB/s) -> ${s.sink}`;
+  const held = s.heldLines > 0 ? `, ${n(s.heldLines)} unterminated last line(s) held back` : '';
+  return `logflow ingest: ${interrupted ? 'interrupted; ' : ''}read ${n(s.read)} lines from ${n(s.sources)} source(s)${resumed}${held}: delivered ${n(s.delivered)}, retried ${n(s.retried)}, failed ${n(s.failed)}, unreadable sources ${n(s.errors)} in ${s.seconds.toFixed(2)} s (${n(rate)} lines/s, ${(s.bytes / 1e6 / Math.max(s.seconds, 1e-9)).toFixed(1)} MB/s) -> ${s.sink}`;
 }

@@ -2,6 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { appendFileSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
 import { runIngest, type IngestOptions } from '../../ingest/index.ts';
 import { openWarehouse } from '../../warehouse/duckdb.ts';
 import { compileProject } from '../../warehouse/compile.ts';
@@ -38,7 +40,7 @@ async function landed(): Promise<Landed[]> {
   }
 }
 
-/** Texts per source_id in line-number order (each line number once), sources by their first row. */
+/** Texts per source_id in line-number order (each line number once), longest source first. */
 function bySource(rows: Landed[]): string[][] {
   const groups = new Map<string, Landed[]>();
   for (const r of rows) groups.set(r.sourceId, [...(groups.get(r.sourceId) ?? []), r]);
@@ -46,8 +48,10 @@ function bySource(rows: Landed[]): string[][] {
     const sorted = g.sort((a, b) => Number(a.attributes.line_number) - Number(b.attributes.line_number));
     expect(sorted.map((r) => Number(r.attributes.line_number))).toEqual(sorted.map((_, i) => i + 1));
     return sorted.map((r) => r.text);
-  });
+  }).sort(bigFirst);
 }
+
+const bigFirst = (a: string[], b: string[]) => b.length - a.length || (a.at(-1)! < b.at(-1)! ? -1 : 1);
 
 const lines = (n: number, tag: string) => Array.from({ length: n }, (_, i) => `10.0.${i % 250}.1 - - [17/May/2015:10:05:03 +0000] "GET /${tag}/${i} HTTP/1.1" 200 ${i} "-" "test-agent"`);
 
@@ -75,11 +79,13 @@ describe('runIngest({ follow: true }) through a rename rotation of a glob', () =
   // the new access.log may begin like the old one (a header line, a replayed or generated log):
   // it must not take over the rotated file's identity and checkpoint
   it.each([
-    ['a new file with other lines, no writes after the rename', 0, false],
-    ['a new file with other lines, the writer appends to the renamed file', 500, false],
-    ['a new file that begins with the old one\'s lines, no writes after the rename', 0, true],
-    ['a new file that begins with the old one\'s lines, the writer appends to the renamed file', 500, true],
-  ])('lands every line exactly once: %s', async (_name, late, samePrefix) => {
+    ['the new file appears at once', 0, false, 0],
+    ['the new file appears after a poll saw the rename', 0, false, 200],
+    ['the writer appends to the renamed file, the new file appears at once', 500, false, 0],
+    ['the writer appends to the renamed file, the new file appears after a poll', 500, false, 200],
+    ['the new file begins with the old one\'s lines', 0, true, 0],
+    ['the new file begins with the old one\'s lines, appends to the renamed file', 500, true, 200],
+  ])('lands every line exactly once: %s', async (_name, late, samePrefix, gapMs) => {
     const log = join(dir, 'access.log');
     const before = lines(1000, 'old');
     const after = lines(late, 'late');
@@ -90,6 +96,7 @@ describe('runIngest({ follow: true }) through a rename rotation of a glob', () =
     renameSync(log, join(dir, 'access.log.1'));
     // the writer still has the old file open (nginx until logrotate's postrotate USR1)
     for (let i = 0; i < after.length; i += 50) appendFileSync(join(dir, 'access.log.1'), after.slice(i, i + 50).join('\n') + '\n');
+    if (gapMs > 0) await new Promise((r) => setTimeout(r, gapMs));
     writeFileSync(log, fresh.join('\n') + '\n');
     await new Promise((r) => setTimeout(r, 600));
     const summary = await f.stop();
@@ -98,7 +105,7 @@ describe('runIngest({ follow: true }) through a rename rotation of a glob', () =
     expect(summary).toMatchObject({ delivered: got.length, failed: 0, errors: 0 });
     expect(new Set(got.map((l) => l.key)).size).toBe(got.length);
     // each file's lines under one identity, numbered from 1, in the file's order
-    expect(bySource(got)).toEqual([[...before, ...after], fresh]);
+    expect(bySource(got)).toEqual([[...before, ...after], fresh].sort(bigFirst));
   });
 
   it('keeps the identities apart when the run restarts after the rotation (the new file sorts first)', async () => {
@@ -114,7 +121,7 @@ describe('runIngest({ follow: true }) through a rename rotation of a glob', () =
     const got = await landed();
     expect(got.length).toBe(2500);
     expect(new Set(got.map((l) => l.key)).size).toBe(2500);
-    expect(bySource(got)).toEqual([before, fresh]);
+    expect(bySource(got)).toEqual([fresh, before]);
   });
 });
 
@@ -177,5 +184,53 @@ describe('lines_are_conserved', () => {
     writeFileSync(join(dir, 'next.log'), lines(2, 'next').join('\n') + '\n');
     await runIngest({ inputs: [join(dir, 'next.log')], warehouse, report });
     await expect(transform()).rejects.toThrow(/lines_are_conserved.*"texts_sharing_a_key":"3"/);
+  });
+});
+
+describe('runIngest() on a file whose last line is still being written', () => {
+  it('holds the unterminated last line back until it is completed, then lands it whole', async () => {
+    const file = join(dir, 'live.log');
+    const all = lines(101, 'live');
+    const last = all.at(-1)!;
+    writeFileSync(file, all.slice(0, 100).join('\n') + '\n' + last.slice(0, 50));
+    const first = await runIngest({ inputs: [file], warehouse, report });
+    expect(first).toMatchObject({ read: 100, delivered: 100, heldLines: 1 });
+    expect(reports.join('\n')).toMatch(/live\.log: the last line \(50 bytes at byte \d+\) has no newline yet; held back until it is completed/);
+    appendFileSync(file, last.slice(50) + '\n');
+    const second = await runIngest({ inputs: [file], warehouse, report });
+    expect(second).toMatchObject({ read: 1, delivered: 1, heldLines: 0 });
+    expect((await landed()).map((l) => l.text)).toEqual(all);
+    expect(await transform()).toEqual({ staged: 101, requests: 101, parseErrors: 0 });
+  });
+
+  it.each([
+    ['--final', { final: true }, 'plain'],
+    ['a gzip file (complete by construction)', {}, 'gzip'],
+  ])('delivers an unterminated last line when the file is known to be final: %s', async (_name, over, kind) => {
+    const file = join(dir, kind === 'gzip' ? 'done.log.gz' : 'done.log');
+    const body = Buffer.from(lines(3, 'done').join('\n'));
+    writeFileSync(file, kind === 'gzip' ? gzipSync(body) : body);
+    const s = await runIngest({ inputs: [file], warehouse, report, ...over });
+    expect(s).toMatchObject({ read: 3, delivered: 3, heldLines: 0 });
+    expect((await landed()).map((l) => l.text)).toEqual(lines(3, 'done'));
+  });
+
+  it('delivers the end of a piped stream as a line (a closed pipe is final)', async () => {
+    const s = await runIngest({ inputs: ['-'], stdin: Readable.from([Buffer.from('a\nb')]), warehouse, report });
+    expect(s).toMatchObject({ read: 2, delivered: 2 });
+  });
+
+  it('follow mode: a file renamed out of the inputs mid-line is read until the writer completes the line', async () => {
+    const log = join(dir, 'access.log');
+    writeFileSync(log, 'a1\nhalf');
+    const f = follow([log]);
+    await new Promise((r) => setTimeout(r, 300));
+    renameSync(log, join(dir, 'access.log.1')); // out of the inputs
+    writeFileSync(log, 'b1\n');
+    await new Promise((r) => setTimeout(r, 300));
+    appendFileSync(join(dir, 'access.log.1'), ' and the rest\na2\n'); // the writer had the old file open
+    await new Promise((r) => setTimeout(r, 600));
+    await f.stop();
+    expect((await landed()).map((l) => l.text).sort()).toEqual(['a1', 'half and the rest', 'a2', 'b1'].sort());
   });
 });

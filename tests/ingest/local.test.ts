@@ -102,7 +102,8 @@ describe('runIngest() to the local landing table', () => {
     writeFileSync(bad, Buffer.concat([invalid, Buffer.from('\r\n'), big, Buffer.from('\nlast without newline')]));
     writeFileSync(join(dir, 'empty.log'), '');
     mkdirSync(join(dir, 'adir'));
-    const s = await runIngest({ inputs: [bad, join(dir, 'empty.log'), join(dir, 'adir'), join(dir, 'missing.log')], warehouse, report });
+    // --final: the file is complete, so its last line without a newline is a line
+    const s = await runIngest({ inputs: [bad, join(dir, 'empty.log'), join(dir, 'adir'), join(dir, 'missing.log')], warehouse, report, final: true });
     expect(s).toMatchObject({ read: 3, delivered: 3, failed: 0, errors: 2 });
     expect(messages.join('\n')).toMatch(/adir: cannot read: is a directory/);
     expect(messages.join('\n')).toMatch(/missing\.log: cannot read: no such file/);
