@@ -63,9 +63,15 @@ Sinks:
 Output:
   --quiet            no progress line (progress is only drawn on a terminal anyway)
 
+A line over the 9 MiB message limit is delivered as its first 64 KiB with the attribute
+original_length (its full length) and reported; it lands in logflow.parse_errors as
+'line too long'. A source path over 1,024 bytes (Pub/Sub's attribute-value limit) is shortened
+around '...' in the source attribute; the full path stays in the checkpoint under its source_id.
+
 Exit status: 0 when every line was delivered (also after SIGINT/SIGTERM: reading stops, what
-was read is flushed and checkpointed); 1 when a line failed (e.g. over the 9 MiB message
-limit: each is reported) or a file could not be read; 1 on a fatal sink error; 2 on bad usage.`;
+was read is flushed and checkpointed; also when a last line was held back or a line was
+delivered truncated: each is reported); 1 when a file could not be read; 1 on a fatal sink
+error; 2 on bad usage.`;
 
 export const command: Command = {
   name: 'ingest',
@@ -181,5 +187,6 @@ export function formatSummary(s: IngestSummary, interrupted: boolean): string {
   const rate = s.seconds > 0 ? Math.round(s.read / s.seconds) : 0;
   const resumed = s.resumedLines > 0 ? `, ${n(s.resumedLines)} skipped as already delivered` : '';
   const held = s.heldLines > 0 ? `, ${n(s.heldLines)} unterminated last line(s) held back` : '';
-  return `logflow ingest: ${interrupted ? 'interrupted; ' : ''}read ${n(s.read)} lines from ${n(s.sources)} source(s)${resumed}${held}: delivered ${n(s.delivered)}, retried ${n(s.retried)}, failed ${n(s.failed)}, unreadable sources ${n(s.errors)} in ${s.seconds.toFixed(2)} s (${n(rate)} lines/s, ${(s.bytes / 1e6 / Math.max(s.seconds, 1e-9)).toFixed(1)} MB/s) -> ${s.sink}`;
+  const truncated = s.truncated > 0 ? `, ${n(s.truncated)} over the message limit delivered truncated` : '';
+  return `logflow ingest: ${interrupted ? 'interrupted; ' : ''}read ${n(s.read)} lines from ${n(s.sources)} source(s)${resumed}${held}: delivered ${n(s.delivered)}, retried ${n(s.retried)}, failed ${n(s.failed)}${truncated}, unreadable sources ${n(s.errors)} in ${s.seconds.toFixed(2)} s (${n(rate)} lines/s, ${(s.bytes / 1e6 / Math.max(s.seconds, 1e-9)).toFixed(1)} MB/s) -> ${s.sink}`;
 }

@@ -1,6 +1,6 @@
 import { PubSub, type Topic } from '@google-cloud/pubsub';
 import { LogflowError } from '../../cli/errors.ts';
-import { MAX_MESSAGE_BYTES, lineAttributes, messageSize, tooLargeMessage, type AttributeContext } from '../attributes.ts';
+import { MAX_MESSAGE_BYTES, TRUNCATED_PREFIX_BYTES, lineAttributes, messageSize, truncatedMessage, type AttributeContext } from '../attributes.ts';
 import { StateFile } from '../state.ts';
 import type { Checkpoint, LineBatch, Reporter } from '../types.ts';
 import type { Sink } from './sink.ts';
@@ -54,7 +54,7 @@ interface Pending {
 }
 
 export class PubsubSink implements Sink {
-  readonly counts = { delivered: 0, retried: 0, failed: 0 };
+  readonly counts = { delivered: 0, retried: 0, failed: 0, truncated: 0 };
   private readonly pubsub: PubSub;
   private readonly topic: Topic;
   private readonly state: StateFile;
@@ -97,18 +97,23 @@ export class PubsubSink implements Sink {
     const fixed = messageSize(0, lineAttributes(batch.source, 0, 0, this.options.context)) - 2;
     for (let i = 0; i < batch.lines.length; i++) {
       if (this.fatal) throw this.fatal;
-      const bytes = batch.lines[i]!;
+      let bytes = batch.lines[i]!;
       const lineNumber = batch.firstLine + i;
       const offset = batch.offsets[i]!;
       const length = batch.lengths[i]!;
-      if (bytes === null || length + fixed + 32 > MAX_MESSAGE_BYTES) {
-        this.counts.failed += 1;
-        this.options.report(tooLargeMessage(batch.source, lineNumber, offset, length));
-        this.lineDone(pending);
-        continue;
+      let attributes: Record<string, string>;
+      let size: number;
+      if (bytes.length < length || length + fixed + 32 > MAX_MESSAGE_BYTES) {
+        // over the message limit: its prefix, marked with its original length
+        this.counts.truncated += 1;
+        this.options.report(truncatedMessage(batch.source, lineNumber, offset, length));
+        bytes = bytes.subarray(0, TRUNCATED_PREFIX_BYTES);
+        attributes = lineAttributes(batch.source, lineNumber, offset, this.options.context, length);
+        size = messageSize(bytes.length, attributes);
+      } else {
+        attributes = lineAttributes(batch.source, lineNumber, offset, this.options.context);
+        size = length + fixed + digits(lineNumber) + digits(offset);
       }
-      const attributes = lineAttributes(batch.source, lineNumber, offset, this.options.context);
-      const size = length + fixed + digits(lineNumber) + digits(offset);
       // as the client's FlowControlledPublisher does, without a promise per message when there is room
       if (flow.wouldExceed(size, 1)) await flow.willSend(size, 1);
       else flow.addToCount(size, 1);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
-import { runIngest, type IngestOptions } from '../../ingest/index.ts';
+import { runIngest, TRUNCATED_PREFIX_BYTES, type IngestOptions } from '../../ingest/index.ts';
 import { openWarehouse } from '../../warehouse/duckdb.ts';
 import { compileProject } from '../../warehouse/compile.ts';
 import { prepareWarehouse } from '../../warehouse/local-sources.ts';
@@ -232,5 +232,25 @@ describe('runIngest() on a file whose last line is still being written', () => {
     await new Promise((r) => setTimeout(r, 600));
     await f.stop();
     expect((await landed()).map((l) => l.text).sort()).toEqual(['a1', 'half and the rest', 'a2', 'b1'].sort());
+  });
+});
+
+describe('runIngest() on a line over the 9 MiB message limit', () => {
+  it('lands it as a parse error "line too long" with its original length, counted by conservation', async () => {
+    const file = join(dir, 'huge.log');
+    const size = 9 * 1024 * 1024 + 10;
+    writeFileSync(file, Buffer.concat([Buffer.from(lines(1, 'a')[0] + '\n'), Buffer.alloc(size, 0x41), Buffer.from('\n' + lines(1, 'b')[0] + '\n')]));
+    const first = await runIngest({ inputs: [file], warehouse, report });
+    expect(first).toMatchObject({ read: 3, delivered: 3, failed: 0, truncated: 1 });
+    expect(await runIngest({ inputs: [file], warehouse, report })).toMatchObject({ read: 0, resumedLines: 3 });
+    expect(await transform()).toEqual({ staged: 3, requests: 2, parseErrors: 1 });
+    const wh = await openWarehouse(warehouse);
+    try {
+      expect(await queryRows(wh, `select line_number, parse_error, original_length_bytes, octet_length(raw_bytes) as kept from logflow.parse_errors`)).toEqual([
+        { line_number: '2', parse_error: 'line too long', original_length_bytes: String(size), kept: String(TRUNCATED_PREFIX_BYTES) },
+      ]);
+    } finally {
+      wh.close();
+    }
   });
 });

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
-import { runIngest, lineAttributes, type IngestOptions } from '../../ingest/index.ts';
+import { runIngest, lineAttributes, TRUNCATED_PREFIX_BYTES, type IngestOptions } from '../../ingest/index.ts';
 import { LogflowError } from '../../cli/errors.ts';
 import { startPubsubFake, type PubsubFake } from '../support/pubsub-fake.ts';
 
@@ -149,12 +149,15 @@ describe('runIngest() to Pub/Sub (loopback server, real client)', () => {
     expect(s.delivered).toBe(2000);
   });
 
-  it('counts a line over the message limit as failed and still checkpoints past it', async () => {
+  it('publishes a prefix of a line over the message limit with its original length, and checkpoints past it', async () => {
     const file = join(dir, 'huge.log');
     writeFileSync(file, Buffer.concat([Buffer.from('a\n'), Buffer.alloc(9 * 1024 * 1024, 0x41), Buffer.from('\nb\n')]));
     const s = await runIngest(options(file));
-    expect(s).toMatchObject({ read: 3, delivered: 2, failed: 1 });
-    expect(messages[0]).toMatch(/line 2 .*message limit/);
+    expect(s).toMatchObject({ read: 3, delivered: 3, failed: 0, truncated: 1 });
+    expect(messages[0]).toMatch(/line 2 .*message limit; delivered its first 65536 bytes/);
+    const long = fake.messages.find((m) => m.attributes.line_number === '2')!;
+    expect(long.data.length).toBe(TRUNCATED_PREFIX_BYTES);
+    expect(long.attributes.original_length).toBe(String(9 * 1024 * 1024));
     expect(state()).toEqual([expect.objectContaining({ line: 3 })]);
   });
 });
