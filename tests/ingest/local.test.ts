@@ -140,6 +140,18 @@ describe('runIngest() to the local landing table', () => {
     expect(await runIngest({ inputs: [file], warehouse, report })).toMatchObject({ read: 0, resumedLines: 3 });
   });
 
+  it('lands the same shortened source attribute as Pub/Sub for a path over 1,024 bytes', async () => {
+    let long = dir;
+    for (let i = 0; Buffer.byteLength(long) <= 1200; i++) long = join(long, `${i}-${'d'.repeat(200)}`);
+    mkdirSync(long, { recursive: true });
+    const file = join(long, 'access.log');
+    writeFileSync(file, 'x\n');
+    await runIngest({ inputs: [file], warehouse, report, ingestHost: 'h' });
+    const [row] = await rows();
+    expect(row!.attributes).toEqual(lineAttributes({ name: file, sourceId: row!.attributes.source_id!, resumable: true }, 1, 0, { format: 'combined', ingestHost: 'h' }));
+    expect(Buffer.byteLength(row!.attributes.source!)).toBeLessThanOrEqual(1024);
+  });
+
   it('ingests in-process lines as one stream with offsets as if piped', async () => {
     const s = await runIngest({ lines: lines(1000), warehouse, report, batch: { maxLines: 300 } });
     expect(s).toMatchObject({ read: 1000, delivered: 1000 });
