@@ -162,7 +162,9 @@ export class PubsubSink implements Sink {
     const detail = String((error as Error).message ?? error).split('\n')[0];
     if (this.fatal) return this.wake();
     if (FATAL_CODES[code] || attempt >= this.options.retries) {
-      const what = FATAL_CODES[code]
+      const what = code === 3
+        ? `Pub/Sub refused a message published to ${this.options.topic}: ${detail}. A message broke a Pub/Sub limit the ingester should have kept; please report it`
+        : FATAL_CODES[code]
         ? `Pub/Sub refused to publish to ${this.options.topic}: ${detail}. Check that the topic exists and that these credentials may publish to it`
         : `Pub/Sub publish to ${this.options.topic} still failing after ${attempt + 1} attempts: ${detail}. Check the network and the Pub/Sub service, then run again to resume`;
       this.fatal = new LogflowError(`${what} (${CODE_NAMES[code] ?? `code ${code}`})`);
