@@ -1,6 +1,6 @@
 import { PubSub, type Topic } from '@google-cloud/pubsub';
 import { LogflowError } from '../../cli/errors.ts';
-import { MAX_MESSAGE_BYTES, TRUNCATED_PREFIX_BYTES, lineAttributes, messageSize, truncatedMessage, type AttributeContext } from '../attributes.ts';
+import { MAX_MESSAGE_BYTES, TRUNCATED_PREFIX_BYTES, attributeOverhead, lineAttributes, messageSize, mustTruncate, truncatedMessage, type AttributeContext } from '../attributes.ts';
 import { StateFile } from '../state.ts';
 import type { Checkpoint, LineBatch, Reporter } from '../types.ts';
 import type { Sink } from './sink.ts';
@@ -95,6 +95,8 @@ export class PubsubSink implements Sink {
     const flow = this.topic.publisher.flowControl;
     // attribute bytes that do not depend on the line: everything but the two numbers
     const fixed = messageSize(0, lineAttributes(batch.source, 0, 0, this.options.context)) - 2;
+    // the same limit as the local sink, so both land the same rows
+    const limit = MAX_MESSAGE_BYTES - attributeOverhead(batch.source, this.options.context);
     for (let i = 0; i < batch.lines.length; i++) {
       if (this.fatal) throw this.fatal;
       let bytes = batch.lines[i]!;
@@ -103,7 +105,7 @@ export class PubsubSink implements Sink {
       const length = batch.lengths[i]!;
       let attributes: Record<string, string>;
       let size: number;
-      if (bytes.length < length || length + fixed + 32 > MAX_MESSAGE_BYTES) {
+      if (mustTruncate(bytes, length, limit)) {
         // over the message limit: its prefix, marked with its original length
         this.counts.truncated += 1;
         this.options.report(truncatedMessage(batch.source, lineNumber, offset, length));
