@@ -2,13 +2,16 @@ import { stat } from 'node:fs/promises';
 import { LogflowError } from '../core/errors.ts';
 import { Batcher, type BatchLimits } from './batches.ts';
 import { contentChunks, fileStat, isGzip, probeFile } from './files.ts';
+import { holdBack } from './held.ts';
 import { resolveIdentity } from './identity.ts';
 import type { Checkpoint, IngestCounts, LineBatch, Reporter, SourceRef } from './types.ts';
 
 /** Context shared by the readers of one run. */
 export interface RunContext {
-  counts: IngestCounts & { errors: number; sources: number; resumedLines: number };
+  counts: IngestCounts & { errors: number; sources: number; resumedLines: number; heldLines: number };
   known: Map<string, Checkpoint>;
+  /** Plain files are complete (--final): their unterminated last lines are lines. */
+  final: boolean;
   taken: Set<string>;
   write(batch: LineBatch): Promise<void>;
   report: Reporter;
@@ -16,7 +19,11 @@ export interface RunContext {
   signal?: AbortSignal;
 }
 
-/** Reads one file (plain or gzip) from its checkpoint to its end. Unreadable files are reported, not fatal. */
+/**
+ * Reads one file (plain or gzip) from its checkpoint to its end. Unreadable files are reported,
+ * not fatal. A plain file's unterminated last line is held back (reported, counted in heldLines)
+ * unless ctx.final: the checkpoint stays before it, so a later run delivers it whole.
+ */
 export async function readFile(path: string, ctx: RunContext): Promise<void> {
   let batcher: Batcher | null = null;
   try {
@@ -27,9 +34,14 @@ export async function readFile(path: string, ctx: RunContext): Promise<void> {
     }
     const gzip = await isGzip(path);
     const probe = await probeFile(path, gzip, st);
-    const resolved = await resolveIdentity(probe, ctx.known.values(), true, (id) => ctx.taken.has(id));
+    const final = gzip || ctx.final;
+    const resolved = await resolveIdentity(probe, ctx.known.values(), final, (id) => ctx.taken.has(id));
     ctx.counts.sources += 1;
-    if (!resolved) return; // empty file: no lines
+    if (!resolved) {
+      // empty, or a first line without its newline yet
+      if (probe.head.length > 0) holdBack(path, probe.head.length, 0, ctx);
+      return;
+    }
     ctx.taken.add(resolved.sourceId);
     const start = resolved.resume ? { offset: resolved.resume.offset, line: resolved.resume.line } : { offset: 0, line: 0 };
     if (resolved.resume) ctx.counts.resumedLines += resolved.resume.line;
@@ -39,7 +51,8 @@ export async function readFile(path: string, ctx: RunContext): Promise<void> {
       for (const batch of batcher.push(chunk)) await ctx.write(batch);
     }
     if (!ctx.signal?.aborted) {
-      for (const batch of batcher.end()) await ctx.write(batch);
+      for (const batch of final ? batcher.end() : batcher.flush()) await ctx.write(batch);
+      if (!final && batcher.pending > 0) holdBack(path, batcher.pending, batcher.consumed, ctx);
     } else {
       for (const batch of batcher.flush()) await ctx.write(batch);
     }

@@ -34,6 +34,12 @@ export interface IngestOptions {
   format?: string;
   /** Keep reading files as they grow, rotate and appear (like tail -F) until `signal` aborts. */
   follow?: boolean;
+  /**
+   * The files are complete: an unterminated last line is delivered as a line. Without it, a
+   * plain file's last line without a newline is held back (a writer may be mid-line) and a later
+   * run delivers it once completed. Gzip files, stdin and in-process lines are always final.
+   */
+  final?: boolean;
   pollMs?: number;
   batch?: Partial<BatchLimits>;
   /** Stops reading; what was read is flushed and checkpointed. */
@@ -52,6 +58,8 @@ export interface IngestSummary extends IngestCounts {
   errors: number;
   /** Lines skipped because a checkpoint showed them delivered already. */
   resumedLines: number;
+  /** Unterminated last lines held back (not delivered yet: a later run delivers them once completed). */
+  heldLines: number;
   seconds: number;
   sink: 'local' | 'pubsub';
 }
@@ -67,7 +75,7 @@ export async function runIngest(options: IngestOptions): Promise<IngestSummary> 
   const context: AttributeContext = { format: options.format ?? 'combined', ingestHost: options.ingestHost ?? hostname() };
   const sinkKind = options.sink ?? 'local';
   const sink = await openSink(sinkKind, options, context, runId, report);
-  const counts = { ...emptyCounts(), errors: 0, sources: 0, resumedLines: 0 };
+  const counts = { ...emptyCounts(), errors: 0, sources: 0, resumedLines: 0, heldLines: 0 };
   const progress = new Progress(() => ({ ...counts, ...sink.counts }), options.progress ?? process.stderr, options.progress !== undefined);
   let closed = false;
   try {
@@ -76,6 +84,7 @@ export async function runIngest(options: IngestOptions): Promise<IngestSummary> 
     const ctx: RunContext = {
       counts,
       known,
+      final: options.final ?? false,
       taken: new Set(),
       report,
       limits: { ...(sinkKind === 'local' ? LOCAL_BATCH : PUBSUB_BATCH), ...options.batch },

@@ -21,7 +21,7 @@ export const LANDING_COLUMNS = [
 
 /** Message attribute keys the ingester sets on every line (values are strings, as in Pub/Sub). */
 export const ATTRIBUTE_KEYS = {
-  /** Source name: file path, `stdin` or `generator`. */
+  /** Source name: file path (shortened around '...' past 1,024 bytes), `stdin` or `generator`. */
   source: 'source',
   /**
    * Stable identity of the source. Files: `file:<first 32 hex of sha256(first line)>`, with
@@ -40,6 +40,8 @@ export const ATTRIBUTE_KEYS = {
   ingestHost: 'ingest_host',
   /** source_id + '@' + byte_offset: equal for a re-send of the same line, different at another offset. */
   idempotencyKey: 'idempotency_key',
+  /** Only on a line over the message limit, landed truncated to a prefix: its full length in bytes. */
+  originalLength: 'original_length',
 } as const;
 
 /** Creates logflow_raw.landing in the current catalog if it does not exist. */

@@ -2,7 +2,7 @@ import { DOUBLE, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node
 import { ATTRIBUTE_KEYS, LANDING_DATASET, LANDING_TABLE, LOCAL_SUBSCRIPTION, ensureLanding } from '../../pipeline/landing.ts';
 import { openWarehouse, ident, literal, type Warehouse } from '../../warehouse/duckdb.ts';
 import { LogflowError } from '../../core/errors.ts';
-import { MAX_MESSAGE_BYTES, attributeOverhead, tooLargeMessage, type AttributeContext } from '../attributes.ts';
+import { MAX_MESSAGE_BYTES, TRUNCATED_PREFIX_BYTES, attributeOverhead, mustTruncate, sourceAttribute, truncatedMessage, type AttributeContext } from '../attributes.ts';
 import type { Checkpoint, LineBatch, Reporter } from '../types.ts';
 import type { Sink } from './sink.ts';
 
@@ -32,7 +32,7 @@ export interface LocalSinkOptions {
 }
 
 export class LocalSink implements Sink {
-  readonly counts = { delivered: 0, retried: 0, failed: 0 };
+  readonly counts = { delivered: 0, retried: 0, failed: 0, truncated: 0 };
   private inflight: Promise<void> = Promise.resolve();
   private failure: unknown = null;
   private lastMicros = 0n;
@@ -56,7 +56,7 @@ export class LocalSink implements Sink {
       await ensureLanding(c);
       await c.run(`create schema if not exists ${ident(CHECKPOINT_SCHEMA)}`);
       await c.run(`create table if not exists ${ident(CHECKPOINT_SCHEMA)}.${ident(CHECKPOINT_TABLE)} (${CHECKPOINT_COLUMNS})`);
-      await c.run(`create or replace temp table ${STAGE} (data blob, line_number double, byte_offset double)`);
+      await c.run(`create or replace temp table ${STAGE} (data blob, line_number double, byte_offset double, original_length double)`);
       const appender = await c.createAppender(STAGE, 'main', 'temp');
       const sink = new LocalSink(warehouse, appender, options, owned);
       sink.lastMicros = await maxPublishMicros(c);
@@ -110,7 +110,11 @@ export class LocalSink implements Sink {
     });
   }
 
-  /** Appends the batch's deliverable lines to the appender's buffer; returns how many. */
+  /**
+   * Appends the batch's lines to the appender's buffer; returns how many. A line over the
+   * message limit is appended as its prefix with its original length (as the Pub/Sub sink
+   * publishes it), and reported.
+   */
   private append(batch: LineBatch): number {
     const limit = MAX_MESSAGE_BYTES - attributeOverhead(batch.source, this.options.context);
     const a = this.appender;
@@ -118,14 +122,17 @@ export class LocalSink implements Sink {
     for (let i = 0; i < batch.lines.length; i++) {
       const bytes = batch.lines[i]!;
       const length = batch.lengths[i]!;
-      if (bytes === null || length > limit) {
-        this.counts.failed += 1;
-        this.options.report(tooLargeMessage(batch.source, batch.firstLine + i, batch.offsets[i]!, length));
-        continue;
+      if (mustTruncate(bytes, length, limit)) {
+        this.counts.truncated += 1;
+        this.options.report(truncatedMessage(batch.source, batch.firstLine + i, batch.offsets[i]!, length));
+        a.appendBlob(bytes.subarray(0, TRUNCATED_PREFIX_BYTES));
+      } else {
+        a.appendBlob(bytes);
       }
-      a.appendBlob(bytes);
       a.appendDouble(batch.firstLine + i);
       a.appendDouble(batch.offsets[i]!);
+      if (mustTruncate(bytes, length, limit)) a.appendDouble(length);
+      else a.appendNull();
       a.endRow();
       rows += 1;
     }
@@ -175,7 +182,7 @@ export class LocalSink implements Sink {
       subscription: LOCAL_SUBSCRIPTION,
       prefix: `${this.options.runId}-${index}-`,
       publish_time: microsToIso(micros),
-      source: batch.source.name,
+      source: sourceAttribute(batch.source.name),
       source_id: batch.source.sourceId,
       format: this.options.context.format,
       ingest_host: this.options.context.ingestHost,
@@ -201,8 +208,11 @@ function insertSql(): string {
     `${literal(k.ingestHost)}, $ingest_host`,
     `${literal(k.idempotencyKey)}, $source_id || '@' || byte_offset::bigint::varchar`,
   ].join(', ');
+  // a truncated line also carries its original length, as the last key (as lineAttributes() does)
+  const truncated = `${attributes}, ${literal(k.originalLength)}, original_length::bigint::varchar`;
   return `insert into ${ident(LANDING_DATASET)}.${ident(LANDING_TABLE)} (subscription_name, message_id, publish_time, data, attributes)
-    select $subscription, $prefix || line_number::bigint::varchar, $publish_time::timestamptz, data, json_object(${attributes})
+    select $subscription, $prefix || line_number::bigint::varchar, $publish_time::timestamptz, data,
+      case when original_length is null then json_object(${attributes}) else json_object(${truncated}) end
     from ${STAGE}`;
 }
 
