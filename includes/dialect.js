@@ -217,9 +217,11 @@ function forWarehouse(warehouse) {
       return `(case when ${shape} and ${parsed} between ${TIMESTAMP_MIN_DUCKDB} and ${TIMESTAMP_MAX_DUCKDB} then ${parsed} end)`;
     },
 
-    /** Formats a timestamp in UTC. */
+    /** Formats a timestamp in UTC. %Y is always four digits (BigQuery's own %Y writes year 1 as '1'). */
     formatTimestamp(format, expr) {
-      return bq ? `format_timestamp(${str(format)}, ${expr}, 'UTC')` : `strftime(${expr}, ${str(format)})`;
+      if (!bq) return `strftime(${expr}, ${str(format)})`;
+      const fourDigitYears = format.replace(/%([%Y])/g, (_, c) => (c === 'Y' ? '%E4Y' : '%%'));
+      return `format_timestamp(${str(fourDigitYears)}, ${expr}, 'UTC')`;
     },
 
     /** A timestamp literal from an ISO 8601 text with offset, e.g. '2026-11-01 00:00:00+00'. */

@@ -81,6 +81,7 @@ export const DIALECT_CASES: DialectCase[] = [
     sql: (d) => d.formatTimestamp('%Y-%m-%d %H:%M:%S', d.parseTimestamp('%d/%b/%Y:%H:%M:%S %z', d.str('31/Dec/9999:23:59:59 +0000'))),
     expected: '9999-12-31 23:59:59',
   },
+  { name: 'formatTimestamp writes four-digit years', sql: (d) => d.formatTimestamp('%Y-%m-%d', ts(d, '0001-01-01 00:00:00+00')), expected: '0001-01-01' },
   { name: 'parseTimestamp refuses offset +9999', sql: (d) => d.parseTimestamp('%d/%b/%Y:%H:%M:%S %z', d.str('10/Oct/2026:13:55:36 +9999')), expected: null },
   { name: 'parseTimestamp refuses offset +1500', sql: (d) => d.parseTimestamp('%d/%b/%Y:%H:%M:%S %z', d.str('10/Oct/2026:13:55:36 +1500')), expected: null },
   { name: 'parseJson rounds a wide number (wide_number_mode round)', sql: (d) => d.jsonValue(d.parseJson(d.str('{"n":0.30000000000000004441,"status":"200"}')), 'status'), expected: '200' },

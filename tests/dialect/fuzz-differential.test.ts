@@ -38,6 +38,17 @@ const CASES: (ExpressionCase & { gen: Gen | ((f: ReturnType<typeof seededFaker>)
   { name: 'parseTimestamp with bent offsets', input: 'string', gen: (f) => `10/Oct/2026:13:55:36 ${offset(f)}`, sql: (d, x) => d.parseTimestamp(formats.CLF_TIME_FORMAT, x) },
   { name: 'formats.clfTimestamp', input: 'string', gen: clfTime, sql: (d, x) => formats.clfTimestamp!(d, x) },
   { name: 'formats.isoTimestamp', input: 'string', gen: isoTime, sql: (d, x) => formats.isoTimestamp!(d, x) },
+  {
+    name: 'timestamp arithmetic on parsed timestamps',
+    input: 'string',
+    gen: isoTime,
+    sql: (d, x) => {
+      const t = formats.isoTimestamp!(d, x);
+      const epoch = d.timestampLiteral('1970-01-01 00:00:00+00');
+      return `[${d.cast(d.timestampDiff(t, epoch, 'second'), 'string')}, ${d.cast(d.timestampDiff(epoch, t, 'day'), 'string')}, ${d.cast(d.unixMicros(t), 'string')}, ${d.cast(d.dateOf(t), 'string')}, ${d.formatTimestamp('%Y-%m-%d %H:%M:%S', d.timestampTrunc(t, 'hour'))}]`;
+    },
+  },
+  { name: 'hashId / md5Hex / stringToBytes of strings', input: 'string', gen: escaped, sql: (d, x) => `[${d.hashId(x, 'null', x)}, ${d.md5Hex(x)}, ${d.toHex(d.stringToBytes(x))}, coalesce(${d.nullIfEmpty(x)}, '<null>')]` },
   { name: 'ipKey', input: 'string', gen: ip, sql: (d, x) => d.ipKey(x) },
   { name: 'formats.unescapeApache', input: 'string', gen: escaped, sql: (d, x) => formats.unescapeApache!(d, x) },
   { name: 'formats.requestParts', input: 'string', gen: requestLine, sql: (d, x) => `[${['method', 'path', 'query', 'protocol'].map((k) => `coalesce(${d.nullIfEmpty(`${formats.requestParts!(d, x)}.${k}`)}, '<null>')`).join(', ')}]` },
