@@ -14,11 +14,36 @@ export function parseFlags<T extends Options>(
   allowPositionals = false,
 ) {
   try {
-    return parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals });
+    return parseArgs({ args: joinNegativeValues(argv, options), options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals });
   } catch (error) {
     const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
     throw usageError(`${message} (see: logflow ${command} --help)`);
   }
+}
+
+/**
+ * `--flag -1` as `--flag=-1` for flags that take a value, so that a negative number reaches the
+ * flag's own check ("--batch-lines must be between 1 and ...") instead of node's "argument is
+ * ambiguous". Only numbers are joined: `--flag -x` stays an error about a missing value.
+ */
+export function joinNegativeValues(argv: string[], options: Options): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const next = argv[i + 1];
+    const name = arg.startsWith('--') ? arg.slice(2) : undefined;
+    if (arg === '--') {
+      out.push(...argv.slice(i));
+      break;
+    }
+    if (name !== undefined && options[name]?.type === 'string' && next !== undefined && /^-\d/.test(next)) {
+      out.push(`${arg}=${next}`);
+      i++;
+      continue;
+    }
+    out.push(arg);
+  }
+  return out;
 }
 
 /** Parses a flag value as an integer within [min, max], or throws a usage error naming the flag. */

@@ -1,5 +1,6 @@
 import {
   BLOB,
+  BOOLEAN,
   type DuckDBBlobVector,
   DuckDBScalarFunction,
   type DuckDBStructVector,
@@ -10,6 +11,7 @@ import {
   type DuckDBType,
 } from '@duckdb/node-api';
 import { ipKey } from './ip-key.ts';
+import { isBigQueryJson } from './json-valid.ts';
 import { LOCAL_FUNCTIONS } from './names.ts';
 import { utf8Lossy } from './utf8-lossy.ts';
 import { parseUserAgent, UA } from './user-agent.ts';
@@ -80,6 +82,18 @@ export async function registerLocalFunctions(connection: DuckDBConnection): Prom
         const out = output as DuckDBVarCharVector;
         for (let row = 0; row < input.rowCount; row++) out.setItem(row, utf8Lossy(blobs.getItemBytes(row)));
         out.flush();
+      },
+    }),
+  );
+  connection.registerScalarFunction(
+    DuckDBScalarFunction.create({
+      name: LOCAL_FUNCTIONS.jsonValid,
+      returnType: BOOLEAN,
+      parameterTypes: [VARCHAR],
+      mainFunction(_info, input, output) {
+        const texts = input.getColumnVector(0) as DuckDBVarCharVector;
+        for (let row = 0; row < input.rowCount; row++) output.setItem(row, isBigQueryJson(texts.getItem(row)));
+        output.flush();
       },
     }),
   );

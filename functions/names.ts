@@ -10,4 +10,6 @@ export const LOCAL_FUNCTIONS = {
   ipKey: 'logflow_ip_key',
   /** logflow_utf8_lossy(BLOB) -> VARCHAR, as BigQuery's SAFE_CONVERT_BYTES_TO_STRING(b). */
   utf8Lossy: 'logflow_utf8_lossy',
+  /** logflow_json_valid(VARCHAR) -> BOOLEAN, whether BigQuery's SAFE.PARSE_JSON(text, wide_number_mode => 'round') accepts it. */
+  jsonValid: 'logflow_json_valid',
 } as const;

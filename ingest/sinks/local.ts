@@ -1,6 +1,6 @@
 import { DOUBLE, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
 import { ATTRIBUTE_KEYS, LANDING_DATASET, LANDING_TABLE, LOCAL_SUBSCRIPTION, ensureLanding } from '../../pipeline/landing.ts';
-import { openWarehouse, ident, literal, type Warehouse } from '../../warehouse/duckdb.ts';
+import { openWarehouse, ident, literal, warehouseError, type Warehouse } from '../../warehouse/duckdb.ts';
 import { LogflowError } from '../../core/errors.ts';
 import { MAX_MESSAGE_BYTES, TRUNCATED_PREFIX_BYTES, attributeOverhead, mustTruncate, sourceAttribute, truncatedMessage, type AttributeContext } from '../attributes.ts';
 import type { Checkpoint, LineBatch, Reporter } from '../types.ts';
@@ -62,15 +62,25 @@ export class LocalSink implements Sink {
       sink.lastMicros = await maxPublishMicros(c);
       return sink;
     } catch (error) {
-      if (owned) warehouse.close();
-      throw error;
+      if (owned) {
+        try {
+          warehouse.close();
+        } catch {
+          // the first error says more
+        }
+      }
+      throw warehouseError(warehouse.path, error, 'write');
     }
   }
 
   async loadCheckpoints(): Promise<Checkpoint[]> {
-    const reader = await this.warehouse.connection.runAndReadAll(
-      `select source_id, path, "offset", line, fp_len, fp_hash, tail_offset, tail_len, tail_hash, dev, ino from ${ident(CHECKPOINT_SCHEMA)}.${ident(CHECKPOINT_TABLE)} order by updated_at`,
-    );
+    const reader = await this.warehouse.connection
+      .runAndReadAll(
+        `select source_id, path, "offset", line, fp_len, fp_hash, tail_offset, tail_len, tail_hash, dev, ino from ${ident(CHECKPOINT_SCHEMA)}.${ident(CHECKPOINT_TABLE)} order by updated_at`,
+      )
+      .catch((error: unknown) => {
+        throw warehouseError(this.warehouse.path, error, 'read');
+      });
     return reader.getRowObjectsJS().map((r) => ({
       sourceId: String(r.source_id),
       path: String(r.path),
@@ -101,12 +111,13 @@ export class LocalSink implements Sink {
       if (this.failure) throw this.failure;
       this.appender.flushSync();
     } catch (error) {
-      if (error instanceof LogflowError) throw error;
-      throw new LogflowError(`cannot write to the warehouse ${this.options.warehouse}: ${(error as Error).message.split('\n')[0]}`);
+      throw warehouseError(this.warehouse.path, error, 'write');
     }
     this.inflight = this.commit(batch, rows).catch((error: unknown) => {
-      const message = (error as Error).message?.split('\n')[0] ?? String(error);
-      this.failure = new LogflowError(`cannot write to the warehouse ${this.options.warehouse}: ${message}; nothing after the last committed batch was recorded, run again to resume`);
+      const translated = warehouseError(this.warehouse.path, error, 'write');
+      this.failure = /damaged|permission denied/.test(translated.message)
+        ? translated
+        : new LogflowError(`${translated.message}; nothing after the last committed batch was recorded, run again to resume`);
     });
   }
 
@@ -145,15 +156,21 @@ export class LocalSink implements Sink {
   }
 
   async close(): Promise<void> {
+    // The first failure is the one reported; the appender and an owned warehouse are closed regardless.
+    let failure: unknown;
     try {
       await this.flush();
-    } finally {
-      try {
-        this.appender.closeSync();
-      } finally {
-        if (this.owned) this.warehouse.close();
-      }
+    } catch (error) {
+      failure = error;
     }
+    try {
+      this.appender.closeSync();
+    } catch (error) {
+      failure ??= warehouseError(this.warehouse.path, error, 'write');
+    } finally {
+      if (this.owned) this.warehouse.close();
+    }
+    if (failure !== undefined) throw failure;
   }
 
   private async commit(batch: LineBatch, rows: number): Promise<void> {

@@ -54,7 +54,7 @@ describe('logflow CLI', () => {
     writeFileSync(file, 'this is not a database, just text '.repeat(200));
     const r = await logflow(['query', 'select 1', '--warehouse', file]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/cannot open warehouse .*corrupt\.duckdb: .*delete it and rebuild/);
+    expect(r.stderr).toMatch(/warehouse .*corrupt\.duckdb is damaged \(.*not a valid DuckDB database file.*\); restore it from a backup, or move it aside and rebuild it/);
     expect(oneLine(r.stderr)).toBe(true);
   });
 
