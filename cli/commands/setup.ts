@@ -1,6 +1,6 @@
 import type { Command } from '../command.ts';
 import { parseFlags } from '../args.ts';
-import { LogflowError, usageError } from '../errors.ts';
+import { usageError } from '../errors.ts';
 
 const help = `logflow setup: create or verify everything logflow needs in a Google Cloud project
 
@@ -71,6 +71,7 @@ export const command: Command = {
       process.stdout.write(renderPlan(planSetup(input)));
       return 0;
     }
-    throw new LogflowError('applying the plan is not built yet; use --dry-run');
+    const { runSetup } = await import('../../cloud/setup.ts');
+    return runSetup(input, { mode: values.check ? 'check' : 'apply', out: (line) => process.stdout.write(line + '\n') });
   },
 };
