@@ -57,6 +57,7 @@ export interface SetupFlags {
   'time-zone'?: string;
   bucket?: string;
   'max-delivery-attempts'?: string;
+  'landing-expiration-days'?: string;
 }
 
 export function setupInput(flags: SetupFlags, env: NodeJS.ProcessEnv = process.env): SetupInput {
@@ -70,6 +71,8 @@ export function setupInput(flags: SetupFlags, env: NodeJS.ProcessEnv = process.e
   if (!/^[A-Za-z][A-Za-z0-9._~%+-]{2,200}$/.test(topic) || topic.startsWith('goog')) throw usageError(`--topic must be a topic id (letters first, 3-200 of letters, digits, - . _ ~ % +), got '${topic}'`);
   const attempts = flags['max-delivery-attempts'] ?? String(DEFAULTS.maxDeliveryAttempts);
   if (!/^\d+$/.test(attempts) || Number(attempts) < 5 || Number(attempts) > 100) throw usageError(`--max-delivery-attempts must be 5-100 (Pub/Sub's range), got '${attempts}'`);
+  const expiration = flags['landing-expiration-days'] ?? String(DEFAULTS.landingExpirationDays);
+  if (!/^\d+$/.test(expiration) || Number(expiration) < 8 || Number(expiration) > 416) throw usageError(`--landing-expiration-days must be 8-416 (Pub/Sub keeps messages 7 days; 416 days of hourly partitions is BigQuery's 10,000-partition limit), got '${expiration}'`);
   const bucket = flags.bucket ?? `${project.replace(/^.*:/, '')}-logflow`;
   if (!/^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/.test(bucket)) throw usageError(`--bucket must be a Cloud Storage bucket name, got '${bucket}'`);
   const uaParser = installedVersion('ua-parser-js');
@@ -83,6 +86,7 @@ export function setupInput(flags: SetupFlags, env: NodeJS.ProcessEnv = process.e
     timeZone: flags['time-zone'] ?? DEFAULTS.timeZone,
     bucket,
     maxDeliveryAttempts: Number(attempts),
+    landingExpirationDays: Number(expiration),
     dataform: { schema: config.schema, assertionSchema: config.assertionSchema, vars: config.vars },
     versions: { uaParser, dataformCore: installedVersion('@dataform/core') },
   };

@@ -21,6 +21,8 @@ export interface SetupInput {
   timeZone: string;
   bucket: string;
   maxDeliveryAttempts: number;
+  /** Landing partitions older than this are dropped (hourly partitions: BigQuery allows 10,000 per table). */
+  landingExpirationDays: number;
   /** From Resource Manager; unknown in a dry run (printed as PROJECT_NUMBER). */
   projectNumber?: string;
   /** dataform.json: defaultSchema, assertionSchema, vars. */
@@ -52,7 +54,8 @@ export type Resource =
       dataset: string;
       table: string;
       fields: BigQueryField[];
-      partitioning: { type: 'DAY'; field?: string };
+      /** No field: ingestion-time partitioning (_PARTITIONTIME is the arrival hour). */
+      partitioning: { type: 'DAY' | 'HOUR'; field?: string; expirationDays?: number };
       clustering: string[];
     }
   | { kind: 'topic'; topic: string; purpose: string }
@@ -108,7 +111,7 @@ export const SERVICES = [
 ] as const;
 export const SCHEDULE_SERVICES = ['dataform.googleapis.com'] as const;
 
-export const DEFAULTS = { topic: 'access-logs', timeZone: 'Etc/UTC', maxDeliveryAttempts: 10, repository: 'logflow', releaseConfig: 'production', workflowConfig: 'scheduled', runner: 'logflow-dataform' } as const;
+export const DEFAULTS = { landingExpirationDays: 365, topic: 'access-logs', timeZone: 'Etc/UTC', maxDeliveryAttempts: 10, repository: 'logflow', releaseConfig: 'production', workflowConfig: 'scheduled', runner: 'logflow-dataform' } as const;
 
 /** BigQuery multi-regions have no Dataform location: Dataform runs in a region inside them. */
 export function dataformRegion(location: string): string {
@@ -162,8 +165,10 @@ export function planSetup(input: SetupInput): Plan {
     dataset: LANDING_DATASET,
     table: LANDING_TABLE,
     fields: landingFields(),
-    partitioning: { type: 'DAY', field: 'publish_time' },
-    clustering: ['publish_time'],
+    // /work/coord/landing-decision.md (issue 10): arrival is the ingestion-time partition, hourly,
+    // so a run reads the hours written since the last run, late rows included; no clustering.
+    partitioning: { type: 'HOUR', expirationDays: input.landingExpirationDays },
+    clustering: [],
   });
 
   resources.push({ kind: 'topic', topic, purpose: 'ingesters publish one message per log line' });

@@ -18,8 +18,9 @@ export function settingsOf(r: Resource): string[] {
     case 'table':
       return [
         `columns: ${r.fields.map((f) => `${f.name} ${f.type}${f.defaultValueExpression ? ` default ${f.defaultValueExpression}` : ''}`).join(', ')}`,
-        `partitioned by: ${r.partitioning.field ? `day of ${r.partitioning.field}` : 'ingestion day (_PARTITIONTIME)'}`,
-        `clustered by: ${r.clustering.join(', ')}`,
+        `partitioned by: ${r.partitioning.field ? `${r.partitioning.type.toLowerCase()} of ${r.partitioning.field}` : `ingestion time, by ${r.partitioning.type.toLowerCase()} (_PARTITIONTIME = arrival: late rows are read by the next run)`}`,
+        ...(r.partitioning.expirationDays ? [`partition expiration: ${r.partitioning.expirationDays} days (every line is kept in logflow.stg_landing__lines)`] : []),
+        `clustered by: ${r.clustering.length > 0 ? r.clustering.join(', ') : 'none (reads are by arrival partition)'}`,
       ];
     case 'topic':
       return [`for: ${r.purpose}`];
@@ -95,8 +96,11 @@ export function commandsFor(r: Resource, plan: Plan): string[] {
       return [`bq --location=${r.location} mk --dataset ${p}:${r.dataset}`];
     case 'table': {
       const schema = r.fields.map((f) => `${f.name}:${f.type}`).join(',');
-      const partition = r.partitioning.field ? `--time_partitioning_type=DAY --time_partitioning_field=${r.partitioning.field}` : '--time_partitioning_type=DAY';
-      return [`bq mk --table ${partition} --clustering_fields=${r.clustering.join(',')} ${p}:${r.dataset}.${r.table} ${schema}`];
+      const flags = [`--time_partitioning_type=${r.partitioning.type}`];
+      if (r.partitioning.field) flags.push(`--time_partitioning_field=${r.partitioning.field}`);
+      if (r.partitioning.expirationDays) flags.push(`--time_partitioning_expiration=${r.partitioning.expirationDays * 86400}`);
+      if (r.clustering.length > 0) flags.push(`--clustering_fields=${r.clustering.join(',')}`);
+      return [`bq mk --table ${flags.join(' ')} ${p}:${r.dataset}.${r.table} ${schema}`];
     }
     case 'topic':
       return [`gcloud pubsub topics create ${r.topic} --project=${p}`];

@@ -87,7 +87,7 @@ export async function ensure(ctx: Context, r: Resource): Promise<Outcome> {
     case 'table': {
       const on = `dataset ${p}.${r.dataset}`;
       const table = clients.bigquery.dataset(r.dataset).table(r.table);
-      type TableMeta = { schema?: { fields?: Array<{ name: string; type: string }> }; timePartitioning?: { type?: string; field?: string }; clustering?: { fields?: string[] } };
+      type TableMeta = { schema?: { fields?: Array<{ name: string; type: string }> }; timePartitioning?: { type?: string; field?: string; expirationMs?: string }; clustering?: { fields?: string[] } };
       const meta = await read(ctx, r, `reading table ${p}.${r.dataset}.${r.table}`, 'roles/bigquery.metadataViewer', on, async () => (await table.getMetadata())[0] as TableMeta);
       if (meta) {
         const have = (meta.schema?.fields ?? []).map((f) => `${f.name} ${f.type}`);
@@ -95,6 +95,7 @@ export async function ensure(ctx: Context, r: Resource): Promise<Outcome> {
         const found = differences([
           ['columns', have.filter((c) => want.includes(c)).length === want.length ? want : have, want],
           ['partitioning', { type: meta.timePartitioning?.type ?? null, field: meta.timePartitioning?.field ?? null }, { type: r.partitioning.type, field: r.partitioning.field ?? null }],
+          ['partition expiration days', meta.timePartitioning?.expirationMs ? Number(meta.timePartitioning.expirationMs) / 86_400_000 : null, r.partitioning.expirationDays ?? null],
           ['clustering', meta.clustering?.fields ?? [], r.clustering],
         ]);
         return found.length === 0 ? ok() : drift(found);
@@ -103,8 +104,12 @@ export async function ensure(ctx: Context, r: Resource): Promise<Outcome> {
       await write(ctx, `creating table ${p}.${r.dataset}.${r.table}`, 'roles/bigquery.dataEditor', on, () =>
         clients.bigquery.dataset(r.dataset).createTable(r.table, {
           schema: { fields: r.fields },
-          timePartitioning: { type: r.partitioning.type, ...(r.partitioning.field ? { field: r.partitioning.field } : {}) },
-          clustering: { fields: r.clustering },
+          timePartitioning: {
+            type: r.partitioning.type,
+            ...(r.partitioning.field ? { field: r.partitioning.field } : {}),
+            ...(r.partitioning.expirationDays ? { expirationMs: String(r.partitioning.expirationDays * 86_400_000) } : {}),
+          },
+          ...(r.clustering.length > 0 ? { clustering: { fields: r.clustering } } : {}),
         }),
       );
       return { status: 'created' };

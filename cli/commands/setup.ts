@@ -11,7 +11,8 @@ Plans, then creates what is missing and verifies what exists (idempotent: a seco
 changes nothing). A resource that exists with other settings is reported as drift and left
 alone; setup then exits 1. In order:
   APIs (Service Usage); datasets logflow, logflow_raw, logflow_ref, logflow_assertions in L;
-  the landing table (the BigQuery subscription's columns, partitioned by day, clustered);
+  the landing table (the BigQuery subscription's columns, partitioned by ingestion hour so
+  that late rows are read by the next run, partitions expiring after 365 days);
   the topic, a dead-letter topic with its own subscription, and the BigQuery subscription
   (write_metadata, dead-letter policy); the Pub/Sub service agent's roles (project number from
   Resource Manager); a bucket holding the installed ua-parser-js 1.x dist/ua-parser.min.js under
@@ -31,6 +32,8 @@ Options:
                               else L)
   --bucket B                  bucket for the UDF library (default <project>-logflow)
   --max-delivery-attempts N   before a message is dead-lettered, 5-100 (default 10)
+  --landing-expiration-days N landing partitions kept, 8-416 (default 365); every line stays in
+                              logflow.stg_landing__lines
   --dry-run                   print every resource, setting and the equivalent gcloud/bq
                               commands; reads and changes nothing
   --check                     read the state back and report it; changes nothing
@@ -58,6 +61,7 @@ export const command: Command = {
       'time-zone': { type: 'string' },
       bucket: { type: 'string' },
       'max-delivery-attempts': { type: 'string' },
+      'landing-expiration-days': { type: 'string' },
       'dry-run': { type: 'boolean' },
       check: { type: 'boolean' },
     }, true);

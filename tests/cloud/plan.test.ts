@@ -28,8 +28,9 @@ describe('planSetup()', () => {
     ]);
     const [table] = byKind(plan.resources, 'table');
     expect(table?.fields.map((f) => `${f.name}:${f.type}`)).toEqual(['subscription_name:STRING', 'message_id:STRING', 'publish_time:TIMESTAMP', 'data:BYTES', 'attributes:JSON']);
-    expect(table?.partitioning.type).toBe('DAY');
-    expect(table?.clustering.length).toBeGreaterThan(0);
+    // landing-decision.md: ingestion-time hourly partitions (arrival), 365-day expiration, no clustering
+    expect(table?.partitioning).toEqual({ type: 'HOUR', expirationDays: 365 });
+    expect(table?.clustering).toEqual([]);
     const subs = byKind(plan.resources, 'subscription');
     const bq = subs.find((s) => s.bigquery)!;
     expect(bq).toMatchObject({
@@ -88,6 +89,7 @@ describe('setupInput()', () => {
     [{ project: 'demo-project', location: 'EU', schedule: 'every hour' }, /five-field cron/],
     [{ project: 'demo-project', location: 'EU', 'max-delivery-attempts': '4' }, /5-100/],
     [{ project: 'demo-project', location: 'EU', 'max-delivery-attempts': '101' }, /5-100/],
+    [{ project: 'demo-project', location: 'EU', 'landing-expiration-days': '7' }, /8-416/],
   ])('rejects %j in one line', (flags, message) => {
     expect(() => setupInput(flags, {})).toThrow(message);
   });
@@ -101,6 +103,7 @@ describe('renderPlan()', () => {
     expect(text).toContain('bq --location=EU mk --dataset demo-project:logflow_raw');
     expect(text).toContain('"serviceAccount:service-${PROJECT_NUMBER}@gcp-sa-pubsub.iam.gserviceaccount.com"');
     expect(text).toContain('cron: */15 * * * *');
+    expect(text).toContain('bq mk --table --time_partitioning_type=HOUR --time_partitioning_expiration=31536000 demo-project:logflow_raw.landing subscription_name:STRING,message_id:STRING,publish_time:TIMESTAMP,data:BYTES,attributes:JSON');
   });
 });
 

@@ -84,9 +84,10 @@ describe('setupWith() apply', () => {
         { name: 'data', type: 'BYTES' },
         { name: 'attributes', type: 'JSON' },
       ] },
-      timePartitioning: { type: 'DAY', field: 'publish_time' },
-      clustering: { fields: ['publish_time'] },
+      timePartitioning: { type: 'HOUR', expirationMs: String(365 * 86_400_000) },
     });
+    expect(s.tables.get('logflow_raw.landing')?.timePartitioning).not.toHaveProperty('field');
+    expect(s.tables.get('logflow_raw.landing')).not.toHaveProperty('clustering');
     expect(s.tableIam.get('logflow_raw.landing')?.bindings).toEqual([{ role: 'roles/bigquery.dataEditor', members: [agent] }]);
 
     expect([...pubsub.topics.keys()].sort()).toEqual([`projects/${P}/topics/access-logs`, `projects/${P}/topics/access-logs-dead-letter`]);
