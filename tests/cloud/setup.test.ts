@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { OAuth2Client } from 'google-auth-library';
+import { fakeAuth } from '../support/fake-auth.ts';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { connect, type Clients } from '../../cloud/clients.ts';
 import { setupInput } from '../../cloud/input.ts';
@@ -20,12 +20,6 @@ let cloud: CloudFake;
 let pubsub: PubsubAdminFake;
 let clients: Clients;
 let dir: string;
-
-export function fakeAuth(): OAuth2Client {
-  const auth = new OAuth2Client();
-  auth.setCredentials({ access_token: 'fake-token', expiry_date: Date.now() + 3_600_000 });
-  return auth;
-}
 
 const P = 'demo-project';
 const input = (extra: Record<string, string> = {}) => setupInput({ project: P, location: 'EU', schedule: '*/15 * * * *', ...extra }, {});

@@ -171,7 +171,7 @@ export async function startCloudFake(options: { project?: string; number?: strin
     requests.push({ method, path, query: url.searchParams, body });
     // The Storage client sends no credentials to a custom endpoint (its emulator mode); every other
     // client must present the token.
-    const storagePath = path.startsWith('/storage/') || path.startsWith('/upload/storage/');
+    const storagePath = path.startsWith('/storage/') || path.startsWith('/upload/storage/') || path.startsWith('/download/storage/');
     if (req.headers.authorization !== 'Bearer fake-token' && !(storagePath && req.headers.authorization === undefined)) return googleError(res, 401, 'Request had invalid authentication credentials.');
     const fault = faults.find((f) => f.method === method && f.path.test(path) && f.times > 0);
     if (fault) {
@@ -233,7 +233,7 @@ export async function startCloudFake(options: { project?: string; number?: strin
     // ---- BigQuery v2
     if (path.startsWith('/bigquery/v2/') || path.startsWith('/upload/bigquery/v2/')) return bigquery(req, method, path, url.searchParams, b, raw, res);
     // ---- Storage v1
-    if (path.startsWith('/storage/v1/') || path.startsWith('/upload/storage/v1/') || path.startsWith('/b/')) return storage(req, method, path, url.searchParams, b, raw, res);
+    if (path.startsWith('/storage/v1/') || path.startsWith('/upload/storage/v1/') || path.startsWith('/download/storage/v1/') || path.startsWith('/b/')) return storage(req, method, path, url.searchParams, b, raw, res);
     return googleError(res, 400, `fake: no route for ${method} ${path}`);
   };
 
@@ -350,12 +350,15 @@ export async function startCloudFake(options: { project?: string; number?: strin
       let rows: Record<string, unknown>[] = [];
       if (path.startsWith('/upload')) {
         const [meta, data] = parseMultipart(req, raw);
-        configuration = (JSON.parse(meta!.toString('utf8')) as { configuration: LoadUpload['configuration'] }).configuration;
+        const job = JSON.parse(meta!.toString('utf8')) as { configuration: LoadUpload['configuration']; jobReference?: { jobId?: string } };
+        configuration = job.configuration;
+        b.jobReference = job.jobReference;
         rows = data!.toString('utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
       } else {
         configuration = b.configuration;
       }
       const jobId = b.jobReference?.jobId ?? `job_${++nextJob}`;
+      if (state.loads.some((l) => l.jobId === jobId)) return googleError(res, 409, `Already Exists: Job ${project}:EU.${jobId}`);
       nextJob = Math.max(nextJob, state.loads.length + 1);
       state.loads.push({ configuration, rows, jobId });
       const load = configuration.load as { destinationTable?: { datasetId: string; tableId: string } } | undefined;
@@ -410,9 +413,17 @@ export async function startCloudFake(options: { project?: string; number?: strin
         return json(res, 200, state.bucketIam.get(m[1]!));
       }
     }
-    if ((m = /^\/b\/([^/]+)\/o\/(.+)$/.exec(p)) && method === 'GET') {
+    if ((m = /^\/b\/([^/]+)\/o\/(.+)$/.exec(p.replace(/^\/download\/storage\/v1/, ''))) && method === 'GET') {
       const object = state.objects.get(`${m[1]}/${m[2]}`);
       if (!object) return googleError(res, 404, 'No such object: ' + `${m[1]}/${m[2]}`);
+      if (query.get('alt') === 'media') {
+        const range = /^bytes=(\d+)-(\d*)$/.exec(String(req.headers.range ?? ''));
+        const start = range ? Number(range[1]) : 0;
+        const end = range && range[2] ? Math.min(Number(range[2]), object.data.length - 1) : object.data.length - 1;
+        res.writeHead(range ? 206 : 200, { 'content-type': 'application/octet-stream', 'content-length': String(end - start + 1) });
+        res.end(object.data.subarray(start, end + 1));
+        return;
+      }
       return json(res, 200, { kind: 'storage#object', bucket: m[1], name: m[2], size: String(object.data.length), md5Hash: object.md5Hash });
     }
     if ((m = /^\/upload\/storage\/v1\/b\/([^/]+)\/o$/.exec(path)) && method === 'POST') {
