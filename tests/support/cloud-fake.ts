@@ -68,7 +68,11 @@ export interface CloudState {
   /** Load jobs received (multipart uploads and gs:// loads). */
   loads: LoadUpload[];
   /** Rows per landing-table query answer (`logflow status`), by a word the SQL contains. */
-  queryAnswers: Array<{ contains: string; rows: Record<string, unknown>[] }>;
+  queryAnswers: Array<{ contains: string; rows: Record<string, unknown>[]; types?: Record<string, string> }>;
+  /** Actions of each workflow invocation (QueryWorkflowInvocationActions). */
+  invocationActions: Map<string, Array<Record<string, unknown>>>;
+  /** SQL of every query received. */
+  queries: string[];
   /** Monitoring: latest value per metric type and subscription id. */
   metrics: Map<string, number>;
   /** Jobs that fail when polled (load jobs), by job number. */
@@ -111,6 +115,8 @@ function emptyState(): CloudState {
     compilationErrors: [],
     loads: [],
     queryAnswers: [],
+    invocationActions: new Map(),
+    queries: [],
     metrics: new Map(),
     failJobs: new Set(),
   };
@@ -279,6 +285,9 @@ export async function startCloudFake(options: { project?: string; number?: strin
     if ((m = /^\/v1\/(projects\/[^/]+\/locations\/[^/]+\/repositories\/[^/]+)\/(releaseConfigs|workflowConfigs|compilationResults|workflowInvocations)(?:\/([^/]+))?$/.exec(path))) {
       const [, repo, collection, id] = m as unknown as [string, string, string, string | undefined];
       if (!state.repositories.has(repo)) return googleError(res, 404, `Repository ${repo} not found`);
+      if (collection === 'workflowInvocations' && method === 'GET' && id?.endsWith(':query')) {
+        return json(res, 200, { workflowInvocationActions: state.invocationActions.get(`${repo}/${collection}/${id.slice(0, -':query'.length)}`) ?? [] });
+      }
       if (collection === 'workflowInvocations' && method === 'GET' && !id) {
         return json(res, 200, { workflowInvocations: state.workflowInvocations.get(repo) ?? [] });
       }
@@ -379,14 +388,16 @@ export async function startCloudFake(options: { project?: string; number?: strin
     }
     if (method === 'POST' && path === `${base}/queries`) {
       const sql = String(b.query ?? '');
+      state.queries.push(sql);
       const answer = state.queryAnswers.find((a) => sql.includes(a.contains));
       const rows = answer?.rows ?? [];
       const names = rows[0] ? Object.keys(rows[0]) : [];
+      const types = answer?.types ?? {};
       return json(res, 200, {
         kind: 'bigquery#queryResponse',
         jobComplete: true,
         jobReference: { projectId: project, jobId: `q_${requests.length}`, location: 'EU' },
-        schema: { fields: names.map((n) => ({ name: n, type: 'STRING', mode: 'NULLABLE' })) },
+        schema: { fields: names.map((n) => ({ name: n, type: types[n] ?? 'STRING', mode: 'NULLABLE' })) },
         rows: rows.map((r) => ({ f: names.map((n) => ({ v: r[n] === null || r[n] === undefined ? null : String(r[n]) })) })),
         totalRows: String(rows.length),
       });
