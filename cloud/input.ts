@@ -60,9 +60,9 @@ export interface SetupFlags {
   'landing-expiration-days'?: string;
 }
 
-export function setupInput(flags: SetupFlags, env: NodeJS.ProcessEnv = process.env): SetupInput {
+export function setupInput(flags: SetupFlags, env: NodeJS.ProcessEnv = process.env, command = 'setup'): SetupInput {
   const project = flags.project ?? env.GOOGLE_CLOUD_PROJECT;
-  if (!project) throw usageError('--project P is required (or set GOOGLE_CLOUD_PROJECT) (see: logflow setup --help)');
+  if (!project) throw usageError(`--project P is required (or set GOOGLE_CLOUD_PROJECT) (see: logflow ${command} --help)`);
   if (!PROJECT_ID.test(project)) throw usageError(`--project must be a project id (6-30 lowercase letters, digits and hyphens), got '${project}'`);
   const config = readProjectConfig();
   const location = flags.location ?? config.location;

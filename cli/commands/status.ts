@@ -61,7 +61,7 @@ export const command: Command = {
     const { setupInput } = await import('../../cloud/input.ts');
     const { planSetup } = await import('../../cloud/plan.ts');
     const { connect, checkCredentials } = await import('../../cloud/clients.ts');
-    const input = setupInput({ project: values.project, location: values.location, topic: values.topic, region: values.region, schedule: '0 * * * *' });
+    const input = setupInput({ project: values.project, location: values.location, topic: values.topic, region: values.region, schedule: '0 * * * *' }, process.env, 'status');
     const plan = planSetup(input);
     const clients = connect({ projectId: input.project });
     try {
