@@ -23,7 +23,7 @@ describe('setup, load and status on the command line', () => {
   ])('logflow %j exits %i with one line', async (args, code, message) => {
     const out = await logflow(args);
     expect(out.code).toBe(code);
-    expect(out.stderr).toMatch(message);
+    expect(out.stderr.trim()).toMatch(message);
     expect(out.stderr.trim().split('\n')).toHaveLength(1);
   }, 60_000);
 });
