@@ -21,7 +21,8 @@ import { localSource, objectSource, readChunks, type Chunk, type ContentSource }
  * chunk size, a load plus a stream) carries the same idempotency keys and collapses downstream.
  */
 export const LOAD_SUBSCRIPTION = 'logflow-load';
-export const DEFAULT_CHUNK: BatchLimits = { maxLines: 500_000, maxBytes: 256 * 1024 * 1024 };
+/** 100k lines (~20-40 MB of NDJSON) per chunk: bounded memory; BigQuery allows 1,500 load jobs per table per day, so a backfill over 150M lines a day needs a larger --chunk-lines. */
+export const DEFAULT_CHUNK: BatchLimits = { maxLines: 100_000, maxBytes: 64 * 1024 * 1024 };
 const LEDGER = 'loaded_chunks';
 const LEDGER_SCHEMA = 'logflow_ingest';
 

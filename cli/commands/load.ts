@@ -31,7 +31,8 @@ Options:
   --warehouse PATH    local: DuckDB file (default $LOGFLOW_WAREHOUSE, else .logflow/warehouse.duckdb)
   --format NAME       format attribute: combined, common, vcombined or json (default: dataform.json's
                       defaultFormat var, else combined)
-  --chunk-lines N     lines per chunk (default 500000)
+  --chunk-lines N     lines per chunk (default 100000; BigQuery allows 1,500 load jobs per table
+                      per day)
   -h, --help          show this help
 
 Exit status: 0 when every chunk is loaded (or was already), 1 on an error (one line; run again to
@@ -55,7 +56,7 @@ export const command: Command = {
     if (positionals.length === 0) throw usageError('give at least one file, glob or gs:// URI (see: logflow load --help)');
     const format = values.format ?? readProjectConfig().vars.defaultFormat ?? 'combined';
     if (!['combined', 'common', 'vcombined', 'json'].includes(format)) throw usageError(`--format must be combined, common, vcombined or json, got '${format}'`);
-    const chunkLines = intFlag('load', 'chunk-lines', values['chunk-lines'], 500_000, 1, 10_000_000);
+    const chunkLines = intFlag('load', 'chunk-lines', values['chunk-lines'], 100_000, 1, 10_000_000);
     if (target === 'local') {
       for (const flag of ['project', 'location'] as const) if (values[flag] !== undefined) throw usageError(`--${flag} is only for --target bigquery (see: logflow load --help)`);
       const gs = positionals.find((p) => p.startsWith('gs://'));
