@@ -72,6 +72,9 @@ export function credentialsError(error: unknown): LogflowError {
 export function cloudError(error: unknown, project: string, action: string, role: string, on: string): LogflowError {
   if (error instanceof LogflowError) return error;
   const message = text(error);
+  if (/on resource project \S+ \(or it may not exist\)|Project '?[^ ']+'? not found/i.test(message) && classify(error) !== 'api-disabled') {
+    return new LogflowError(`project ${project} does not exist or the account cannot see it (needs roles/browser on it); check --project and \`gcloud projects list\``);
+  }
   switch (classify(error)) {
     case 'api-disabled': {
       const api = disabledApi(message) ?? 'the API';

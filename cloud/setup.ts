@@ -1,7 +1,7 @@
 import { LogflowError } from '../cli/errors.ts';
 import { checkCredentials, connect, type Clients, type Connection } from './clients.ts';
 import { cloudError } from './errors.ts';
-import { label, planSetup, type SetupInput } from './plan.ts';
+import { label, planSetup, type Resource, type SetupInput } from './plan.ts';
 import { ensure, type Context, type Outcome, type Status } from './resources.ts';
 
 /**
@@ -44,17 +44,24 @@ export async function projectNumber(clients: Clients, project: string): Promise<
 export async function setupWith(clients: Clients, input: SetupInput, options: SetupOptions): Promise<SetupReport> {
   const apply = options.mode === 'apply';
   await checkCredentials(clients);
-  const number = await projectNumber(clients, input.project);
-  const plan = planSetup({ ...input, projectNumber: number });
-  options.out(`${apply ? 'setting up' : 'checking'} project ${input.project} (number ${number}), location ${input.location}: ${plan.resources.length} resources`);
-  const ctx: Context = { clients, plan, apply, ...options.context };
+  // APIs first (Service Usage takes the project id), so that Resource Manager can be enabled
+  // before the project number is read from it.
+  const services = planSetup(input).resources.filter((r) => r.kind === 'service');
   const outcomes: SetupReport['outcomes'] = [];
-  for (const resource of plan.resources) {
+  const step = async (ctx: Context, resource: Resource) => {
     const name = label(resource, input.project);
     const outcome = await ensure(ctx, resource);
     outcomes.push({ label: name, ...outcome });
     options.out(`${WORD[outcome.status].padEnd(8)} ${name}${outcome.detail ? `: ${outcome.detail}` : ''}`);
-  }
+  };
+  options.out(`${apply ? 'setting up' : 'checking'} project ${input.project}, location ${input.location}`);
+  const early: Context = { clients, plan: planSetup(input), apply, ...options.context };
+  for (const resource of services) await step(early, resource);
+  const number = await projectNumber(clients, input.project);
+  const plan = planSetup({ ...input, projectNumber: number });
+  options.out(`project number ${number}: ${plan.resources.length} resources`);
+  const ctx: Context = { clients, plan, apply, ...options.context };
+  for (const resource of plan.resources) if (resource.kind !== 'service') await step(ctx, resource);
   const count = (s: Status) => outcomes.filter((o) => o.status === s).length;
   const bad = count('drift') + (apply ? 0 : count('missing'));
   options.out(

@@ -209,6 +209,7 @@ export async function startCloudFake(options: { project?: string; number?: strin
     // ---- Service Usage v1
     if ((m = /^\/v1\/projects\/([^/]+)\/services\/([^/:]+)(:enable)?$/.exec(path))) {
       const service = m[2]!;
+      if (m[1] !== project && m[1] !== number) return googleError(res, 403, `Permission denied on resource project ${m[1]} (or it may not exist).`);
       const name = `projects/${number}/services/${service}`;
       if (method === 'GET') return json(res, 200, { name, parent: `projects/${number}`, state: state.services.get(service) ?? 'DISABLED' });
       if (method === 'POST' && m[3]) {
