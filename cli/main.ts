@@ -11,6 +11,9 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   query: { summary: 'run SQL on the local warehouse', load: async () => (await import('./commands/query.ts')).command },
   geo: { summary: 'load IP-to-location reference tables (country, ASN) into a warehouse', load: async () => (await import('./commands/geo.ts')).command },
   check: { summary: 'analyse every BigQuery statement with ZetaSQL', load: async () => (await import('./commands/check.ts')).command },
+  setup: { summary: 'create or verify the Google Cloud resources (Pub/Sub, BigQuery, Dataform schedule)', load: async () => (await import('./commands/setup.ts')).command },
+  load: { summary: 'backfill log files into the landing table with BigQuery load jobs (or locally)', load: async () => (await import('./commands/load.ts')).command },
+  status: { summary: 'one screen: is the pipeline healthy? (ingesters, subscription, landing, last run, outputs)', load: async () => (await import('./commands/status.ts')).command },
 };
 
 export function usage(): string {
