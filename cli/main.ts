@@ -11,6 +11,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   query: { summary: 'run SQL on the local warehouse', load: async () => (await import('./commands/query.ts')).command },
   geo: { summary: 'load IP-to-location reference tables (country, ASN) into a warehouse', load: async () => (await import('./commands/geo.ts')).command },
   check: { summary: 'analyse every BigQuery statement with ZetaSQL', load: async () => (await import('./commands/check.ts')).command },
+  report: { summary: 'write the traffic report: one self-contained HTML file', load: async () => (await import('./commands/report.ts')).command },
 };
 
 export function usage(): string {
