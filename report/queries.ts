@@ -88,10 +88,10 @@ export function reportQueries(s: Spelling): Record<string, string> {
       from ${s.table('sessions')} where ${between(day('started_at'))} group by 1, 2, 3 order by 1, 2, 3`,
 
     landing_pages: `select ${s.str(day('started_at'))} as day, is_bot, landing_path as path, count(*) as sessions
-      from ${s.table('sessions')} where ${between(day('started_at'))} group by 1, 2, 3`,
+      from ${s.table('sessions')} where ${between(day('started_at'))} group by 1, 2, 3 order by 1, 2, 3`,
 
     exit_pages: `select ${s.str(day('started_at'))} as day, is_bot, exit_path as path, count(*) as sessions
-      from ${s.table('sessions')} where ${between(day('started_at'))} group by 1, 2, 3`,
+      from ${s.table('sessions')} where ${between(day('started_at'))} group by 1, 2, 3 order by 1, 2, 3`,
 
     suspicious: `select ${s.str('request_date')} as day, client_ip, ${s.str('reasons')} as reasons, hits, hits_4xx, ratio_4xx,
         distinct_not_found_paths, max_hits_per_minute, probe_hits, injection_hits, example_injection, user_agents, is_bot
@@ -102,9 +102,9 @@ export function reportQueries(s: Spelling): Record<string, string> {
     const keys = p.keys.map((k) => `${s.str(k)} as ${k}`).join(', ');
     const groupKeys = p.keys.map((_, i) => i + 2).join(', ');
     q[`panel_${p.id}`] = `select ${s.str('request_date')} as day, ${keys}, sum(hits) as hits, sum(visitors) as visitors, sum(bytes) as bytes
-      from ${s.table(p.table)} where ${between('request_date')} group by 1, ${groupKeys}`;
+      from ${s.table(p.table)} where ${between('request_date')} group by 1, ${groupKeys} order by 1, ${groupKeys}`;
     q[`panel_${p.id}_human`] = `select ${s.str(day('requested_at'))} as day, ${keys}, count(*) as hits, count(distinct ${s.visitor}) as visitors, coalesce(sum(response_bytes), 0) as bytes
-      from ${s.table('requests')} where not is_bot and ${p.where} and requested_at is not null and ${between(day('requested_at'))} group by 1, ${groupKeys}`;
+      from ${s.table('requests')} where not is_bot and ${p.where} and requested_at is not null and ${between(day('requested_at'))} group by 1, ${groupKeys} order by 1, ${groupKeys}`;
   }
   return q;
 }
