@@ -4,7 +4,7 @@
  */
 export { buildReportData, DEFAULT_LIMITS, type ReportData, type ReportLimits } from './data.ts';
 export { renderReport, safeJson, contentSecurityPolicy } from './html.ts';
-export { localSource } from './sources.ts';
+export { connectionSource, localSource, localSpelling, writeLocalReport } from './sources.ts';
 export { bigquerySource } from './bigquery-source.ts';
 export { lookerStudioUrl } from './looker-studio.ts';
 export type { ReportSource, Spelling } from './source.ts';

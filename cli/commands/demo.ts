@@ -13,6 +13,7 @@ import { prepareWarehouse } from '../../warehouse/local-sources.ts';
 import { warehousePath } from '../../warehouse/project.ts';
 import { loadDemoReferenceData } from '../../enrich/geo-demo.ts';
 import { formatTable } from '../table.ts';
+import { writeLocalReport } from '../../report/index.ts';
 
 /** Marks a warehouse the demo created, so a later demo may replace it but never a user's own. */
 const DEMO_MARKER = 'logflow_meta.demo_runs';
@@ -100,6 +101,9 @@ Options:
       say('  npm run query -- "select * from logflow.daily_visitors"');
       say('  npm run query -- "select path, sum(hits) as hits, sum(visitors) as visitors from logflow.pages group by 1 order by 2 desc limit 10"');
       say('  npm run query -- "select * from logflow.parse_errors" --json');
+      say('');
+      say(`Report: ${await writeLocalReport(warehouse.connection, path, join(dir, 'report.html'))}  (open it in a browser; works offline)`);
+      say('Live:   npm run demo -- --live   (logflow serve on generated traffic; or: npm run logflow -- serve /var/log/nginx/access.log)');
       return 0;
     } finally {
       warehouse.close();
