@@ -12,6 +12,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   geo: { summary: 'load IP-to-location reference tables (country, ASN) into a warehouse', load: async () => (await import('./commands/geo.ts')).command },
   check: { summary: 'analyse every BigQuery statement with ZetaSQL', load: async () => (await import('./commands/check.ts')).command },
   report: { summary: 'write the traffic report: one self-contained HTML file', load: async () => (await import('./commands/report.ts')).command },
+  serve: { summary: 'follow logs, transform every few seconds and serve the live report', load: async () => (await import('./commands/serve.ts')).command },
 };
 
 export function usage(): string {
