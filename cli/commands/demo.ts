@@ -34,6 +34,7 @@ Options:
   --seed N             generator seed (default 7)
   --warehouse PATH     DuckDB file (default: $LOGFLOW_WAREHOUSE or .logflow/warehouse.duckdb);
                        replaced if an earlier demo made it, refused if it holds other data
+  --live               instead: logflow serve on 50 generated lines/s (live.duckdb next to it)
   -h, --help           show this help
 `,
   async run(argv) {
@@ -41,7 +42,10 @@ Options:
       lines: { type: 'string' },
       seed: { type: 'string' },
       warehouse: { type: 'string' },
+      live: { type: 'boolean' },
     });
+    // --live: the live report on generated traffic, in a warehouse of its own next to the demo's.
+    if (values.live) return (await import('./serve.ts')).command.run(['--rate', '50', '--warehouse', join(dirname(warehousePath(values.warehouse)), 'live.duckdb')]);
     const lines = intFlag('demo', 'lines', values.lines, 100_000, 1, 50_000_000);
     const seed = intFlag('demo', 'seed', values.seed, 7, 0, 2 ** 31 - 1);
     const path = warehousePath(values.warehouse);

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { Command } from '../command.ts';
 import { intFlag, numberFlag, parseFlags } from '../args.ts';
 import { usageError } from '../errors.ts';
@@ -36,7 +36,7 @@ Options:
   --host H             address to bind (default 127.0.0.1; anything else requires the token)
   --every D            time between refreshes: 5s, 500ms, 1m (default 5s)
   --rate N             no SOURCES: generate N lines per second of live traffic into
-                       <warehouse dir>/live-access.log and follow that
+                       <warehouse name>-live-access.log next to the warehouse, and follow it
   --seed N             generator seed with --rate (default: random)
   --keep N             items kept per panel (default ${DEFAULT_LIMITS.keep})
   --warehouse PATH     DuckDB file (default: $LOGFLOW_WAREHOUSE or .logflow/warehouse.duckdb)
@@ -105,7 +105,7 @@ Examples:
     const inputs = [...positionals];
     let generator: Promise<number> | null = null;
     if (rate !== undefined) {
-      const logFile = join(dirname(warehouse), 'live-access.log');
+      const logFile = join(dirname(warehouse), `${basename(warehouse).replace(/\.duckdb$/, '')}-live-access.log`);
       inputs.push(logFile);
       generator = generateLive(logFile, rate, seed, stop.signal);
       say(`generating ${rate} lines/s (seed ${seed}) into ${shortPath(logFile)}`);
