@@ -4,6 +4,7 @@ import { compileProject } from '../warehouse/compile.ts';
 import { openWarehouse } from '../warehouse/duckdb.ts';
 import { runGraph } from '../warehouse/executor.ts';
 import { prepareWarehouse } from '../warehouse/local-sources.ts';
+import { loadBundledReferenceIfEmpty } from '../warehouse/reference-autoload.ts';
 import { createEngine } from '../generator/index.ts';
 import type { GeneratorOptions } from '../generator/index.ts';
 import { pump, type Sink } from '../generator/output.ts';
@@ -74,6 +75,8 @@ export async function runLive(options: LiveOptions): Promise<LiveStats> {
     const warehouse = await openWarehouse(options.warehouse, { catalog });
     try {
       await prepareWarehouse(warehouse.connection, graph);
+      const loaded = await loadBundledReferenceIfEmpty(warehouse.connection, graph);
+      if (loaded) options.log(loaded);
       const run = await runGraph(warehouse.connection, graph, {});
       if (!run.ok) {
         const failed = run.results.find((r) => r.status === 'failed');

@@ -29,13 +29,7 @@ export function xssLines(): string[] {
 export async function buildFixtureWarehouse(lines = 3000): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'logflow-report-'));
   const path = join(dir, 'warehouse.duckdb');
-  // Reference ranges of our own (quarters of IPv4, halves of IPv6), loaded as a user would.
-  const country = join(dir, 'country.csv');
-  const asn = join(dir, 'asn.csv');
-  writeFileSync(country, ['0.0.0.0,63.255.255.255,US', '64.0.0.0,127.255.255.255,GB', '128.0.0.0,191.255.255.255,DE', '192.0.0.0,255.255.255.255,JP',
-    '::,7fff:ffff:ffff:ffff:ffff:ffff:ffff:ffff,FR', '8000::,ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff,BR'].join('\n') + '\n');
-  writeFileSync(asn, ['0.0.0.0,127.255.255.255,64500,Example Net A', '128.0.0.0,255.255.255.255,64501,"Example, Net B"', '::,ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff,64502,'].join('\n') + '\n');
-  execFileSync(process.execPath, [join(REPO, 'bin', 'logflow.js'), 'geo', 'load', '--country-csv', country, '--asn-csv', asn, '--warehouse', path], { stdio: 'pipe' });
+  loadTinyReference(path);
   const wh = await openWarehouse(path);
   try {
     await prepareWarehouse(wh.connection, compileProject({ warehouse: 'duckdb' }));
@@ -45,4 +39,15 @@ export async function buildFixtureWarehouse(lines = 3000): Promise<string> {
     wh.close();
   }
   return path;
+}
+
+/** Reference ranges of our own (quarters of IPv4, halves of IPv6), loaded as a user would with `logflow geo load`. */
+export function loadTinyReference(warehouse: string): void {
+  const dir = mkdtempSync(join(tmpdir(), 'logflow-ref-'));
+  const country = join(dir, 'country.csv');
+  const asn = join(dir, 'asn.csv');
+  writeFileSync(country, ['0.0.0.0,63.255.255.255,US', '64.0.0.0,127.255.255.255,GB', '128.0.0.0,191.255.255.255,DE', '192.0.0.0,255.255.255.255,JP',
+    '::,7fff:ffff:ffff:ffff:ffff:ffff:ffff:ffff,FR', '8000::,ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff,BR'].join('\n') + '\n');
+  writeFileSync(asn, ['0.0.0.0,127.255.255.255,64500,Example Net A', '128.0.0.0,255.255.255.255,64501,"Example, Net B"', '::,ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff,64502,'].join('\n') + '\n');
+  execFileSync(process.execPath, [join(REPO, 'bin', 'logflow.js'), 'geo', 'load', '--country-csv', country, '--asn-csv', asn, '--warehouse', warehouse], { stdio: 'pipe' });
 }

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { generateLines } from '../../generator/index.ts';
 import { openWarehouse } from '../../warehouse/duckdb.ts';
 import { PROJECT_DIR } from '../../warehouse/project.ts';
+import { loadTinyReference } from './fixture.ts';
 
 const BIN = join(PROJECT_DIR, 'bin', 'logflow.js');
 
@@ -90,6 +91,7 @@ describe('logflow serve', () => {
     const log = join(dir, 'access.log');
     const warehouse = join(dir, 'warehouse.duckdb');
     writeFileSync(log, [...generateLines({ seed: 3, lines: 200, start: new Date(Date.now() - 3_600_000), durationSeconds: 3_600 })].join('\n') + '\n');
+    loadTinyReference(warehouse); // (an empty logflow_ref would get the bundled data: slow for a test)
     const first = await serve([log, '--every', '1s', '--keep', '10000', '--warehouse', warehouse]);
 
     // the first refresh publishes the existing lines
@@ -133,6 +135,7 @@ describe('logflow serve', () => {
     const dir = mkdtempSync(join(tmpdir(), 'logflow-serve-'));
     const log = join(dir, 'access.log');
     writeFileSync(log, line('/') + '\n');
+    loadTinyReference(join(dir, 'w.duckdb'));
     const s = await serve([log, '--host', '127.0.0.2', '--every', '1s', '--warehouse', join(dir, 'w.duckdb')]);
     const token = new URL(s.url).searchParams.get('token');
     expect(token).toMatch(/^[A-Za-z0-9_-]{32}$/);
