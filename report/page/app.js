@@ -161,6 +161,7 @@
         parsing: false, normalized: true, maintainAspectRatio: false, interaction: { mode: 'nearest', axis: 'x', intersect: false },
         scales: { x: { type: 'linear', min: points.length ? points[0].t : undefined, max: points.length ? points[points.length - 1].t : undefined, ticks: { callback: (v) => fmtT(v), maxTicksLimit: 8 } }, y: { beginAtZero: true } },
         plugins: {
+          decimation: { enabled: true, algorithm: 'lttb', samples: 600 },
           tooltip: { callbacks: { title: (items) => (items[0] ? fmtT(items[0].parsed.x) + ' UTC' : '') } },
           zoom: { zoom: { drag: { enabled: true }, wheel: { enabled: true }, mode: 'x' }, pan: { enabled: false } },
         },
