@@ -69,7 +69,7 @@ describe('bigquerySource() against a loopback BigQuery REST fake', () => {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  }, 120_000);
+  }, 300_000);
 
   afterAll(async () => {
     wh?.close();

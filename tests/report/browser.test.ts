@@ -61,7 +61,7 @@ describe.skipIf(!hasChromium)('logflow report in headless Chromium', () => {
     await page.goto(url);
     await page.waitForSelector('body[data-rendered]');
     await page.selectOption('#topn', '100');
-  }, 180_000);
+  }, 400_000);
 
   afterAll(async () => {
     await browser?.close();

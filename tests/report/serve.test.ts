@@ -147,5 +147,5 @@ describe('logflow serve', () => {
     expect((await fetchText(`${base}healthz?token=${token}`)).status).toBe(200);
     s.child.kill('SIGINT');
     expect(await s.exited).toBe(0);
-  }, 120_000);
+  }, 300_000);
 });
