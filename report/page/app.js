@@ -212,7 +212,10 @@
     const rows = top.map((g) => [...g.keys.map((k) => (id === 'countries' ? countryLabel(k) : k === null ? '(none)' : k)), g.hits, total ? g.hits / total : 0, g.visitors, g.bytes]);
     if (rest.length) {
       const restHits = rest.reduce((a, g) => a + g.hits, 0);
-      rows.push([`(${nf.format(rest.length > 1 || rest[0].keys[0] !== '(other)' ? rest.length : 0)} more${rest.some((g) => g.keys[0] === '(other)') ? ' + items beyond the kept top ' + DATA.meta.keep : ''})`, ...Array(keyCount - 1).fill(''), restHits, total ? restHits / total : 0, null, rest.reduce((a, g) => a + g.bytes, 0)]);
+      const more = rest.filter((g) => g.keys[0] !== '(other)').length;
+      const beyond = rest.some((g) => g.keys[0] === '(other)');
+      const label = [more ? `${nf.format(more)} more` : '', beyond ? `items beyond the top ${DATA.meta.keep} kept` : ''].filter(Boolean).join(' + ');
+      rows.push([`(${label})`, ...Array(keyCount - 1).fill(''), restHits, total ? restHits / total : 0, null, rest.reduce((a, g) => a + g.bytes, 0)]);
     }
     const max = top[0] ? top[0].hits : 1;
     table(`${id}-table`, [
