@@ -14,6 +14,8 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   setup: { summary: 'create or verify the Google Cloud resources (Pub/Sub, BigQuery, Dataform schedule)', load: async () => (await import('./commands/setup.ts')).command },
   load: { summary: 'backfill log files into the landing table with BigQuery load jobs (or locally)', load: async () => (await import('./commands/load.ts')).command },
   status: { summary: 'one screen: is the pipeline healthy? (ingesters, subscription, landing, last run, outputs)', load: async () => (await import('./commands/status.ts')).command },
+  report: { summary: 'write the traffic report: one self-contained HTML file', load: async () => (await import('./commands/report.ts')).command },
+  serve: { summary: 'follow logs, transform every few seconds and serve the live report', load: async () => (await import('./commands/serve.ts')).command },
 };
 
 export function usage(): string {

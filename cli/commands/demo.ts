@@ -13,6 +13,7 @@ import { prepareWarehouse } from '../../pipeline/prepare.ts';
 import { warehousePath } from '../../warehouse/project.ts';
 import { loadDemoReferenceData } from '../../geo/demo.ts';
 import { formatTable } from '../table.ts';
+import { writeLocalReport } from '../../report/index.ts';
 
 /** Marks a warehouse the demo created, so a later demo may replace it but never a user's own. */
 const DEMO_MARKER = 'logflow_meta.demo_runs';
@@ -32,6 +33,7 @@ Options:
   --seed N             generator seed (default 7)
   --warehouse PATH     DuckDB file (default: $LOGFLOW_WAREHOUSE or .logflow/warehouse.duckdb);
                        replaced if an earlier demo made it, refused if it holds other data
+  --live               instead: logflow serve on 50 generated lines/s (live.duckdb next to it)
   -h, --help           show this help
 `,
   async run(argv) {
@@ -39,7 +41,10 @@ Options:
       lines: { type: 'string' },
       seed: { type: 'string' },
       warehouse: { type: 'string' },
+      live: { type: 'boolean' },
     });
+    // --live: the live report on generated traffic, in a warehouse of its own next to the demo's.
+    if (values.live) return (await import('./serve.ts')).command.run(['--rate', '50', '--warehouse', join(dirname(warehousePath(values.warehouse)), 'live.duckdb')]);
     const lines = intFlag('demo', 'lines', values.lines, 100_000, 1, 50_000_000);
     const seed = intFlag('demo', 'seed', values.seed, 7, 0, 2 ** 31 - 1);
     const path = warehousePath(values.warehouse);
@@ -95,6 +100,9 @@ Options:
       say('  npm run query -- "select * from logflow.daily_visitors"');
       say('  npm run query -- "select path, sum(hits) as hits, sum(visitors) as visitors from logflow.pages group by 1 order by 2 desc limit 10"');
       say('  npm run query -- "select * from logflow.parse_errors" --json');
+      say('');
+      say(`Report: ${await writeLocalReport(warehouse.connection, path, join(dir, 'report.html'))}  (open it in a browser; works offline)`);
+      say('Live:   npm run demo -- --live   (logflow serve on generated traffic; or: npm run logflow -- serve /var/log/nginx/access.log)');
       return 0;
     } finally {
       warehouse.close();

@@ -5,6 +5,7 @@ import { compileProject } from '../../warehouse/compile.ts';
 import { openWarehouse } from '../../warehouse/duckdb.ts';
 import { runGraph, runUnitTests } from '../../warehouse/executor.ts';
 import { prepareWarehouse } from '../../pipeline/prepare.ts';
+import { loadBundledReferenceIfEmpty } from '../../pipeline/reference-autoload.ts';
 import { warehousePath } from '../../warehouse/project.ts';
 
 export const command: Command = {
@@ -51,7 +52,11 @@ Options:
     const out = (line: string) => process.stdout.write(line + '\n');
     try {
       // Empty landing or reference tables are valid states (nothing ingested or loaded yet).
-      for (const hint of await prepareWarehouse(warehouse.connection, graph)) if (!values.quiet) out(hint);
+      let hints = await prepareWarehouse(warehouse.connection, graph);
+      // First run on one's own log: countries and ASNs without an extra command.
+      const loaded = values['dry-run'] || values.tests ? null : await loadBundledReferenceIfEmpty(warehouse.connection, graph);
+      if (loaded) hints = [...hints.filter((h) => !h.includes('logflow_ref')), loaded];
+      for (const hint of hints) if (!values.quiet) out(hint);
       if (values.tests) {
         const results = await runUnitTests(warehouse.connection, graph.tests ?? []);
         for (const r of results) out(r.ok ? `  ✓ test ${r.name}` : `  ✗ test ${r.name}: ${r.message}`);

@@ -1,0 +1,142 @@
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { runIngest } from '../ingest/index.ts';
+import { compileProject } from '../warehouse/compile.ts';
+import { openWarehouse } from '../warehouse/duckdb.ts';
+import { runGraph } from '../warehouse/executor.ts';
+import { prepareWarehouse } from '../pipeline/prepare.ts';
+import { loadBundledReferenceIfEmpty } from '../pipeline/reference-autoload.ts';
+import { createEngine } from '../generator/index.ts';
+import type { GeneratorOptions } from '../generator/index.ts';
+import { pump, type Sink } from '../generator/output.ts';
+import { buildReportData, DEFAULT_LIMITS, type ReportData, type ReportLimits } from '../report/data.ts';
+import { connectionSource, localSpelling } from '../report/sources.ts';
+import { shortPath } from '../report/paths.ts';
+
+export interface LiveOptions {
+  warehouse: string;
+  /** Files or globs followed as `logflow ingest --follow` does. */
+  inputs: string[];
+  /** Time between refreshes (follow phase length), ms. */
+  everyMs: number;
+  limits?: ReportLimits;
+  /** Stops the loop: the current follow phase is flushed and checkpointed, a running refresh finishes. */
+  signal: AbortSignal;
+  log: (line: string) => void;
+  /** One line per refresh (timings, lag, memory) when given. */
+  verbose?: (line: string) => void;
+  onData: (data: ReportData) => void;
+}
+
+export interface LiveStats {
+  refreshes: number;
+  landed: number;
+  failedRefreshes: number;
+  lastRefreshSeconds: number | null;
+  lastLagSeconds: number | null;
+  updatedAt: string | null;
+}
+
+/**
+ * The serve loop, one writer at a time on the DuckDB file: follow the inputs for `everyMs`
+ * (lines land with their checkpoints, exactly as `logflow ingest --follow`), then run the
+ * incremental graph and the report's fixed queries, publish, and follow again. A restart resumes
+ * from the checkpoints and the incremental watermarks.
+ *
+ * The lag shown is an upper bound on "line written -> visible in the panels": the time since
+ * the previous follow phase stopped reading (a line written just after that waits longest).
+ */
+export async function runLive(options: LiveOptions): Promise<LiveStats> {
+  const graph = compileProject({ warehouse: 'duckdb' });
+  const catalog = graph.projectConfig?.defaultDatabase;
+  const stats: LiveStats = { refreshes: 0, landed: 0, failedRefreshes: 0, lastRefreshSeconds: null, lastLagSeconds: null, updatedAt: null };
+  let previousReadEnd = Date.now();
+  let first = true;
+  let landedNow = 0;
+  while (!options.signal.aborted) {
+    landedNow = 0;
+    if (!first) {
+      const phase = new AbortController();
+      const stop = () => phase.abort();
+      options.signal.addEventListener('abort', stop, { once: true });
+      const timer = setTimeout(stop, options.everyMs);
+      try {
+        const summary = await runIngest({ inputs: options.inputs, follow: true, signal: phase.signal, warehouse: options.warehouse, sink: 'local', pollMs: 200, report: (m) => options.log(`ingest: ${m}`) });
+        stats.landed += summary.delivered;
+        landedNow = summary.delivered;
+      } finally {
+        clearTimeout(timer);
+        options.signal.removeEventListener('abort', stop);
+      }
+      if (options.signal.aborted) break;
+    }
+    first = false;
+    const readEnd = Date.now();
+    const started = performance.now();
+    const warehouse = await openWarehouse(options.warehouse, { catalog });
+    try {
+      await prepareWarehouse(warehouse.connection, graph);
+      const loaded = await loadBundledReferenceIfEmpty(warehouse.connection, graph);
+      if (loaded) options.log(loaded);
+      const run = await runGraph(warehouse.connection, graph, {});
+      if (!run.ok) {
+        const failed = run.results.find((r) => r.status === 'failed');
+        stats.failedRefreshes++;
+        options.log(`transform failed at ${failed?.name}: ${failed?.error}; the report keeps the previous data`);
+        continue;
+      }
+      const source = connectionSource(warehouse.connection, `live: ${shortPath(options.warehouse)}`);
+      let data: ReportData;
+      try {
+        data = await buildReportData(source, localSpelling(), {}, options.limits ?? DEFAULT_LIMITS);
+      } catch (error) {
+        options.log(`report: ${(error as Error).message}`);
+        continue;
+      }
+      const now = Date.now();
+      const lag = (now - previousReadEnd) / 1000;
+      const newest = data.series.minute.all.at(-1)?.[0];
+      data.meta.live = { updatedAt: new Date(now).toISOString(), lagSeconds: lag, newestRequestAt: newest === undefined ? null : new Date(newest).toISOString() };
+      stats.refreshes++;
+      stats.lastRefreshSeconds = (performance.now() - started) / 1000;
+      stats.lastLagSeconds = lag;
+      stats.updatedAt = data.meta.live.updatedAt;
+      options.onData(data);
+      options.verbose?.(`refresh ${stats.refreshes}: ${landedNow.toLocaleString('en')} new lines, transform ${run.seconds.toFixed(1)} s, whole refresh ${stats.lastRefreshSeconds.toFixed(1)} s, lag <= ${lag.toFixed(1)} s, rss ${(process.memoryUsage().rss / 1e6).toFixed(0)} MB`);
+    } finally {
+      warehouse.close();
+      previousReadEnd = readEnd;
+    }
+  }
+  return stats;
+}
+
+/** A file the generator appends to (a restart continues it; follow mode resumes from its checkpoint). */
+function appendSink(path: string): Sink {
+  const fd = openSync(path, 'a');
+  const sink = {
+    closed: false,
+    async write(chunk: Buffer) {
+      writeSync(fd, chunk);
+    },
+    async close() {
+      if (sink.closed) return;
+      sink.closed = true;
+      closeSync(fd);
+    },
+  };
+  return sink;
+}
+
+/**
+ * Generated traffic at `rate` lines per wall-clock second, timestamps now, appended to `path`
+ * until `signal` aborts (the file is what serve follows).
+ */
+export async function generateLive(path: string, rate: number, seed: number, signal: AbortSignal): Promise<number> {
+  const options: Partial<GeneratorOptions> = { seed, lines: null, linesPerSecond: rate, start: new Date(Math.floor(Date.now() / 1000) * 1000), diurnal: false };
+  const sink = appendSink(path);
+  try {
+    return (await pump(createEngine(options), sink, { rate, signal })).lines;
+  } finally {
+    await sink.close();
+  }
+}
