@@ -70,7 +70,7 @@ const QUOTED_TEXT = '(?:[^"\\\\]|\\\\.)*';
 const TOKEN = '\\S+';
 const NUMBER_OR_DASH = '\\d+|-';
 const SECONDS = '-?\\d+(?:\\.\\d+)?|-';
-/** Text after the last field: kept in `extra`. */
+/** Text after the last field (after spaces or tabs, or `trailer`'s separator): kept in `extra`. */
 const TRAILER = '(?:[ \\t]+(.*?))?[ \\t\\r]*$';
 
 /** Apache's %t and nginx's $time_local. */
@@ -108,7 +108,7 @@ function fromParts(label, parts, meta = {}) {
   }
   if (meta.trailer === false) pattern += '[ \\t\\r]*$';
   else {
-    pattern += TRAILER;
+    pattern += meta.trailer ? `(?:${meta.trailer}(.*?))?[ \\t\\r]*$` : TRAILER;
     fields.push('extra');
   }
   const units = {};
@@ -171,7 +171,7 @@ const APACHE_SIMPLE = {
   D: ['latency', NUMBER_OR_DASH, 'microseconds'], f: [null, TOKEN], h: ['client_ip', TOKEN], H: ['protocol', TOKEN],
   k: [null, '\\d+'], l: ['ident', TOKEN], L: [null, TOKEN], m: ['method', TOKEN], p: ['port', '\\d+|-'], P: [null, '\\d+'],
   q: ['query', '\\S*'], R: [null, TOKEN], s: ['status', '\\d{3}|-'], T: ['latency', NUMBER_OR_DASH, 'seconds'],
-  u: ['auth_user', TOKEN], U: ['path', TOKEN], v: ['vhost', '[^\\s:]+'], V: ['vhost', '[^\\s:]+'], X: [null, '[X+-]'],
+  u: ['auth_user', TOKEN], U: ['path', '[^\\s?"]+'], v: ['vhost', '[^\\s:]+'], V: ['vhost', '[^\\s:]+'], X: [null, '[X+-]'],
   I: ['bytes_received', '\\d+|-'], O: ['bytes_sent', '\\d+|-'], S: [null, '\\d+|-'], r: ['request', TOKEN],
 };
 
@@ -256,7 +256,7 @@ function compileApache(format, label = 'apache') {
     const simple = APACHE_SIMPLE[letter];
     if (!simple) throw new Error(`log format: unknown Apache directive '${m[0]}' ${where}`);
     const [name, re, unit] = simple;
-    const textual = ['request', 'auth_user', 'ident', 'path', 'query', null].includes(name);
+    const textual = ['request', 'auth_user', 'ident', 'query', null].includes(name);
     parts.push([name, textual && quoted ? QUOTED_TEXT : re]);
     if (unit && name) units[name] = units[name] ?? unit;
   }
@@ -408,13 +408,13 @@ const PREDEFINED = {
     ...CSV('time_local', '\\d+'), ',', ...CSV('client_ip'), ',', ...CSV(null), ',', ...CSV(null), ',', ...CSV('method'), ',',
     ...CSV('request_uri'), ',', ...CSV('status', '\\d{3}'), ',', ...CSV('bytes_received'), ',', ...CSV('bytes'), ',',
     ...CSV('latency', '\\d*'), ',', ...CSV('vhost'), ',', ...CSV('referrer'), ',', ...CSV('user_agent'), ',', ...CSV('request_id'),
-  ], { time: { field: 'time_local', kind: 'epoch', unit: 'microseconds' }, units: { latency: 'microseconds' } }),
+  ], { trailer: ',', time: { field: 'time_local', kind: 'epoch', unit: 'microseconds' }, units: { latency: 'microseconds' } }),
   // Classic ELB: time elb client:port backend:port request_processing_time backend_processing_time
   // response_processing_time elb_status_code backend_status_code received_bytes sent_bytes "request" "user_agent" ssl_cipher ssl_protocol
   awselb: () => fromParts('awselb', [
     ['time_local', ISO_UTC], ' ', ['vhost', TOKEN], ' ', ['client_ip', '[^\\s]+?'], ':\\d+ ', ['upstream_addr', TOKEN], ' ',
     ['request_processing_time', SECONDS], ' ', ['latency', SECONDS], ' ', ['response_processing_time', SECONDS], ' ',
-    ['status', '\\d{3}|-'], ' ', ['upstream_status', '\\d{3}|-'], ' ', ['bytes_received', '\\d+'], ' ', ['bytes', '\\d+'], ' ',
+    ['status', '\\d{3}|-'], ' ', ['upstream_status', '\\d+|-'], ' ', ['bytes_received', '\\d+'], ' ', ['bytes', '\\d+'], ' ',
     ...Q('request'), ' ', ...Q('user_agent'), ' ', ['tls_cipher', TOKEN], ' ', ['tls_protocol', TOKEN],
   ], { time: { field: 'time_local', kind: 'iso8601' }, units: ELB_TIMES }),
   // ALB: type time elb client:port target:port request/target/response_processing_time elb_status_code
@@ -423,7 +423,7 @@ const PREDEFINED = {
   awsalb: () => fromParts('awsalb', [
     ['scheme', '[a-z0-9]+'], ' ', ['time_local', ISO_UTC], ' ', [null, TOKEN], ' ', ['client_ip', '[^\\s]+?'], ':\\d+ ',
     ['upstream_addr', TOKEN], ' ', ['request_processing_time', SECONDS], ' ', ['latency', SECONDS], ' ',
-    ['response_processing_time', SECONDS], ' ', ['status', '\\d{3}|-'], ' ', ['upstream_status', '\\d{3}|-'], ' ',
+    ['response_processing_time', SECONDS], ' ', ['status', '\\d{3}|-'], ' ', ['upstream_status', '\\d+|-'], ' ',
     ['bytes_received', '\\d+|-'], ' ', ['bytes', '\\d+|-'], ' ', ...Q('request'), ' ', ...Q('user_agent'), ' ',
     ['tls_cipher', TOKEN], ' ', ['tls_protocol', TOKEN], ' ', [null, TOKEN], ' ', ...Q('request_id'), ' ', ...Q('vhost'),
   ], { time: { field: 'time_local', kind: 'iso8601' }, units: ELB_TIMES }),

@@ -1,0 +1,220 @@
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startZetaSQL, type ZetaSQL } from '../../check/zetasql.ts';
+import { loadInclude } from '../support/includes.ts';
+import { FORMAT_CASES, JSON_CASES, REQUEST_LINE_CASES } from './cases.ts';
+
+// Every compiled format's pattern, on every line of its table, must capture the expected fields
+// in DuckDB (regexp_extract with a name list) and in ZetaSQL's reference evaluator (BigQuery's
+// REGEXP_EXTRACT, one group per call via dialect.regexExtractFields), and in JavaScript (the
+// autodetector's engine). Both warehouses are RE2; this checks it for these patterns.
+
+interface Compiled {
+  label: string;
+  kind: 'regex' | 'json';
+  pattern: string;
+  fields: string[];
+  paths: Record<string, (string | number)[][]>;
+  time: Record<string, unknown> | null;
+  units: Record<string, string>;
+}
+interface Dialect {
+  regexExtractFields(expr: string, pattern: string, names: string[]): string;
+  regexContains(expr: string, pattern: string): string;
+  safeCast(expr: string, type: string): string;
+  regexExtract(expr: string, pattern: string): string;
+}
+interface LogFormats {
+  compileFormat(description: string): Compiled;
+  compileApache(format: string): Compiled;
+  compileNginx(format: string): Compiled;
+  compileW3c(line: string): Compiled;
+  predefinedFormat(name: string): Compiled;
+  jsonPath(path: (string | number)[]): string;
+  secondsOf(d: Dialect, expr: string, unit: string): string;
+  PREDEFINED_NAMES: string[];
+  REQUEST_LINE_PATTERN: string;
+  REQUEST_LINE_FIELDS: string[];
+  URL_PATTERN: string;
+  URL_FIELDS: string[];
+}
+
+const formats = loadInclude<LogFormats>('log_formats');
+const dialect = loadInclude<{ forWarehouse(w: string): Dialect }>('dialect');
+const duck = dialect.forWarehouse('duckdb');
+const bq = dialect.forWarehouse('bigquery');
+
+let instance: DuckDBInstance;
+let connection: DuckDBConnection;
+let zetasql: ZetaSQL;
+beforeAll(async () => {
+  instance = await DuckDBInstance.create(':memory:');
+  connection = await instance.connect();
+  zetasql = await startZetaSQL();
+});
+afterAll(async () => {
+  connection?.closeSync();
+  instance?.closeSync();
+  await zetasql?.close();
+});
+
+/** '' for NULL (BigQuery gives NULL where DuckDB gives '' for a group that took no part). */
+function blanks(struct: Record<string, unknown> | null | undefined, names: string[]): Record<string, string> {
+  return Object.fromEntries(names.map((n) => [n, (struct?.[n] as string | null | undefined) ?? '']));
+}
+
+async function onDuckdb(line: string, pattern: string, names: string[]) {
+  const reader = await connection.runAndReadAll(`select ${duck.regexContains('$1', pattern)} as matched, ${duck.regexExtractFields('$1', pattern, names)} as v`, [line]);
+  const row = reader.getRowObjectsJson()[0] as { matched: boolean; v: Record<string, string> };
+  return { matched: row.matched, fields: blanks(row.v, names) };
+}
+
+async function onBigquery(line: string, pattern: string, names: string[]) {
+  const result = await zetasql.evaluate(`select ${bq.regexContains('line', pattern)} as matched, ${bq.regexExtractFields('line', pattern, names)} as v`, [], {
+    variables: [{ name: 'line', type: 'STRING', value: line }],
+  });
+  const row = result.rows[0] as { matched: boolean; v: Record<string, string | null> };
+  return { matched: row.matched, fields: blanks(row.v, names) };
+}
+
+function inJavascript(line: string, pattern: string, names: string[]) {
+  const m = new RegExp(pattern).exec(line);
+  return { matched: m !== null, fields: Object.fromEntries(names.map((n, i) => [n, m?.[i + 1] ?? ''])) };
+}
+
+describe('predefinedFormat()', () => {
+  it('knows every GoAccess predefined format and Cloud Logging', () => {
+    expect(formats.PREDEFINED_NAMES.map((n) => n.toUpperCase()).sort()).toEqual(
+      ['AWSALB', 'AWSELB', 'AWSS3', 'CADDY', 'CLOUDFRONT', 'CLOUDLOGGING', 'CLOUDSTORAGE', 'COMBINED', 'COMMON', 'SQUID', 'TRAEFIKCLF', 'VCOMBINED', 'VCOMMON', 'W3C'].sort(),
+    );
+  });
+
+  it.each(formats.PREDEFINED_NAMES.filter((n) => !['caddy', 'cloudlogging'].includes(n)))('%s has at least 3 test lines', (name) => {
+    expect(FORMAT_CASES.filter((c) => c.format === name).length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('rejects an unknown name, listing the known ones', () => {
+    expect(() => formats.predefinedFormat('nope')).toThrow(/unknown predefined format 'nope' \(known: combined, /);
+  });
+});
+
+describe('compileApache() and compileNginx() errors', () => {
+  it.each([
+    ['apache', '%h %l %Z', "unknown Apache directive '%Z' at position 7"],
+    ['apache', '%h %{X}Q', "unknown Apache directive '%{X}Q' at position 4"],
+    ['apache', '%h %{min}T', "unknown unit 'min' in Apache directive '%{min}T' at position 4"],
+    ['apache', '%{%Y %Q}t', "unsupported strftime conversion '%Q'"],
+    ['apache', 'x %', "incomplete Apache directive '%' at position 3"],
+    ['nginx', '$remote_addr [$time_local] $bogus_var', "unknown nginx variable '$bogus_var' at position 28"],
+    ['nginx', '$remote_addr $', "'$' without a variable name at position 14"],
+  ])('%s %s', (kind, format, message) => {
+    const compile = kind === 'apache' ? formats.compileApache : formats.compileNginx;
+    expect(() => compile(format)).toThrow(message);
+  });
+
+  it.each([
+    ['apache', '%h %% %u', '^(\\S+) % (\\S+)'],
+    ['apache', '%400,501{User-agent}i %>s', '^(\\S+) (\\d{3}|-)'],
+    ['nginx', '${remote_addr}x$status', '^(\\S+)x(\\d{3})'],
+  ])('%s %s', (kind, format, prefix) => {
+    const compile = kind === 'apache' ? formats.compileApache : formats.compileNginx;
+    expect(compile(format).pattern.startsWith(prefix)).toBe(true);
+  });
+
+  it('names header, cookie and env captures by family and records units and time', () => {
+    const c = formats.compileApache('%h %t "%{X-Request-Id}i" %{session}C %{UNIQUE_ID}e %D %T');
+    expect(c.fields).toEqual(['client_ip', 'time_local', 'header_in_x_request_id', 'cookie_session', 'env_unique_id', 'latency', 'extra']);
+    expect(c.units).toEqual({ latency: 'microseconds' });
+    expect(c.time).toEqual({ field: 'time_local', kind: 'strftime', format: '%d/%b/%Y:%H:%M:%S %z' });
+  });
+});
+
+describe('compiled patterns on DuckDB, BigQuery (ZetaSQL) and JavaScript', () => {
+  it.each(FORMAT_CASES)('$format: $name', async ({ format, line, expected }) => {
+    const compiled = formats.compileFormat(format);
+    for (const name of Object.keys(expected)) expect(compiled.fields).toContain(name);
+    const pick = (fields: Record<string, string>) => Object.fromEntries(Object.keys(expected).map((k) => [k, fields[k]]));
+    const duckdb = await onDuckdb(line, compiled.pattern, compiled.fields);
+    const bigquery = await onBigquery(line, compiled.pattern, compiled.fields);
+    const js = inJavascript(line, compiled.pattern, compiled.fields);
+    expect(duckdb.matched).toBe(true);
+    expect(pick(duckdb.fields)).toEqual(expected);
+    expect(bigquery).toEqual(duckdb);
+    expect(js).toEqual(duckdb);
+  });
+
+  it('no other format of the table matches a line it was not written for, where formats are distinct', async () => {
+    // combined lines are also vcombined-shaped only with a vhost prefix; common/combined overlap by design (extra).
+    const distinct = ['w3c', 'cloudfront', 'squid', 'cloudstorage', 'awselb', 'awsalb', 'awss3', 'traefikclf'];
+    for (const name of distinct) {
+      const compiled = formats.predefinedFormat(name);
+      const others = FORMAT_CASES.filter((c) => c.format !== name && !(name === 'traefikclf' && c.format === 'combined'));
+      for (const c of others) expect(new RegExp(compiled.pattern).test(c.line), `${name} matched a ${c.format} line: ${c.name}`).toBe(false);
+    }
+  });
+});
+
+describe('REQUEST_LINE_PATTERN on DuckDB, BigQuery (ZetaSQL) and JavaScript', () => {
+  it.each(REQUEST_LINE_CASES)('$request', async ({ request, expected }) => {
+    const names = formats.REQUEST_LINE_FIELDS;
+    const duckdb = await onDuckdb(request, formats.REQUEST_LINE_PATTERN, names);
+    const bigquery = await onBigquery(request, formats.REQUEST_LINE_PATTERN, names);
+    expect(duckdb.matched).toBe(expected !== null);
+    if (expected) expect(names.map((n) => duckdb.fields[n])).toEqual(expected);
+    expect(bigquery).toEqual(duckdb);
+    expect(inJavascript(request, formats.REQUEST_LINE_PATTERN, names)).toEqual(duckdb);
+    if (expected) expect(duckdb.fields.path).not.toMatch(/\s|HTTP\//);
+  });
+});
+
+describe('URL_PATTERN (absolute request URLs) on both engines', () => {
+  it.each([
+    ['https://www.example.com/index.html?utm=x', ['https', 'www.example.com', '', '/index.html', 'utm=x']],
+    ['http://user@[2001:db8::1]:8080/a/b?c#frag', ['http', '[2001:db8::1]', '8080', '/a/b', 'c']],
+    ['/relative/path?q=1', ['', '', '', '/relative/path', 'q=1']],
+    ['example.com:443', ['', '', '', 'example.com:443', '']],
+  ])('%s', async (url, expected) => {
+    const duckdb = await onDuckdb(url, formats.URL_PATTERN, formats.URL_FIELDS);
+    expect(formats.URL_FIELDS.map((n) => duckdb.fields[n])).toEqual(expected);
+    expect(await onBigquery(url, formats.URL_PATTERN, formats.URL_FIELDS)).toEqual(duckdb);
+  });
+});
+
+describe('secondsOf() on both engines', () => {
+  it.each([
+    ['1532871', 'microseconds', 1.532871],
+    ['46', 'milliseconds', 0.046],
+    ['0.012', 'seconds', 0.012],
+    ['-1', 'seconds', null],
+    ['-', 'seconds', null],
+    ['0.012345s', 'duration', 0.012345],
+    ['2s', 'duration', 2],
+    ['12ms', 'duration', null],
+  ])('%s %s', async (text, unit, expected) => {
+    const local = await connection.runAndReadAll(`select ${formats.secondsOf(duck, '$1', unit)} as v`, [text]);
+    const remote = await zetasql.evaluate(`select ${formats.secondsOf(bq, 'x', unit)} as v`, [], { variables: [{ name: 'x', type: 'STRING', value: text }] });
+    const duckValue = local.getRowObjectsJson()[0]?.v ?? null;
+    if (expected === null) expect(duckValue).toBeNull();
+    else expect(Number(duckValue)).toBeCloseTo(expected, 9);
+    expect(remote.rows[0]?.v ?? null).toEqual(duckValue === null ? null : Number(duckValue));
+  });
+});
+
+describe('JSON formats (Caddy, Cloud Logging) on both engines', () => {
+  it.each(JSON_CASES)('$format: $name', async ({ format, line, expected }) => {
+    const compiled = formats.predefinedFormat(format);
+    const fields = Object.keys(expected);
+    const duckColumns = fields.map((f) => `coalesce(${compiled.paths[f]!.map((p) => `json_extract_string(j, '${formats.jsonPath(p)}')`).join(', ')}) as ${f}`);
+    const bqColumns = fields.map((f) => `coalesce(${compiled.paths[f]!.map((p) => `json_value(j, '${formats.jsonPath(p)}')`).join(', ')}) as ${f}`);
+    const local = (await connection.runAndReadAll(`select ${duckColumns.join(', ')} from (select cast($1 as json) as j)`, [line])).getRowObjectsJson()[0];
+    const remote = (await zetasql.evaluate(`select ${bqColumns.join(', ')} from (select parse_json(line, wide_number_mode => 'round') as j)`, [], {
+      variables: [{ name: 'line', type: 'STRING', value: line }],
+    })).rows[0];
+    expect(local).toEqual(expected);
+    // JSON numbers come back as text in each engine's own rendering (BigQuery: 5.1e-05, DuckDB:
+    // 0.000051): equal as numbers, which is how the models must read them (cast, never compare text).
+    const asNumbers = (row: Record<string, unknown> | undefined) =>
+      Object.fromEntries(Object.entries(row ?? {}).map(([k, v]) => [k, typeof v === 'string' && /^-?[\d.]+(?:e-?\d+)?$/i.test(v) ? Number(v) : v]));
+    expect(asNumbers(remote)).toEqual(asNumbers(local));
+  });
+});
