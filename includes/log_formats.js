@@ -63,6 +63,7 @@ const FIELDS = {
   request_id: 'request id (ELB/ALB trace id, S3 request id, Cloud Logging insertId)',
   scheme: 'URL scheme or ALB request type',
   extra: 'trailing text after the last field of the format',
+  last_quote: "the closing quote of a format's last quoted field ('' when the line ends without it, as formats.js's ua_close)",
 };
 
 /** Text inside double quotes, Apache (`\"`) or nginx (`\x22`) escaped. */
@@ -129,6 +130,17 @@ function insideQuotes(format, i) {
     else if (format[k] === '"') open = !open;
   }
   return open;
+}
+
+/**
+ * Appends a format's final literal. When the format ends with a quoted field (the user agent of
+ * combined), the closing quote is captured as `last_quote` and may be missing: a line cut right
+ * after the user agent still parses (GoAccess accepts it too; formats.js does the same).
+ */
+function closeLastQuote(parts, literal) {
+  const last = parts[parts.length - 1];
+  if (literal === '"' && Array.isArray(last) && last[1] === QUOTED_TEXT) parts.push(['last_quote', '"?']);
+  else if (literal) parts.push(escapeLiteral(literal));
 }
 
 /** The field regex for a text field: a token outside quotes, quoted text inside. */
@@ -260,7 +272,7 @@ function compileApache(format, label = 'apache') {
     parts.push([name, textual && quoted ? QUOTED_TEXT : re]);
     if (unit && name) units[name] = units[name] ?? unit;
   }
-  flush();
+  closeLastQuote(parts, literal);
   return fromParts(label, parts, { time, units });
 }
 
@@ -332,7 +344,7 @@ function compileNginx(format, label = 'nginx') {
       time = name === 'time_local' ? { field, ...CLF_TIME } : name === 'msec' ? { field, kind: 'epoch', unit: 'seconds' } : { field, kind: 'iso8601' };
     }
   }
-  if (literal) parts.push(escapeLiteral(literal));
+  closeLastQuote(parts, literal);
   return fromParts(label, parts, { time, units });
 }
 
