@@ -571,6 +571,51 @@ function secondsOf(d, expr, unit) {
   return `(case when ${value} >= 0 then ${value} / ${divisor} end)`;
 }
 
+/** `10^digits` times the decimal fraction text (digits beyond `digits` dropped), as INT64 SQL. */
+function scaledFraction(d, fraction, digits) {
+  return d.cast(`substr(rpad(coalesce(${fraction}, ''), ${digits}, '0'), 1, ${digits})`, 'int64');
+}
+
+/**
+ * SQL for the request time as a UTC TIMESTAMP, from the compiled format's `time` spec; NULL when
+ * the text is not a valid time. Fractions of a second are kept to the microsecond (ELB/ALB,
+ * Squid, Caddy, Cloud Logging's nanoseconds are truncated); an strftime format without %z is
+ * read as UTC (W3C logs are UTC by definition).
+ * @param {object} d dialect helpers
+ * @param {object} compiled a compiled format with a `time` spec
+ * @param {(field: string) => string} field SQL expression of a captured field's text by name
+ *   (for a regex format `s.fields.<name>`, for a JSON format the JSON path value)
+ */
+function timestampOf(d, compiled, field) {
+  const time = compiled.time;
+  if (!time) throw new Error(`log_formats.timestampOf: format '${compiled.label}' has no time field`);
+  const epoch = d.timestampLiteral('1970-01-01 00:00:00+00');
+  const fractionOf = (text) => d.regexExtract(text, '\\.(\\d+)');
+  const plusFraction = (ts, text) => d.timestampAdd(ts, scaledFraction(d, fractionOf(text), 6), 'microsecond');
+  if (time.kind === 'epoch') {
+    const text = field(time.field);
+    const digits = { seconds: 6, milliseconds: 3, microseconds: 0 }[time.unit];
+    const whole = d.safeCast(d.regexExtract(text, '^(\\d+)(?:\\.\\d+)?$'), 'int64');
+    const micros = digits === 0 ? whole : `(${whole} * ${10 ** digits} + ${scaledFraction(d, fractionOf(text), digits)})`;
+    // DuckDB multiplies an interval by an INT32 at most: add days, then seconds, then microseconds.
+    const days = d.intDiv(micros, '86400000000');
+    const seconds = d.intDiv(`(${micros} - ${days} * 86400000000)`, '1000000');
+    const rest = `(${micros} - ${days} * 86400000000 - ${seconds} * 1000000)`;
+    return d.timestampAdd(d.timestampAdd(d.timestampAdd(epoch, days, 'day'), seconds, 'second'), rest, 'microsecond');
+  }
+  if (time.kind === 'iso8601') {
+    const text = field(time.field);
+    const noFraction = d.regexReplace(text, '\\.\\d+', '');
+    const zulu = d.regexReplace(noFraction, '[Zz]$', '+0000');
+    const offset = d.regexReplace(zulu, '([+-]\\d\\d):(\\d\\d)$', '\\1\\2');
+    return plusFraction(d.parseTimestamp('%Y-%m-%dT%H:%M:%S%z', offset), text);
+  }
+  const text = time.fields ? `${field(time.fields[0])} || ' ' || ${field(time.fields[1])}` : field(time.field);
+  const utc = /%z/.test(time.format) ? time.format : `${time.format} %z`;
+  const parsed = d.parseTimestamp(utc, /%z/.test(time.format) ? d.regexReplace(text, '\\.\\d+', '') : `${d.regexReplace(text, '\\.\\d+', '')} || ' +0000'`);
+  return plusFraction(parsed, text);
+}
+
 module.exports = {
   FIELDS,
   PREDEFINED_NAMES,
@@ -590,4 +635,5 @@ module.exports = {
   extractFields,
   jsonPath,
   secondsOf,
+  timestampOf,
 };

@@ -23,6 +23,7 @@ interface Dialect {
   regexContains(expr: string, pattern: string): string;
   safeCast(expr: string, type: string): string;
   regexExtract(expr: string, pattern: string): string;
+  formatTimestamp(format: string, expr: string): string;
 }
 interface LogFormats {
   compileFormat(description: string): Compiled;
@@ -32,6 +33,7 @@ interface LogFormats {
   predefinedFormat(name: string): Compiled;
   jsonPath(path: (string | number)[]): string;
   secondsOf(d: Dialect, expr: string, unit: string): string;
+  timestampOf(d: Dialect, compiled: Compiled, field: (name: string) => string): string;
   PREDEFINED_NAMES: string[];
   REQUEST_LINE_PATTERN: string;
   REQUEST_LINE_FIELDS: string[];
@@ -216,5 +218,31 @@ describe('JSON formats (Caddy, Cloud Logging) on both engines', () => {
     const asNumbers = (row: Record<string, unknown> | undefined) =>
       Object.fromEntries(Object.entries(row ?? {}).map(([k, v]) => [k, typeof v === 'string' && /^-?[\d.]+(?:e-?\d+)?$/i.test(v) ? Number(v) : v]));
     expect(asNumbers(remote)).toEqual(asNumbers(local));
+  });
+});
+
+describe('timestampOf() on both engines', () => {
+  const UTC_MICROS = '%Y-%m-%dT%H:%M:%E6SZ';
+  const regexCases = FORMAT_CASES.filter((c) => formats.compileFormat(c.format).time);
+  it.each(regexCases)('$format: $name', async ({ format, line, at }) => {
+    const compiled = formats.compileFormat(format);
+    const duckSql = `select strftime(${formats.timestampOf(duck, compiled, (f) => `nullif(s.f.${f}, '')`)}, '%Y-%m-%dT%H:%M:%S.%fZ') as v from (select ${duck.regexExtractFields('$1', compiled.pattern, compiled.fields)} as f) as s`;
+    const bqSql = `select format_timestamp('${UTC_MICROS}', ${formats.timestampOf(bq, compiled, (f) => `s.f.${f}`)}, 'UTC') as v from (select ${bq.regexExtractFields('line', compiled.pattern, compiled.fields)} as f) as s`;
+    const local = (await connection.runAndReadAll(duckSql, [line])).getRowObjectsJson()[0]?.v ?? null;
+    const remote = (await zetasql.evaluate(bqSql, [], { variables: [{ name: 'line', type: 'STRING', value: line }] })).rows[0]?.v ?? null;
+    expect(local).not.toBeNull();
+    if (at) expect(local).toBe(at);
+    expect(remote).toBe(local);
+  });
+
+  it.each(JSON_CASES.filter((c) => c.at))('$format: $name', async ({ format, line, at }) => {
+    const compiled = formats.predefinedFormat(format);
+    const path = (f: string) => formats.jsonPath(compiled.paths[f]![0]!);
+    const duckSql = `select strftime(${formats.timestampOf(duck, compiled, (f) => `json_extract_string(j, '${path(f)}')`)}, '%Y-%m-%dT%H:%M:%S.%fZ') as v from (select cast($1 as json) as j)`;
+    const bqSql = `select format_timestamp('${UTC_MICROS}', ${formats.timestampOf(bq, compiled, (f) => `json_value(j, '${path(f)}')`)}, 'UTC') as v from (select parse_json(line, wide_number_mode => 'round') as j)`;
+    const local = (await connection.runAndReadAll(duckSql, [line])).getRowObjectsJson()[0]?.v ?? null;
+    const remote = (await zetasql.evaluate(bqSql, [], { variables: [{ name: 'line', type: 'STRING', value: line }] })).rows[0]?.v ?? null;
+    expect(local).toBe(at);
+    expect(remote).toBe(local);
   });
 });
