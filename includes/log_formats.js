@@ -616,6 +616,66 @@ function timestampOf(d, compiled, field) {
   return plusFraction(parsed, text);
 }
 
+/** Text fields of the common set whose '-' (or '') means none. */
+const TEXT_COLUMNS = ['vhost', 'client_ip', 'ident', 'auth_user', 'referrer', 'user_agent', 'cache_status', 'tls_protocol', 'tls_cipher', 'content_type', 'forwarded_for', 'server_ip', 'request_id', 'upstream_addr', 'extra'];
+/** Fields Apache-style servers escape `"` and `\\` in (undone, as formats.js does). */
+const ESCAPED = ['request', 'referrer', 'user_agent'];
+
+/**
+ * The typed request columns of a compiled format, as SQL expressions keyed by column name, ready
+ * for a select list (the next step after extraction; int_lines_parsed would call it once per
+ * format branch). Columns a format does not log are absent, so the caller fills NULLs.
+ * - text (TEXT_COLUMNS): NULL for '' and '-'; request, referrer, user agent unescaped;
+ * - status, port: INT64; response_bytes: INT64, '-' is 0 (CLF's "no body");
+ * - request_at: UTC TIMESTAMP (timestampOf); latency_seconds, upstream_seconds (the first
+ *   upstream of nginx's list): FLOAT64 seconds (secondsOf, by the format's unit);
+ * - method, path, query, protocol: from the request line (REQUEST_LINE_PATTERN) when the format
+ *   logs one, else from its own fields; an absolute URL (Squid, Cloud Storage, Cloud Logging,
+ *   ELB/ALB request lines) is reduced to its path and query, and its host fills vhost when the
+ *   format has no vhost.
+ * @param {object} d dialect helpers
+ * @param {object} compiled a compiled format
+ * @param {(field: string) => string} field SQL expression of a captured field's text by name
+ * @returns {Record<string, string>}
+ */
+function requestColumns(d, compiled, field) {
+  const has = (name) => (compiled.kind === 'json' ? name in compiled.paths : compiled.fields.includes(name));
+  const text = (name) => `nullif(${d.nullIfEmpty(field(name))}, '-')`;
+  const unescape = (expr) => d.regexReplace(expr, '\\\\(["\\\\])', '\\1');
+  const cols = {};
+  for (const name of TEXT_COLUMNS) if (has(name)) cols[name] = ESCAPED.includes(name) ? unescape(text(name)) : text(name);
+  if (has('status')) cols.status = d.safeCast(text('status'), 'int64');
+  if (has('port')) cols.port = d.safeCast(text('port'), 'int64');
+  if (has('bytes')) cols.response_bytes = `(case when ${field('bytes')} = '-' then 0 else ${d.safeCast(d.nullIfEmpty(field('bytes')), 'int64')} end)`;
+  if (compiled.time) cols.request_at = timestampOf(d, compiled, field);
+  if (has('latency')) cols.latency_seconds = secondsOf(d, text('latency'), compiled.units.latency ?? 'seconds');
+  if (has('upstream_time')) cols.upstream_seconds = secondsOf(d, d.regexExtract(field('upstream_time'), '^([0-9.]+)'), compiled.units.upstream_time ?? 'seconds');
+  let target = null;
+  if (has('request')) {
+    const request = unescape(text('request'));
+    cols.request = request;
+    const parts = d.regexExtractFields(request, REQUEST_LINE_PATTERN, REQUEST_LINE_FIELDS);
+    const part = (name) => d.nullIfEmpty(`(${parts}).${name}`);
+    cols.method = part('method');
+    target = part('path');
+    cols.query = part('query');
+    cols.protocol = part('protocol');
+  } else {
+    if (has('method')) cols.method = text('method');
+    if (has('protocol')) cols.protocol = text('protocol');
+    if (has('request_uri')) target = text('request_uri');
+    else if (has('path')) target = text('path');
+    if (has('query')) cols.query = d.regexReplace(text('query'), '^\\?', '');
+  }
+  if (target) {
+    const url = d.regexExtractFields(target, URL_PATTERN, URL_FIELDS);
+    cols.path = d.nullIfEmpty(`(${url}).path`);
+    if (!cols.query) cols.query = d.nullIfEmpty(`(${url}).query`);
+    if (!cols.vhost) cols.vhost = `lower(${d.nullIfEmpty(`(${url}).host`)})`;
+  }
+  return cols;
+}
+
 module.exports = {
   FIELDS,
   PREDEFINED_NAMES,
@@ -636,4 +696,5 @@ module.exports = {
   jsonPath,
   secondsOf,
   timestampOf,
+  requestColumns,
 };

@@ -34,6 +34,7 @@ interface LogFormats {
   jsonPath(path: (string | number)[]): string;
   secondsOf(d: Dialect, expr: string, unit: string): string;
   timestampOf(d: Dialect, compiled: Compiled, field: (name: string) => string): string;
+  requestColumns(d: Dialect, compiled: Compiled, field: (name: string) => string): Record<string, string>;
   PREDEFINED_NAMES: string[];
   REQUEST_LINE_PATTERN: string;
   REQUEST_LINE_FIELDS: string[];
@@ -244,5 +245,49 @@ describe('timestampOf() on both engines', () => {
     const remote = (await zetasql.evaluate(bqSql, [], { variables: [{ name: 'line', type: 'STRING', value: line }] })).rows[0]?.v ?? null;
     expect(local).toBe(at);
     expect(remote).toBe(local);
+  });
+});
+
+/** Typed columns of a line on one engine: timestamps as ISO text, numbers as numbers. */
+async function columnsOn(engine: 'duckdb' | 'bigquery', compiled: Compiled, line: string): Promise<Record<string, unknown>> {
+  const d = engine === 'duckdb' ? duck : bq;
+  const input = engine === 'duckdb' ? '$1' : 'line';
+  const field =
+    compiled.kind === 'regex'
+      ? (f: string) => `s.f.${f}`
+      : (f: string) => `coalesce(${compiled.paths[f]!.map((p) => `${engine === 'duckdb' ? 'json_extract_string' : 'json_value'}(s.f, '${formats.jsonPath(p)}')`).join(', ')})`;
+  const from = compiled.kind === 'regex' ? d.regexExtractFields(input, compiled.pattern, compiled.fields) : engine === 'duckdb' ? `cast(${input} as json)` : `parse_json(${input}, wide_number_mode => 'round')`;
+  const cols = formats.requestColumns(d, compiled, field);
+  const select = Object.entries(cols).map(([name, sql]) => (name === 'request_at' ? `${d.formatTimestamp('%Y-%m-%dT%H:%M:%S', sql)} as ${name}` : `${sql} as ${name}`));
+  const sql = `select ${select.join(', ')} from (select ${from} as f) as s`;
+  const row =
+    engine === 'duckdb'
+      ? ((await connection.runAndReadAll(sql, [line])).getRowObjectsJson()[0] as Record<string, unknown>)
+      : ((await zetasql.evaluate(sql, [], { variables: [{ name: 'line', type: 'STRING', value: line }] })).rows[0] as Record<string, unknown>);
+  return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : k.endsWith('_seconds') || ['status', 'port', 'response_bytes'].includes(k) ? (v === null ? null : Number(v)) : v]));
+}
+
+describe('requestColumns() on both engines', () => {
+  const all = [...FORMAT_CASES.map((c) => ({ format: c.format, name: c.name, line: c.line })), ...JSON_CASES.map((c) => ({ format: c.format, name: c.name, line: c.line }))];
+  it.each(all)('$format: $name', async ({ format, line }) => {
+    const compiled = formats.compileFormat(format);
+    const local = await columnsOn('duckdb', compiled, line);
+    const remote = await columnsOn('bigquery', compiled, line);
+    expect(remote).toEqual(local);
+    expect(local.request_at ?? 'no time').not.toBeNull();
+    expect(local.status).toBeTypeOf('number');
+  });
+
+  it.each([
+    ['combined', FORMAT_CASES[1]!.line, { auth_user: 'alice', request: 'POST /api?q="x" HTTP/2.0', method: 'POST', path: '/api', query: 'q="x"', protocol: 'HTTP/2.0', response_bytes: 0, referrer: null, user_agent: 'curl "7.1"', request_at: '2026-11-02T06:59:59' }],
+    ['combined', FORMAT_CASES[3]!.line, { method: 'GET', path: '/a.html', protocol: 'HTTP/1.0', status: 400 }],
+    ['awselb', FORMAT_CASES.find((c) => c.name === 'backend failed (-1, -)')!.line, { latency_seconds: null, upstream_addr: null, path: '/', status: 504, vhost: 'my-loadbalancer' }],
+    ['squid', FORMAT_CASES.find((c) => c.format === 'squid')!.line, { method: 'GET', path: '/', vhost: 'www.google.com', latency_seconds: 0.18, cache_status: 'TCP_MISS' }],
+    ['apache:%{%Y-%m-%dT%H:%M:%S%z}t %a %m %U%q %H %s %{ms}T', FORMAT_CASES.find((c) => c.name === 'strftime time, split request')!.line, { path: '/search', query: 'q=a+b', latency_seconds: 0.012 }],
+    ['cloudlogging', JSON_CASES.find((c) => c.format === 'cloudlogging')!.line, { vhost: 'www.example.com', path: '/index.html', query: 'utm=x', latency_seconds: 0.012345, response_bytes: 5120, request_id: '1xkv3aqf2kv8a1' }],
+    ['nginx:$host $remote_addr [$time_iso8601] "$request" $status $bytes_sent $request_time $upstream_response_time $upstream_cache_status $ssl_protocol/$ssl_cipher', FORMAT_CASES.find((c) => c.name === 'upstream list, cache, TLS')!.line, { upstream_seconds: 3, latency_seconds: 3.001, tls_protocol: 'TLSv1.2' }],
+  ])('%s', async (format, line, expected) => {
+    const local = await columnsOn('duckdb', formats.compileFormat(format), line);
+    expect(local).toMatchObject(expected);
   });
 });
