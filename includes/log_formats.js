@@ -409,9 +409,11 @@ const PREDEFINED = {
   vcommon: () => compileApache('%v:%p %h %l %u %t "%r" %>s %b', 'vcommon'),
   w3c: () => compileW3c(IIS_FIELDS, { label: 'w3c' }),
   cloudfront: () => compileW3c(CLOUDFRONT_FIELDS, { label: 'cloudfront', timeTakenUnit: 'seconds' }),
-  // Squid native: time elapsed remotehost code/status bytes method URL rfc931 peerstatus/peerhost type
+  // Squid native: time elapsed remotehost code/status bytes method URL rfc931 peerstatus/peerhost type,
+  // as access.log writes it or after a syslog prefix (`Oct  8 11:11:48 proxy1 squid[42]: `, the
+  // shape GoAccess's SQUID format expects). The vhost is the requested URL's host (requestColumns).
   squid: () => fromParts('squid', [
-    ['time_local', '\\d+(?:\\.\\d+)?'], ' +', ['latency', '\\d+'], ' ', ['client_ip', TOKEN], ' ', ['cache_status', '[A-Z_]+'], '/',
+    '(?:[A-Z][a-z]{2} +\\d{1,2} \\d{2}:\\d{2}:\\d{2} \\S+ \\S+: +)?', ['time_local', '\\d+(?:\\.\\d+)?'], ' +', ['latency', '\\d+'], ' ', ['client_ip', TOKEN], ' ', ['cache_status', '[A-Z_]+'], '/',
     ['status', '\\d{3}'], ' ', ['bytes', '\\d+'], ' ', ['method', TOKEN], ' ', ['request_uri', TOKEN], ' ', ['auth_user', TOKEN], ' ',
     [null, '[A-Z_]+'], '/', ['upstream_addr', TOKEN], ' ', ['content_type', TOKEN],
   ], { time: { field: 'time_local', kind: 'epoch', unit: 'seconds' }, units: { latency: 'milliseconds' } }),
