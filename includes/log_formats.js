@@ -643,9 +643,9 @@ const ESCAPED = ['request', 'referrer', 'user_agent'];
 function requestColumns(d, compiled, field) {
   const has = (name) => (compiled.kind === 'json' ? name in compiled.paths : compiled.fields.includes(name));
   const text = (name) => `nullif(${d.nullIfEmpty(field(name))}, '-')`;
-  const unescape = (expr) => d.regexReplace(expr, '\\\\(["\\\\])', '\\1');
+  const unescaped = (expr) => d.regexReplace(expr, '\\\\(["\\\\])', '\\1');
   const cols = {};
-  for (const name of TEXT_COLUMNS) if (has(name)) cols[name] = ESCAPED.includes(name) ? unescape(text(name)) : text(name);
+  for (const name of TEXT_COLUMNS) if (has(name)) cols[name] = ESCAPED.includes(name) ? unescaped(text(name)) : text(name);
   if (has('status')) cols.status = d.safeCast(text('status'), 'int64');
   if (has('port')) cols.port = d.safeCast(text('port'), 'int64');
   if (has('bytes')) cols.response_bytes = `(case when ${field('bytes')} = '-' then 0 else ${d.safeCast(d.nullIfEmpty(field('bytes')), 'int64')} end)`;
@@ -654,7 +654,7 @@ function requestColumns(d, compiled, field) {
   if (has('upstream_time')) cols.upstream_seconds = secondsOf(d, d.regexExtract(field('upstream_time'), '^([0-9.]+)'), compiled.units.upstream_time ?? 'seconds');
   let target = null;
   if (has('request')) {
-    const request = unescape(text('request'));
+    const request = unescaped(text('request'));
     cols.request = request;
     const parts = d.regexExtractFields(request, REQUEST_LINE_PATTERN, REQUEST_LINE_FIELDS);
     const part = (name) => d.nullIfEmpty(`(${parts}).${name}`);

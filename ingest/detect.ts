@@ -105,7 +105,7 @@ export function createLineDetector(): (line: string) => LineDetection | null {
       const label = jsonLabel(line);
       if (label) return { format: label };
     }
-    if (header && header.matcher.re.test(line)) return { format: header.matcher.label, fields: header.line };
+    if (header?.matcher.re.test(line)) return { format: header.matcher.label, fields: header.line };
     let best: { label: FormatLabel; extra: number } | null = null;
     for (const m of MATCHERS) {
       const found = m.re.exec(line);
