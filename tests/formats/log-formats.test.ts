@@ -34,6 +34,7 @@ interface LogFormats {
   jsonPath(path: (string | number)[]): string;
   secondsOf(d: Dialect, expr: string, unit: string): string;
   timestampOf(d: Dialect, compiled: Compiled, field: (name: string) => string): string;
+  formatFromShape(d: Dialect, line: string): string;
   requestColumns(d: Dialect, compiled: Compiled, field: (name: string) => string): Record<string, string>;
   PREDEFINED_NAMES: string[];
   REQUEST_LINE_PATTERN: string;
@@ -289,5 +290,19 @@ describe('requestColumns() on both engines', () => {
   ])('%s', async (format, line, expected) => {
     const local = await columnsOn('duckdb', formats.compileFormat(format), line);
     expect(local).toMatchObject(expected);
+  });
+});
+
+describe('formatFromShape() on both engines', () => {
+  it.each([
+    ...JSON_CASES.map((c) => [c.name, c.line, c.format] as const),
+    ...FORMAT_CASES.filter((c) => c.format === 'combined').map((c) => [c.name, c.line, null] as const),
+    ['nginx json', '{"remote_addr":"192.0.2.1","request":"GET / HTTP/1.1","status":200}', null],
+    ['a combined line whose path mentions httpRequest', '192.0.2.1 - - [17/May/2015:10:05:03 +0000] "GET /{"httpRequest":{} HTTP/1.1" 200 1 "-" "-"', null],
+  ])('%s', async (_name, line, expected) => {
+    const local = (await connection.runAndReadAll(`select ${formats.formatFromShape(duck, '$1')} as v`, [line])).getRowObjectsJson()[0]?.v ?? null;
+    const remote = (await zetasql.evaluate(`select ${formats.formatFromShape(bq, 'line')} as v`, [], { variables: [{ name: 'line', type: 'STRING', value: line }] })).rows[0]?.v ?? null;
+    expect(local).toBe(expected);
+    expect(remote).toBe(expected);
   });
 });
