@@ -1,0 +1,150 @@
+import { loadInclude } from '../warehouse/includes.ts';
+
+/**
+ * Log-format autodetection, pure: which format a source's lines are in, from its first lines,
+ * and a line-by-line fallback for mixed files. The candidates are the compiled formats of
+ * includes/log_formats.js (the same RE2 patterns the warehouse evaluates; they are plain enough
+ * that JavaScript's RegExp agrees with RE2 on them, which tests/formats checks line by line),
+ * plus the JSON shapes (Cloud Logging, Caddy, logflow's nginx-style `json`).
+ *
+ * A line's label is the matching format that leaves the least unexplained trailing text (its
+ * `extra` capture), ties going to the more specific format: a Traefik line also matches
+ * combined with trailing text, a combined line also matches common. A W3C `#Fields:` header
+ * switches the following lines to that header's columns (CloudFront's when it names
+ * x-edge-location).
+ */
+
+interface Compiled {
+  label: string;
+  kind: 'regex' | 'json';
+  pattern: string;
+  fields: string[];
+}
+
+interface LogFormats {
+  predefinedFormat(name: string): Compiled;
+  compileW3c(fieldsLine: string, options?: { label?: string; timeTakenUnit?: string }): Compiled;
+}
+
+/** Regex formats in order of specificity (ties on trailing text go to the earlier one). */
+export const REGEX_CANDIDATES = ['cloudfront', 'awsalb', 'awselb', 'awss3', 'cloudstorage', 'squid', 'traefikclf', 'vcombined', 'combined', 'vcommon', 'common', 'w3c'] as const;
+
+/** Every label detection can give. `json` is logflow's existing nginx-style JSON format. */
+export type FormatLabel = (typeof REGEX_CANDIDATES)[number] | 'caddy' | 'cloudlogging' | 'json';
+
+export interface LineDetection {
+  format: FormatLabel;
+  /** For w3c/cloudfront sources with a `#Fields:` header: that header, which decides the columns. */
+  fields?: string;
+}
+
+export interface SourceDetection extends LineDetection {
+  /** Share of the sampled (non-empty, non-comment) lines that parse as `format`, 0..1. */
+  confidence: number;
+  /** Lines sampled, and how many of them parse as `format`. */
+  sampled: number;
+  matched: number;
+  /** Other formats seen in the sample with their line counts (a mixed source when non-empty). */
+  others: Partial<Record<FormatLabel, number>>;
+}
+
+interface Matcher {
+  label: FormatLabel;
+  re: RegExp;
+  extra: number;
+}
+
+const formats = loadInclude<LogFormats>('log_formats');
+
+function matcher(compiled: Compiled, label: FormatLabel): Matcher {
+  return { label, re: new RegExp(compiled.pattern), extra: compiled.fields.indexOf('extra') + 1 };
+}
+
+const MATCHERS: Matcher[] = REGEX_CANDIDATES.map((name) => matcher(formats.predefinedFormat(name), name));
+
+/** Keys that mark logflow's nginx-style `json` format (includes/formats.js JSON_FIELDS). */
+const NGINX_JSON_KEYS = ['remote_addr', 'request', 'time_local', 'time_iso8601', 'request_uri', 'status', 'http_user_agent'];
+
+function jsonLabel(line: string): FormatLabel | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return null;
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return null;
+  const o = value as Record<string, unknown>;
+  if (o.httpRequest && typeof o.httpRequest === 'object') return 'cloudlogging';
+  const request = o.request;
+  if (request && typeof request === 'object' && ('remote_ip' in request || 'client_ip' in request) && ('ts' in o || 'duration' in o)) return 'caddy';
+  if (NGINX_JSON_KEYS.filter((k) => k in o).length >= 2) return 'json';
+  return null;
+}
+
+/** The `#Fields:` header's own matcher: CloudFront when it names x-edge-location, else W3C with its columns. */
+function headerMatcher(fieldsLine: string): Matcher {
+  const cloudfront = /\bx-edge-location\b/.test(fieldsLine);
+  const compiled = formats.compileW3c(fieldsLine, { label: cloudfront ? 'cloudfront' : 'w3c', timeTakenUnit: cloudfront ? 'seconds' : 'milliseconds' });
+  return matcher(compiled, cloudfront ? 'cloudfront' : 'w3c');
+}
+
+/**
+ * A line-by-line detector for one source: remembers the last W3C `#Fields:` header. Returns
+ * the line's format, or null for an empty line, a comment (`#...`) or a line no format parses.
+ */
+export function createLineDetector(): (line: string) => LineDetection | null {
+  let header: { line: string; matcher: Matcher } | null = null;
+  return (raw: string) => {
+    const line = raw.replace(/\r?\n$/, '');
+    if (line.trim() === '') return null;
+    if (line.startsWith('#')) {
+      if (/^#Fields:/.test(line)) header = { line, matcher: headerMatcher(line) };
+      return null;
+    }
+    if (line.startsWith('{')) {
+      const label = jsonLabel(line);
+      if (label) return { format: label };
+    }
+    if (header?.matcher.re.test(line)) return { format: header.matcher.label, fields: header.line };
+    let best: { label: FormatLabel; extra: number } | null = null;
+    for (const m of MATCHERS) {
+      const found = m.re.exec(line);
+      if (!found) continue;
+      const extra = m.extra ? (found[m.extra] ?? '').length : 0;
+      if (!best || extra < best.extra) best = { label: m.label, extra };
+      if (extra === 0) break;
+    }
+    return best ? { format: best.label } : null;
+  };
+}
+
+/**
+ * The format of a source from its first lines (a sample of, say, 50): the most frequent line
+ * format, with the share of sampled lines it parses as its confidence. Null when no sampled
+ * line parses as any format (the caller then needs `--format`).
+ * @param lines the first lines of the source, without their newlines
+ */
+export function detectFormat(lines: readonly string[]): SourceDetection | null {
+  const detect = createLineDetector();
+  const counts = new Map<FormatLabel, { n: number; fields?: string }>();
+  let sampled = 0;
+  for (const line of lines) {
+    if (line.trim() === '' || line.startsWith('#')) {
+      detect(line);
+      continue;
+    }
+    sampled++;
+    const found = detect(line);
+    if (!found) continue;
+    const entry = counts.get(found.format) ?? { n: 0 };
+    entry.n++;
+    entry.fields = entry.fields ?? found.fields;
+    counts.set(found.format, entry);
+  }
+  const ranked = [...counts.entries()].sort((a, b) => b[1].n - a[1].n);
+  const top = ranked[0];
+  if (!top) return null;
+  const [format, { n, fields }] = top;
+  const others = Object.fromEntries(ranked.slice(1).map(([label, e]) => [label, e.n]));
+  return { format, ...(fields ? { fields } : {}), confidence: n / sampled, sampled, matched: n, others };
+}
