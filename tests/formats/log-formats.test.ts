@@ -297,8 +297,8 @@ describe('formatFromShape() on both engines', () => {
   it.each([
     ...JSON_CASES.map((c) => [c.name, c.line, c.format] as const),
     ...FORMAT_CASES.filter((c) => c.format === 'combined').map((c) => [c.name, c.line, null] as const),
-    ['nginx json', '{"remote_addr":"192.0.2.1","request":"GET / HTTP/1.1","status":200}', null],
-    ['a combined line whose path mentions httpRequest', '192.0.2.1 - - [17/May/2015:10:05:03 +0000] "GET /{"httpRequest":{} HTTP/1.1" 200 1 "-" "-"', null],
+    ['nginx json', '{"remote_addr":"192.0.2.1","request":"GET / HTTP/1.1","status":200}', null] as const,
+    ['a combined line whose path mentions httpRequest', '192.0.2.1 - - [17/May/2015:10:05:03 +0000] "GET /{"httpRequest":{} HTTP/1.1" 200 1 "-" "-"', null] as const,
   ])('%s', async (_name, line, expected) => {
     const local = (await connection.runAndReadAll(`select ${formats.formatFromShape(duck, '$1')} as v`, [line])).getRowObjectsJson()[0]?.v ?? null;
     const remote = (await zetasql.evaluate(`select ${formats.formatFromShape(bq, 'line')} as v`, [], { variables: [{ name: 'line', type: 'STRING', value: line }] })).rows[0]?.v ?? null;
