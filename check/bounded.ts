@@ -52,6 +52,10 @@ export function normalize(value: unknown): unknown {
     current = parent && typeof parent === 'object' ? (parent as Record<string, unknown>) : undefined;
   }
   if (kind) merged.kind = kind.replace(/^resolved/, '').replace(/Node$/, '');
+  // Fields typed with a concrete node (not a oneof) carry no wrapper: name them by their shape.
+  else if ('table' in merged && 'columnIndexList' in merged) merged.kind = 'TableScan';
+  else if ('withQueryName' in merged && 'withSubquery' in merged) merged.kind = 'WithEntry';
+  else if ('column' in merged && 'expr' in merged) merged.kind = 'ComputedColumn';
   return merged;
 }
 

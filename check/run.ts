@@ -47,7 +47,7 @@ export interface CheckReport {
    * Reads of partitioned tables by the statements a scheduled (incremental) run sends, per action,
    * with what bounds each by its partition column (undefined: unbounded, reported as a problem).
    */
-  reads: { action: string; statement: string; reads: PartitionRead[] }[];
+  reads: { action: string; statement: string; reads: PartitionRead[]; exempt?: string }[];
   /** Output columns of every table/view analysed, in dependency order. */
   outputs: { action: string; columns: TypedColumn[] }[];
   /** Process id of the ZetaSQL server used (stopped when runCheck returns, unless the caller passed its own). */
@@ -177,12 +177,17 @@ export async function checkGraph(graph: CompiledGraph, zetasql: ZetaSQL, options
             file,
             message: `reads ${shortTable(read.table)} without a bound on its partition column ${read.column} on every scheduled run (full scan of its history): filter ${read.column} by a constant or a DECLAREd script variable (a subquery prunes nothing), or tag the action '${FULL_HISTORY_TAG}'`,
           };
-          if (offset === undefined || !place(problem, file, statement, offset)) Object.assign(problem, configPosition(fileText(file)));
+          if (offset === undefined || !place(problem, file, statement, offset)) {
+            // The MERGE/INSERT target Dataform builds from the config block.
+            Object.assign(problem, configPosition(fileText(file)));
+            problem.message += ` (the ${statement.label} target Dataform builds from the config block: set bigquery.updatePartitionFilter)`;
+          }
           const same = (p: Problem) => p.action === problem.action && p.statement === problem.statement && p.line === problem.line && p.column === problem.column && p.message === problem.message;
           if (!problems.some(same)) problems.push(problem);
         }
       }
-      if (found.length > 0) reads.push({ action, statement: statement.label, reads: found });
+      const exempt = historyOk ? `tagged ${FULL_HISTORY_TAG}` : KNOWN_UNBOUNDED.has(action) ? 'known debt: check/bounded-debt.ts' : undefined;
+      if (found.length > 0) reads.push({ action, statement: statement.label, reads: found, ...(exempt ? { exempt } : {}) });
     }
     return result.ok;
   };
@@ -339,8 +344,8 @@ export function formatReads(report: Pick<CheckReport, 'reads'>): string[] {
   for (const entry of report.reads) {
     const list = byAction.get(entry.action) ?? [];
     for (const read of entry.reads) {
-      const debt = KNOWN_UNBOUNDED.has(entry.action) ? ', known debt: check/bounded-debt.ts' : '';
-      const what = read.bound ? `where ${read.bound.length > 90 ? `${read.bound.slice(0, 87)}...` : read.bound}` : `UNBOUNDED (all partitions of ${read.column}${debt})`;
+      const why = entry.exempt ? `, ${entry.exempt}` : '';
+      const what = read.bound ? `where ${read.bound.length > 90 ? `${read.bound.slice(0, 87)}...` : read.bound}` : `UNBOUNDED (all partitions of ${read.column}${why})`;
       const line = `reads ${shortTable(read.table)} ${what}`;
       if (!list.includes(line)) list.push(line);
     }
