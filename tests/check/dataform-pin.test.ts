@@ -19,7 +19,7 @@ describe('package.json', () => {
     const spec = manifest[field][name];
     expect(spec).toMatch(/^\d+\.\d+\.\d+$/);
     expect(spec).toBe(installed(name));
-    expect(lock.packages[''][field]?.[name]).toBe(spec);
+    expect(lock.packages['']?.[field]?.[name]).toBe(spec);
     expect(lock.packages[`node_modules/${name}`]?.version).toBe(spec);
   });
 });
