@@ -61,16 +61,16 @@ const ARRIVAL_DEFAULT = `date_trunc('${LANDING_PARTITION_UNIT}', current_timesta
 /**
  * The BigQuery DDL of the landing table (see /README.md, Running on BigQuery): the columns a
  * Pub/Sub BigQuery subscription with write_metadata writes, partitioned hourly by ingestion time.
- * `expirationDays` (default 365, at least 8 = Pub/Sub's 7-day retention + 1) drops old arrival
+ * `expirationDays` (default 365, at least 8 = Pub/Sub's 7-day retention + 1; null for none) drops old arrival
  * partitions; every line stays in logflow.stg_landing__lines.
  */
-export function bigqueryLandingDdl(project: string, expirationDays: number | undefined = DEFAULT_LANDING_EXPIRATION_DAYS): string {
+export function bigqueryLandingDdl(project: string, expirationDays: number | null = DEFAULT_LANDING_EXPIRATION_DAYS): string {
   if (!/^[a-z][a-z0-9.:-]*[a-z0-9]$/.test(project)) throw new Error(`bigqueryLandingDdl: '${project}' is not a GCP project id`);
-  if (expirationDays !== undefined && (!Number.isInteger(expirationDays) || expirationDays < 8 || expirationDays > 415)) {
+  if (expirationDays !== null && (!Number.isInteger(expirationDays) || expirationDays < 8 || expirationDays > 415)) {
     throw new Error(`landing partition expiration must be a whole number of days from 8 to 415, got ${expirationDays}`);
   }
   const columns = LANDING_COLUMNS.map((c) => `  ${c.name} ${c.bigquery.toLowerCase()}`).join(',\n');
-  const options = expirationDays !== undefined ? `\noptions (partition_expiration_days = ${expirationDays})` : '';
+  const options = expirationDays !== null ? `\noptions (partition_expiration_days = ${expirationDays})` : '';
   return `create table if not exists \`${project}.${LANDING_DATASET}.${LANDING_TABLE}\` (\n${columns}\n)\npartition by timestamp_trunc(${LANDING_ARRIVAL}, ${LANDING_PARTITION_UNIT})${options}`;
 }
 

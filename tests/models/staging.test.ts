@@ -244,7 +244,7 @@ async function land(wh: Warehouse, lines: Landed[]): Promise<void> {
     offset += bytes.length + 1;
   }
   appender.closeSync();
-  await wh.connection.run(`insert into logflow_raw.landing
+  await wh.connection.run(`insert into logflow_raw.landing (subscription_name, message_id, publish_time, data, attributes)
     select 'projects/local/subscriptions/logflow-local', message_id, timestamptz '2026-11-01 00:00:00+00' + publish_ms * interval 1 millisecond, data,
       json_object('source', 'test', 'source_id', 'test-id', 'line_number', cast(line_number as varchar), 'byte_offset', cast(byte_offset as varchar),
         'format', format, 'ingest_host', 'test-host', 'idempotency_key', idempotency_key)
