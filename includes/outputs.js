@@ -47,17 +47,6 @@ function trafficMeasures(d) {
     max(received_at) as last_received_at`;
 }
 
-/**
- * A query for the first UTC date that holds a request received after `since`: incremental
- * panels delete their rows from that date on and rebuild them (NULL when nothing is new).
- * @param {object} d
- * @param {string} requests the requests table (ref())
- * @param {string} since SQL timestamp expression (the watermark)
- */
-function touchedFromQuery(d, requests, since) {
-  return `select min(${d.dateOf('requested_at')}) from ${requests} where requested_at is not null and received_at > ${since}`;
-}
-
 /** Column descriptions shared by the panel outputs. */
 const PANEL_COLUMNS = {
   request_date: 'UTC date of the requests.',
@@ -100,4 +89,4 @@ const SUSPICIOUS = {
   injectionPattern: '(?i)(union(\\s|\\+|%20)+(all(\\s|\\+|%20)+)?select|(%27|\\x27)(\\s|\\+|%20)*(or|and)(\\s|\\+|%20)|\\.\\./|%2e%2e(%2f|/)|<script|%3cscript|etc/passwd|\\$\\{jndi:|%24%7bjndi|;(\\s|\\+|%20)*(wget|curl|cat)(\\s|\\+|%20)|sleep\\(\\d+\\)|benchmark\\(|information_schema)',
 };
 
-module.exports = { dayVisitor, touchedFromQuery, panelMeasures, trafficMeasures, PANEL_COLUMNS, TRAFFIC_COLUMNS, SUSPICIOUS };
+module.exports = { dayVisitor, panelMeasures, trafficMeasures, PANEL_COLUMNS, TRAFFIC_COLUMNS, SUSPICIOUS };

@@ -73,22 +73,6 @@ function sessionId(d, visitor, blockStartedAt, cut) {
 }
 
 /**
- * A query for the watermark of an incremental model: the newest `column` in `table` minus the
- * lookback, or the epoch when `table` is empty or `incremental` is false (a full refresh
- * reads everything). Declare it once per run with dialect.declareVariable in pre_operations.
- * @param {object} d
- * @param {boolean} incremental
- * @param {string} table the incremental table (self())
- * @param {string} column its watermark column
- * @param {number} lookbackMinutes
- */
-function watermarkQuery(d, incremental, table, column, lookbackMinutes) {
-  const epoch = d.timestampLiteral('1970-01-01 00:00:00+00');
-  if (!incremental) return `select ${epoch}`;
-  return `select coalesce(${d.timestampSub(`max(${column})`, lookbackMinutes, 'minute')}, ${epoch}) from ${table}`;
-}
-
-/**
  * A query of (visitor_id, rebuild_from): for each visitor with hits in `hits` received after
  * `since`, the start of the earliest block that holds one of them. Every session of the
  * visitor ending at or after it is rebuilt.
@@ -108,4 +92,4 @@ function rebuiltRegions(d, hits, since) {
     group by h.visitor_id`;
 }
 
-module.exports = { VISITOR_KEYS, visitorId, startsBlock, cutNumber, sessionId, watermarkQuery, rebuiltRegions };
+module.exports = { VISITOR_KEYS, visitorId, startsBlock, cutNumber, sessionId, rebuiltRegions };

@@ -1,0 +1,67 @@
+/**
+ * Traffic per UTC time bucket, one incremental table per grain: traffic_by_hour and
+ * traffic_by_minute (one row per bucket with requests; includes/outputs.js trafficMeasures).
+ * Each grain is published from GRAINS in the loop below (Dataform's JavaScript API); adding a
+ * grain (any dialect.timestampTrunc unit, e.g. "day") is one entry.
+ *
+ * Incremental: every bucket that holds a request received after the watermark
+ * (includes/watermarks.js) is recomputed whole and merged on the bucket, so the result equals
+ * a full refresh.
+ */
+
+const d = dialect;
+
+const GRAINS = ["hour", "minute"];
+
+/** The traffic of every bucket this run recomputes. */
+function traffic(ctx, bucketColumn, bucket, since) {
+  return `
+with
+
+requests as (
+  select * from ${ctx.ref("requests")}
+  where requested_at is not null
+  ${ctx.when(ctx.incremental(), `and ${bucket} in (
+    select distinct ${bucket} from ${ctx.ref("requests")}
+    where requested_at is not null and received_at > ${since}
+  )`)}
+),
+
+final as (
+  select
+    ${bucket} as ${bucketColumn},
+    ${outputs.trafficMeasures(d)},
+  from requests
+  group by 1
+)
+
+select * from final
+`;
+}
+
+for (const grain of GRAINS) {
+  const name = `traffic_by_${grain}`;
+  const bucketColumn = `${grain}_at`;
+  const since = `${name}_since`;
+  publish(name, {
+    type: "incremental",
+    schema: "logflow",
+    uniqueKey: [bucketColumn],
+    description:
+      `One row per UTC ${grain} with requests: hits, page views, unique visitors, bytes, hits per status class and error rates; ` +
+      "the basis for near-real-time dashboards. " +
+      `Incremental: every ${grain} that holds a request received within the lookback is recomputed whole, so the result equals a full refresh.`,
+    bigquery: { partitionBy: `DATE(${bucketColumn})`, clusterBy: [bucketColumn] },
+    columns: {
+      [bucketColumn]: `Start of the UTC ${grain}.`,
+      ...outputs.TRAFFIC_COLUMNS,
+    },
+    assertions: {
+      uniqueKey: [bucketColumn],
+      nonNull: [bucketColumn, "hits"],
+      rowConditions: ["status_2xx + status_3xx + status_4xx + status_5xx <= hits", "unique_visitors <= hits", "error_rate between 0 and 1"],
+    },
+  })
+    .preOps((ctx) => [watermarks.declareWatermark(d, since, ctx.incremental(), ctx.self(), "last_received_at", constants.LOOKBACK_MINUTES)])
+    .query((ctx) => traffic(ctx, bucketColumn, d.timestampTrunc("requested_at", grain), d.variable(since)));
+}

@@ -1,0 +1,98 @@
+/**
+ * What an incremental run reprocesses, as SQL fragments: every incremental model reads the rows
+ * received after its watermark, and the daily outputs rebuild whole UTC dates from it. One
+ * place, so that changing how a run finds its new data (e.g. partition filters on BigQuery)
+ * changes every model at once.
+ *
+ * - The watermark is the newest value of the model's watermark column in its own table, minus
+ *   the lookback (late arrivals are read again), or the epoch when the table is empty or the
+ *   run is a full refresh. It is declared once per run as a script variable in
+ *   pre_operations (dialect.declareVariable: a constant for BigQuery's partition pruning), so
+ *   the query and the operations of one run agree on it.
+ * - Daily outputs (the GoAccess-style panels, daily_visitors, suspicious_clients) delete every
+ *   UTC date from the earliest one holding a request received after the watermark, and
+ *   rebuild those dates whole: the result equals a full refresh.
+ *
+ * Every function takes the dialect helpers `d` (includes/dialect.js) first. The name of this
+ * file is not `incremental.js` because SQLX binds `incremental` to the context's
+ * `incremental()`, which would hide an include of that name.
+ */
+
+/** The watermark of an empty table or of a full refresh: the beginning of time, in UTC. */
+const EPOCH = '1970-01-01 00:00:00+00';
+
+/**
+ * A query for the watermark of an incremental model: the newest `column` in `table` minus the
+ * lookback, or the epoch when `table` is empty or `incremental` is false (a full refresh reads
+ * everything).
+ * @param {object} d the dialect helpers (includes/dialect.js)
+ * @param {boolean} incremental whether this is an incremental run (incremental())
+ * @param {string} table the incremental table (self())
+ * @param {string} column its watermark column (e.g. received_at, last_received_at)
+ * @param {number} lookbackMinutes how far before the newest value to read again
+ * @returns {string} a scalar query
+ */
+function watermarkQuery(d, incremental, table, column, lookbackMinutes) {
+  const epoch = d.timestampLiteral(EPOCH);
+  if (!incremental) return `select ${epoch}`;
+  return `select coalesce(${d.timestampSub(`max(${column})`, lookbackMinutes, 'minute')}, ${epoch}) from ${table}`;
+}
+
+/**
+ * The pre-operation declaring the watermark variable `name` (read it with d.variable(name)).
+ * @param {object} d
+ * @param {string} name the variable, unique per model (e.g. 'requests_since')
+ * @param {boolean} incremental
+ * @param {string} table
+ * @param {string} column
+ * @param {number} lookbackMinutes
+ * @returns {string} one statement
+ */
+function declareWatermark(d, name, incremental, table, column, lookbackMinutes) {
+  return d.declareVariable(name, 'timestamp', watermarkQuery(d, incremental, table, column, lookbackMinutes));
+}
+
+/** How a daily output's description states its incremental behaviour (dailyRebuild). */
+const DAILY_REBUILD_NOTE =
+  'Incremental: every UTC date from the earliest one holding a request received within the lookback is deleted and rebuilt, ' +
+  'so the result equals a full refresh.';
+
+/**
+ * A query for the first UTC date that holds a request received after `since`: daily outputs
+ * delete their rows from that date on and rebuild them (NULL when nothing is new).
+ * @param {object} d
+ * @param {string} requests the requests table (ref('requests'))
+ * @param {string} since SQL timestamp expression (the watermark)
+ * @returns {string} a scalar query
+ */
+function touchedFromQuery(d, requests, since) {
+  return `select min(${d.dateOf('requested_at')}) from ${requests} where requested_at is not null and received_at > ${since}`;
+}
+
+/**
+ * The incremental pattern of a daily output keyed by `request_date`: its three pre-operations
+ * (declare the watermark `<name>_since` over `last_received_at`, declare `<name>_from`, the
+ * first UTC date to rebuild, and on incremental runs delete the table's rows from that date)
+ * and the date the query must read requests from.
+ *
+ * In a SQLX model put `declareWatermark`, `declareFrom` and `deleteRebuilt` in pre_operations
+ * (separated by `---`) and filter requests on `from`; a JS definition passes `preOps` to
+ * `.preOps()`. The delete is empty on a full refresh (Dataform drops empty operations).
+ * @param {object} d
+ * @param {string} name the model's name, the prefix of its variables
+ * @param {{ incremental: boolean, self: string, requests: string, lookbackMinutes: number }} run
+ *   incremental(), self(), ref('requests') and the lookback
+ * @returns {{ declareWatermark: string, declareFrom: string, deleteRebuilt: string, preOps: string[], since: string, from: string }}
+ */
+function dailyRebuild(d, name, run) {
+  const sinceName = `${name}_since`;
+  const fromName = `${name}_from`;
+  const since = d.variable(sinceName);
+  const from = d.variable(fromName);
+  const declare = declareWatermark(d, sinceName, run.incremental, run.self, 'last_received_at', run.lookbackMinutes);
+  const declareFrom = d.declareVariable(fromName, 'date', touchedFromQuery(d, run.requests, since));
+  const deleteRebuilt = run.incremental ? `delete from ${run.self} where request_date >= ${from}` : '';
+  return { declareWatermark: declare, declareFrom, deleteRebuilt, preOps: [declare, declareFrom, deleteRebuilt], since, from };
+}
+
+module.exports = { EPOCH, DAILY_REBUILD_NOTE, watermarkQuery, declareWatermark, touchedFromQuery, dailyRebuild };

@@ -1,0 +1,114 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { openWarehouse, type Warehouse } from '../../warehouse/duckdb.ts';
+import type { Helpers } from '../dialect/cases.ts';
+import { loadInclude } from '../support/includes.ts';
+
+interface DailyRebuild {
+  declareWatermark: string;
+  declareFrom: string;
+  deleteRebuilt: string;
+  preOps: string[];
+  since: string;
+  from: string;
+}
+interface Watermarks {
+  EPOCH: string;
+  watermarkQuery(d: Helpers, incremental: boolean, table: string, column: string, lookbackMinutes: number): string;
+  declareWatermark(d: Helpers, name: string, incremental: boolean, table: string, column: string, lookbackMinutes: number): string;
+  touchedFromQuery(d: Helpers, requests: string, since: string): string;
+  dailyRebuild(d: Helpers, name: string, run: { incremental: boolean; self: string; requests: string; lookbackMinutes: number }): DailyRebuild;
+}
+
+const watermarks = loadInclude<Watermarks>('watermarks');
+const dialect = loadInclude<{ forWarehouse(w: string): Helpers & { variable(name: string): string } }>('dialect');
+const duck = dialect.forWarehouse('duckdb');
+const bq = dialect.forWarehouse('bigquery');
+
+let wh: Warehouse;
+beforeAll(async () => {
+  wh = await openWarehouse(':memory:', { catalog: 'test-project' });
+});
+afterAll(() => wh.close());
+
+const value = async (sql: string): Promise<unknown> => (await wh.connection.runAndReadAll(sql)).getRowsJson()[0]?.[0] ?? null;
+const text = (sql: string) => value(`select cast((${sql}) as varchar)`);
+
+describe('watermarkQuery()', () => {
+  beforeEach(async () => {
+    await wh.connection.run('create or replace table model (last_received_at timestamptz)');
+  });
+
+  it.each([
+    { name: 'a full refresh reads everything', incremental: false, rows: ['2026-11-01 10:00:00+00'], expected: '1970-01-01 00:00:00+00' },
+    { name: 'an empty table reads everything', incremental: true, rows: [], expected: '1970-01-01 00:00:00+00' },
+    { name: 'a table reads from its newest row minus the lookback', incremental: true, rows: ['2026-11-01 09:00:00+00', '2026-11-01 10:00:00+00'], expected: '2026-11-01 09:00:00+00' },
+  ])('$name', async ({ incremental, rows, expected }) => {
+    for (const at of rows) await wh.connection.run(`insert into model values ('${at}')`);
+    expect(await text(watermarks.watermarkQuery(duck, incremental, 'model', 'last_received_at', 60))).toBe(expected);
+  });
+
+  it.each([
+    [false, "select timestamp '1970-01-01 00:00:00+00'"],
+    [true, "select coalesce(timestamp_sub(max(received_at), interval 60 minute), timestamp '1970-01-01 00:00:00+00') from `p.d.t`"],
+  ])('spells BigQuery (incremental: %s)', (incremental, expected) => {
+    expect(watermarks.watermarkQuery(bq, incremental, '`p.d.t`', 'received_at', 60)).toBe(expected);
+  });
+});
+
+describe('declareWatermark()', () => {
+  it('declares the variable once per run, as a constant on BigQuery', () => {
+    expect(watermarks.declareWatermark(bq, 'model_since', false, '`p.d.t`', 'received_at', 60)).toBe(
+      "declare model_since TIMESTAMP default (select timestamp '1970-01-01 00:00:00+00')",
+    );
+  });
+
+  it('sets a variable the query reads on DuckDB', async () => {
+    await wh.connection.run('create or replace table model (received_at timestamptz)');
+    await wh.connection.run("insert into model values ('2026-11-01 10:30:00+00')");
+    await wh.connection.run(watermarks.declareWatermark(duck, 'model_since', true, 'model', 'received_at', 15));
+    expect(await text(duck.variable('model_since'))).toBe('2026-11-01 10:15:00+00');
+  });
+});
+
+describe('dailyRebuild()', () => {
+  const run = (incremental: boolean) => watermarks.dailyRebuild(duck, 'daily', { incremental, self: 'daily', requests: 'requests', lookbackMinutes: 60 });
+
+  beforeEach(async () => {
+    await wh.connection.run('create or replace table requests (requested_at timestamptz, received_at timestamptz)');
+    await wh.connection.run('create or replace table daily (request_date date, hits bigint, last_received_at timestamptz)');
+    // Built by an earlier run: two days, the second received up to 23:30.
+    await wh.connection.run("insert into daily values ('2026-11-01', 5, '2026-11-01 23:00:00+00'), ('2026-11-02', 7, '2026-11-02 23:30:00+00')");
+  });
+
+  it('deletes every date from the earliest one holding a request received after the watermark', async () => {
+    // New: a late request for 2026-11-01, received after the watermark (22:30); and an old one, not new.
+    await wh.connection.run(`insert into requests values
+      ('2026-11-01 12:00:00+00', '2026-11-02 23:45:00+00'),
+      ('2026-10-31 12:00:00+00', '2026-11-02 22:00:00+00')`);
+    const rebuild = run(true);
+    expect(rebuild.preOps).toEqual([rebuild.declareWatermark, rebuild.declareFrom, rebuild.deleteRebuilt]);
+    for (const op of rebuild.preOps) await wh.connection.run(op);
+    expect(await text(rebuild.since)).toBe('2026-11-02 22:30:00+00');
+    expect(await text(rebuild.from)).toBe('2026-11-01');
+    expect(await value('select count(*) from daily')).toBe('0');
+  });
+
+  it('keeps the dates before the first touched one', async () => {
+    await wh.connection.run("insert into requests values ('2026-11-02 23:50:00+00', '2026-11-02 23:50:00+00')");
+    for (const op of run(true).preOps) await wh.connection.run(op);
+    expect(await value("select string_agg(cast(request_date as varchar), ',') from daily")).toBe('2026-11-01');
+  });
+
+  it('has no delete on a full refresh (Dataform drops the empty operation)', () => {
+    expect(run(false).deleteRebuilt).toBe('');
+  });
+
+  it('names its variables after the model', () => {
+    const rebuild = watermarks.dailyRebuild(bq, 'pages', { incremental: true, self: '`p.logflow.pages`', requests: '`p.logflow.requests`', lookbackMinutes: 60 });
+    expect(rebuild.preOps).toEqual([
+      "declare pages_since TIMESTAMP default (select coalesce(timestamp_sub(max(last_received_at), interval 60 minute), timestamp '1970-01-01 00:00:00+00') from `p.logflow.pages`)",
+      'declare pages_from DATE default (select min(date(requested_at)) from `p.logflow.requests` where requested_at is not null and received_at > pages_since)',
+      'delete from `p.logflow.pages` where request_date >= pages_from',
+    ]);
+  });
+});
