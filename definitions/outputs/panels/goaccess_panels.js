@@ -208,5 +208,6 @@ for (const panel of PANELS) {
     },
   })
     .preOps((ctx) => rebuild(ctx).preOps)
+    .postOps((ctx) => rebuild(ctx).postOps)
     .query((ctx) => (panel.query || grouped)(ctx, panel, rebuild(ctx)));
 }
