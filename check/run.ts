@@ -69,6 +69,8 @@ export interface CheckOptions {
   actions?: string[];
   /** Fail on reads of partitioned tables that a scheduled run does not bound by the partition column (default: true). */
   boundedReads?: boolean;
+  /** Actions whose unbounded reads are known debt (default: check/bounded-debt.ts). */
+  knownUnbounded?: ReadonlySet<string>;
 }
 
 /** Actions with this tag scan history on purpose (occasional full checks): their reads are reported, not required to be bounded. */
@@ -79,7 +81,7 @@ export const FULL_HISTORY_TAG = 'full_history';
  * dependency order, against a catalog of the declared sources and each upstream action's
  * analysed output. Needs a running ZetaSQL server.
  */
-export async function checkGraph(graph: CompiledGraph, zetasql: ZetaSQL, options: Pick<CheckOptions, 'projectDir' | 'sources' | 'actions' | 'boundedReads'> = {}): Promise<Omit<CheckReport, 'timings'>> {
+export async function checkGraph(graph: CompiledGraph, zetasql: ZetaSQL, options: Pick<CheckOptions, 'projectDir' | 'sources' | 'actions' | 'boundedReads' | 'knownUnbounded'> = {}): Promise<Omit<CheckReport, 'timings'>> {
   const projectDir = resolve(options.projectDir ?? PROJECT_DIR);
   const sources = options.sources ?? SOURCE_COLUMNS;
   const catalog = new Catalog(graph.projectConfig?.defaultDatabase);
@@ -92,6 +94,7 @@ export async function checkGraph(graph: CompiledGraph, zetasql: ZetaSQL, options
   const unboundedActions = new Set<string>(); // actions with at least one unbounded read
   const analysedActions = new Set<string>();
   const requireBounded = options.boundedReads ?? true;
+  const debt = options.knownUnbounded ?? KNOWN_UNBOUNDED;
   // Partition column of every partitioned table, by full name in lower case (declared sources: check/sources.ts).
   const partitions = new Map<string, string>();
   for (const table of graph.tables ?? []) {
@@ -173,7 +176,7 @@ export async function checkGraph(graph: CompiledGraph, zetasql: ZetaSQL, options
           if (!read.bound) unboundedActions.add(action);
           const offset = read.offset !== undefined ? read.offset + (analysed.textOffset ?? 0) : undefined;
           found.push({ ...read, ...(offset !== undefined ? { offset } : {}) });
-          if (read.bound || historyOk || !requireBounded || KNOWN_UNBOUNDED.has(action)) continue;
+          if (read.bound || historyOk || !requireBounded || debt.has(action)) continue;
           const problem: Problem = {
             action,
             statement: statement.label,
@@ -189,7 +192,7 @@ export async function checkGraph(graph: CompiledGraph, zetasql: ZetaSQL, options
           if (!problems.some(same)) problems.push(problem);
         }
       }
-      const exempt = historyOk ? `tagged ${FULL_HISTORY_TAG}` : KNOWN_UNBOUNDED.has(action) ? 'known debt: check/bounded-debt.ts' : undefined;
+      const exempt = historyOk ? `tagged ${FULL_HISTORY_TAG}` : debt.has(action) ? 'known debt: check/bounded-debt.ts' : undefined;
       if (found.length > 0) reads.push({ action, statement: statement.label, reads: found, ...(exempt ? { exempt } : {}) });
     }
     return result.ok;
@@ -235,7 +238,7 @@ export async function checkGraph(graph: CompiledGraph, zetasql: ZetaSQL, options
 
   // The known-debt list only shrinks: an action on it that now reads only pruned partitions must leave it.
   if (requireBounded) {
-    for (const name of KNOWN_UNBOUNDED) {
+    for (const name of debt) {
       if (analysedActions.has(name) && !unboundedActions.has(name) && ![...failed.values()].includes(name)) {
         problems.push({ action: name, statement: 'bounded reads', file: 'check/bounded-debt.ts', line: 1, column: 1, message: `${name} reads only pruned partitions now: remove it from KNOWN_UNBOUNDED in check/bounded-debt.ts` });
       }

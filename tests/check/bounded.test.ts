@@ -124,4 +124,12 @@ describe('runCheck() bounded reads', () => {
     expect(tagged.problems).toEqual([]);
     expect(formatReads(tagged).join('\n')).toContain('reads logflow_raw.landing UNBOUNDED (all partitions of _PARTITIONTIME, tagged full_history)');
   });
+
+  it('lets known debt pass, and fails when a listed action is bounded now (the list only shrinks)', async () => {
+    const known = await runCheck({ projectDir: fixture, zetasql, knownUnbounded: new Set(['logflow.unbounded_lines']) });
+    expect(known.problems).toEqual([]);
+    expect(formatReads(known).join('\n')).toContain('reads logflow_raw.landing UNBOUNDED (all partitions of _PARTITIONTIME, known debt: check/bounded-debt.ts)');
+    const stale = await runCheck({ projectDir: fixture, zetasql, knownUnbounded: new Set(['logflow.unbounded_lines', 'logflow.lines']) });
+    expect(stale.problems.map(formatProblem)).toEqual(['check/bounded-debt.ts:1:1: logflow.lines (bounded reads): logflow.lines reads only pruned partitions now: remove it from KNOWN_UNBOUNDED in check/bounded-debt.ts']);
+  });
 });
