@@ -6,21 +6,9 @@
  * converted; nothing may be added to it.
  */
 export const KNOWN_UNBOUNDED: ReadonlySet<string> = new Set<string>([
-  'logflow.asns',
-  'logflow.browsers',
-  'logflow.countries',
-  'logflow.daily_visitors',
-  'logflow.devices',
   'logflow.int_requests_sessionized',
-  'logflow.not_found',
-  'logflow.operating_systems',
-  'logflow.pages',
-  'logflow.referrers',
   'logflow.requests',
   'logflow.sessions',
-  'logflow.static_files',
-  'logflow.status_codes',
-  'logflow.suspicious_clients',
   'logflow.traffic_by_hour',
   'logflow.traffic_by_minute',
   'logflow_assertions.logflow_asns_assertions_rowConditions',

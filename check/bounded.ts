@@ -207,9 +207,13 @@ export function partitionReads(resolved: unknown, partitionColumn: (table: strin
     }
   }
 
+  // An INSERT's target is written, not read (BigQuery bills only the SELECT's reads).
+  const written = new Set<unknown>();
+  for (const node of walk(root)) if (node.kind === 'InsertStmt' && node.tableScan) written.add(node.tableScan);
+
   const reads: PartitionRead[] = [];
   for (const node of walk(root)) {
-    if (node.kind !== 'TableScan') continue;
+    if (node.kind !== 'TableScan' || written.has(node)) continue;
     const table = String((node.table as { fullName?: string; name?: string } | undefined)?.fullName ?? (node.table as { name?: string } | undefined)?.name ?? '');
     const column = partitionColumn(table.toLowerCase());
     if (!column) continue;

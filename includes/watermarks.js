@@ -34,12 +34,16 @@ const EPOCH = '1970-01-01 00:00:00+00';
  *   the newest value only in the partitions of the last `recentDays` days, so that BigQuery prunes
  *   the rest (a constant filter). A table with nothing that recent (no run for that long) gets the
  *   epoch: that one run re-reads all history.
+ * @param {string} [recentDateColumn] a DATE partition column to apply `recentDays` to instead of
+ *   `column` (a daily output: its newest `last_received_at` is on a recent date unless old logs
+ *   were backfilled, and then an older watermark only rebuilds more dates, never fewer)
  * @returns {string} a scalar query
  */
-function watermarkQuery(d, incremental, table, column, lookbackMinutes, recentDays) {
+function watermarkQuery(d, incremental, table, column, lookbackMinutes, recentDays, recentDateColumn) {
   const epoch = d.timestampLiteral(EPOCH);
   if (!incremental) return `select ${epoch}`;
-  const recent = recentDays ? ` where ${column} >= ${d.timestampSub(d.currentTimestamp(), recentDays, 'day')}` : '';
+  const recentFrom = recentDays ? d.timestampSub(d.currentTimestamp(), recentDays, 'day') : '';
+  const recent = !recentDays ? '' : recentDateColumn ? ` where ${recentDateColumn} >= ${d.dateOf(recentFrom)}` : ` where ${column} >= ${recentFrom}`;
   return `select coalesce(${d.timestampSub(`max(${column})`, lookbackMinutes, 'minute')}, ${epoch}) from ${table}${recent}`;
 }
 
@@ -69,9 +73,13 @@ const DAILY_REBUILD_NOTE =
  * @param {object} d
  * @param {string} requests the requests table (ref('requests'))
  * @param {string} since SQL timestamp expression (the watermark)
+ * @param {string} [parsed] int_lines_parsed (ref()): read the same new requests there, by partition
  * @returns {string} a scalar query
  */
-function touchedFromQuery(d, requests, since) {
+function touchedFromQuery(d, requests, since, parsed) {
+  // int_lines_parsed is partitioned by received_at: BigQuery prunes this read to the new
+  // partitions (requests is partitioned by requested_at, so the same filter there scans it all).
+  if (parsed) return `select min(${d.dateOf('requested_at')}) from ${parsed} where is_parsed and received_at > ${since}`;
   return `select min(${d.dateOf('requested_at')}) from ${requests} where requested_at is not null and received_at > ${since}`;
 }
 
@@ -92,7 +100,9 @@ function touchedFromQuery(d, requests, since) {
  * operations).
  * @param {object} d
  * @param {string} name the model's name, the prefix of its variables
- * @param {{ incremental: boolean, self: string, requests: string, lookbackMinutes: number }} run
+ * @param {{ incremental: boolean, self: string, requests: string, parsed?: string, lookbackMinutes: number, recentDays?: number }} run
+ *   (`parsed`: ref('int_lines_parsed'), where the new requests are found by partition;
+ *   `recentDays`: read the watermark from the request_date partitions of that many days only)
  *   incremental(), self(), ref('requests') and the lookback
  * @returns {{ declareWatermark: string, declareFrom: string, beginTransaction: string, deleteRebuilt: string, commitTransaction: string, preOps: string[], postOps: string[], since: string, from: string }}
  */
@@ -101,8 +111,8 @@ function dailyRebuild(d, name, run) {
   const fromName = `${name}_from`;
   const since = d.variable(sinceName);
   const from = d.variable(fromName);
-  const declare = declareWatermark(d, sinceName, run.incremental, run.self, 'last_received_at', run.lookbackMinutes);
-  const declareFrom = d.declareVariable(fromName, 'date', touchedFromQuery(d, run.requests, since));
+  const declare = d.declareVariable(sinceName, 'timestamp', watermarkQuery(d, run.incremental, run.self, 'last_received_at', run.lookbackMinutes, run.recentDays, 'request_date'));
+  const declareFrom = d.declareVariable(fromName, 'date', touchedFromQuery(d, run.requests, since, run.parsed));
   const deleteRebuilt = run.incremental ? `delete from ${run.self} where request_date >= ${from}` : '';
   // The delete and the insert (Dataform's INSERT between pre- and post-operations) commit together.
   const begin = run.incremental ? d.beginTransaction() : '';

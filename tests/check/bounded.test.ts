@@ -67,6 +67,12 @@ describe('partitionReads()', () => {
     ]);
   });
 
+  it('does not count the target of an INSERT as a read', async () => {
+    expect(await reads('insert into `p.l.daily` (request_date, hits) select date(received_at), count(*) from `p.l.lines` where received_at >= since group by 1')).toEqual([
+      { table: 'p.l.lines', bound: 'received_at >= since' },
+    ]);
+  });
+
   it('sees the read inside a DECLARE of a script', async () => {
     expect(await reads('declare w timestamp default (select max(received_at) from `p.l.lines`);\nselect * from `p.raw.landing` where _PARTITIONTIME >= w')).toEqual([
       { table: 'p.l.lines', bound: null },

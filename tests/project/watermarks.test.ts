@@ -18,8 +18,8 @@ interface Watermarks {
   EPOCH: string;
   watermarkQuery(d: Helpers, incremental: boolean, table: string, column: string, lookbackMinutes: number, recentDays?: number): string;
   declareWatermark(d: Helpers, name: string, incremental: boolean, table: string, column: string, lookbackMinutes: number, recentDays?: number): string;
-  touchedFromQuery(d: Helpers, requests: string, since: string): string;
-  dailyRebuild(d: Helpers, name: string, run: { incremental: boolean; self: string; requests: string; lookbackMinutes: number }): DailyRebuild;
+  touchedFromQuery(d: Helpers, requests: string, since: string, parsed?: string): string;
+  dailyRebuild(d: Helpers, name: string, run: { incremental: boolean; self: string; requests: string; parsed?: string; lookbackMinutes: number }): DailyRebuild;
 }
 
 const watermarks = loadInclude<Watermarks>('watermarks');
@@ -129,5 +129,13 @@ describe('dailyRebuild()', () => {
       'delete from `p.logflow.pages` where request_date >= pages_from',
     ]);
     expect(rebuild.postOps).toEqual(['commit transaction']);
+  });
+});
+
+describe('touchedFromQuery()', () => {
+  it('finds the new requests in int_lines_parsed when given (partitioned by received_at: BigQuery prunes it)', () => {
+    expect(watermarks.touchedFromQuery(bq, '`p.logflow.requests`', 'pages_since', '`p.logflow.int_lines_parsed`')).toBe(
+      'select min(date(requested_at)) from `p.logflow.int_lines_parsed` where is_parsed and received_at > pages_since',
+    );
   });
 });

@@ -193,7 +193,9 @@ for (const panel of PANELS) {
     incremental: ctx.incremental(),
     self: ctx.self(),
     requests: ctx.ref("requests"),
+    parsed: ctx.ref("int_lines_parsed"),
     lookbackMinutes: constants.LOOKBACK_MINUTES,
+    recentDays: constants.LATE_ARRIVAL_DAYS,
   });
   publish(panel.name, {
     type: "incremental",
