@@ -9,8 +9,6 @@ export const KNOWN_UNBOUNDED: ReadonlySet<string> = new Set<string>([
   'logflow.int_requests_sessionized',
   'logflow.requests',
   'logflow.sessions',
-  'logflow.traffic_by_hour',
-  'logflow.traffic_by_minute',
   'logflow_assertions.logflow_asns_assertions_rowConditions',
   'logflow_assertions.logflow_asns_assertions_uniqueKey_0',
   'logflow_assertions.logflow_browsers_assertions_rowConditions',

@@ -34,7 +34,8 @@ const EPOCH = '1970-01-01 00:00:00+00';
  *   the newest value only in the partitions of the last `recentDays` days, so that BigQuery prunes
  *   the rest (a constant filter). A table with nothing that recent (no run for that long) gets the
  *   epoch: that one run re-reads all history.
- * @param {string} [recentDateColumn] a DATE partition column to apply `recentDays` to instead of
+ * @param {string | { timestamp: string }} [recentDateColumn] a DATE partition column (or
+ *   `{ timestamp: column }`, a TIMESTAMP one) to apply `recentDays` to instead of
  *   `column` (a daily output: its newest `last_received_at` is on a recent date unless old logs
  *   were backfilled, and then an older watermark only rebuilds more dates, never fewer)
  * @returns {string} a scalar query
@@ -43,7 +44,14 @@ function watermarkQuery(d, incremental, table, column, lookbackMinutes, recentDa
   const epoch = d.timestampLiteral(EPOCH);
   if (!incremental) return `select ${epoch}`;
   const recentFrom = recentDays ? d.timestampSub(d.currentTimestamp(), recentDays, 'day') : '';
-  const recent = !recentDays ? '' : recentDateColumn ? ` where ${recentDateColumn} >= ${d.dateOf(recentFrom)}` : ` where ${column} >= ${recentFrom}`;
+  const recentColumn = typeof recentDateColumn === 'object' && recentDateColumn ? recentDateColumn.timestamp : undefined;
+  const recent = !recentDays
+    ? ''
+    : recentColumn
+      ? ` where ${recentColumn} >= ${recentFrom}`
+      : recentDateColumn
+        ? ` where ${recentDateColumn} >= ${d.dateOf(recentFrom)}`
+        : ` where ${column} >= ${recentFrom}`;
   return `select coalesce(${d.timestampSub(`max(${column})`, lookbackMinutes, 'minute')}, ${epoch}) from ${table}${recent}`;
 }
 
@@ -56,10 +64,11 @@ function watermarkQuery(d, incremental, table, column, lookbackMinutes, recentDa
  * @param {string} column
  * @param {number} lookbackMinutes
  * @param {number} [recentDays] see watermarkQuery
+ * @param {string | { timestamp: string }} [recentDateColumn] see watermarkQuery
  * @returns {string} one statement
  */
-function declareWatermark(d, name, incremental, table, column, lookbackMinutes, recentDays) {
-  return d.declareVariable(name, 'timestamp', watermarkQuery(d, incremental, table, column, lookbackMinutes, recentDays));
+function declareWatermark(d, name, incremental, table, column, lookbackMinutes, recentDays, recentDateColumn) {
+  return d.declareVariable(name, 'timestamp', watermarkQuery(d, incremental, table, column, lookbackMinutes, recentDays, recentDateColumn));
 }
 
 /** How a daily output's description states its incremental behaviour (dailyRebuild). */
