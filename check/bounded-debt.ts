@@ -7,7 +7,6 @@
  */
 export const KNOWN_UNBOUNDED: ReadonlySet<string> = new Set<string>([
   'logflow.int_requests_sessionized',
-  'logflow.requests',
   'logflow.sessions',
   'logflow_assertions.logflow_asns_assertions_rowConditions',
   'logflow_assertions.logflow_asns_assertions_uniqueKey_0',

@@ -141,7 +141,16 @@ describe('differential() on the project\'s models', () => {
     expect(check.problems.map(formatProblem)).toEqual([]);
     const columns = check.outputs.find((o) => o.action === 'logflow.requests')!.columns;
     const requests = requestRows(columns);
-    const results = await differential({ models: ['int_requests_sessionized', 'sessions', 'daily_visitors'], zetasql, tables: [requests] });
+    // The daily outputs find the new requests' dates in int_lines_parsed (by arrival): the same rows.
+    const parsed: FixtureTable = {
+      name: 'logflow.int_lines_parsed',
+      columns: [{ name: 'line_id', type: 'STRING' }, { name: 'is_parsed', type: 'BOOL' }, { name: 'received_at', type: 'TIMESTAMP' }, { name: 'requested_at', type: 'TIMESTAMP' }],
+      rows: requests.rows.map((r) => {
+        const row = r as Record<string, unknown>;
+        return { line_id: row.request_id, is_parsed: true, received_at: row.received_at, requested_at: row.requested_at };
+      }),
+    };
+    const results = await differential({ models: ['int_requests_sessionized', 'sessions', 'daily_visitors'], zetasql, tables: [requests, parsed] });
     for (const r of results) expect(r.differences, r.model).toEqual([]);
     // The edge cases are exercised: the edge visitor's gap of exactly the timeout and the tie, the bot cut at sessionMaxMinutes.
     const sessions = results[1]!;
