@@ -20,14 +20,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { ensureGeoTables } from '../enrich/geo-load.ts';
+import { ensureGeoTables } from '../geo/load.ts';
 import { generateRecords } from '../generator/index.ts';
 import { compileProject } from '../warehouse/compile.ts';
 import { openWarehouse } from '../warehouse/duckdb.ts';
 import { runGraph, type RunSummary } from '../warehouse/executor.ts';
-import { ensureLanding, LOCAL_SUBSCRIPTION } from '../warehouse/landing.ts';
-import { registerFunctions } from '../warehouse/local-functions.ts';
-import { downstreamActions } from '../tests/models/sessions.support.ts';
+import { ensureLanding, LOCAL_SUBSCRIPTION } from '../pipeline/landing.ts';
+import { registerFunctions } from '../pipeline/functions.ts';
+import { downstreamActions } from '../tests/support/sessions.ts';
 
 const { values } = parseArgs({ options: { lines: { type: 'string' }, extra: { type: 'string' }, days: { type: 'string' }, seed: { type: 'string' }, 'no-check': { type: 'boolean' } } });
 const LINES = Number(values.lines ?? 1_000_000);

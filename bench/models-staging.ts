@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import { compileProject } from '../warehouse/compile.ts';
 import { openWarehouse } from '../warehouse/duckdb.ts';
 import { runGraph, type RunSummary } from '../warehouse/executor.ts';
-import { registerFunctions } from '../warehouse/local-functions.ts';
+import { registerFunctions } from '../pipeline/functions.ts';
 
 const { values } = parseArgs({ options: { lines: { type: 'string' }, keep: { type: 'boolean' } } });
 const lines = Number(values.lines ?? 1_000_000);

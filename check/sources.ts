@@ -1,13 +1,13 @@
-import { GEO_SOURCE_COLUMNS } from '../enrich/geo-load.ts';
-import { LANDING_ARRIVAL, LANDING_COLUMNS, LANDING_DATASET, LANDING_TABLE } from '../warehouse/landing.ts';
+import { GEO_SOURCE_COLUMNS } from '../geo/load.ts';
+import { LANDING_ARRIVAL, LANDING_COLUMNS, LANDING_DATASET, LANDING_TABLE } from '../pipeline/landing.ts';
 import type { Column } from './catalog.ts';
 
 /**
  * Column types of the declared sources, keyed by `dataset.table` (the project id comes from
  * the declaration). Dataform's compiled graph carries no column types for declarations, so the
  * check takes them from here: the landing table's columns are fixed by the Pub/Sub BigQuery
- * subscription (warehouse/landing.ts) and the IP reference tables' by the loader that creates
- * them (enrich/geo-load.ts). Owners of new sources export their columns, with BigQuery type
+ * subscription (pipeline/landing.ts) and the IP reference tables' by the loader that creates
+ * them (geo/load.ts). Owners of new sources export their columns, with BigQuery type
  * names, next to the code that creates the table, and add them here.
  * A declaration missing from this registry is reported as a problem by `logflow check`.
  */

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import { LogflowError } from '../cli/errors.ts';
+import { LogflowError } from '../core/errors.ts';
 import { SYSTEM_VARIABLES } from './bigquery-extras.ts';
 import { freePort, launch, PACKAGE, serverBinary } from './server.ts';
 import { Catalog, type Column, type TypedColumn } from './catalog.ts';

@@ -1,7 +1,7 @@
-import { LogflowError, USAGE } from './errors.ts';
+import { LogflowError, USAGE } from '../core/errors.ts';
 import type { Command } from './command.ts';
 
-/** Subcommands, loaded lazily so `logflow query` does not pay for the generator or gRPC. */
+/** Subcommands and their one-line summaries (written only here), loaded lazily so `logflow query` does not pay for the generator or gRPC. */
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
   demo: { summary: 'run the whole local pipeline on a generated sample', load: async () => (await import('./commands/demo.ts')).command },
   generate: { summary: 'write synthetic access logs (with ground truth)', load: async () => (await import('./commands/generate.ts')).command },
@@ -45,8 +45,9 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`logflow: unknown command '${name}'. Commands: ${Object.keys(COMMANDS).join(', ')} (see: logflow --help)\n`);
     return USAGE;
   }
+  let command: Command | undefined;
   try {
-    const command = await entry.load();
+    command = await entry.load();
     if (rest.includes('--help') || rest.includes('-h')) {
       process.stdout.write(command.help.trimEnd() + '\n');
       return 0;
@@ -54,12 +55,22 @@ export async function main(argv: string[]): Promise<number> {
     return await command.run(rest);
   } catch (error) {
     if (error instanceof LogflowError) {
-      process.stderr.write(`logflow ${name}: ${error.message}\n`);
+      process.stderr.write(`logflow ${name}: ${error.message}${flagHint(error, command)}\n`);
       return error.exitCode;
     }
     if (isBrokenPipe(error)) return 0;
     throw error;
   }
+}
+
+/** Flags that are spelled the same in every command, where not the kebab-case of the option name. */
+const COMMON_FLAGS: Record<string, string> = { warehouse: '--warehouse or LOGFLOW_WAREHOUSE' };
+
+/** ' (see --topic)' for an error about library options: the command's flags for them. */
+export function flagHint(error: LogflowError, command: Command | undefined): string {
+  if (error.options.length === 0) return '';
+  const flags = error.options.map((option) => command?.flags?.[option] ?? COMMON_FLAGS[option] ?? `--${option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+  return ` (see ${flags.join(', ')})`;
 }
 
 function isBrokenPipe(error: unknown): boolean {

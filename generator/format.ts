@@ -13,13 +13,13 @@ import type { LogFormat } from './options.ts';
 export type LineFormatter = (hit: Hit, time: string) => string;
 
 /** Escapes with a one-entry memo: consecutive lines of a session repeat the same user agent and referrer. */
-function memo(escape: (text: string) => string): (text: string) => string {
+function memo(escapeText: (text: string) => string): (text: string) => string {
   let lastIn = '';
   let lastOut = '';
   return (text) => {
     if (text !== lastIn) {
       lastIn = text;
-      lastOut = escape(text);
+      lastOut = escapeText(text);
     }
     return lastOut;
   };

@@ -32,6 +32,46 @@ const TYPES = {
 
 const TIME_UNITS = ['microsecond', 'millisecond', 'second', 'minute', 'hour', 'day'];
 
+/** Text of a whole number as both warehouses cast it to INT64 alike: optional '-', ASCII digits. */
+const INTEGER_TEXT = '^-?[0-9]+$';
+
+/** RE2 for each strftime directive parseTimestamp accepts, as strict as BigQuery's parser or stricter. */
+const TIMESTAMP_DIRECTIVES = {
+  Y: '(?:000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})',
+  m: '(?:0[1-9]|1[0-2])',
+  b: '(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)',
+  d: '(?:0[1-9]|[12][0-9]|3[01])',
+  H: '(?:[01][0-9]|2[0-3])',
+  M: '[0-5][0-9]',
+  S: '[0-5][0-9]',
+  z: '[+-](?:(?:0[0-9]|1[0-3])[0-5][0-9]|1400)',
+};
+
+/** BigQuery's TIMESTAMP range, as DuckDB TIMESTAMPTZ literals. */
+const TIMESTAMP_MIN_DUCKDB = "cast('0001-01-01 00:00:00+00' as timestamptz)";
+const TIMESTAMP_MAX_DUCKDB = "cast('9999-12-31 23:59:59.999999+00' as timestamptz)";
+
+/**
+ * The whole-text RE2 pattern of a strftime format (directives in TIMESTAMP_DIRECTIVES, other
+ * characters literal), e.g. '%d/%b/%Y:%H:%M:%S %z'.
+ * @param {string} format
+ */
+function timestampShape(format) {
+  let out = '^';
+  for (let i = 0; i < format.length; i++) {
+    const c = format[i];
+    if (c === '%') {
+      const directive = format[++i];
+      const pattern = TIMESTAMP_DIRECTIVES[directive];
+      if (!pattern) throw new Error(`dialect.parseTimestamp: unsupported directive '%${directive ?? ''}' in '${format}' (supported: ${Object.keys(TIMESTAMP_DIRECTIVES).map((k) => '%' + k).join(' ')})`);
+      out += pattern;
+    } else {
+      out += c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    }
+  }
+  return out + '$';
+}
+
 /**
  * Rewrites every capturing group of an RE2 pattern except the `keep`-th (1-based) as
  * non-capturing, so that BigQuery's REGEXP_EXTRACT (one group at most) can extract it.
@@ -111,6 +151,10 @@ function forWarehouse(warehouse) {
     return str(pattern);
   }
 
+  function regexContains(expr, pattern) {
+    return bq ? `regexp_contains(${expr}, ${regex(pattern)})` : `regexp_matches(${expr}, ${regex(pattern)})`;
+  }
+
   return {
     warehouse,
     type,
@@ -119,7 +163,7 @@ function forWarehouse(warehouse) {
 
     /** Partial-match regex test (RE2). */
     regexContains(expr, pattern) {
-      return bq ? `regexp_contains(${expr}, ${regex(pattern)})` : `regexp_matches(${expr}, ${regex(pattern)})`;
+      return regexContains(expr, pattern);
     },
 
     /** The first capturing group of `pattern` in `expr`, or NULL when it does not match. */
@@ -157,14 +201,27 @@ function forWarehouse(warehouse) {
       return `nullif(${expr}, '')`;
     },
 
-    /** Parses text with a strftime-style format (%z offsets allowed) into a UTC timestamp; NULL if invalid. */
+    /**
+     * Parses text with a strftime-style format into a UTC timestamp; NULL if invalid. The text
+     * must have the format's exact shape in both warehouses (timestampShape: two-digit day, hour,
+     * minute and second, seconds 00-59, English month abbreviations as written, four-digit year
+     * 0001-9999, offsets -1400 to +1400 with minutes 00-59, no surrounding space), and the result
+     * must lie in BigQuery's TIMESTAMP range (0001-01-01 to 9999-12-31 UTC); DuckDB alone would
+     * accept more (years 0 and 10000, offsets like +9999, one-digit fields, leap seconds only in
+     * BigQuery).
+     */
     parseTimestamp(format, expr) {
-      return bq ? `safe.parse_timestamp(${str(format)}, ${expr})` : `try_strptime(${expr}, ${str(format)})`;
+      const shape = regexContains(expr, timestampShape(format));
+      if (bq) return `(case when ${shape} then safe.parse_timestamp(${str(format)}, ${expr}) end)`;
+      const parsed = `try_strptime(${expr}, ${str(format)})`;
+      return `(case when ${shape} and ${parsed} between ${TIMESTAMP_MIN_DUCKDB} and ${TIMESTAMP_MAX_DUCKDB} then ${parsed} end)`;
     },
 
-    /** Formats a timestamp in UTC. */
+    /** Formats a timestamp in UTC. %Y is always four digits (BigQuery's own %Y writes year 1 as '1'). */
     formatTimestamp(format, expr) {
-      return bq ? `format_timestamp(${str(format)}, ${expr}, 'UTC')` : `strftime(${expr}, ${str(format)})`;
+      if (!bq) return `strftime(${expr}, ${str(format)})`;
+      const fourDigitYears = format.replace(/%([%Y])/g, (_, c) => (c === 'Y' ? '%E4Y' : '%%'));
+      return `format_timestamp(${str(fourDigitYears)}, ${expr}, 'UTC')`;
     },
 
     /** A timestamp literal from an ISO 8601 text with offset, e.g. '2026-11-01 00:00:00+00'. */
@@ -213,9 +270,15 @@ function forWarehouse(warehouse) {
       return bq ? 'current_timestamp()' : 'current_timestamp';
     },
 
-    /** CAST that yields NULL instead of failing. */
+    /**
+     * CAST that yields NULL instead of failing. To int64 the input is text and must be an
+     * optional '-' then ASCII digits (in int64's range): DuckDB alone would round '200.5' and
+     * read '1e3', '1_000' and ' 12', which BigQuery refuses.
+     */
     safeCast(expr, typeName) {
-      return bq ? `safe_cast(${expr} as ${type(typeName)})` : `try_cast(${expr} as ${type(typeName)})`;
+      const cast = bq ? `safe_cast(${expr} as ${type(typeName)})` : `try_cast(${expr} as ${type(typeName)})`;
+      if (typeName !== 'int64') return cast;
+      return `(case when ${regexContains(expr, INTEGER_TEXT)} then ${cast} end)`;
     },
 
     /** CAST to a logical type. */
@@ -265,15 +328,36 @@ function forWarehouse(warehouse) {
       return bq ? `to_hex(md5(${text}))` : `md5(${text})`;
     },
 
-    /** The string value at `$.key` of a JSON expression, NULL when absent. */
+    /**
+     * The scalar at `$.key` of a JSON expression as text: a string's value, 'true'/'false', or
+     * an integer number written without fraction or exponent (its digits, -0 as 0). NULL when
+     * absent, null, an object or array, or any other number (the two warehouses print those
+     * differently: BigQuery writes 2e2 as '200.0', DuckDB as '2e2').
+     */
     jsonValue(expr, key) {
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new Error(`dialect.jsonValue: key '${key}' must be a plain identifier`);
-      return bq ? `json_value(${expr}, '$.${key}')` : `json_extract_string(${expr}, '$.${key}')`;
+      const path = `'$.${key}'`;
+      if (bq) {
+        const value = `json_value(${expr}, ${path})`;
+        return `(case json_type(json_query(${expr}, ${path})) when 'string' then ${value} when 'boolean' then ${value} when 'number' then (case when ${regexContains(value, INTEGER_TEXT)} then ${value} end) end)`;
+      }
+      const at = `json_extract(${expr}, ${path})`;
+      return `(case json_type(${expr}, ${path}) when 'VARCHAR' then json_extract_string(${expr}, ${path}) when 'BOOLEAN' then json_extract_string(${expr}, ${path}) when 'BIGINT' then cast(cast(${at} as bigint) as varchar) when 'UBIGINT' then cast(cast(${at} as ubigint) as varchar) end)`;
     },
 
-    /** Parses a STRING of JSON text into JSON, NULL when it is not JSON. */
+    /**
+     * Parses a STRING of JSON text into JSON, NULL when it is not JSON. Strict RFC 8259 in both
+     * warehouses; numbers too wide for a FLOAT64 are rounded (BigQuery's wide_number_mode
+     * 'round'; its default 'exact' refuses any number a FLOAT64 cannot hold exactly), numbers
+     * beyond FLOAT64's range make the text invalid (BigQuery refuses them in either mode), and
+     * so does a leading byte order mark (BigQuery skips it, DuckDB refuses it).
+     * DuckDB checks BigQuery's rules with the JavaScript function logflow_json_valid (its own
+     * reader also takes trailing commas and 1e400).
+     */
     parseJson(expr) {
-      return bq ? `safe.parse_json(${expr})` : `(case when json_valid(${expr}) then cast(${expr} as json) end)`;
+      return bq
+        ? `(case when not starts_with(${expr}, '\\ufeff') then safe.parse_json(${expr}, wide_number_mode => 'round') end)`
+        : `(case when logflow_json_valid(${expr}) and json_valid(${expr}) then cast(${expr} as json) end)`;
     },
 
     /** Decodes BYTES as UTF-8, replacing invalid sequences with U+FFFD (never NULL for non-NULL input). */
@@ -372,4 +456,4 @@ function warehouse() {
   return current().warehouse;
 }
 
-module.exports = { forWarehouse, isolateGroup, warehouse, ...helpers };
+module.exports = { forWarehouse, isolateGroup, timestampShape, warehouse, ...helpers };

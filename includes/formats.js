@@ -24,7 +24,15 @@
  *   request is flagged has_unclosed_user_agent_quote. Any other missing quote is quarantined.
  * - `-` means "none": ident, user, referrer and user agent become NULL, a `-` byte count is
  *   0 (CLF's "no body sent"). Trailing spaces or a CR are ignored; other trailing text is not.
- * - The timestamp is `dd/Mon/yyyy:HH:MM:SS ±hhmm`, converted to UTC.
+ * - The timestamp is `dd/Mon/yyyy:HH:MM:SS ±hhmm` exactly (two-digit fields, seconds 00-59,
+ *   offsets -1400 to +1400), converted to UTC, within 0001-01-01 and 9999-12-31 UTC (BigQuery's
+ *   TIMESTAMP range); anything else is 'invalid timestamp' on both warehouses.
+ * - Status and byte count are whole numbers written as digits (a JSON number or string: 200 and
+ *   "200", not 200.5, 2e2 or "1e3"); a byte count over MAX_RESPONSE_BYTES is quarantined.
+ * - The client address is kept as logged, whatever it is (an IP address, a host name when
+ *   Apache's HostnameLookups is on, `unknown` from a proxy): such a line is a request. Only its
+ *   IP key (ip_locations) is NULL when it is not an address BigQuery's NET.SAFE_IP_FROM_STRING
+ *   reads, so it has no country or ASN.
  */
 
 /** The formats the models parse. */
@@ -78,6 +86,16 @@ const APACHE_TAIL_REASONS = {
  */
 const REQUEST_PATTERN = '^([A-Za-z0-9!#$%&*+.^_|~-]+) ([^?]*?)(?:\\?(.*?))?(?: (HTTP/[0-9.]+))?$';
 const REQUEST_FIELDS = ['method', 'path', 'query', 'protocol'];
+
+/**
+ * The largest byte count a request may report: 1 TiB (2^40). A line claiming more is quarantined
+ * with BYTES_TOO_LARGE. Without a bound, one line near INT64's maximum (a forged line, or a
+ * broken logger) makes every SUM(response_bytes) over its day fail on BigQuery with an INT64
+ * overflow (DuckDB widens to HUGEINT and carries on); with it, a sum overflows only past
+ * 8,388,607 such lines in one group.
+ */
+const MAX_RESPONSE_BYTES = 1099511627776;
+const BYTES_TOO_LARGE = 'byte count too large (over 1 TiB)';
 
 /** Apache's %t. */
 const CLF_TIME_FORMAT = '%d/%b/%Y:%H:%M:%S %z';
@@ -270,6 +288,8 @@ module.exports = {
   REQUEST_PATTERN,
   REQUEST_FIELDS,
   CLF_TIME_FORMAT,
+  MAX_RESPONSE_BYTES,
+  BYTES_TOO_LARGE,
   JSON_FIELDS,
   apacheFields,
   apacheMismatchReason,

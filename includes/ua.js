@@ -4,7 +4,7 @@
  *
  * - BigQuery: definitions/udfs/parse_user_agent.sqlx creates a persistent JavaScript UDF
  *   whose body is UA_FUNCTION_BODY, with ua-parser-js 1.x (MIT) loaded from GCS.
- * - DuckDB: enrich/duckdb-functions.ts compiles the same UA_FUNCTION_BODY with the
+ * - DuckDB: functions/duckdb.ts compiles the same UA_FUNCTION_BODY with the
  *   installed ua-parser-js and registers it as logflow_parse_user_agent(VARCHAR).
  *
  * Rules (both sides): NULL, '' and '-' (Apache's "no user agent") give a NULL struct;

@@ -1,6 +1,6 @@
 import { LineSplitter } from './lines.ts';
 import { sha256 } from './identity.ts';
-import { MAX_MESSAGE_BYTES } from './attributes.ts';
+import { MAX_MESSAGE_BYTES, TRUNCATED_PREFIX_BYTES } from './attributes.ts';
 import type { Checkpoint, LineBatch, SourceRef } from './types.ts';
 
 export interface BatchLimits {
@@ -35,7 +35,7 @@ export interface CheckpointBase {
  */
 export class Batcher {
   private readonly splitter: LineSplitter;
-  private lines: (Buffer | null)[] = [];
+  private lines: Buffer[] = [];
   private offsets: number[] = [];
   private lengths: number[] = [];
   private bytes = 0;
@@ -43,7 +43,7 @@ export class Batcher {
   private nextLine: number;
   private endOffset: number;
   private readonly ready: LineBatch[] = [];
-  private readonly emit = (bytes: Buffer | null, offset: number, length: number, next: number): void => {
+  private readonly emit = (bytes: Buffer, offset: number, length: number, next: number): void => {
     this.lines.push(bytes);
     this.offsets.push(offset);
     this.lengths.push(length);
@@ -59,7 +59,7 @@ export class Batcher {
     public base: CheckpointBase | null,
     private readonly limits: BatchLimits = DEFAULT_BATCH,
   ) {
-    this.splitter = new LineSplitter(start.offset, MAX_MESSAGE_BYTES);
+    this.splitter = new LineSplitter(start.offset, MAX_MESSAGE_BYTES, TRUNCATED_PREFIX_BYTES);
     this.firstLine = start.line + 1;
     this.nextLine = start.line + 1;
     this.endOffset = start.offset;
@@ -119,7 +119,7 @@ export class Batcher {
   private checkpoint(): Checkpoint | null {
     if (!this.base) return null;
     const last = this.lines.length - 1;
-    const tail = this.lines[last] ?? Buffer.alloc(0);
+    const tail = this.lines[last] ?? Buffer.alloc(0); // a truncated line's prefix: still its bytes at its offset
     return {
       ...this.base,
       sourceId: this.source.sourceId,

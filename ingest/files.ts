@@ -1,9 +1,11 @@
 import { createReadStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { open, readdir, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { glob, isDynamicPattern } from 'tinyglobby';
-import { LogflowError } from '../cli/errors.ts';
+import { LogflowError } from '../core/errors.ts';
 import { HEAD_BYTES, fingerprint, sha256, type FileStat, type Fingerprint, type IdentityProbe } from './identity.ts';
+import type { Checkpoint } from './types.ts';
 
 /** Reading files: gzip detection by magic bytes, content streams from an offset, identity probes. */
 
@@ -100,17 +102,42 @@ export async function probeFile(path: string, gzip: boolean, st: FileStat): Prom
     head,
     stat: st,
     readAt: (offset, length) => readContent(path, gzip, offset, length),
-    pathHolds: async (other: string, fp: Fingerprint, self: FileStat) => {
-      try {
-        const s = await fileStat(other);
-        if (s.dev === self.dev && s.ino === self.ino) return false;
-        const otherHead = await readContentPrefix(other, await isGzip(other), fp.fpLen);
-        return otherHead !== null && otherHead.length >= fp.fpLen && sha256(otherHead.subarray(0, fp.fpLen)) === fp.fpHash;
-      } catch {
-        return false;
-      }
-    },
+    stillHeld: (c: Checkpoint) => stillHeld(c, st),
   };
+}
+
+/**
+ * Whether a file other than `self` still holds checkpoint `c`'s content: the file now at
+ * `c.path`, or `c`'s own file (same dev:ino) under another name in that directory (renamed by
+ * rotation), still begins with the first line and has the last delivered line at its offset.
+ */
+async function stillHeld(c: Checkpoint, self: FileStat): Promise<boolean> {
+  const candidates = [c.path];
+  try {
+    const dir = dirname(c.path);
+    for (const name of await readdir(dir)) {
+      const path = join(dir, name);
+      if (path === c.path) continue;
+      const s = await stat(path).catch(() => null);
+      if (s && s.dev === c.dev && s.ino === c.ino) candidates.push(path);
+    }
+  } catch {
+    // the directory is gone or unreadable: only the path itself can be checked
+  }
+  for (const path of candidates) {
+    try {
+      const s = await fileStat(path);
+      if (!s.isFile || (s.dev === self.dev && s.ino === self.ino)) continue;
+      const gzip = await isGzip(path);
+      const head = await readContentPrefix(path, gzip, c.fpLen);
+      if (head === null || head.length < c.fpLen || sha256(head.subarray(0, c.fpLen)) !== c.fpHash) continue;
+      const tail = await readContent(path, gzip, c.tailOffset, c.tailLen);
+      if (tail !== null && sha256(tail) === c.tailHash) return true;
+    } catch {
+      // gone or unreadable: does not hold it
+    }
+  }
+  return false;
 }
 
 async function readContentPrefix(path: string, gzip: boolean, length: number): Promise<Buffer | null> {

@@ -1,27 +1,37 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { LogflowError } from '../cli/errors.ts';
+import { LogflowError } from '../core/errors.ts';
 import { Batcher } from './batches.ts';
 import { expandInputs, fileStat, isGzip, probeFile } from './files.ts';
 import { HEAD_BYTES, resolveIdentity, sha256, type FileStat, type IdentityProbe } from './identity.ts';
-import type { RunContext } from './run.ts';
+import { readFile, type RunContext } from './read-file.ts';
+import { holdBack } from './held.ts';
 import type { SourceRef } from './types.ts';
 
 /**
  * Follow mode, like `tail -F`: every `pollMs` the inputs are expanded again (new files are picked
  * up), each followed file is read from where it was to its current end, and
- *  - rotation by rename (the path now names another file): the old file is read to its end
- *    through the handle still open on it (its unterminated last line is delivered then), closed,
- *    and the new file is followed from its start (or its checkpoint);
+ *  - rotation by rename (the path now names another file): the new file is followed from its
+ *    start (or its checkpoint); the old file keeps being read through the handle still open on
+ *    it (the writer may still be appending, as nginx does until logrotate's postrotate signal):
+ *    if it shows up under another input path (`access.log.1` for `access.log*`) its follower
+ *    moves there with its identity; otherwise (renamed out of the inputs, or deleted) it is
+ *    read until it has not grown for RETIRED_IDLE_MS, and only then is an unterminated last
+ *    line delivered and the handle closed;
  *  - copy-truncate (the file got shorter): reading restarts at offset 0 under a new identity
  *    (its first line differs); bytes written between the last read and the truncation are
  *    lost, unless the rotated copy is among the inputs (it is then recognised by its identity
  *    and read from the checkpoint on);
- *  - an unterminated last line is held back until its newline arrives.
+ *  - an unterminated last line is held back until its newline arrives (at the end of the run it
+ *    stays held and is reported: the checkpoint is before it, the next run delivers it whole).
  * Gzip files are read once. Runs until ctx.signal aborts.
  */
-export async function followFiles(inputs: string[], ctx: RunContext, pollMs: number): Promise<void> {
+export const RETIRED_IDLE_MS = 5_000;
+
+export async function followFiles(inputs: string[], ctx: RunContext, pollMs: number, retiredIdleMs = RETIRED_IDLE_MS): Promise<void> {
   const followers = new Map<string, Follower>();
+  /** Files no longer at their path (renamed or deleted): read until idle, unless they reappear. */
+  const retiring: Follower[] = [];
   const doneGzip = new Set<string>();
   const reported = new Set<string>();
   while (!ctx.signal?.aborted) {
@@ -48,17 +58,22 @@ export async function followFiles(inputs: string[], ctx: RunContext, pollMs: num
       }
       let f = followers.get(path);
       if (f && (f.stat.dev !== st.dev || f.stat.ino !== st.ino)) {
-        await f.drainAndClose(ctx, true); // rotated away by rename
-        followers.delete(path);
+        followers.delete(path); // rotated away by rename: keep reading it, maybe under a new path
+        retiring.push(f);
         f = undefined;
       }
       if (!f) {
         const moved = [...followers.entries()].find(([, other]) => other.stat.dev === st.dev && other.stat.ino === st.ino);
+        const back = retiring.findIndex((other) => other.stat.dev === st.dev && other.stat.ino === st.ino);
         if (moved) {
           followers.delete(moved[0]);
           f = moved[1];
           f.rename(path);
+        } else if (back >= 0) {
+          f = retiring.splice(back, 1)[0]!;
+          f.rename(path);
         }
+        if (f) followers.set(path, f); // the same file under its new name keeps its identity
       }
       if (!f) {
         const gzipKey = `${st.dev}:${st.ino}:${st.size}`;
@@ -66,7 +81,6 @@ export async function followFiles(inputs: string[], ctx: RunContext, pollMs: num
           if (await isGzip(path)) {
             if (!doneGzip.has(gzipKey)) {
               doneGzip.add(gzipKey);
-              const { readFile } = await import('./run.ts');
               await readFile(path, ctx);
             }
             continue;
@@ -91,19 +105,36 @@ export async function followFiles(inputs: string[], ctx: RunContext, pollMs: num
     }
     for (const [path, f] of followers) {
       if (!seen.has(path)) {
-        await f.drainAndClose(ctx, true); // deleted or renamed out of the inputs
-        followers.delete(path);
+        followers.delete(path); // deleted or renamed out of the inputs
+        retiring.push(f);
       }
+    }
+    for (const f of [...retiring]) {
+      if (ctx.signal?.aborted) break;
+      try {
+        await f.poll(ctx, await f.size());
+        if (Date.now() - f.grewAt < retiredIdleMs) continue;
+        await f.drainAndClose(ctx, true); // idle since it was rotated away: complete
+      } catch (error) {
+        if (error instanceof LogflowError) throw error;
+        ctx.counts.errors += 1;
+        ctx.report(`${f.name}: read error (${(error as Error).message}) after it was rotated away; lines before were delivered`);
+        await f.drainAndClose(ctx, false).catch(() => undefined);
+      }
+      retiring.splice(retiring.indexOf(f), 1);
     }
     if (!ctx.signal?.aborted) await sleep(pollMs, undefined, { signal: ctx.signal }).catch(() => undefined);
   }
   for (const f of followers.values()) await f.drainAndClose(ctx, false);
+  for (const f of retiring) await f.drainAndClose(ctx, Date.now() - f.grewAt >= retiredIdleMs);
 }
 
 class Follower {
   private batcher: Batcher | null = null;
   private position = 0;
   private lastSize = -1;
+  /** When the file last grew (or was opened): a rotated-away file is final once idle long enough. */
+  grewAt = Date.now();
   private readonly buffer = Buffer.allocUnsafe(1 << 20);
 
   private constructor(
@@ -114,6 +145,15 @@ class Follower {
 
   static async open(path: string, st: FileStat): Promise<Follower> {
     return new Follower(path, await open(path, 'r'), st);
+  }
+
+  get name(): string {
+    return this.path;
+  }
+
+  /** Current size through the open handle (the path may name another file by now). */
+  async size(): Promise<number> {
+    return (await this.handle.stat()).size;
   }
 
   rename(path: string): void {
@@ -129,19 +169,24 @@ class Follower {
       ctx.taken.delete(this.batcher.source.sourceId);
       this.batcher = null;
     }
+    if (size !== this.lastSize) this.grewAt = Date.now();
     this.lastSize = size;
     if (!this.batcher && !(await this.resolve(ctx, false))) return;
     await this.readToEnd(ctx);
     for (const batch of this.batcher!.flush()) await ctx.write(batch);
   }
 
-  /** Reads to the end, delivers an unterminated last line if `final`, and closes the handle. */
+  /**
+   * Reads to the end, delivers an unterminated last line if `final` (else it is held back and
+   * reported: the checkpoint stays before it), and closes the handle.
+   */
   async drainAndClose(ctx: RunContext, final: boolean): Promise<void> {
     try {
       if (this.batcher || (await this.resolve(ctx, final))) {
         await this.readToEnd(ctx);
         const batches = final ? this.batcher!.end() : this.batcher!.flush();
         for (const batch of batches) await ctx.write(batch);
+        if (!final && this.batcher!.pending > 0) holdBack(this.path, this.batcher!.pending, this.batcher!.consumed, ctx);
         ctx.taken.delete(this.batcher!.source.sourceId);
       }
     } finally {

@@ -8,10 +8,16 @@ import type { Checkpoint } from './types.ts';
  * when a file is truncated and rewritten. A checkpoint is reused for a file only when
  *  - the fingerprint matches, and
  *  - the last delivered line is still there, byte for byte, at the recorded offset, and
- *  - it is the same file (device:inode) or the checkpoint's file is gone from its path
- *    (renamed, truncated, rewritten, compressed: a rotation).
- * Two different files that begin with the same line get different ids (the device:inode
- * is appended to the second one's id).
+ *  - it is the same file (device:inode), or no other file still holds the checkpoint's content:
+ *    neither the file now at the checkpoint's path nor the checkpoint's own file (found by
+ *    device:inode in that directory, under any name) still begins with the first line and has
+ *    the last delivered line in place (the checkpoint's file was renamed away, truncated,
+ *    rewritten or compressed: a rotation). A new file that merely begins like a rotated one
+ *    (a header line, a replayed log) never takes over the rotated file's identity.
+ * A file that begins with the same line as a known identity but is not that file gets a new id:
+ * the device:inode is appended (`file:<hash>:<dev>.<ino>`), and `.2`, `.3`, ... after that when
+ * the id is already known or taken (a file rewritten in place again and again keeps its inode),
+ * so two different contents never share an id and their lines never share a key.
  */
 export const HEAD_BYTES = 4096;
 const LF = 0x0a;
@@ -54,8 +60,11 @@ export interface IdentityProbe {
   stat: FileStat;
   /** Reads `length` bytes at `offset` of the file's content (null if the file is shorter). */
   readAt(offset: number, length: number): Promise<Buffer | null>;
-  /** Whether the file now at `path` still carries identity `fp` (false when gone or different). */
-  pathHolds(path: string, fp: Fingerprint, stat: FileStat): Promise<boolean>;
+  /**
+   * Whether a file other than this one still holds checkpoint `c`'s content (its first line and
+   * its last delivered line): the file now at `c.path`, or `c`'s own file (dev:ino) in that directory.
+   */
+  stillHeld(c: Checkpoint): Promise<boolean>;
 }
 
 export interface Resolved {
@@ -72,8 +81,9 @@ export interface Resolved {
 export async function resolveIdentity(probe: IdentityProbe, known: Iterable<Checkpoint>, final: boolean, taken: (sourceId: string) => boolean): Promise<Resolved | null> {
   const fp = fingerprint(probe.head, final);
   if (!fp) return null;
+  const checkpoints = [...known]; // read twice: callers pass map iterators
   let sameHeadElsewhere = false;
-  for (const c of known) {
+  for (const c of checkpoints) {
     if (c.fpHash !== fp.fpHash || c.fpLen !== fp.fpLen) continue;
     const tail = await probe.readAt(c.tailOffset, c.tailLen);
     if (tail === null || sha256(tail) !== c.tailHash) {
@@ -81,12 +91,25 @@ export async function resolveIdentity(probe: IdentityProbe, known: Iterable<Chec
       continue;
     }
     const sameFile = c.dev === probe.stat.dev && c.ino === probe.stat.ino;
-    if (!taken(c.sourceId) && (sameFile || !(await probe.pathHolds(c.path, fp, probe.stat)))) {
+    if (!taken(c.sourceId) && (sameFile || !(await probe.stillHeld(c)))) {
       return { sourceId: c.sourceId, fp, resume: c };
     }
     sameHeadElsewhere = true;
   }
-  let sourceId = newSourceId(fp);
-  if (sameHeadElsewhere || taken(sourceId)) sourceId = newSourceId(fp, probe.stat);
-  return { sourceId, fp, resume: null };
+  return { sourceId: unusedSourceId(fp, probe.stat, sameHeadElsewhere, checkpoints, taken), fp, resume: null };
+}
+
+/**
+ * `file:<hash>` for the first file with this first line; else `file:<hash>:<dev>.<ino>`, then
+ * `...<ino>.2`, `.3`, ...: the first that no checkpoint and no source of this run uses.
+ */
+function unusedSourceId(fp: Fingerprint, stat: FileStat, sameHeadElsewhere: boolean, known: Checkpoint[], taken: (sourceId: string) => boolean): string {
+  const used = new Set<string>();
+  for (const c of known) used.add(c.sourceId);
+  const free = (id: string) => !used.has(id) && !taken(id);
+  const base = newSourceId(fp);
+  if (!sameHeadElsewhere && free(base)) return base;
+  const withInode = newSourceId(fp, stat);
+  if (free(withInode)) return withInode;
+  for (let n = 2; ; n++) if (free(`${withInode}.${n}`)) return `${withInode}.${n}`;
 }

@@ -1,18 +1,18 @@
 import { hostname } from 'node:os';
-import { stat } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { LogflowError } from '../cli/errors.ts';
+import { LogflowError } from '../core/errors.ts';
 import { Batcher, LOCAL_BATCH, PUBSUB_BATCH, type BatchLimits } from './batches.ts';
-import { contentChunks, expandInputs, fileStat, isGzip, probeFile } from './files.ts';
-import { resolveIdentity } from './identity.ts';
+import { expandInputs } from './files.ts';
 import { followFiles } from './follow.ts';
+import { readFile, type RunContext } from './read-file.ts';
 import { Progress } from './progress.ts';
 import { LocalSink } from './sinks/local.ts';
 import { PubsubSink, type PubsubSinkOptions } from './sinks/pubsub.ts';
 import type { Sink } from './sinks/sink.ts';
-import { emptyCounts, type Checkpoint, type IngestCounts, type LineBatch, type Reporter, type SourceRef } from './types.ts';
+import { emptyCounts, type Checkpoint, type IngestCounts, type Reporter, type SourceRef } from './types.ts';
 import type { AttributeContext } from './attributes.ts';
+import type { Warehouse } from '../warehouse/duckdb.ts';
 
 export interface IngestOptions {
   /** Files, glob patterns, or '-' for standard input. */
@@ -24,8 +24,8 @@ export interface IngestOptions {
   /** Standard input to read for '-' (default process.stdin). */
   stdin?: Readable;
   sink?: 'local' | 'pubsub';
-  /** Local warehouse file (local sink). */
-  warehouse?: string;
+  /** The local sink's warehouse: an open one (left open), or the path of a file to open. */
+  warehouse?: string | Warehouse;
   /** Pub/Sub settings (pubsub sink). */
   pubsub?: Omit<PubsubSinkOptions, 'context' | 'report' | 'statePath'>;
   /** Checkpoint file for the Pub/Sub sink. */
@@ -34,6 +34,12 @@ export interface IngestOptions {
   format?: string;
   /** Keep reading files as they grow, rotate and appear (like tail -F) until `signal` aborts. */
   follow?: boolean;
+  /**
+   * The files are complete: an unterminated last line is delivered as a line. Without it, a
+   * plain file's last line without a newline is held back (a writer may be mid-line) and a later
+   * run delivers it once completed. Gzip files, stdin and in-process lines are always final.
+   */
+  final?: boolean;
   pollMs?: number;
   batch?: Partial<BatchLimits>;
   /** Stops reading; what was read is flushed and checkpointed. */
@@ -52,33 +58,24 @@ export interface IngestSummary extends IngestCounts {
   errors: number;
   /** Lines skipped because a checkpoint showed them delivered already. */
   resumedLines: number;
+  /** Unterminated last lines held back (not delivered yet: a later run delivers them once completed). */
+  heldLines: number;
   seconds: number;
   sink: 'local' | 'pubsub';
-}
-
-/** Context shared by the readers of one run. */
-export interface RunContext {
-  counts: IngestCounts & { errors: number; sources: number; resumedLines: number };
-  known: Map<string, Checkpoint>;
-  taken: Set<string>;
-  write(batch: LineBatch): Promise<void>;
-  report: Reporter;
-  limits: BatchLimits;
-  signal?: AbortSignal;
 }
 
 /** Runs one ingestion and returns its summary. Fatal errors (sink refused, bad options) throw LogflowError. */
 export async function runIngest(options: IngestOptions): Promise<IngestSummary> {
   const inputs = options.inputs ?? [];
   if (inputs.length === 0 && !options.lines) throw new LogflowError('nothing to ingest: give files, globs or - (stdin), or lines', 2);
-  if (options.follow && (inputs.includes('-') || options.lines)) throw new LogflowError('--follow works on files, not on stdin or the generator', 2);
+  if (options.follow && (inputs.includes('-') || options.lines)) throw new LogflowError('following works on files only, not on standard input or in-process lines', 2, ['follow']);
   if (inputs.filter((i) => i === '-').length > 1) throw new LogflowError("'-' (stdin) can be given once", 2);
   const report = options.report ?? ((m: string) => process.stderr.write(`logflow ingest: ${m}\n`));
   const runId = `${Date.now().toString(36)}${randomBytes(4).toString('hex')}`;
   const context: AttributeContext = { format: options.format ?? 'combined', ingestHost: options.ingestHost ?? hostname() };
   const sinkKind = options.sink ?? 'local';
   const sink = await openSink(sinkKind, options, context, runId, report);
-  const counts = { ...emptyCounts(), errors: 0, sources: 0, resumedLines: 0 };
+  const counts = { ...emptyCounts(), errors: 0, sources: 0, resumedLines: 0, heldLines: 0 };
   const progress = new Progress(() => ({ ...counts, ...sink.counts }), options.progress ?? process.stderr, options.progress !== undefined);
   let closed = false;
   try {
@@ -87,6 +84,7 @@ export async function runIngest(options: IngestOptions): Promise<IngestSummary> 
     const ctx: RunContext = {
       counts,
       known,
+      final: options.final ?? false,
       taken: new Set(),
       report,
       limits: { ...(sinkKind === 'local' ? LOCAL_BATCH : PUBSUB_BATCH), ...options.batch },
@@ -126,10 +124,10 @@ export async function runIngest(options: IngestOptions): Promise<IngestSummary> 
 
 async function openSink(kind: 'local' | 'pubsub', options: IngestOptions, context: AttributeContext, runId: string, report: Reporter): Promise<Sink> {
   if (kind === 'local') {
-    if (!options.warehouse) throw new LogflowError('the local sink needs a warehouse path', 2);
+    if (!options.warehouse) throw new LogflowError('the local sink needs a warehouse', 2, ['warehouse']);
     return LocalSink.open({ warehouse: options.warehouse, context, runId, report });
   }
-  if (!options.pubsub) throw new LogflowError('the pubsub sink needs --topic', 2);
+  if (!options.pubsub) throw new LogflowError('the Pub/Sub sink needs a topic (projects/P/topics/T)', 2, ['topic']);
   return new PubsubSink({ ...options.pubsub, context, report, statePath: options.statePath ?? '.logflow/ingest-state.json' });
 }
 
@@ -197,42 +195,4 @@ async function readLines(lines: Iterable<string | Buffer> | AsyncIterable<string
   }
   if (parts.length > 0) await push(Buffer.from(parts.join('\n') + '\n'));
   for (const batch of batcher.end()) await ctx.write(batch);
-}
-
-/** Reads one file (plain or gzip) from its checkpoint to its end. Unreadable files are reported, not fatal. */
-export async function readFile(path: string, ctx: RunContext): Promise<void> {
-  let batcher: Batcher | null = null;
-  try {
-    const st = await fileStat(path);
-    if (!st.isFile) {
-      const isDir = (await stat(path)).isDirectory();
-      throw Object.assign(new Error(isDir ? 'is a directory, not a file' : 'is not a regular file (use - to read a pipe)'), { code: isDir ? 'EISDIR' : 'ENOTREG' });
-    }
-    const gzip = await isGzip(path);
-    const probe = await probeFile(path, gzip, st);
-    const resolved = await resolveIdentity(probe, ctx.known.values(), true, (id) => ctx.taken.has(id));
-    ctx.counts.sources += 1;
-    if (!resolved) return; // empty file: no lines
-    ctx.taken.add(resolved.sourceId);
-    const start = resolved.resume ? { offset: resolved.resume.offset, line: resolved.resume.line } : { offset: 0, line: 0 };
-    if (resolved.resume) ctx.counts.resumedLines += resolved.resume.line;
-    const source: SourceRef = { name: path, sourceId: resolved.sourceId, resumable: true };
-    batcher = new Batcher(source, start, { path, fpLen: resolved.fp.fpLen, fpHash: resolved.fp.fpHash, dev: st.dev, ino: st.ino }, ctx.limits);
-    for await (const chunk of contentChunks(path, gzip, start.offset, ctx.signal)) {
-      for (const batch of batcher.push(chunk)) await ctx.write(batch);
-    }
-    if (!ctx.signal?.aborted) {
-      for (const batch of batcher.end()) await ctx.write(batch);
-    } else {
-      for (const batch of batcher.flush()) await ctx.write(batch);
-    }
-  } catch (error) {
-    if (error instanceof LogflowError) throw error;
-    ctx.counts.errors += 1;
-    const e = error as NodeJS.ErrnoException;
-    const why = e.code === 'ENOENT' ? 'no such file' : e.code === 'EACCES' ? 'permission denied' : e.message;
-    const where = batcher ? ` after ${batcher.consumed} bytes (lines before that were delivered)` : '';
-    ctx.report(`${path}: cannot read${where}: ${why}; skipped`);
-    if (batcher) for (const batch of batcher.flush()) await ctx.write(batch);
-  }
 }

@@ -31,12 +31,13 @@ export interface Checkpoint {
 
 /**
  * Consecutive lines of one source. `lines[i]` is the raw line (no terminator) at `offsets[i]`,
- * with line number `firstLine + i`; a line too long to hold is `null` with its length in
- * `lengths`. `checkpoint` is the position after the batch (null for sources that cannot resume).
+ * with line number `firstLine + i` and length `lengths[i]`; a line too long to hold is only its
+ * prefix (`lines[i].length < lengths[i]`). `checkpoint` is the position after the batch (null
+ * for sources that cannot resume).
  */
 export interface LineBatch {
   source: SourceRef;
-  lines: (Buffer | null)[];
+  lines: Buffer[];
   offsets: number[];
   lengths: number[];
   firstLine: number;
@@ -52,14 +53,16 @@ export interface IngestCounts {
   delivered: number;
   /** Line deliveries that were attempted again after a retryable error. */
   retried: number;
-  /** Lines that could not be delivered (too large for a message), each reported on stderr. */
+  /** Lines that could not be delivered, each reported on stderr. */
   failed: number;
+  /** Lines over the message limit delivered as a prefix with `original_length` (each reported). */
+  truncated: number;
   /** Bytes of line data read. */
   bytes: number;
 }
 
 export function emptyCounts(): IngestCounts {
-  return { read: 0, delivered: 0, retried: 0, failed: 0, bytes: 0 };
+  return { read: 0, delivered: 0, retried: 0, failed: 0, truncated: 0, bytes: 0 };
 }
 
 /** Where per-line problems and notices go (stderr in the CLI). */

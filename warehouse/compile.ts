@@ -3,7 +3,8 @@ import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import vm from 'node:vm';
 import protobuf from 'protobufjs';
-import { LogflowError } from '../cli/errors.ts';
+import { LogflowError } from '../core/errors.ts';
+import { describeCompilationErrors } from './compile-errors.ts';
 import { PROJECT_DIR } from './project.ts';
 import type { CompiledGraph } from './graph.ts';
 
@@ -57,7 +58,8 @@ function listFiles(projectDir: string): string[] {
  * Compiles the Dataform project with its own @dataform/core, in a fresh V8 context (so two
  * compiles in one process never share globals), exactly as the Dataform CLI's sandbox does:
  * .sqlx/.js files go through core's `compiler()`, then core's `main()` builds the graph.
- * Throws a LogflowError listing every compilation error with its file and action.
+ * Throws a LogflowError listing every compilation error with its file and action (errors that
+ * only follow from a failed include are folded into its line: describeCompilationErrors).
  */
 export function compileProject(options: CompileOptions): CompiledGraph {
   const projectDir = resolve(options.projectDir ?? PROJECT_DIR);
@@ -127,11 +129,9 @@ export function compileProject(options: CompileOptions): CompiledGraph {
   if (!graph) throw new LogflowError('Dataform compilation returned no graph');
   const errors = graph.graphErrors?.compilationErrors ?? [];
   if (errors.length > 0) {
-    const lines = errors.map((e) => {
-      const where = [e.fileName, e.actionName].filter(Boolean).join(', action ');
-      return `${where || 'project'}: ${(e.message ?? '').split('\n')[0]}`;
-    });
-    throw new LogflowError(`Dataform compilation failed (${options.warehouse}) with ${errors.length} error(s):\n  ${lines.join('\n  ')}`);
+    const lines = describeCompilationErrors(errors);
+    if (lines.length === 1) throw new LogflowError(`Dataform compilation failed (${options.warehouse}): ${lines[0]}`);
+    throw new LogflowError(`Dataform compilation failed (${options.warehouse}) with ${lines.length} error(s):\n  ${lines.join('\n  ')}`);
   }
   return graph;
 }

@@ -1,5 +1,5 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { LogflowError } from '../cli/errors.ts';
+import { LogflowError } from '../core/errors.ts';
 import { shortName, type CompiledGraph, type Target, type UnitTest } from './graph.ts';
 import { planGraph, type Action, type Selection } from './plan.ts';
 import { ident, quoteTarget, toDuckdbNames } from './sql.ts';

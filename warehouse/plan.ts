@@ -1,4 +1,4 @@
-import { LogflowError } from '../cli/errors.ts';
+import { LogflowError } from '../core/errors.ts';
 import { fullName, shortName, type CompiledGraph, type Table, type Operation, type Assertion, type Target } from './graph.ts';
 
 /** One runnable node of the compiled graph. */

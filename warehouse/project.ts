@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LogflowError } from '../cli/errors.ts';
+import { LogflowError } from '../core/errors.ts';
 
 /** The repository root: the Dataform project that ships with logflow. */
 export const PROJECT_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');

@@ -1,6 +1,5 @@
 import type { Command } from '../command.ts';
-import { parseFlags } from '../args.ts';
-import { parseVars } from './compile.ts';
+import { parseFlags, parseVars } from '../args.ts';
 import { describeColumns } from '../../check/catalog.ts';
 import { formatProblem, formatReads, formatSummary, runCheck } from '../../check/run.ts';
 
@@ -30,7 +29,6 @@ Options:
 
 export const command: Command = {
   name: 'check',
-  summary: 'analyse every BigQuery statement with ZetaSQL',
   help: HELP,
   async run(argv) {
     const { values } = parseFlags('check', argv, {
@@ -40,7 +38,7 @@ export const command: Command = {
       verbose: { type: 'boolean' },
     });
     const actions = values.actions?.split(',').map((a) => a.trim()).filter(Boolean);
-    const report = await runCheck({ projectDir: values['project-dir'], vars: parseVars(values.vars), actions });
+    const report = await runCheck({ projectDir: values['project-dir'], vars: parseVars('check', values.vars), actions });
     if (values.verbose) {
       for (const output of report.outputs) process.stdout.write(`${output.action}: ${describeColumns(output.columns)}\n`);
       for (const skip of report.skipped) process.stdout.write(`skipped ${skip.action}: ${skip.reason}\n`);

@@ -1,31 +1,17 @@
 import type { Command } from '../command.ts';
-import { parseFlags } from '../args.ts';
-import { usageError } from '../errors.ts';
+import { parseFlags, parseVars, TARGET_HELP, targetFlag } from '../args.ts';
 import { compileProject, type WarehouseKind } from '../../warehouse/compile.ts';
 import { planGraph } from '../../warehouse/plan.ts';
 import { shortName } from '../../warehouse/graph.ts';
 
-/** Parses `k=v,k2=v2` (as `dataform --vars`). */
-export function parseVars(text: string | undefined): Record<string, string> {
-  if (!text) return {};
-  const vars: Record<string, string> = {};
-  for (const pair of text.split(',')) {
-    const eq = pair.indexOf('=');
-    if (eq <= 0) throw usageError(`--vars takes key=value pairs separated by commas, got '${pair}'`);
-    vars[pair.slice(0, eq).trim()] = pair.slice(eq + 1);
-  }
-  return vars;
-}
-
 export const command: Command = {
   name: 'compile',
-  summary: 'compile the Dataform project and print its actions or JSON',
   help: `logflow compile: compile the Dataform project with @dataform/core
 
 Usage: logflow compile [options]
 
 Options:
-  --warehouse-type W   bigquery (default, what \`dataform run\` executes) or duckdb (local)
+  --target T           ${TARGET_HELP}; default bigquery, what \`dataform run\` executes
   --json               print the compiled graph as JSON (as \`dataform compile --json\`)
   --project-dir DIR    the Dataform project to run (default: this logflow checkout)
   --vars k=v,k2=v2     override project vars
@@ -33,14 +19,13 @@ Options:
 `,
   async run(argv) {
     const { values } = parseFlags('compile', argv, {
-      'warehouse-type': { type: 'string', default: 'bigquery' },
+      target: { type: 'string' },
       json: { type: 'boolean' },
       vars: { type: 'string' },
       'project-dir': { type: 'string' },
     });
-    const kind = values['warehouse-type'];
-    if (kind !== 'bigquery' && kind !== 'duckdb') throw usageError(`--warehouse-type must be bigquery or duckdb, got '${kind}'`);
-    const graph = compileProject({ warehouse: kind as WarehouseKind, vars: parseVars(values.vars), projectDir: values['project-dir'] });
+    const kind: WarehouseKind = targetFlag('compile', values.target, 'bigquery') === 'bigquery' ? 'bigquery' : 'duckdb';
+    const graph = compileProject({ warehouse: kind, vars: parseVars('compile', values.vars), projectDir: values['project-dir'] });
     if (values.json) {
       process.stdout.write(JSON.stringify(graph, null, 2) + '\n');
       return 0;

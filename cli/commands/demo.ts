@@ -2,16 +2,16 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import type { Command } from '../command.ts';
 import { intFlag, parseFlags } from '../args.ts';
-import { LogflowError } from '../errors.ts';
+import { LogflowError } from '../../core/errors.ts';
 import { createEngine } from '../../generator/index.ts';
 import { fileSink, pump } from '../../generator/output.ts';
 import { ingestFiles } from '../../ingest/index.ts';
 import { compileProject } from '../../warehouse/compile.ts';
 import { openWarehouse, type Warehouse } from '../../warehouse/duckdb.ts';
-import { formatResult, runGraph } from '../../warehouse/executor.ts';
-import { prepareWarehouse } from '../../warehouse/local-sources.ts';
+import { runGraph } from '../../warehouse/executor.ts';
+import { prepareWarehouse } from '../../pipeline/prepare.ts';
 import { warehousePath } from '../../warehouse/project.ts';
-import { loadDemoReferenceData } from '../../enrich/geo-demo.ts';
+import { loadDemoReferenceData } from '../../geo/demo.ts';
 import { formatTable } from '../table.ts';
 
 /** Marks a warehouse the demo created, so a later demo may replace it but never a user's own. */
@@ -19,7 +19,6 @@ const DEMO_MARKER = 'logflow_meta.demo_runs';
 
 export const command: Command = {
   name: 'demo',
-  summary: 'run the whole local pipeline on a generated sample',
   help: `logflow demo: the whole local pipeline on a generated sample, offline
 
 Generates a synthetic access log (with ground truth), ingests it into the local DuckDB
@@ -50,43 +49,39 @@ Options:
     // Compile first: a broken project fails before minutes of generating and loading.
     const graph = compileProject({ warehouse: 'duckdb' });
     await resetDemoWarehouse(path);
-    // Mark the warehouse as the demo's first, so a later demo may replace even a half-built one.
-    const marked = await openWarehouse(path);
-    try {
-      await marked.connection.run(`create schema if not exists logflow_meta; create table if not exists ${DEMO_MARKER} (ran_at timestamptz, lines bigint, seed bigint); insert into ${DEMO_MARKER} values (current_timestamp, ${lines}, ${seed})`);
-    } finally {
-      marked.close();
-    }
-    const dir = dirname(path);
-    const logFile = join(dir, 'demo-access.log');
-    const truthFile = join(dir, 'demo-truth.ndjson');
-
-    say(`1/4 generate  ${lines.toLocaleString('en')} synthetic combined-format lines (seed ${seed}) -> ${relative(process.cwd(), logFile)}`);
-    mkdirSync(dir, { recursive: true });
-    const log = fileSink(logFile);
-    const truth = fileSink(truthFile);
-    const generated = await pump(createEngine({ lines, seed }), log, { truth });
-    say(`    ${(generated.bytes / 1e6).toFixed(1)} MB in ${generated.seconds.toFixed(1)} s, ground truth in ${relative(process.cwd(), truthFile)}`);
-
-    say(`2/4 ingest    ${relative(process.cwd(), logFile)} -> logflow_raw.landing`);
-    const ingested = await ingestFiles([logFile], { warehouse: path, sink: 'local' });
-    say(`    ${ingested.delivered.toLocaleString('en')} lines delivered in ${ingested.seconds.toFixed(1)} s`);
-
-    say('3/4 reference IP-to-country and ASN ranges -> logflow_ref');
-    const reference = await loadDemoReferenceData(path);
-    say(`    ${reference}`);
-
-    say('4/4 transform the Dataform graph on DuckDB');
+    // One open warehouse for every step (DuckDB allows one writer; opening it again costs time).
     const warehouse = await openWarehouse(path);
     try {
+      // Mark the warehouse as the demo's first, so a later demo may replace even a half-built one.
+      await warehouse.connection.run(`create schema if not exists logflow_meta; create table if not exists ${DEMO_MARKER} (ran_at timestamptz, lines bigint, seed bigint); insert into ${DEMO_MARKER} values (current_timestamp, ${lines}, ${seed})`);
+      const dir = dirname(path);
+      const logFile = join(dir, 'demo-access.log');
+      const truthFile = join(dir, 'demo-truth.ndjson');
+
+      say(`1/4 generate  ${lines.toLocaleString('en')} synthetic combined-format lines (seed ${seed}) -> ${relative(process.cwd(), logFile)}`);
+      mkdirSync(dir, { recursive: true });
+      const log = fileSink(logFile);
+      const truth = fileSink(truthFile);
+      const generated = await pump(createEngine({ lines, seed }), log, { truth });
+      say(`    ${(generated.bytes / 1e6).toFixed(1)} MB in ${generated.seconds.toFixed(1)} s, ground truth in ${relative(process.cwd(), truthFile)}`);
+
+      say(`2/4 ingest    ${relative(process.cwd(), logFile)} -> logflow_raw.landing`);
+      const ingested = await ingestFiles([logFile], { warehouse, sink: 'local' });
+      say(`    ${ingested.delivered.toLocaleString('en')} lines delivered in ${ingested.seconds.toFixed(1)} s`);
+
+      say('3/4 reference IP-to-country and ASN ranges -> logflow_ref');
+      const reference = await loadDemoReferenceData(warehouse);
+      say(`    ${reference}`);
+
+      say('4/4 transform the Dataform graph on DuckDB');
       await prepareWarehouse(warehouse.connection, graph);
       let assertions = 0;
-      const log = (line: string) => {
+      const show = (line: string) => {
         // Assertions are many and silent when they pass: count them, show failures.
         if (/^\s*✓ logflow_assertions\./.test(line)) assertions++;
         else say('  ' + line.trim());
       };
-      const summary = await runGraph(warehouse.connection, graph, { log });
+      const summary = await runGraph(warehouse.connection, graph, { log: show });
       say(`  ✓ ${assertions} assertions passed (row conservation, unique keys, no overlapping sessions, ...)`);
       if (!summary.ok) {
         const failed = summary.results.find((r) => r.status === 'failed');

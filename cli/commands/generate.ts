@@ -1,6 +1,6 @@
 import type { Command } from '../command.ts';
 import { intFlag, numberFlag, parseFlags } from '../args.ts';
-import { LogflowError, usageError } from '../errors.ts';
+import { LogflowError, usageError } from '../../core/errors.ts';
 import { createEngine, DEFAULT_GENERATOR_OPTIONS as D, LOG_FORMATS, type GeneratorOptions, type LogFormat } from '../../generator/index.ts';
 import { fileSink, pump, streamSink, type Sink } from '../../generator/output.ts';
 
@@ -187,11 +187,10 @@ function openFile(path: string, what: string): Sink {
 
 export const command: Command = {
   name: NAME,
-  summary: 'write synthetic access logs (with ground truth)',
   help,
   async run(argv) {
     const request = parseGenerateArgs(argv);
-    let engine;
+    let engine: ReturnType<typeof createEngine>;
     try {
       engine = createEngine(request.options);
     } catch (error) {

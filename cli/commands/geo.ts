@@ -1,10 +1,10 @@
 import type { Command } from '../command.ts';
-import { parseFlags } from '../args.ts';
-import { LogflowError, usageError } from '../errors.ts';
+import { parseFlags, TARGET_HELP, targetFlag } from '../args.ts';
+import { LogflowError, usageError } from '../../core/errors.ts';
 import { readProjectConfig, warehousePath } from '../../warehouse/project.ts';
 import { openWarehouse } from '../../warehouse/duckdb.ts';
-import { defaultFiles, loadIntoDuckDB, REF_DATASET, TABLES, type LoadResult } from '../../enrich/geo-load.ts';
-import type { RangeKind } from '../../enrich/geo-ranges.ts';
+import { defaultFiles, loadIntoDuckDB, REF_DATASET, TABLES, type LoadResult } from '../../geo/load.ts';
+import type { RangeKind } from '../../geo/ranges.ts';
 
 const help = `logflow geo: IP-to-location reference tables (country, autonomous system)
 
@@ -32,8 +32,8 @@ DB-IP, CC BY 4.0; see README for the attribution you must show with results):
   --only KIND         load only country or asn (default: both)
 
 Target:
-  --target T          duckdb or bigquery (default duckdb)
-  --warehouse PATH    duckdb: the warehouse file (default $LOGFLOW_WAREHOUSE, else
+  --target T          ${TARGET_HELP} (default local)
+  --warehouse PATH    local: the warehouse file (default $LOGFLOW_WAREHOUSE, else
                       .logflow/warehouse.duckdb)
   --project P         bigquery: GCP project id (required with --target bigquery)
   --dataset D         bigquery: dataset (default ${REF_DATASET}; the Dataform declarations in
@@ -53,7 +53,6 @@ line, or the table), 2 on bad usage.`;
 
 export const command: Command = {
   name: 'geo',
-  summary: 'load IP-to-location reference tables (country, ASN) into a warehouse',
   help,
   async run(argv) {
     const [sub, ...rest] = argv;
@@ -90,15 +89,14 @@ async function load(argv: string[]): Promise<number> {
     true,
   );
   if (positionals.length > 0) throw usageError(`unexpected argument '${positionals[0]}' (see: logflow geo --help)`);
-  const target = values.target ?? 'duckdb';
-  if (target !== 'duckdb' && target !== 'bigquery') throw usageError(`--target must be duckdb or bigquery, got '${target}' (see: logflow geo --help)`);
+  const target = targetFlag('geo', values.target, 'local');
   const kinds = kindsToLoad(values.only);
   const files = (kind: RangeKind) => {
     const own = kind === 'country' ? values['country-csv'] : values['asn-csv'];
     return own && own.length > 0 ? own : defaultFiles(kind);
   };
 
-  if (target === 'duckdb') {
+  if (target === 'local') {
     for (const flag of ['project', 'dataset', 'location'] as const) {
       if (values[flag] !== undefined) throw usageError(`--${flag} is only for --target bigquery (see: logflow geo --help)`);
     }
@@ -114,11 +112,11 @@ async function load(argv: string[]): Promise<number> {
     return 0;
   }
 
-  if (values.warehouse !== undefined) throw usageError('--warehouse is only for --target duckdb (see: logflow geo --help)');
+  if (values.warehouse !== undefined) throw usageError('--warehouse is only for --target local (see: logflow geo --help)');
   if (!values.project) throw usageError('--project P is required with --target bigquery (see: logflow geo --help)');
   const dataset = values.dataset ?? REF_DATASET;
   if (!/^[A-Za-z0-9_]{1,1024}$/.test(dataset)) throw usageError(`--dataset must be letters, digits and underscores, got '${dataset}'`);
-  const { bigQueryClient, checkCredentials, ensureDataset, loadIntoBigQuery } = await import('../../enrich/geo-bigquery.ts');
+  const { bigQueryClient, checkCredentials, ensureDataset, loadIntoBigQuery } = await import('../../geo/bigquery.ts');
   const bq = { projectId: values.project, dataset, location: values.location ?? readProjectConfig().location };
   const client = bigQueryClient(bq);
   await checkCredentials(client);
@@ -133,7 +131,7 @@ async function load(argv: string[]): Promise<number> {
 async function lookup(argv: string[]): Promise<number> {
   const { values, positionals } = parseFlags('geo', argv, { warehouse: { type: 'string' } }, true);
   if (positionals.length === 0) throw usageError('geo lookup needs at least one IP address (see: logflow geo --help)');
-  const { lookupIps } = await import('../../enrich/geo-lookup.ts');
+  const { lookupIps } = await import('../../geo/lookup.ts');
   const warehouse = await openWarehouse(warehousePath(values.warehouse), { readOnly: true });
   try {
     const rows = await lookupIps(warehouse.connection, positionals);

@@ -1,6 +1,6 @@
 import type { Command } from '../command.ts';
 import { intFlag, numberFlag, parseFlags } from '../args.ts';
-import { LogflowError, usageError } from '../errors.ts';
+import { LogflowError, usageError } from '../../core/errors.ts';
 import { warehousePath } from '../../warehouse/project.ts';
 import { runIngest, type IngestOptions, type IngestSummary } from '../../ingest/run.ts';
 import { generatorLines } from '../../ingest/generator.ts';
@@ -25,6 +25,12 @@ Sources:
                      the last durably delivered line (a rotated file is recognised by content).
   --follow           keep reading like tail -F (growth, rename and copy-truncate rotation, new
                      files matching the globs) until SIGINT/SIGTERM (default: read to the end)
+  --final            the files are complete: deliver a last line that has no newline. Without
+                     it, a plain file's unterminated last line is held back (a writer may be
+                     mid-line; reported on stderr) and a later run delivers it once its newline
+                     is there, so a line is never delivered in two halves. Gzip files, stdin and
+                     --generate are always complete. In follow mode a file rotated away
+                     (renamed out of the inputs or deleted) is complete once idle for 5 s
   --poll-ms N        follow mode poll interval (default 250)
   --generate         ingest lines from the built-in generator, in-process
   --lines N          generator: number of lines (default 10000)
@@ -57,13 +63,18 @@ Sinks:
 Output:
   --quiet            no progress line (progress is only drawn on a terminal anyway)
 
+A line over the 9 MiB message limit is delivered as its first 64 KiB with the attribute
+original_length (its full length) and reported; it lands in logflow.parse_errors as
+'line too long'. A source path over 1,024 bytes (Pub/Sub's attribute-value limit) is shortened
+around '...' in the source attribute; the full path stays in the checkpoint under its source_id.
+
 Exit status: 0 when every line was delivered (also after SIGINT/SIGTERM: reading stops, what
-was read is flushed and checkpointed); 1 when a line failed (e.g. over the 9 MiB message
-limit: each is reported) or a file could not be read; 1 on a fatal sink error; 2 on bad usage.`;
+was read is flushed and checkpointed; also when a last line was held back or a line was
+delivered truncated: each is reported); 1 when a file could not be read; 1 on a fatal sink
+error; 2 on bad usage.`;
 
 export const command: Command = {
   name: 'ingest',
-  summary: 'deliver raw log lines to Pub/Sub or the local landing table',
   help,
   async run(argv) {
     const { values: f, positionals } = parseFlags(
@@ -76,6 +87,7 @@ export const command: Command = {
         state: { type: 'string' },
         format: { type: 'string' },
         follow: { type: 'boolean' },
+        final: { type: 'boolean' },
         'poll-ms': { type: 'string' },
         generate: { type: 'boolean' },
         lines: { type: 'string' },
@@ -121,6 +133,7 @@ export const command: Command = {
       sink,
       format,
       follow: f.follow ?? false,
+      final: f.final ?? false,
       pollMs: intFlag('ingest', 'poll-ms', f['poll-ms'], 250, 10, 60_000),
       batch: f['batch-lines'] === undefined ? undefined : { maxLines: intFlag('ingest', 'batch-lines', f['batch-lines'], 0, 1, 1_000_000) },
       signal: controller.signal,
@@ -172,5 +185,7 @@ export function formatSummary(s: IngestSummary, interrupted: boolean): string {
   const n = (x: number) => x.toLocaleString('en-US');
   const rate = s.seconds > 0 ? Math.round(s.read / s.seconds) : 0;
   const resumed = s.resumedLines > 0 ? `, ${n(s.resumedLines)} skipped as already delivered` : '';
-  return `logflow ingest: ${interrupted ? 'interrupted; ' : ''}read ${n(s.read)} lines from ${n(s.sources)} source(s)${resumed}: delivered ${n(s.delivered)}, retried ${n(s.retried)}, failed ${n(s.failed)}, unreadable sources ${n(s.errors)} in ${s.seconds.toFixed(2)} s (${n(rate)} lines/s, ${(s.bytes / 1e6 / Math.max(s.seconds, 1e-9)).toFixed(1)} MB/s) -> ${s.sink}`;
+  const held = s.heldLines > 0 ? `, ${n(s.heldLines)} unterminated last line(s) held back` : '';
+  const truncated = s.truncated > 0 ? `, ${n(s.truncated)} over the message limit delivered truncated` : '';
+  return `logflow ingest: ${interrupted ? 'interrupted; ' : ''}read ${n(s.read)} lines from ${n(s.sources)} source(s)${resumed}${held}: delivered ${n(s.delivered)}, retried ${n(s.retried)}, failed ${n(s.failed)}${truncated}, unreadable sources ${n(s.errors)} in ${s.seconds.toFixed(2)} s (${n(rate)} lines/s, ${(s.bytes / 1e6 / Math.max(s.seconds, 1e-9)).toFixed(1)} MB/s) -> ${s.sink}`;
 }

@@ -1,17 +1,22 @@
+import type { DuckDBResultReader } from '@duckdb/node-api';
 import type { Command } from '../command.ts';
 import { parseFlags } from '../args.ts';
-import { LogflowError, usageError } from '../errors.ts';
+import { LogflowError, usageError } from '../../core/errors.ts';
 import { openWarehouse } from '../../warehouse/duckdb.ts';
+import { prepareReadOnly, READ_ONLY_STATEMENTS } from '../../warehouse/read-only.ts';
 import { warehousePath } from '../../warehouse/project.ts';
 import { formatTable } from '../table.ts';
 
 export const command: Command = {
   name: 'query',
-  summary: 'run SQL on the local warehouse',
   help: `logflow query: run SQL on the local DuckDB warehouse
 
 Usage: logflow query "<sql>" [options]
   e.g. logflow query "select status, count(*) as hits from logflow.requests group by 1 order by 1"
+
+Runs exactly one read-only statement (${READ_ONLY_STATEMENTS}); the warehouse is opened
+read-only. Local files can be read through DuckDB's table functions, e.g.
+  logflow query "select * from read_csv('hosts.csv')"
 
 Options:
   --json               print rows as JSON (one array) instead of a table
@@ -30,9 +35,10 @@ Options:
     if (!Number.isInteger(maxRows) || maxRows < 0) throw usageError(`--max-rows must be a whole number, got '${values['max-rows']}'`);
     const warehouse = await openWarehouse(warehousePath(values.warehouse), { readOnly: true });
     try {
-      let reader;
+      const statement = await prepareReadOnly(warehouse.connection, positionals[0]!, 'local');
+      let reader: DuckDBResultReader;
       try {
-        reader = await warehouse.connection.runAndReadAll(positionals[0]!);
+        reader = await statement.runAndReadAll();
       } catch (error) {
         throw new LogflowError(`SQL error: ${(error as Error).message.split('\n')[0]}`);
       }

@@ -1,16 +1,14 @@
 import type { Command } from '../command.ts';
-import { parseFlags } from '../args.ts';
-import { LogflowError } from '../errors.ts';
+import { parseFlags, parseVars } from '../args.ts';
+import { LogflowError } from '../../core/errors.ts';
 import { compileProject } from '../../warehouse/compile.ts';
 import { openWarehouse } from '../../warehouse/duckdb.ts';
 import { runGraph, runUnitTests } from '../../warehouse/executor.ts';
-import { prepareWarehouse } from '../../warehouse/local-sources.ts';
+import { prepareWarehouse } from '../../pipeline/prepare.ts';
 import { warehousePath } from '../../warehouse/project.ts';
-import { parseVars } from './compile.ts';
 
 export const command: Command = {
   name: 'transform',
-  summary: 'run the Dataform graph on the local DuckDB warehouse',
   help: `logflow transform: run the Dataform project on the local DuckDB warehouse
 
 Compiles the project for DuckDB and runs it as \`dataform run\` would on BigQuery:
@@ -48,7 +46,7 @@ Options:
       quiet: { type: 'boolean' },
     });
     const list = (v: string[] | undefined) => (v ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
-    const graph = compileProject({ warehouse: 'duckdb', vars: parseVars(values.vars), projectDir: values['project-dir'] });
+    const graph = compileProject({ warehouse: 'duckdb', vars: parseVars('transform', values.vars), projectDir: values['project-dir'] });
     const warehouse = await openWarehouse(warehousePath(values.warehouse), { catalog: graph.projectConfig?.defaultDatabase });
     const out = (line: string) => process.stdout.write(line + '\n');
     try {

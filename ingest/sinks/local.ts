@@ -1,8 +1,8 @@
 import { DOUBLE, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
-import { ATTRIBUTE_KEYS, LANDING_DATASET, LANDING_TABLE, LOCAL_SUBSCRIPTION, ensureLanding } from '../../warehouse/landing.ts';
-import { openWarehouse, ident, literal, type Warehouse } from '../../warehouse/duckdb.ts';
-import { LogflowError } from '../../cli/errors.ts';
-import { MAX_MESSAGE_BYTES, attributeOverhead, tooLargeMessage, type AttributeContext } from '../attributes.ts';
+import { ATTRIBUTE_KEYS, LANDING_DATASET, LANDING_TABLE, LOCAL_SUBSCRIPTION, ensureLanding } from '../../pipeline/landing.ts';
+import { openWarehouse, ident, literal, warehouseError, type Warehouse } from '../../warehouse/duckdb.ts';
+import { LogflowError } from '../../core/errors.ts';
+import { MAX_MESSAGE_BYTES, TRUNCATED_PREFIX_BYTES, attributeOverhead, mustTruncate, sourceAttribute, truncatedMessage, type AttributeContext } from '../attributes.ts';
 import type { Checkpoint, LineBatch, Reporter } from '../types.ts';
 import type { Sink } from './sink.ts';
 
@@ -24,14 +24,15 @@ const APPENDER_AUTO_FLUSH_ROWS = 100 * 2048;
 const CHECKPOINT_COLUMNS = 'source_id varchar primary key, path varchar, "offset" bigint, line bigint, fp_len bigint, fp_hash varchar, tail_offset bigint, tail_len bigint, tail_hash varchar, dev double, ino double, updated_at timestamptz';
 
 export interface LocalSinkOptions {
-  warehouse: string;
+  /** An open warehouse (left open by close()), or the path of one to open and close. */
+  warehouse: string | Warehouse;
   context: AttributeContext;
   runId: string;
   report: Reporter;
 }
 
 export class LocalSink implements Sink {
-  readonly counts = { delivered: 0, retried: 0, failed: 0 };
+  readonly counts = { delivered: 0, retried: 0, failed: 0, truncated: 0 };
   private inflight: Promise<void> = Promise.resolve();
   private failure: unknown = null;
   private lastMicros = 0n;
@@ -41,32 +42,45 @@ export class LocalSink implements Sink {
     private readonly warehouse: Warehouse,
     private readonly appender: DuckDBAppender,
     private readonly options: LocalSinkOptions,
+    private readonly owned: boolean,
   ) {}
 
   static async open(options: LocalSinkOptions): Promise<LocalSink> {
-    const warehouse = await openWarehouse(options.warehouse);
+    const owned = typeof options.warehouse === 'string';
+    const warehouse = typeof options.warehouse === 'string' ? await openWarehouse(options.warehouse) : options.warehouse;
     try {
       const c = warehouse.connection;
-      // bounded footprint for long runs (follow mode): RSS levels off near 1 GB, 1M lines or 3M
-      await c.run(`set memory_limit = '512MB'`);
+      // bounded footprint for long runs (follow mode): RSS levels off near 1 GB, 1M lines or 3M.
+      // A borrowed warehouse keeps its owner's settings.
+      if (owned) await c.run(`set memory_limit = '512MB'`);
       await ensureLanding(c);
       await c.run(`create schema if not exists ${ident(CHECKPOINT_SCHEMA)}`);
       await c.run(`create table if not exists ${ident(CHECKPOINT_SCHEMA)}.${ident(CHECKPOINT_TABLE)} (${CHECKPOINT_COLUMNS})`);
-      await c.run(`create or replace temp table ${STAGE} (data blob, line_number double, byte_offset double)`);
+      await c.run(`create or replace temp table ${STAGE} (data blob, line_number double, byte_offset double, original_length double)`);
       const appender = await c.createAppender(STAGE, 'main', 'temp');
-      const sink = new LocalSink(warehouse, appender, options);
+      const sink = new LocalSink(warehouse, appender, options, owned);
       sink.lastMicros = await maxPublishMicros(c);
       return sink;
     } catch (error) {
-      warehouse.close();
-      throw error;
+      if (owned) {
+        try {
+          warehouse.close();
+        } catch {
+          // the first error says more
+        }
+      }
+      throw warehouseError(warehouse.path, error, 'write');
     }
   }
 
   async loadCheckpoints(): Promise<Checkpoint[]> {
-    const reader = await this.warehouse.connection.runAndReadAll(
-      `select source_id, path, "offset", line, fp_len, fp_hash, tail_offset, tail_len, tail_hash, dev, ino from ${ident(CHECKPOINT_SCHEMA)}.${ident(CHECKPOINT_TABLE)} order by updated_at`,
-    );
+    const reader = await this.warehouse.connection
+      .runAndReadAll(
+        `select source_id, path, "offset", line, fp_len, fp_hash, tail_offset, tail_len, tail_hash, dev, ino from ${ident(CHECKPOINT_SCHEMA)}.${ident(CHECKPOINT_TABLE)} order by updated_at`,
+      )
+      .catch((error: unknown) => {
+        throw warehouseError(this.warehouse.path, error, 'read');
+      });
     return reader.getRowObjectsJS().map((r) => ({
       sourceId: String(r.source_id),
       path: String(r.path),
@@ -97,16 +111,21 @@ export class LocalSink implements Sink {
       if (this.failure) throw this.failure;
       this.appender.flushSync();
     } catch (error) {
-      if (error instanceof LogflowError) throw error;
-      throw new LogflowError(`cannot write to the warehouse ${this.options.warehouse}: ${(error as Error).message.split('\n')[0]}`);
+      throw warehouseError(this.warehouse.path, error, 'write');
     }
     this.inflight = this.commit(batch, rows).catch((error: unknown) => {
-      const message = (error as Error).message?.split('\n')[0] ?? String(error);
-      this.failure = new LogflowError(`cannot write to the warehouse ${this.options.warehouse}: ${message}; nothing after the last committed batch was recorded, run again to resume`);
+      const translated = warehouseError(this.warehouse.path, error, 'write');
+      this.failure = /damaged|permission denied/.test(translated.message)
+        ? translated
+        : new LogflowError(`${translated.message}; nothing after the last committed batch was recorded, run again to resume`);
     });
   }
 
-  /** Appends the batch's deliverable lines to the appender's buffer; returns how many. */
+  /**
+   * Appends the batch's lines to the appender's buffer; returns how many. A line over the
+   * message limit is appended as its prefix with its original length (as the Pub/Sub sink
+   * publishes it), and reported.
+   */
   private append(batch: LineBatch): number {
     const limit = MAX_MESSAGE_BYTES - attributeOverhead(batch.source, this.options.context);
     const a = this.appender;
@@ -114,14 +133,17 @@ export class LocalSink implements Sink {
     for (let i = 0; i < batch.lines.length; i++) {
       const bytes = batch.lines[i]!;
       const length = batch.lengths[i]!;
-      if (bytes === null || length > limit) {
-        this.counts.failed += 1;
-        this.options.report(tooLargeMessage(batch.source, batch.firstLine + i, batch.offsets[i]!, length));
-        continue;
+      if (mustTruncate(bytes, length, limit)) {
+        this.counts.truncated += 1;
+        this.options.report(truncatedMessage(batch.source, batch.firstLine + i, batch.offsets[i]!, length));
+        a.appendBlob(bytes.subarray(0, TRUNCATED_PREFIX_BYTES));
+      } else {
+        a.appendBlob(bytes);
       }
-      a.appendBlob(bytes);
       a.appendDouble(batch.firstLine + i);
       a.appendDouble(batch.offsets[i]!);
+      if (mustTruncate(bytes, length, limit)) a.appendDouble(length);
+      else a.appendNull();
       a.endRow();
       rows += 1;
     }
@@ -134,15 +156,21 @@ export class LocalSink implements Sink {
   }
 
   async close(): Promise<void> {
+    // The first failure is the one reported; the appender and an owned warehouse are closed regardless.
+    let failure: unknown;
     try {
       await this.flush();
-    } finally {
-      try {
-        this.appender.closeSync();
-      } finally {
-        this.warehouse.close();
-      }
+    } catch (error) {
+      failure = error;
     }
+    try {
+      this.appender.closeSync();
+    } catch (error) {
+      failure ??= warehouseError(this.warehouse.path, error, 'write');
+    } finally {
+      if (this.owned) this.warehouse.close();
+    }
+    if (failure !== undefined) throw failure;
   }
 
   private async commit(batch: LineBatch, rows: number): Promise<void> {
@@ -171,7 +199,7 @@ export class LocalSink implements Sink {
       subscription: LOCAL_SUBSCRIPTION,
       prefix: `${this.options.runId}-${index}-`,
       publish_time: microsToIso(micros),
-      source: batch.source.name,
+      source: sourceAttribute(batch.source.name),
       source_id: batch.source.sourceId,
       format: this.options.context.format,
       ingest_host: this.options.context.ingestHost,
@@ -197,8 +225,11 @@ function insertSql(): string {
     `${literal(k.ingestHost)}, $ingest_host`,
     `${literal(k.idempotencyKey)}, $source_id || '@' || byte_offset::bigint::varchar`,
   ].join(', ');
+  // a truncated line also carries its original length, as the last key (as lineAttributes() does)
+  const truncated = `${attributes}, ${literal(k.originalLength)}, original_length::bigint::varchar`;
   return `insert into ${ident(LANDING_DATASET)}.${ident(LANDING_TABLE)} (subscription_name, message_id, publish_time, data, attributes)
-    select $subscription, $prefix || line_number::bigint::varchar, $publish_time::timestamptz, data, json_object(${attributes})
+    select $subscription, $prefix || line_number::bigint::varchar, $publish_time::timestamptz, data,
+      case when original_length is null then json_object(${attributes}) else json_object(${truncated}) end
     from ${STAGE}`;
 }
 

@@ -1,6 +1,6 @@
 import { PubSub, type Topic } from '@google-cloud/pubsub';
-import { LogflowError } from '../../cli/errors.ts';
-import { MAX_MESSAGE_BYTES, lineAttributes, messageSize, tooLargeMessage, type AttributeContext } from '../attributes.ts';
+import { LogflowError } from '../../core/errors.ts';
+import { MAX_MESSAGE_BYTES, TRUNCATED_PREFIX_BYTES, attributeOverhead, lineAttributes, messageSize, mustTruncate, truncatedMessage, type AttributeContext } from '../attributes.ts';
 import { StateFile } from '../state.ts';
 import type { Checkpoint, LineBatch, Reporter } from '../types.ts';
 import type { Sink } from './sink.ts';
@@ -54,7 +54,7 @@ interface Pending {
 }
 
 export class PubsubSink implements Sink {
-  readonly counts = { delivered: 0, retried: 0, failed: 0 };
+  readonly counts = { delivered: 0, retried: 0, failed: 0, truncated: 0 };
   private readonly pubsub: PubSub;
   private readonly topic: Topic;
   private readonly state: StateFile;
@@ -67,7 +67,7 @@ export class PubsubSink implements Sink {
 
   constructor(private readonly options: PubsubSinkOptions) {
     const match = TOPIC_PATTERN.exec(options.topic);
-    if (!match) throw new LogflowError(`--topic must look like projects/PROJECT/topics/TOPIC, got '${options.topic}'`, 2);
+    if (!match) throw new LogflowError(`the topic must look like projects/PROJECT/topics/TOPIC, got '${options.topic}'`, 2, ['topic']);
     this.pubsub = new PubSub({
       projectId: match[1],
       ...(options.endpoint ? { apiEndpoint: options.endpoint, emulatorMode: true, universeDomain: 'googleapis.com' } : {}),
@@ -95,20 +95,27 @@ export class PubsubSink implements Sink {
     const flow = this.topic.publisher.flowControl;
     // attribute bytes that do not depend on the line: everything but the two numbers
     const fixed = messageSize(0, lineAttributes(batch.source, 0, 0, this.options.context)) - 2;
+    // the same limit as the local sink, so both land the same rows
+    const limit = MAX_MESSAGE_BYTES - attributeOverhead(batch.source, this.options.context);
     for (let i = 0; i < batch.lines.length; i++) {
       if (this.fatal) throw this.fatal;
-      const bytes = batch.lines[i]!;
+      let bytes = batch.lines[i]!;
       const lineNumber = batch.firstLine + i;
       const offset = batch.offsets[i]!;
       const length = batch.lengths[i]!;
-      if (bytes === null || length + fixed + 32 > MAX_MESSAGE_BYTES) {
-        this.counts.failed += 1;
-        this.options.report(tooLargeMessage(batch.source, lineNumber, offset, length));
-        this.lineDone(pending);
-        continue;
+      let attributes: Record<string, string>;
+      let size: number;
+      if (mustTruncate(bytes, length, limit)) {
+        // over the message limit: its prefix, marked with its original length
+        this.counts.truncated += 1;
+        this.options.report(truncatedMessage(batch.source, lineNumber, offset, length));
+        bytes = bytes.subarray(0, TRUNCATED_PREFIX_BYTES);
+        attributes = lineAttributes(batch.source, lineNumber, offset, this.options.context, length);
+        size = messageSize(bytes.length, attributes);
+      } else {
+        attributes = lineAttributes(batch.source, lineNumber, offset, this.options.context);
+        size = length + fixed + digits(lineNumber) + digits(offset);
       }
-      const attributes = lineAttributes(batch.source, lineNumber, offset, this.options.context);
-      const size = length + fixed + digits(lineNumber) + digits(offset);
       // as the client's FlowControlledPublisher does, without a promise per message when there is room
       if (flow.wouldExceed(size, 1)) await flow.willSend(size, 1);
       else flow.addToCount(size, 1);
@@ -157,7 +164,9 @@ export class PubsubSink implements Sink {
     const detail = String((error as Error).message ?? error).split('\n')[0];
     if (this.fatal) return this.wake();
     if (FATAL_CODES[code] || attempt >= this.options.retries) {
-      const what = FATAL_CODES[code]
+      const what = code === 3
+        ? `Pub/Sub refused a message published to ${this.options.topic}: ${detail}. A message broke a Pub/Sub limit the ingester should have kept; please report it`
+        : FATAL_CODES[code]
         ? `Pub/Sub refused to publish to ${this.options.topic}: ${detail}. Check that the topic exists and that these credentials may publish to it`
         : `Pub/Sub publish to ${this.options.topic} still failing after ${attempt + 1} attempts: ${detail}. Check the network and the Pub/Sub service, then run again to resume`;
       this.fatal = new LogflowError(`${what} (${CODE_NAMES[code] ?? `code ${code}`})`);

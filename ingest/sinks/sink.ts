@@ -7,12 +7,12 @@ export interface Sink {
   /**
    * Accepts a batch. Resolves when the sink can take another one (backpressure); rejects with a
    * LogflowError on a fatal error. A batch's checkpoint becomes durable only once all its lines
-   * are delivered (or failed for good, like a line too large for a message).
+   * are delivered (a line too large for a message is delivered truncated).
    */
   write(batch: LineBatch): Promise<void>;
   /** Waits until every accepted line is delivered or failed, and checkpoints are durable. */
   flush(): Promise<void>;
   /** Flushes what can be flushed and releases resources. */
   close(): Promise<void>;
-  readonly counts: Pick<IngestCounts, 'delivered' | 'retried' | 'failed'>;
+  readonly counts: Pick<IngestCounts, 'delivered' | 'retried' | 'failed' | 'truncated'>;
 }

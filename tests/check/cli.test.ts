@@ -50,7 +50,7 @@ describe('logflow check', () => {
 
   it.each([
     { args: ['--project'], message: "Unknown option '--project' (see: logflow check --help)" },
-    { args: ['--vars', 'x'], message: "--vars takes key=value pairs separated by commas, got 'x'" },
+    { args: ['--vars', 'x'], message: "--vars takes key=value pairs separated by commas, got 'x' (see: logflow check --help)" },
   ])('rejects $args with a usage error (exit 2)', async ({ args, message }) => {
     await expect(command.run(args)).rejects.toMatchObject({ message, exitCode: 2 });
   });

@@ -2,12 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { canonical, compareCanonical, differential, type FixtureTable } from '../../check/differential.ts';
+import { canonical, compareCanonical, differential, type FixtureTable } from '../support/differential.ts';
 import type { TypedColumn } from '../../check/catalog.ts';
 import { formatProblem, runCheck } from '../../check/run.ts';
 import { parseType } from '../../check/types.ts';
 import { startZetaSQL, type ZetaSQL } from '../../check/zetasql.ts';
-import { LANDING_ARRIVAL, LANDING_COLUMNS, LANDING_DATASET, LANDING_TABLE } from '../../warehouse/landing.ts';
+import { LANDING_ARRIVAL, LANDING_COLUMNS, LANDING_DATASET, LANDING_TABLE } from '../../pipeline/landing.ts';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
 const fixture = resolve(import.meta.dirname, '../fixtures/check-project');

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { describeColumns } from '../../check/catalog.ts';
 import { formatProblem, formatSummary, runCheck, type CheckReport } from '../../check/run.ts';
 import { startZetaSQL, type ZetaSQL } from '../../check/zetasql.ts';
-import { childServers, isRunning } from './processes.ts';
+import { childServers, isRunning } from '../support/processes.ts';
 
 const fixture = resolve(import.meta.dirname, '../fixtures/check-project');
 const requests = 'definitions/staging/stg_landing__requests.sqlx';
@@ -154,7 +154,7 @@ describe('runCheck()', () => {
   it('stops the server it started when the project does not compile', async () => {
     const dir = projectWith(daily, 'count(*)', 'count(*)');
     writeFileSync(join(dir, 'definitions/broken.sqlx'), 'config { type: "table" }\nselect ${nope()}\n');
-    await expect(runCheck({ projectDir: dir })).rejects.toThrow(/Dataform compilation failed \(bigquery\) with 1 error\(s\):\n  definitions\/broken\.sqlx.*nope is not defined/);
+    await expect(runCheck({ projectDir: dir })).rejects.toThrow(/Dataform compilation failed \(bigquery\): definitions\/broken\.sqlx.*nope is not defined/);
     // The server was still starting when the compile failed: give a leaked one time to appear.
     await new Promise((resolve) => setTimeout(resolve, 1000));
     expect(childServers().filter((pid) => pid !== zetasql.pid)).toEqual([]);

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Catalog } from '../../check/catalog.ts';
 import { startZetaSQL, withZetaSQL, type ZetaSQL } from '../../check/zetasql.ts';
-import { isRunning } from './processes.ts';
+import { isRunning } from '../support/processes.ts';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
 let zetasql: ZetaSQL;

@@ -8,7 +8,7 @@ const root = resolve(import.meta.dirname, '../..');
 const fixtures = resolve(root, 'tests/fixtures');
 
 /** Runs the real `logflow` bin and captures its output and exit code. */
-export function logflow(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+function logflow(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((done) => {
     execFile(process.execPath, [join(root, 'bin/logflow.js'), ...args], { cwd: root, env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
       done({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
@@ -31,7 +31,8 @@ describe('logflow CLI', () => {
     [['frobnicate'], /unknown command 'frobnicate'/],
     [['transform', '--frob'], /Unknown option '--frob'.*logflow transform --help/],
     [['query'], /give exactly one SQL statement/],
-    [['compile', '--warehouse-type', 'oracle'], /--warehouse-type must be bigquery or duckdb/],
+    [['compile', '--target', 'oracle'], /--target must be bigquery or local \(duckdb is a synonym of local\), got 'oracle'/],
+    [['compile', '--warehouse-type', 'duckdb'], /Unknown option '--warehouse-type'/],
     [['transform', '--vars', 'novalue'], /--vars takes key=value pairs/],
   ])('rejects %j with one clear line and exit 2', async (args, message) => {
     const r = await logflow(args);
@@ -53,7 +54,7 @@ describe('logflow CLI', () => {
     writeFileSync(file, 'this is not a database, just text '.repeat(200));
     const r = await logflow(['query', 'select 1', '--warehouse', file]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/cannot open warehouse .*corrupt\.duckdb: .*delete it and rebuild/);
+    expect(r.stderr).toMatch(/warehouse .*corrupt\.duckdb is damaged \(.*not a valid DuckDB database file.*\); restore it from a backup, or move it aside and rebuild it/);
     expect(oneLine(r.stderr)).toBe(true);
   });
 

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openWarehouse, type Warehouse } from '../../warehouse/duckdb.ts';
-import { registerFunctions } from '../../warehouse/local-functions.ts';
+import { registerFunctions } from '../../pipeline/functions.ts';
 import { loadInclude } from '../support/includes.ts';
 import { DIALECT_CASES, type Helpers } from './cases.ts';
 
-const dialect = loadInclude<{ forWarehouse(w: string): Helpers; isolateGroup(p: string, keep: number): { pattern: string; groups: number } }>('dialect');
+const dialect = loadInclude<{ forWarehouse(w: string): Helpers; isolateGroup(p: string, keep: number): { pattern: string; groups: number }; timestampShape(format: string): string }>('dialect');
 const duck = dialect.forWarehouse('duckdb');
 const bq = dialect.forWarehouse('bigquery');
 
@@ -24,12 +24,13 @@ describe('dialect helpers on DuckDB', () => {
 
 describe('dialect helpers spell BigQuery', () => {
   it.each([
-    [bq.safeCast('x', 'int64'), 'safe_cast(x as INT64)'],
+    [bq.safeCast('x', 'int64'), "(case when regexp_contains(x, r'^-?[0-9]+$') then safe_cast(x as INT64) end)"],
+    [bq.safeCast('x', 'float64'), 'safe_cast(x as FLOAT64)'],
     [bq.regexContains('x', "a'b"), `regexp_contains(x, r"a'b")`],
     [bq.regexExtract('x', 'a(b)'), "regexp_extract(x, r'a(b)')"],
-    [bq.parseTimestamp('%d/%b/%Y:%H:%M:%S %z', 't'), "safe.parse_timestamp('%d/%b/%Y:%H:%M:%S %z', t)"],
+    [bq.parseTimestamp('%Y-%m-%d', 't'), "(case when regexp_contains(t, r'^(?:000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])$') then safe.parse_timestamp('%Y-%m-%d', t) end)"],
     [bq.timestampDiff('a', 'b', 'second'), 'timestamp_diff(a, b, second)'],
-    [bq.jsonValue('attributes', 'source'), "json_value(attributes, '$.source')"],
+    [bq.parseJson('t'), "(case when not starts_with(t, '\\ufeff') then safe.parse_json(t, wide_number_mode => 'round') end)"],
     [bq.ipKey('ip'), 'to_hex(net.safe_ip_from_string(ip))'],
     [bq.bytesToString('data'), 'safe_convert_bytes_to_string(data)'],
     [bq.str("it's\\"), "'it\\'s\\\\'"],
@@ -54,6 +55,28 @@ describe('isolateGroup()', () => {
     ['(?:x)(?P<n>y)(z)', 1, '(?:x)(?P<n>y)(z)', 1],
   ])('%s keeping group %i', (pattern, keep, expected, groups) => {
     expect(dialect.isolateGroup(pattern, keep)).toEqual({ pattern: expected, groups });
+  });
+});
+
+describe('timestampShape()', () => {
+  it.each([
+    ['%d/%b/%Y:%H:%M:%S %z', '10/Oct/2026:13:55:36 -0700', true],
+    ['%d/%b/%Y:%H:%M:%S %z', '10/Oct/2026:13:55:36 +1400', true],
+    ['%d/%b/%Y:%H:%M:%S %z', '10/Oct/2026:13:55:36 +1401', false],
+    ['%d/%b/%Y:%H:%M:%S %z', '10/Oct/2026:13:55:36 +9999', false],
+    ['%d/%b/%Y:%H:%M:%S %z', '10/Oct/2026:13:55:36 +0060', false],
+    ['%d/%b/%Y:%H:%M:%S %z', '10/Oct/0000:13:55:36 +0000', false],
+    ['%d/%b/%Y:%H:%M:%S %z', '10/Oct/10000:13:55:36 +0000', false],
+    ['%d/%b/%Y:%H:%M:%S %z', '1/Oct/2026:13:55:36 +0000', false],
+    ['%d/%b/%Y:%H:%M:%S %z', '10/oct/2026:13:55:36 +0000', false],
+    ['%d/%b/%Y:%H:%M:%S %z', ' 10/Oct/2026:13:55:36 +0000', false],
+    ['%Y-%m-%dT%H:%M:%S%z', '2026-11-04T10:00:00+0530', true],
+    ['%Y-%m-%dT%H:%M:%S%z', '2026-11-04T10:00:60+0530', false],
+  ])('%s matches %j: %s', (format, text, expected) => {
+    expect(new RegExp(dialect.timestampShape(format)).test(text)).toBe(expected);
+  });
+  it('rejects a directive it cannot check', () => {
+    expect(() => dialect.timestampShape('%s')).toThrow(/unsupported directive '%s'/);
   });
 });
 

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { generateRecords, LOG_FORMATS, type Truth } from '../../generator/index.ts';
+import { generateRecords, LOG_FORMATS } from '../../generator/index.ts';
 import { escapeApache, escapeJson } from '../../generator/escape.ts';
 import { looksLikePageView, parseLine, unescapeApache } from './reference-parser.ts';
 
@@ -99,4 +99,3 @@ describe('generated formats', () => {
   });
 });
 
-export type { Truth };

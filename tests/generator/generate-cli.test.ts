@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { command, FLAGS, parseGenerateArgs } from '../../cli/commands/generate.ts';
-import { LogflowError } from '../../cli/errors.ts';
+import { LogflowError } from '../../core/errors.ts';
 import { generateLines } from '../../generator/index.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');

@@ -148,6 +148,21 @@ describe('logflow ingest (child process)', () => {
     child.stdin.destroy();
   }, 30_000);
 
+  it('holds back an unterminated last line, and delivers it with --final', () => {
+    const warehouse = join(dir, 'final.duckdb');
+    const file = join(dir, 'final.log');
+    writeFileSync(file, 'a\nb');
+    const held = spawnSync(process.execPath, [bin, 'ingest', file, '--warehouse', warehouse], { cwd: dir, encoding: 'utf8' });
+    expect(held.status, held.stderr).toBe(0);
+    expect(held.stderr).toMatch(/final\.log: the last line \(1 bytes at byte 2\) has no newline yet; held back/);
+    expect(held.stderr).toMatch(/read 1 lines from 1 source\(s\), 1 unterminated last line\(s\) held back: delivered 1/);
+    const final = spawnSync(process.execPath, [bin, 'ingest', file, '--warehouse', warehouse, '--final'], { cwd: dir, encoding: 'utf8' });
+    expect(final.status, final.stderr).toBe(0);
+    expect(final.stderr).toMatch(/read 1 lines .* skipped as already delivered: delivered 1/);
+    const help = spawnSync(process.execPath, [bin, 'ingest', '--help'], { cwd: dir, encoding: 'utf8' });
+    expect(help.stdout + help.stderr).toMatch(/--final +the files are complete/);
+  });
+
   it('reads stdin with -, and rejects bad flags with exit 2', () => {
     const warehouse = join(dir, 'stdin.duckdb');
     const ok = spawnSync(process.execPath, [bin, 'ingest', '-', '--warehouse', warehouse], { input: 'x 1\r\ny 2\n\nz', cwd: dir, encoding: 'utf8' });
@@ -158,6 +173,6 @@ describe('logflow ingest (child process)', () => {
     expect(bad.stderr.trim().split('\n')).toHaveLength(1);
     const fatal = spawnSync(process.execPath, [bin, 'ingest', '--sink', 'pubsub', '--topic', 'not-a-topic', 'x.log'], { cwd: dir, encoding: 'utf8' });
     expect(fatal.status).toBe(2);
-    expect(fatal.stderr).toMatch(/--topic must look like projects\/PROJECT\/topics\/TOPIC/);
+    expect(fatal.stderr.trim()).toMatch(/^logflow ingest: the topic must look like projects\/PROJECT\/topics\/TOPIC, got 'not-a-topic' \(see --topic\)$/);
   });
 });

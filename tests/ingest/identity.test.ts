@@ -9,12 +9,12 @@ function checkpoint(over: Partial<Checkpoint> = {}): Checkpoint {
   return { sourceId: newSourceId(fp), path: '/logs/a.log', offset: 23, line: 2, fpLen: fp.fpLen, fpHash: fp.fpHash, tailOffset: 11, tailLen: 11, tailHash: sha256('second line'), dev: 1, ino: 100, ...over };
 }
 
-function probe(bytes: Buffer, ino: number, pathHolds: boolean): IdentityProbe {
+function probe(bytes: Buffer, ino: number, stillHeld: boolean): IdentityProbe {
   return {
     head: bytes.subarray(0, 4096),
     stat: { dev: 1, ino },
     readAt: async (offset, length) => (offset + length <= bytes.length ? bytes.subarray(offset, offset + length) : null),
-    pathHolds: async () => pathHolds,
+    stillHeld: async () => stillHeld,
   };
 }
 
@@ -53,6 +53,20 @@ describe('resolveIdentity()', () => {
   it('gives a second file with the same first line its own identity within a run', async () => {
     const r = await resolveIdentity(probe(content, 300, false), [], true, (id) => id === newSourceId(fp));
     expect(r!.sourceId).toBe(newSourceId(fp, { dev: 1, ino: 300 }));
+  });
+
+  it('gives every rewrite of a file (same inode, same first line) an identity of its own', async () => {
+    const versions = ['first line\nv1 a\nv1 b\n', 'first line\nv2 a\nv2 b\nv2 c\n', 'first line\nv3 a\nv3 b\n'].map((t) => Buffer.from(t));
+    const known: Checkpoint[] = [];
+    const ids: string[] = [];
+    for (const bytes of versions) {
+      const r = await resolveIdentity(probe(bytes, 100, false), known, true, () => false);
+      expect(r!.resume).toBeNull();
+      ids.push(r!.sourceId);
+      const last = bytes.subarray(0, -1).lastIndexOf(0x0a) + 1;
+      known.push(checkpoint({ sourceId: r!.sourceId, offset: bytes.length, tailOffset: last, tailLen: bytes.length - 1 - last, tailHash: sha256(bytes.subarray(last, -1)) }));
+    }
+    expect(ids).toEqual([newSourceId(fp), newSourceId(fp, { dev: 1, ino: 100 }), `${newSourceId(fp, { dev: 1, ino: 100 })}.2`]);
   });
 
   it('waits while the first line is incomplete', async () => {

@@ -3,9 +3,9 @@ import { LineSplitter } from '../../ingest/lines.ts';
 
 type Out = { text: string | null; offset: number; length: number; next: number };
 
-function split(chunks: (string | Buffer)[], options: { end?: boolean; max?: number } = {}): Out[] {
+function split(chunks: (string | Buffer)[], options: { end?: boolean; max?: number; prefix?: number } = {}): Out[] {
   const out: Out[] = [];
-  const s = new LineSplitter(0, options.max);
+  const s = new LineSplitter(0, options.max, options.prefix);
   const emit = (b: Buffer | null, offset: number, length: number, next: number) => out.push({ text: b === null ? null : b.toString('latin1'), offset, length, next });
   for (const c of chunks) s.push(typeof c === 'string' ? Buffer.from(c, 'latin1') : c, emit);
   if (options.end !== false) s.end(emit);
@@ -44,9 +44,16 @@ describe('LineSplitter', () => {
     expect(s.pending).toBe(2);
   });
 
-  it('reports a line over the limit without holding it', () => {
-    const out = split(['x'.repeat(10), 'y'.repeat(10), '\nok\n'], { max: 15 });
-    expect(out.map((l) => [l.text, l.length])).toEqual([[null, 20], ['ok', 2]]);
+  it.each([
+    ['over the limit in one chunk', ['x'.repeat(30) + '\nok\n'], 'xxxx', 30],
+    ['over the limit across chunks', ['x'.repeat(10), 'y'.repeat(10), '\nok\n'], 'xxxx', 20],
+    ['over the limit with a CRLF ending', ['x'.repeat(10), 'y'.repeat(10), '\r\nok\n'], 'xxxx', 20],
+    ['unterminated at the end', ['ok\n', 'x'.repeat(10), 'y'.repeat(10)], 'xxxx', 20],
+  ])('keeps only a prefix of a line %s, with its full length', (_name, chunks, prefix, length) => {
+    const out = split(chunks, { max: 15, prefix: 4 });
+    const long = out.find((l) => l.text !== 'ok')!;
+    expect([long.text, long.length]).toEqual([prefix, length]);
+    expect(out.map((l) => l.text)).toContain('ok');
   });
 
   it('passes a 1 MiB line whole', () => {

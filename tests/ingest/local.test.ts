@@ -3,9 +3,9 @@ import { appendFileSync, mkdtempSync, mkdirSync, renameSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { runIngest, lineAttributes } from '../../ingest/index.ts';
+import { runIngest, lineAttributes, TRUNCATED_PREFIX_BYTES } from '../../ingest/index.ts';
 import { openWarehouse } from '../../warehouse/duckdb.ts';
-import { LOCAL_SUBSCRIPTION } from '../../warehouse/landing.ts';
+import { LOCAL_SUBSCRIPTION } from '../../pipeline/landing.ts';
 
 let dir: string;
 let warehouse: string;
@@ -102,7 +102,8 @@ describe('runIngest() to the local landing table', () => {
     writeFileSync(bad, Buffer.concat([invalid, Buffer.from('\r\n'), big, Buffer.from('\nlast without newline')]));
     writeFileSync(join(dir, 'empty.log'), '');
     mkdirSync(join(dir, 'adir'));
-    const s = await runIngest({ inputs: [bad, join(dir, 'empty.log'), join(dir, 'adir'), join(dir, 'missing.log')], warehouse, report });
+    // --final: the file is complete, so its last line without a newline is a line
+    const s = await runIngest({ inputs: [bad, join(dir, 'empty.log'), join(dir, 'adir'), join(dir, 'missing.log')], warehouse, report, final: true });
     expect(s).toMatchObject({ read: 3, delivered: 3, failed: 0, errors: 2 });
     expect(messages.join('\n')).toMatch(/adir: cannot read: is a directory/);
     expect(messages.join('\n')).toMatch(/missing\.log: cannot read: no such file/);
@@ -123,14 +124,32 @@ describe('runIngest() to the local landing table', () => {
     expect(got.map((r) => r.data.toString())).toEqual(lines(got.length));
   });
 
-  it('counts a line over the message limit as failed, with one clear message', async () => {
+  it('lands a prefix of a line over the message limit, marked with its original length', async () => {
     const file = join(dir, 'huge.log');
     writeFileSync(file, Buffer.concat([Buffer.from('small\n'), Buffer.alloc(10 * 1024 * 1024, 0x78), Buffer.from('\nafter\n')]));
     const s = await runIngest({ inputs: [file], warehouse, report });
-    expect(s).toMatchObject({ read: 3, delivered: 2, failed: 1 });
+    expect(s).toMatchObject({ read: 3, delivered: 3, failed: 0, truncated: 1 });
     expect(messages).toHaveLength(1);
-    expect(messages[0]).toMatch(/line 2 .* over the .*-byte Pub\/Sub message limit/);
-    expect((await rows()).map((r) => r.data.toString())).toEqual(['small', 'after']);
+    expect(messages[0]).toMatch(/line 2 \(byte 6\) is 10485760 bytes, over the .*-byte Pub\/Sub message limit; delivered its first 65536 bytes with the attribute original_length/);
+    const got = await rows();
+    expect(got.map((r) => r.data.length)).toEqual([5, TRUNCATED_PREFIX_BYTES, 5]);
+    expect(got[1]!.attributes.original_length).toBe(String(10 * 1024 * 1024));
+    expect(got[0]!.attributes.original_length).toBeUndefined();
+    const source = { name: file, sourceId: got[1]!.attributes.source_id!, resumable: true };
+    expect(JSON.stringify(got[1]!.attributes)).toBe(JSON.stringify(lineAttributes(source, 2, 6, { format: 'combined', ingestHost: got[1]!.attributes.ingest_host! }, 10 * 1024 * 1024)));
+    expect(await runIngest({ inputs: [file], warehouse, report })).toMatchObject({ read: 0, resumedLines: 3 });
+  });
+
+  it('lands the same shortened source attribute as Pub/Sub for a path over 1,024 bytes', async () => {
+    let long = dir;
+    for (let i = 0; Buffer.byteLength(long) <= 1200; i++) long = join(long, `${i}-${'d'.repeat(200)}`);
+    mkdirSync(long, { recursive: true });
+    const file = join(long, 'access.log');
+    writeFileSync(file, 'x\n');
+    await runIngest({ inputs: [file], warehouse, report, ingestHost: 'h' });
+    const [row] = await rows();
+    expect(row!.attributes).toEqual(lineAttributes({ name: file, sourceId: row!.attributes.source_id!, resumable: true }, 1, 0, { format: 'combined', ingestHost: 'h' }));
+    expect(Buffer.byteLength(row!.attributes.source!)).toBeLessThanOrEqual(1024);
   });
 
   it('ingests in-process lines as one stream with offsets as if piped', async () => {

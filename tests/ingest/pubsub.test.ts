@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { PubSub } from '@google-cloud/pubsub';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
-import { runIngest, lineAttributes, type IngestOptions } from '../../ingest/index.ts';
-import { LogflowError } from '../../cli/errors.ts';
+import { runIngest, lineAttributes, TRUNCATED_PREFIX_BYTES, type IngestOptions } from '../../ingest/index.ts';
+import { LogflowError } from '../../core/errors.ts';
 import { startPubsubFake, type PubsubFake } from '../support/pubsub-fake.ts';
 
 let fake: PubsubFake;
@@ -149,12 +150,40 @@ describe('runIngest() to Pub/Sub (loopback server, real client)', () => {
     expect(s.delivered).toBe(2000);
   });
 
-  it('counts a line over the message limit as failed and still checkpoints past it', async () => {
+  it('publishes a prefix of a line over the message limit with its original length, and checkpoints past it', async () => {
     const file = join(dir, 'huge.log');
     writeFileSync(file, Buffer.concat([Buffer.from('a\n'), Buffer.alloc(9 * 1024 * 1024, 0x41), Buffer.from('\nb\n')]));
     const s = await runIngest(options(file));
-    expect(s).toMatchObject({ read: 3, delivered: 2, failed: 1 });
-    expect(messages[0]).toMatch(/line 2 .*message limit/);
+    expect(s).toMatchObject({ read: 3, delivered: 3, failed: 0, truncated: 1 });
+    expect(messages[0]).toMatch(/line 2 .*message limit; delivered its first 65536 bytes/);
+    const long = fake.messages.find((m) => m.attributes.line_number === '2')!;
+    expect(long.data.length).toBe(TRUNCATED_PREFIX_BYTES);
+    expect(long.attributes.original_length).toBe(String(9 * 1024 * 1024));
     expect(state()).toEqual([expect.objectContaining({ line: 3 })]);
+  });
+
+  it('publishes lines of a file whose path is over the 1,024-byte attribute limit, keeping the full path in the checkpoint', async () => {
+    // the fake refuses what the real service refuses
+    const client = new PubSub({ projectId: 'test-project', apiEndpoint: fake.endpoint, emulatorMode: true, universeDomain: 'googleapis.com' });
+    try {
+      await expect(client.topic(TOPIC).publishMessage({ data: Buffer.from('x'), attributes: { source: 'p'.repeat(1025) } })).rejects.toMatchObject({ code: status.INVALID_ARGUMENT });
+    } finally {
+      await client.close();
+    }
+    let long = dir;
+    for (let i = 0; Buffer.byteLength(long) <= 1200; i++) long = join(long, `${i}-${'é'.repeat(60)}-${'d'.repeat(100)}`);
+    mkdirSync(long, { recursive: true });
+    const file = join(long, 'access.log');
+    writeFileSync(file, lines(3).join('\n') + '\n');
+    const s = await runIngest(options(file));
+    expect(s).toMatchObject({ read: 3, delivered: 3, failed: 0 });
+    const source = fake.messages[0]!.attributes.source!;
+    expect(Buffer.byteLength(source)).toBeLessThanOrEqual(1024);
+    expect(source).not.toContain('\uFFFD');
+    expect(source.startsWith(file.slice(0, 100))).toBe(true);
+    expect(source.endsWith('/access.log')).toBe(true);
+    expect(source).toContain('...');
+    expect(fake.messages.every((m) => m.attributes.source === source)).toBe(true);
+    expect(state()).toEqual([expect.objectContaining({ path: file, sourceId: fake.messages[0]!.attributes.source_id })]);
   });
 });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isbot } from 'isbot';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureGeoTables, loadIntoDuckDB } from '../../enrich/geo-load.ts';
+import { ensureGeoTables, loadIntoDuckDB } from '../../geo/load.ts';
 import type { Warehouse } from '../../warehouse/duckdb.ts';
 import { landLines, queryRows, runModels, testWarehouse } from '../support/pipeline.ts';
 

@@ -4,10 +4,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureGeoTables } from '../../enrich/geo-load.ts';
+import { ensureGeoTables } from '../../geo/load.ts';
 import { generateLines } from '../../generator/index.ts';
 import type { Warehouse } from '../../warehouse/duckdb.ts';
-import { LOCAL_SUBSCRIPTION } from '../../warehouse/landing.ts';
+import { LOCAL_SUBSCRIPTION } from '../../pipeline/landing.ts';
 import { queryRows, runModels, testWarehouse } from '../support/pipeline.ts';
 
 // Agreement with GoAccess 1.7 (the peer log analyser) on the same file, where the definitions

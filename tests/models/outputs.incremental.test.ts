@@ -1,7 +1,7 @@
 import { faker } from '@faker-js/faker';
 import { describe, expect, it } from 'vitest';
 import { queryRows } from '../support/pipeline.ts';
-import { addHits, downstreamGraph, requestsWarehouse, runDownstream, type Hit } from './sessions.support.ts';
+import { addHits, downstreamGraph, requestsWarehouse, runDownstream, type Hit } from '../support/sessions.ts';
 
 const REF = Date.parse('2026-11-01T20:00:00Z');
 const MIN = 60_000;

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Warehouse } from '../../warehouse/duckdb.ts';
 import { queryRows } from '../support/pipeline.ts';
-import { addHits, requestsWarehouse, runDownstream, type Hit } from './sessions.support.ts';
+import { addHits, requestsWarehouse, runDownstream, type Hit } from '../support/sessions.ts';
 
 const T = (s: string) => `"your-gcp-project"."logflow"."${s}"`;
 const day1 = (hms: string) => `2026-11-01T${hms}Z`;

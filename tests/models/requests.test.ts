@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureGeoTables } from '../../enrich/geo-load.ts';
+import { ensureGeoTables } from '../../geo/load.ts';
 import { generateLines } from '../../generator/index.ts';
 import type { Warehouse } from '../../warehouse/duckdb.ts';
 import { landLines, queryRows, runModels, testWarehouse, type TestLine } from '../support/pipeline.ts';

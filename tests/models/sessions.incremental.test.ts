@@ -1,7 +1,7 @@
 import { faker } from '@faker-js/faker';
 import { describe, expect, it } from 'vitest';
 import { queryRows } from '../support/pipeline.ts';
-import { addHits, requestsWarehouse, runDownstream, type Hit } from './sessions.support.ts';
+import { addHits, requestsWarehouse, runDownstream, type Hit } from '../support/sessions.ts';
 
 const ONLY = ['int_requests_sessionized', 'sessions'];
 const REF = Date.parse('2026-11-01T08:00:00Z');

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Warehouse } from '../../warehouse/duckdb.ts';
 import { queryRows } from '../support/pipeline.ts';
-import { addHits, requestsWarehouse, runDownstream, sessionRows, type Hit } from './sessions.support.ts';
+import { addHits, requestsWarehouse, runDownstream, sessionRows, type Hit } from '../support/sessions.ts';
 
 const ONLY = ['int_requests_sessionized', 'sessions'];
 const at = (hhmmss: string, day = '2026-11-01') => `${day}T${hhmmss}Z`;

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { differential, type FixtureTable } from '../../check/differential.ts';
+import { differential, type FixtureTable } from '../support/differential.ts';
 import { startZetaSQL, type ZetaSQL } from '../../check/zetasql.ts';
-import { GEO_SOURCE_COLUMNS, REF_DATASET, TABLES } from '../../enrich/geo-load.ts';
-import { bucketsOf } from '../../enrich/geo-ranges.ts';
-import { ipKey } from '../../enrich/ip-key.ts';
-import { LANDING_ARRIVAL, LANDING_COLUMNS, LANDING_DATASET, LANDING_TABLE } from '../../warehouse/landing.ts';
+import { GEO_SOURCE_COLUMNS, REF_DATASET, TABLES } from '../../geo/load.ts';
+import { bucketsOf } from '../../geo/ranges.ts';
+import { ipKey } from '../../functions/ip-key.ts';
+import { LANDING_ARRIVAL, LANDING_COLUMNS, LANDING_DATASET, LANDING_TABLE } from '../../pipeline/landing.ts';
 
 // The compiled BigQuery SQL of the parse, dedupe, quarantine and IP models, run by ZetaSQL's
 // reference evaluator, must give exactly what the DuckDB compilation gives in DuckDB, on the
@@ -32,6 +32,18 @@ const LINES: { data: string | Buffer; format?: string }[] = [
     format: 'json',
   },
   { data: '{"time_iso8601":"2026-11-04T10:00:00.250+05:30","remote_addr":"::1","request_method":"POST","request_uri":"/api?x=1","server_protocol":"HTTP/1.1","status":"201","body_bytes_sent":"-"}', format: 'json' },
+  // A number too wide for a FLOAT64 to hold exactly: BigQuery's default PARSE_JSON refused the line (issue 10).
+  { data: '{"time_local":"04/Nov/2026:15:59:45 +0000","remote_addr":"1.2.3.4","request":"GET /w HTTP/1.1","status":200,"body_bytes_sent":5,"upstream_response_time":0.30000000000000004441}', format: 'json' },
+  // Addresses that are not IP addresses are requests (their IP key is NULL).
+  { data: line(`"GET / HTTP/1.1" 200 1 "-" "x"`, 'not-an-ip - - [10/Oct/2026:13:55:36 +0000]') },
+  { data: line(`"GET / HTTP/1.1" 200 1 "-" "x"`, '999.999.999.999 - - [10/Oct/2026:13:55:36 +0000]') },
+  // Quarantined on both engines (issue 11: DuckDB alone used to parse them).
+  { data: '{"time_local":"04/Nov/2026:15:59:45 +0000","remote_addr":"1.2.3.4","request":"GET / HTTP/1.1","status":"200.5"}', format: 'json' },
+  { data: '{"time_local":"04/Nov/2026:15:59:45 +0000","remote_addr":"1.2.3.4","request":"GET / HTTP/1.1","status":"1e3"}', format: 'json' },
+  { data: line(`"GET / HTTP/1.1" 200 1 "-" "x"`, '1.2.3.4 - - [31/Dec/9999:23:59:59 -1200]') },
+  { data: line(`"GET / HTTP/1.1" 200 1 "-" "x"`, '1.2.3.4 - - [01/Jan/0001:00:00:00 +0100]') },
+  { data: line(`"GET / HTTP/1.1" 200 1 "-" "x"`, '1.2.3.4 - - [10/Oct/2026:13:55:36 +9999]') },
+  { data: line(`"GET / HTTP/1.1" 200 9223372036854775807 "-" "x"`) },
   // Quarantined, one per reason.
   { data: '' },
   { data: 'hello world' },
@@ -105,7 +117,12 @@ describe('staging models on BigQuery (ZetaSQL) and DuckDB', () => {
     const [lines, parsed, errors, ips] = results;
     expect(lines!.bigquery).toHaveLength(LINES.length);
     expect(parsed!.bigquery).toHaveLength(LINES.length);
-    expect(errors!.bigquery).toHaveLength(14);
+    expect(errors!.bigquery).toHaveLength(20);
+    const reasonAt = errors!.columns.findIndex((c) => c.name === 'parse_error');
+    const reasons = errors!.bigquery.map((r) => (JSON.parse(r) as unknown[])[reasonAt]);
+    expect(reasons.filter((r) => r === 'invalid status code')).toHaveLength(3);
+    expect(reasons.filter((r) => r === 'invalid timestamp')).toHaveLength(4);
+    expect(reasons).toContain('byte count too large (over 1 TiB)');
     expect(ips!.bigquery.some((r) => r.includes('"GB","20712","Andrews & Arnold Ltd"'))).toBe(true);
   }, 60_000);
 });

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureGeoTables } from '../../enrich/geo-load.ts';
+import { ensureGeoTables } from '../../geo/load.ts';
 import type { Warehouse } from '../../warehouse/duckdb.ts';
 import { queryRows, runModels, testWarehouse } from '../support/pipeline.ts';
 

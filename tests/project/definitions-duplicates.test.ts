@@ -36,7 +36,7 @@ function significantLines(text: string): { line: number; text: string }[] {
 }
 
 /** Every maximal block of at least `minLines` significant lines that two different files share. */
-export function sharedBlocks(files: SourceFile[], minLines: number): SharedBlock[] {
+function sharedBlocks(files: SourceFile[], minLines: number): SharedBlock[] {
   const lines = files.map((f) => significantLines(f.text));
   const windows = new Map<string, { file: number; at: number }[]>();
   lines.forEach((fileLines, file) => {

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { compileProject } from '../../warehouse/compile.ts';
 import { openWarehouse, type Warehouse } from '../../warehouse/duckdb.ts';
 import { runGraph, type RunOptions, type RunSummary } from '../../warehouse/executor.ts';
-import { LOCAL_SUBSCRIPTION } from '../../warehouse/landing.ts';
-import { prepareWarehouse } from '../../warehouse/local-sources.ts';
+import { LOCAL_SUBSCRIPTION } from '../../pipeline/landing.ts';
+import { prepareWarehouse } from '../../pipeline/prepare.ts';
 
 /** A landed line for tests: text or raw bytes, with optional attribute and delivery overrides. */
 export interface TestLine {

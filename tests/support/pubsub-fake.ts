@@ -15,7 +15,44 @@ import * as protoLoader from '@grpc/proto-loader';
  *   fake.failNext(14, 3)        // the next 3 Publish calls fail with UNAVAILABLE
  *   fake.stall() / fake.resume() // hold Publish answers (a stalled server), then release them
  *   await fake.stop()
+ *
+ * Like the real service, a Publish that breaks Pub/Sub's resource limits (PUBSUB_LIMITS) fails
+ * with INVALID_ARGUMENT (checked when recording, where messages are decoded; the message count
+ * is checked always).
  */
+
+/** Pub/Sub's resource limits for publishing (https://cloud.google.com/pubsub/quotas#resource_limits). */
+export const PUBSUB_LIMITS = {
+  messagesPerRequest: 1000,
+  requestBytes: 10_000_000,
+  messageBytes: 10_000_000,
+  attributesPerMessage: 100,
+  attributeKeyBytes: 256,
+  attributeValueBytes: 1024,
+} as const;
+
+/** Why a decoded PublishRequest breaks PUBSUB_LIMITS (the service's INVALID_ARGUMENT text), or null. */
+export function limitViolation(messages: { data?: Buffer | Uint8Array | null; attributes?: Record<string, string> | null }[]): string | null {
+  const L = PUBSUB_LIMITS;
+  if (messages.length > L.messagesPerRequest) return `The value for message_count is too large. You passed ${messages.length} in the request, but the maximum value is ${L.messagesPerRequest}.`;
+  let requestBytes = 0;
+  for (const m of messages) {
+    const attributes = Object.entries(m.attributes ?? {});
+    if (attributes.length > L.attributesPerMessage) return `Too many attributes in a message: ${attributes.length}, the maximum is ${L.attributesPerMessage}.`;
+    let size = m.data?.length ?? 0;
+    for (const [key, value] of attributes) {
+      const k = Buffer.byteLength(key);
+      const v = Buffer.byteLength(value);
+      if (k > L.attributeKeyBytes) return `One of the attributes in the request has a key that is too long. The length is ${k} bytes, but the maximum allowed is ${L.attributeKeyBytes}.`;
+      if (v > L.attributeValueBytes) return `One of the attributes in the request has a value that is too long. The length is ${v} bytes, but the maximum allowed is ${L.attributeValueBytes}. Refer to https://cloud.google.com/pubsub/quotas for more information.`;
+      size += k + v;
+    }
+    if (size > L.messageBytes) return `Message too large: ${size} bytes, the maximum is ${L.messageBytes}.`;
+    requestBytes += size;
+  }
+  if (requestBytes > L.requestBytes) return `Request payload size exceeds the limit: ${L.requestBytes} bytes.`;
+  return null;
+}
 export interface FakeMessage {
   data: Buffer;
   attributes: Record<string, string>;
@@ -196,8 +233,13 @@ export async function startPubsubFake(options: { record?: boolean } = {}): Promi
         callback({ code, details: `injected ${grpc.status[code]}` });
         return;
       }
-      const ids: string[] = [];
       const count = call.request.count ?? call.request.messages.length;
+      const violation = count > PUBSUB_LIMITS.messagesPerRequest ? limitViolation(new Array(count).fill({})) : record ? limitViolation(call.request.messages) : null;
+      if (violation) {
+        callback({ code: grpc.status.INVALID_ARGUMENT, details: violation });
+        return;
+      }
+      const ids: string[] = [];
       for (let i = 0; i < count; i++) {
         const messageId = String(nextId++);
         ids.push(messageId);

@@ -1,0 +1,158 @@
+import { createReadStream, existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { LogflowError } from '../core/errors.ts';
+import { ident } from '../warehouse/duckdb.ts';
+import {
+  bucketsOf,
+  CSV_COLUMNS,
+  isHeader,
+  parseAsnFields,
+  parseCountryFields,
+  RangeLineError,
+  splitCsvLine,
+  type AsnRange,
+  type CountryRange,
+  type RangeKind,
+} from './ranges.ts';
+
+export const REF_DATASET = 'logflow_ref';
+export const TABLES: Record<RangeKind, string> = { country: 'ip_country_ranges', asn: 'ip_asn_ranges' };
+
+/** Column names and types of each reference table (DuckDB / BigQuery spelling). */
+export const COLUMNS: Record<RangeKind, Array<{ name: string; duckdb: string; bigquery: string; required: boolean }>> = {
+  country: [
+    { name: 'bucket', duckdb: 'VARCHAR', bigquery: 'STRING', required: true },
+    { name: 'start_key', duckdb: 'VARCHAR', bigquery: 'STRING', required: true },
+    { name: 'end_key', duckdb: 'VARCHAR', bigquery: 'STRING', required: true },
+    { name: 'country_code', duckdb: 'VARCHAR', bigquery: 'STRING', required: true },
+  ],
+  asn: [
+    { name: 'bucket', duckdb: 'VARCHAR', bigquery: 'STRING', required: true },
+    { name: 'start_key', duckdb: 'VARCHAR', bigquery: 'STRING', required: true },
+    { name: 'end_key', duckdb: 'VARCHAR', bigquery: 'STRING', required: true },
+    { name: 'asn', duckdb: 'BIGINT', bigquery: 'INT64', required: true },
+    { name: 'as_org', duckdb: 'VARCHAR', bigquery: 'STRING', required: false },
+  ],
+};
+
+/**
+ * BigQuery column types of the reference tables keyed by `dataset.table`, in the form of
+ * check/sources.ts SOURCE_COLUMNS (which `logflow check` needs for the declarations).
+ */
+export const GEO_SOURCE_COLUMNS: Record<string, Array<{ name: string; type: string }>> = Object.fromEntries(
+  (['country', 'asn'] as const).map((kind) => [`${REF_DATASET}.${TABLES[kind]}`, COLUMNS[kind].map((c) => ({ name: c.name, type: c.bigquery }))]),
+);
+
+/** The demo data shipped as npm packages: GeoLite2 country (MaxMind) and RouteViews/DB-IP ASN. */
+export function defaultFiles(kind: RangeKind): string[] {
+  const require = createRequire(import.meta.url);
+  const pkg = kind === 'country' ? '@ip-location-db/geolite2-country' : '@ip-location-db/asn';
+  const prefix = kind === 'country' ? 'geolite2-country' : 'asn';
+  let dir: string;
+  try {
+    dir = dirname(require.resolve(`${pkg}/package.json`));
+  } catch {
+    throw new LogflowError(`the demo data package ${pkg} is not installed; run npm install, or give ${kind} CSV files of your own`, 1, [`${kind}Csv`]);
+  }
+  return [join(dir, `${prefix}-ipv4.csv`), join(dir, `${prefix}-ipv6.csv`)];
+}
+
+export type ParsedRange<K extends RangeKind> = K extends 'country' ? CountryRange : AsnRange;
+
+/** Reads the ranges of a CSV file, line by line; a bad line stops with its file and line number. */
+export async function* readRanges<K extends RangeKind>(kind: K, file: string): AsyncGenerator<ParsedRange<K>> {
+  if (!existsSync(file)) throw new LogflowError(`${kind} CSV ${file} does not exist`);
+  const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
+  let lineNo = 0;
+  const parse = kind === 'country' ? parseCountryFields : parseAsnFields;
+  for await (const raw of lines) {
+    lineNo++;
+    const line = lineNo === 1 ? raw.replace(/^\uFEFF/, '') : raw;
+    if (line.trim() === '') continue;
+    const fields = splitCsvLine(line);
+    try {
+      if (fields === null) throw new RangeLineError('unbalanced double quotes');
+      if (lineNo === 1 && isHeader(fields)) continue;
+      yield parse(fields) as ParsedRange<K>;
+    } catch (error) {
+      if (error instanceof RangeLineError) {
+        lines.close();
+        throw new LogflowError(`${file}:${lineNo}: ${error.message}; a ${kind} CSV has the columns ${CSV_COLUMNS[kind]}`, 1, [`${kind}Csv`]);
+      }
+      throw error;
+    }
+  }
+}
+
+export interface LoadResult {
+  kind: RangeKind;
+  table: string;
+  ranges: number;
+  rows: number;
+}
+
+/** Creates the (empty) reference tables when missing, so models can run before any load. */
+export async function ensureGeoTables(connection: DuckDBConnection, dataset = REF_DATASET): Promise<void> {
+  await connection.run(`create schema if not exists ${ident(dataset)}`);
+  for (const kind of ['country', 'asn'] as const) {
+    await connection.run(`create table if not exists ${ident(dataset)}.${ident(TABLES[kind])} (${ddl(kind)})`);
+  }
+}
+
+function ddl(kind: RangeKind): string {
+  return COLUMNS[kind].map((c) => `${c.name} ${c.duckdb}${c.required ? ' not null' : ''}`).join(', ');
+}
+
+/**
+ * Loads the ranges of `files` into dataset.table of the DuckDB warehouse with the appender,
+ * into a fresh table that replaces the old one only once every file was read (a bad file
+ * leaves the previous table in place).
+ */
+export async function loadIntoDuckDB(connection: DuckDBConnection, kind: RangeKind, files: string[], dataset = REF_DATASET): Promise<LoadResult> {
+  const table = TABLES[kind];
+  const loading = `${table}__loading`;
+  await connection.run(`create schema if not exists ${ident(dataset)}`);
+  await connection.run(`create or replace table ${ident(dataset)}.${ident(loading)} (${ddl(kind)})`);
+  const appender = await connection.createAppender(loading, dataset);
+  let ranges = 0;
+  let rows = 0;
+  try {
+    for (const file of files) {
+      for await (const range of readRanges(kind, file)) {
+        ranges++;
+        for (const bucket of bucketsOf(range.startKey, range.endKey)) {
+          appender.appendVarchar(bucket);
+          appender.appendVarchar(range.startKey);
+          appender.appendVarchar(range.endKey);
+          if (kind === 'country') {
+            appender.appendVarchar((range as CountryRange).countryCode);
+          } else {
+            const asn = range as AsnRange;
+            appender.appendBigInt(BigInt(asn.asn));
+            if (asn.org === null) appender.appendNull();
+            else appender.appendVarchar(asn.org);
+          }
+          appender.endRow();
+          rows++;
+        }
+      }
+    }
+    appender.closeSync();
+  } catch (error) {
+    try {
+      appender.closeSync();
+    } catch {
+      // the appender may already be unusable; the loading table is dropped below
+    }
+    await connection.run(`drop table if exists ${ident(dataset)}.${ident(loading)}`);
+    throw error;
+  }
+  await connection.run('begin transaction');
+  await connection.run(`drop table if exists ${ident(dataset)}.${ident(table)}`);
+  await connection.run(`alter table ${ident(dataset)}.${ident(loading)} rename to ${ident(table)}`);
+  await connection.run('commit');
+  return { kind, table: `${dataset}.${table}`, ranges, rows };
+}
