@@ -62,7 +62,7 @@ async function land(c: DuckDBConnection, lines: string[], times: number[], from:
   a.flushSync();
   a.closeSync();
   await c.run(
-    `insert into logflow_raw.landing
+    `insert into logflow_raw.landing (subscription_name, message_id, publish_time, data, attributes)
      select $1, cast(uuid() as varchar), cast(published as timestamptz), data,
        json_object('source', 'bench', 'source_id', 'bench-id', 'line_number', cast(line_number as varchar), 'byte_offset', cast(byte_offset as varchar),
                    'format', 'combined', 'ingest_host', 'bench', 'idempotency_key', 'bench-id:' || byte_offset)

@@ -5,12 +5,15 @@ import { cleanType, formatType, parseType, type TypeProto } from './types.ts';
 export interface Column {
   name: string;
   type: TypeProto | string;
+  /** A pseudo-column (e.g. `_PARTITIONTIME` of an ingestion-time partitioned table): readable by name, not part of `*`. */
+  pseudo?: boolean;
 }
 
 /** A column with its type resolved to a TypeProto. */
 export interface TypedColumn {
   name: string;
   type: TypeProto;
+  pseudo?: boolean;
 }
 
 /** A ZetaSQL FunctionSignatureProto, as the analyzer returns it for CREATE FUNCTION. */
@@ -22,7 +25,7 @@ export function describeColumns(columns: TypedColumn[]): string {
 }
 
 function typed(columns: Column[]): TypedColumn[] {
-  return columns.map((c) => ({ name: c.name, type: typeof c.type === 'string' ? parseType(c.type) : cleanType(c.type) }));
+  return columns.map((c) => ({ name: c.name, type: typeof c.type === 'string' ? parseType(c.type) : cleanType(c.type), ...(c.pseudo ? { pseudo: true } : {}) }));
 }
 
 interface Node {
@@ -106,7 +109,7 @@ export class Catalog {
     for (const [name, signatures] of this.functions) if (used(name)) place(name, (node, leaf) => node.functions.set(leaf, signatures));
     const render = (node: Node, name: string): Record<string, unknown> => ({
       name,
-      table: [...node.tables].map(([tableName, columns]) => ({ name: tableName, column: columns.map((c) => ({ name: c.name, type: c.type })) })),
+      table: [...node.tables].map(([tableName, columns]) => ({ name: tableName, column: columns.map((c) => ({ name: c.name, type: c.type, ...(c.pseudo ? { isPseudoColumn: true } : {}) })) })),
       customFunction: [...node.functions].map(([fnName, signature]) => ({ namePath: [fnName], group: 'UDF', mode: 'SCALAR', signature })),
       catalog: [...node.children].map(([childName, child]) => render(child, childName)),
     });

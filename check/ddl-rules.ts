@@ -23,6 +23,7 @@ export function partitionProblems(expression: string, columns: TypedColumn[]): s
   const e = expression.trim();
   const bad = (why: string) => [`partitionBy "${e}" is not a partitioning BigQuery accepts: ${why}`];
   if (/^_PARTITIONDATE$/i.test(e) || /^DATE\s*\(\s*_PARTITIONTIME\s*\)$/i.test(e)) return [];
+  if (/^TIMESTAMP_TRUNC\s*\(\s*_PARTITIONTIME\s*,\s*(HOUR|DAY|MONTH|YEAR)\s*\)$/i.test(e)) return []; // ingestion time, e.g. the landing table
   const unit = (units: string[]) => new RegExp(`^(${units.join('|')})$`, 'i');
   let m: RegExpExecArray | null;
   const need = (name: string, kinds: string[], what: string): string[] => {

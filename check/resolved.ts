@@ -16,6 +16,11 @@ export interface AnalyzedStatement {
   kind: string;
   columns: TypedColumn[];
   created?: Created;
+  /** The resolved AST as the analyzer returned it (proto-loader object), for checks that read it (check/bounded.ts). */
+  resolved?: Record<string, unknown>;
+  /** The text the AST's byte ranges refer to, and the character offset of its start in the analysed SQL (a DECLARE's expression is analysed inside a wrapper). */
+  text?: string;
+  textOffset?: number;
 }
 
 /** An analysis error, with ZetaSQL's message (location suffix removed) and its 1-based line:column in the SQL text. */

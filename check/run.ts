@@ -8,7 +8,9 @@ import { Catalog, type Column, type TypedColumn } from './catalog.ts';
 import { clusterProblems, partitionProblems } from './ddl-rules.ts';
 import { mapToSource } from './locate.ts';
 import { offsetAt, positionAt } from './script.ts';
-import { SOURCE_COLUMNS } from './sources.ts';
+import { SOURCE_COLUMNS, SOURCE_PARTITIONS } from './sources.ts';
+import { partitionColumnOf, partitionReads, type PartitionRead } from './bounded.ts';
+import { KNOWN_UNBOUNDED } from './bounded-debt.ts';
 import { assertionCount, assertionView, createOrReplace, insertInto, mergeInto, verbatim, type Statement } from './statements.ts';
 import { canonicalRow, compareCanonical } from './compare.ts';
 import { startZetaSQL, type AnalysisError, type EvaluateResult, type ZetaSQL } from './zetasql.ts';
@@ -41,6 +43,11 @@ export interface CheckReport {
   statements: number;
   /** Dataform unit tests run on ZetaSQL's evaluator ('not evaluated' when it cannot, e.g. a JavaScript UDF). */
   tests: { name: string; status: 'passed' | 'failed' | 'not evaluated'; detail?: string }[];
+  /**
+   * Reads of partitioned tables by the statements a scheduled (incremental) run sends, per action,
+   * with what bounds each by its partition column (undefined: unbounded, reported as a problem).
+   */
+  reads: { action: string; statement: string; reads: PartitionRead[]; exempt?: string }[];
   /** Output columns of every table/view analysed, in dependency order. */
   outputs: { action: string; columns: TypedColumn[] }[];
   /** Process id of the ZetaSQL server used (stopped when runCheck returns, unless the caller passed its own). */
@@ -60,14 +67,21 @@ export interface CheckOptions {
   zetasql?: ZetaSQL;
   /** Check only these actions (`name`, `schema.name`) and what they depend on (default: all). */
   actions?: string[];
+  /** Fail on reads of partitioned tables that a scheduled run does not bound by the partition column (default: true). */
+  boundedReads?: boolean;
+  /** Actions whose unbounded reads are known debt (default: check/bounded-debt.ts). */
+  knownUnbounded?: ReadonlySet<string>;
 }
+
+/** Actions with this tag scan history on purpose (occasional full checks): their reads are reported, not required to be bounded. */
+export const FULL_HISTORY_TAG = 'full_history';
 
 /**
  * Analyses every statement `dataform run` would send to BigQuery for the compiled graph, in
  * dependency order, against a catalog of the declared sources and each upstream action's
  * analysed output. Needs a running ZetaSQL server.
  */
-export async function checkGraph(graph: CompiledGraph, zetasql: ZetaSQL, options: Pick<CheckOptions, 'projectDir' | 'sources' | 'actions'> = {}): Promise<Omit<CheckReport, 'timings'>> {
+export async function checkGraph(graph: CompiledGraph, zetasql: ZetaSQL, options: Pick<CheckOptions, 'projectDir' | 'sources' | 'actions' | 'boundedReads' | 'knownUnbounded'> = {}): Promise<Omit<CheckReport, 'timings'>> {
   const projectDir = resolve(options.projectDir ?? PROJECT_DIR);
   const sources = options.sources ?? SOURCE_COLUMNS;
   const catalog = new Catalog(graph.projectConfig?.defaultDatabase);
@@ -76,6 +90,22 @@ export async function checkGraph(graph: CompiledGraph, zetasql: ZetaSQL, options
   const outputs: CheckReport['outputs'] = [];
   const failed = new Map<string, string>(); // full name (lower case) -> short name of the action that failed
   const files = new Map<string, string>();
+  const reads: CheckReport['reads'] = [];
+  const unboundedActions = new Set<string>(); // actions with at least one unbounded read
+  const analysedActions = new Set<string>();
+  const requireBounded = options.boundedReads ?? true;
+  const debt = options.knownUnbounded ?? KNOWN_UNBOUNDED;
+  // Partition column of every partitioned table, by full name in lower case (declared sources: check/sources.ts).
+  const partitions = new Map<string, string>();
+  for (const table of graph.tables ?? []) {
+    const column = table.bigquery?.partitionBy ? partitionColumnOf(table.bigquery.partitionBy) : undefined;
+    if (column) partitions.set(fullName(table.target).toLowerCase(), column);
+  }
+  for (const declaration of graph.declarations ?? []) {
+    const column = SOURCE_PARTITIONS[`${declaration.target.schema}.${declaration.target.name}`.toLowerCase()];
+    if (column) partitions.set(fullName(declaration.target).toLowerCase(), column);
+  }
+  const partitionColumn = (table: string) => partitions.get(table) ?? [...partitions].find(([name]) => name.endsWith(`.${table}`))?.[1];
   let statements = 0;
   let actions = 0;
 
@@ -91,18 +121,24 @@ export async function checkGraph(graph: CompiledGraph, zetasql: ZetaSQL, options
     return files.get(file) || undefined;
   };
 
+  /** Places a problem at the SQLX position of a 0-based offset in a statement's SQL; false when the offset is in SQL Dataform builds around the compiled text. */
+  const place = (problem: Problem, file: string | undefined, statement: Statement, offset: number): boolean => {
+    const inside = statement.offset >= 0 && offset >= statement.offset && offset <= statement.offset + statement.embedded.length;
+    if (!inside) return false;
+    const text = fileText(file);
+    const at = positionAt(statement.embedded, offset - statement.offset);
+    const mapped = text ? mapToSource(text, statement.embedded, at.line, at.column) : undefined;
+    if (mapped) Object.assign(problem, { line: mapped.line, column: mapped.column, exact: mapped.exact });
+    else problem.compiled = at;
+    return true;
+  };
+
   const report = (action: string, file: string | undefined, statement: Statement, error: AnalysisError) => {
     const problem: Problem = { action, statement: statement.label, file, message: error.message };
     const text = fileText(file);
     if (error.line !== undefined && error.column !== undefined) {
       const offset = offsetAt(statement.sql, error.line, error.column);
-      const inside = statement.offset >= 0 && offset >= statement.offset && offset <= statement.offset + statement.embedded.length;
-      if (inside) {
-        const at = positionAt(statement.embedded, offset - statement.offset);
-        const mapped = text ? mapToSource(text, statement.embedded, at.line, at.column) : undefined;
-        if (mapped) Object.assign(problem, { line: mapped.line, column: mapped.column, exact: mapped.exact });
-        else problem.compiled = at;
-      } else {
+      if (!place(problem, file, statement, offset)) {
         // In the DDL/DML Dataform builds around the query from the config block.
         Object.assign(problem, configPosition(text));
         problem.message += ` (in the ${statement.label} statement Dataform builds from the config block: check partitionBy, clusterBy, uniqueKey)`;
@@ -123,11 +159,42 @@ export async function checkGraph(graph: CompiledGraph, zetasql: ZetaSQL, options
     for (const message of messages) problems.push({ action, statement: 'config', file, ...at, message });
   };
 
-  /** Analyses one statement; returns false (and records the problem) when it fails. */
-  const analyse = async (action: string, file: string | undefined, statement: Statement): Promise<boolean> => {
+  /**
+   * Analyses one statement; returns false (and records the problem) when it fails. With
+   * `everyRun` (a statement each scheduled run sends), its reads of partitioned tables are
+   * recorded, and unbounded ones are problems unless `historyOk` (an action tagged full_history).
+   */
+  const analyse = async (action: string, file: string | undefined, statement: Statement, everyRun = false, historyOk = false): Promise<boolean> => {
     statements++;
     const result = await zetasql.analyze(statement.sql, catalog);
     if (!result.ok) report(action, file, statement, result.error);
+    if (everyRun) {
+      const found: PartitionRead[] = [];
+      for (const analysed of result.statements) {
+        if (!analysed.resolved || analysed.text === undefined) continue;
+        for (const read of partitionReads(analysed.resolved, partitionColumn, analysed.text)) {
+          if (!read.bound) unboundedActions.add(action);
+          const offset = read.offset !== undefined ? read.offset + (analysed.textOffset ?? 0) : undefined;
+          found.push({ ...read, ...(offset !== undefined ? { offset } : {}) });
+          if (read.bound || historyOk || !requireBounded || debt.has(action)) continue;
+          const problem: Problem = {
+            action,
+            statement: statement.label,
+            file,
+            message: `reads ${shortTable(read.table)} without a bound on its partition column ${read.column} on every scheduled run (full scan of its history): filter ${read.column} by a constant or a DECLAREd script variable (a subquery prunes nothing), or tag the action '${FULL_HISTORY_TAG}'`,
+          };
+          if (offset === undefined || !place(problem, file, statement, offset)) {
+            // The MERGE/INSERT target Dataform builds from the config block.
+            Object.assign(problem, configPosition(fileText(file)));
+            problem.message += ` (the ${statement.label} target Dataform builds from the config block: set bigquery.updatePartitionFilter)`;
+          }
+          const same = (p: Problem) => p.action === problem.action && p.statement === problem.statement && p.line === problem.line && p.column === problem.column && p.message === problem.message;
+          if (!problems.some(same)) problems.push(problem);
+        }
+      }
+      const exempt = historyOk ? `tagged ${FULL_HISTORY_TAG}` : debt.has(action) ? 'known debt: check/bounded-debt.ts' : undefined;
+      if (found.length > 0) reads.push({ action, statement: statement.label, reads: found, ...(exempt ? { exempt } : {}) });
+    }
     return result.ok;
   };
 
@@ -162,10 +229,20 @@ export async function checkGraph(graph: CompiledGraph, zetasql: ZetaSQL, options
       continue;
     }
     actions++;
+    analysedActions.add(name);
     const ok = await checkAction(action, name, analyse);
     if (!ok) failed.set(action.key.toLowerCase(), name);
     const columns = catalog.columns(action.key);
     if (ok && columns && action.kind === 'table') outputs.push({ action: name, columns });
+  }
+
+  // The known-debt list only shrinks: an action on it that now reads only pruned partitions must leave it.
+  if (requireBounded) {
+    for (const name of debt) {
+      if (analysedActions.has(name) && !unboundedActions.has(name) && ![...failed.values()].includes(name)) {
+        problems.push({ action: name, statement: 'bounded reads', file: 'check/bounded-debt.ts', line: 1, column: 1, message: `${name} reads only pruned partitions now: remove it from KNOWN_UNBOUNDED in check/bounded-debt.ts` });
+      }
+    }
   }
 
   // Dataform unit tests: analysed, then run on BigQuery semantics in ZetaSQL's evaluator (what
@@ -187,23 +264,27 @@ export async function checkGraph(graph: CompiledGraph, zetasql: ZetaSQL, options
     if (outcome.status === 'failed') problems.push({ action: name, statement: 'unit test', file: test.fileName, line: 1, column: 1, message: outcome.detail ?? 'failed' });
   }
 
-  return { problems, skipped, actions, statements, outputs, tests };
+  return { problems, skipped, actions, statements, outputs, tests, reads };
 
   async function checkAction(action: Action, name: string, run: typeof analyse): Promise<boolean> {
     const file = action.fileName;
+    const tags = (action.kind === 'table' ? action.table.tags : action.kind === 'operation' ? action.operation.tags : action.assertion.tags) ?? [];
+    const historyOk = tags.includes(FULL_HISTORY_TAG);
     // Dataform sends an action's statements to BigQuery as one script (variables DECLAREd in
     // pre_operations are visible to the query), which stops at its first error: so does the
-    // check, and each script starts with no variables.
-    const script = async (statements: Statement[]): Promise<boolean> => {
+    // check, and each script starts with no variables. `everyRun`: the script a scheduled run sends.
+    const script = async (statements: Statement[], everyRun = true): Promise<boolean> => {
       catalog.clearVariables();
-      for (const statement of statements) if (!(await run(name, file, statement))) return false;
+      for (const statement of statements) if (!(await run(name, file, statement, everyRun, historyOk))) return false;
       return true;
     };
     const ops = (list: string[] | undefined, label: string) => (list ?? []).map((sql, i) => verbatim(`${label}[${i + 1}]`, sql));
     if (action.kind === 'table') {
       const table = action.table;
       // The first (full-refresh) run: pre_operations, CREATE OR REPLACE, post_operations.
-      if (!(await script([...ops(table.preOps, 'pre_operations'), createOrReplace(table), ...ops(table.postOps, 'post_operations')]))) return false;
+      // (The first run of an incremental table reads history by design; a table is rebuilt every
+      // run; creating a view reads nothing: what reads through it is checked where it is read.)
+      if (!(await script([...ops(table.preOps, 'pre_operations'), createOrReplace(table), ...ops(table.postOps, 'post_operations')], table.type === 'table'))) return false;
       configProblems(name, file, table);
       if (table.type !== 'incremental') return true;
       // A later run, with the table in place: its columns are what the MERGE/INSERT lists.
@@ -263,6 +344,30 @@ export async function runCheck(options: CheckOptions = {}): Promise<CheckReport>
   } finally {
     if (!options.zetasql) await zetasql.close();
   }
+}
+
+/** `project.dataset.table` -> `dataset.table`. */
+function shortTable(name: string): string {
+  return name.split('.').slice(-2).join('.');
+}
+
+/**
+ * The per-action summary of reads of partitioned tables in a scheduled run, one line per action:
+ * `logflow.requests: reads logflow.int_lines_parsed where received_at > requests_since; ...`.
+ */
+export function formatReads(report: Pick<CheckReport, 'reads'>): string[] {
+  const byAction = new Map<string, string[]>();
+  for (const entry of report.reads) {
+    const list = byAction.get(entry.action) ?? [];
+    for (const read of entry.reads) {
+      const why = entry.exempt ? `, ${entry.exempt}` : '';
+      const what = read.bound ? `where ${read.bound.length > 90 ? `${read.bound.slice(0, 87)}...` : read.bound}` : `UNBOUNDED (all partitions of ${read.column}${why})`;
+      const line = `reads ${shortTable(read.table)} ${what}`;
+      if (!list.includes(line)) list.push(line);
+    }
+    byAction.set(entry.action, list);
+  }
+  return [...byAction].map(([action, list]) => `${action}: ${list.join('; ')}`);
 }
 
 /** One line per problem: `file:line:col: schema.name (statement): message`. */

@@ -1,5 +1,5 @@
 import { GEO_SOURCE_COLUMNS } from '../geo/load.ts';
-import { LANDING_COLUMNS, LANDING_DATASET, LANDING_TABLE } from '../pipeline/landing.ts';
+import { LANDING_ARRIVAL, LANDING_COLUMNS, LANDING_DATASET, LANDING_TABLE } from '../pipeline/landing.ts';
 import type { Column } from './catalog.ts';
 
 /**
@@ -12,6 +12,15 @@ import type { Column } from './catalog.ts';
  * A declaration missing from this registry is reported as a problem by `logflow check`.
  */
 export const SOURCE_COLUMNS: Record<string, Column[]> = {
-  [`${LANDING_DATASET}.${LANDING_TABLE}`]: LANDING_COLUMNS.map((c) => ({ name: c.name, type: c.bigquery })),
+  [`${LANDING_DATASET}.${LANDING_TABLE}`]: [
+    ...LANDING_COLUMNS.map((c) => ({ name: c.name, type: c.bigquery })),
+    // Ingestion-time partitioning: BigQuery's pseudo-column (a real column in the local DuckDB landing).
+    { name: LANDING_ARRIVAL, type: 'TIMESTAMP', pseudo: true },
+  ],
   ...GEO_SOURCE_COLUMNS,
+};
+
+/** Partition column of the declared sources that are partitioned, keyed by `dataset.table` (lower case). */
+export const SOURCE_PARTITIONS: Record<string, string> = {
+  [`${LANDING_DATASET}.${LANDING_TABLE}`]: LANDING_ARRIVAL,
 };

@@ -56,21 +56,60 @@ function incrementalSource(table: Table): string {
   return table.incrementalQuery || table.query || '';
 }
 
-/** INSERT for an incremental table without a unique key; `columns` are the existing table's. */
+/**
+ * INSERT for an incremental table without a unique key; `columns` are the existing table's.
+ * Byte for byte the CLI's ExecutionSql.insertInto (its template ends three lines with a tab).
+ */
 export function insertInto(table: Table, columns: string[]): Statement {
   const names = columns.map((c) => `\`${c}\``).join(',');
-  return wrap('incremental insert', `\ninsert into ${resolveTarget(table.target)}\n(${names})\nselect ${names}\nfrom (`, incrementalSource(table), `) as insertions`);
+  return wrap('incremental insert', `\t\ninsert into ${resolveTarget(table.target)}\t\n(${names})\t\nselect ${names}\t\nfrom (`, incrementalSource(table), `) as insertions`);
 }
 
-/** MERGE on the unique key for an incremental table; `columns` are the existing table's. */
+/** The CLI's buildIncrementalPredicatesString: `and (p1) and (p2)` for the non-blank predicates, or ''. */
+export function incrementalPredicatesClause(predicates: string[] | undefined): string {
+  const valid = (predicates ?? []).filter((p) => p.trim() !== '');
+  return valid.length === 0 ? '' : `and ${valid.map((p) => `(${p})`).join(' and ')}`;
+}
+
+/**
+ * MERGE on the unique key for an incremental table; `columns` are the existing table's. Byte for
+ * byte the CLI's ExecutionSql.mergeInto (@dataform/cli 3.0.69): targets aliased DATAFORM_DEST and
+ * DATAFORM_SOURCE, `updatePartitionFilter` appended to ON as `and DATAFORM_DEST.<filter>`, then the
+ * `incrementalPredicates` clause on its own line.
+ */
 export function mergeInto(table: Table, columns: string[]): Statement {
+  const bq = (table.bigquery ?? {}) as { updatePartitionFilter?: string; incrementalPredicates?: string[] };
   const backticked = columns.map((c) => `\`${c}\``);
-  const on = (table.uniqueKey ?? []).map((k) => `T.${k} = S.${k}`).join(' and ');
-  const filter = table.bigquery?.updatePartitionFilter ? `and T.${table.bigquery.updatePartitionFilter}` : '';
+  const on = (table.uniqueKey ?? []).map((k) => `DATAFORM_DEST.${k} = DATAFORM_SOURCE.${k}`).join(' and ');
+  const predicates = incrementalPredicatesClause(bq.incrementalPredicates);
   const after =
-    `\n) S\non ${on}\n  ${filter}\nwhen matched then\n  update set ${columns.map((c) => `\`${c}\` = S.${c}`).join(',')}\n` +
+    `\n) DATAFORM_SOURCE\non ${on} ${bq.updatePartitionFilter ? `and DATAFORM_DEST.${bq.updatePartitionFilter}` : ''}\n` +
+    `${predicates ? ` ${predicates}` : ''}\n` +
+    `when matched then\n  update set ${columns.map((c) => `\`${c}\` = DATAFORM_SOURCE.${c}`).join(',')}\n` +
     `when not matched then\n  insert (${backticked.join(',')}) values (${backticked.join(',')})`;
-  return wrap('incremental merge', `\nmerge ${resolveTarget(table.target)} T\nusing (`, incrementalSource(table), after);
+  return wrap('incremental merge', `\nmerge ${resolveTarget(table.target)} DATAFORM_DEST\nusing (`, incrementalSource(table), after);
+}
+
+/**
+ * The one script `dataform run` sends for an action (the CLI's Tasks.concatenate): each statement
+ * trimmed, blank ones dropped, every one but the last given a `;` unless it ends with one (a
+ * trailing `--` comment on the last line stays after the `;`), joined with newlines.
+ */
+export function concatenateScript(statements: string[]): string {
+  const kept = statements.filter((s) => !!s).map((s) => s.trim()).filter((s) => s.length > 0);
+  return kept
+    .map((statement, index) => {
+      const isLast = index === kept.length - 1;
+      const lastLineStart = statement.lastIndexOf('\n') + 1;
+      const commentIndex = statement.indexOf('--', lastLineStart);
+      let code = statement;
+      let comment = '';
+      if (commentIndex === 0) [code, comment] = ['', statement];
+      else if (commentIndex > 0) [code, comment] = [statement.substring(0, commentIndex).trimEnd(), statement.substring(commentIndex)];
+      if (!isLast && code.length > 0 && !code.endsWith(';')) code += ';';
+      return code.length > 0 && comment.length > 0 ? `${code} ${comment}` : code || comment;
+    })
+    .join('\n');
 }
 
 /** The view Dataform creates for an assertion. */

@@ -92,7 +92,8 @@ export class ZetaSQL {
   /** Analyzer options; the evaluator gets no system variables (it would need their values). */
   private analyzerOptions(forEvaluation = false) {
     const base = { languageOptions: this.languageOptions, defaultTimezone: BIGQUERY_TIMEZONE, errorMessageMode: 'ERROR_MESSAGE_ONE_LINE' };
-    return forEvaluation ? base : { ...base, systemVariables: SYSTEM_VARIABLE_PROTOS };
+    // Parse locations (byte ranges of each node in the SQL) let check/bounded.ts point at a table read.
+    return forEvaluation ? base : { ...base, systemVariables: SYSTEM_VARIABLE_PROTOS, parseLocationRecordType: 'PARSE_LOCATION_RECORD_FULL_NODE_SCOPE' };
   }
 
   /**
@@ -111,9 +112,10 @@ export class ZetaSQL {
       const end = statementEnd(sql, start);
       const variable = readVariableStatement(sql, start, end);
       if (variable) {
-        const error = await this.analyzeVariable(sql, start, variable, catalog);
+        const analysed: AnalyzedStatement = { kind: variable.kind === 'declare' ? 'declareStatement' : 'setStatement', columns: [] };
+        const error = await this.analyzeVariable(sql, start, variable, catalog, analysed);
         if (error) return { ok: false, error, statements };
-        statements.push({ kind: variable.kind === 'declare' ? 'declareStatement' : 'setStatement', columns: [] });
+        statements.push(analysed);
         position = end;
         continue;
       }
@@ -130,6 +132,7 @@ export class ZetaSQL {
         throw new LogflowError(`ZetaSQL server failed: ${e.details ?? e.message}`);
       }
       const statement = describeStatement(response.resolvedStatement ?? {});
+      Object.assign(statement, { resolved: response.resolvedStatement, text: sql, textOffset: 0 });
       statements.push(statement);
       const created = statement.created;
       if (created?.kind === 'function') catalog.addFunction(created.name, created.signature);
@@ -146,7 +149,7 @@ export class ZetaSQL {
    * expression as `SELECT (expr)`, then declares the variables in the catalog. Returns an error
    * located in `sql`, or undefined.
    */
-  private async analyzeVariable(sql: string, start: number, variable: VariableStatement, catalog: Catalog): Promise<AnalysisError | undefined> {
+  private async analyzeVariable(sql: string, start: number, variable: VariableStatement, catalog: Catalog, analysed: AnalyzedStatement): Promise<AnalysisError | undefined> {
     const at = positionAt(sql, start);
     let type: TypeProto | undefined;
     if (variable.type) {
@@ -167,6 +170,8 @@ export class ZetaSQL {
         return { message: e.message, ...positionAt(sql, offset) };
       }
       type ??= result.statements[0]?.columns[0]?.type;
+      // The expression's resolved AST, with its offsets mapped back to the script.
+      Object.assign(analysed, { resolved: result.statements[0]?.resolved, text: wrapper, textOffset: variable.expressionOffset! - prefix.length });
     }
     if (variable.kind === 'set') {
       const missing = variable.names.find((n) => !catalog.variables.has(n.toLowerCase()));

@@ -63,4 +63,10 @@ function pick(names) {
   return out;
 }
 
-module.exports = { REQUEST_COLUMNS, pick };
+/**
+ * The provenance of a landed line, in the order the line-grained models (int_lines_parsed,
+ * parse_errors) list them first: ids, where it was read, and its format.
+ */
+const LINE_PROVENANCE = ['line_id', 'message_id', 'source', 'source_id', 'line_number', 'byte_offset', 'original_length_bytes', 'log_format'];
+
+module.exports = { REQUEST_COLUMNS, LINE_PROVENANCE, pick };

@@ -12,8 +12,20 @@ function intVar(name, fallback) {
   return n;
 }
 
-/** Landed lines published up to this many minutes before the newest processed one are read again (late arrivals). */
-const LOOKBACK_MINUTES = intVar('lookbackMinutes', 60);
+/**
+ * Rows that arrived up to this many minutes before the newest processed one are read again
+ * (late arrivals, and rows BigQuery makes visible after their arrival hour's end). Arrival is
+ * known per hour (the landing table's ingestion-time partition): keep it at least 60 on BigQuery.
+ */
+const LOOKBACK_MINUTES = intVar('lookbackMinutes', 120);
+
+/**
+ * Days within which a line can land again (Pub/Sub redelivers for up to 7 days; ingester
+ * re-sends come sooner): deliveries of one line this close are deduplicated, and a run's bounded
+ * reads reach this far back. A run after a pause longer than this re-reads all history once.
+ */
+const LATE_ARRIVAL_DAYS = intVar('lateArrivalDays', 7);
+if (LATE_ARRIVAL_DAYS < 1) throw new Error('var lateArrivalDays must be at least 1');
 
 /** Log format assumed for lines whose message carries no `format` attribute. */
 const DEFAULT_FORMAT = vars.defaultFormat || 'combined';
@@ -33,4 +45,4 @@ if (SESSION_MAX_MINUTES < SESSION_TIMEOUT_MINUTES) throw new Error('var sessionM
  */
 const VISITOR_KEY = vars.visitorKey || 'ip_user_agent';
 
-module.exports = { LOOKBACK_MINUTES, DEFAULT_FORMAT, SESSION_TIMEOUT_MINUTES, SESSION_MAX_MINUTES, VISITOR_KEY, intVar };
+module.exports = { LOOKBACK_MINUTES, LATE_ARRIVAL_DAYS, DEFAULT_FORMAT, SESSION_TIMEOUT_MINUTES, SESSION_MAX_MINUTES, VISITOR_KEY, intVar };

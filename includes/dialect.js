@@ -418,6 +418,21 @@ function forWarehouse(warehouse) {
       return bq ? name : `getvariable('${name}')`;
     },
 
+    /**
+     * Opens a multi-statement transaction around an action's delete + insert (BigQuery: the
+     * conflicting one of two overlapping runs fails instead of inserting twice, and a failure
+     * rolls back the delete). Empty on DuckDB: the local executor runs every action in one
+     * transaction already (and Dataform drops empty operations).
+     */
+    beginTransaction() {
+      return bq ? 'begin transaction' : '';
+    },
+
+    /** Commits the transaction opened by beginTransaction() (a post-operation); empty on DuckDB. */
+    commitTransaction() {
+      return bq ? 'commit transaction' : '';
+    },
+
     /** `select * except (...)` spelling. */
     starExcept(columns) {
       return bq ? `* except (${columns.join(', ')})` : `* exclude (${columns.join(', ')})`;

@@ -30,12 +30,29 @@ const EPOCH = '1970-01-01 00:00:00+00';
  * @param {string} table the incremental table (self())
  * @param {string} column its watermark column (e.g. received_at, last_received_at)
  * @param {number} lookbackMinutes how far before the newest value to read again
+ * @param {number} [recentDays] when `column` is the table's partition column (arrival): look for
+ *   the newest value only in the partitions of the last `recentDays` days, so that BigQuery prunes
+ *   the rest (a constant filter). A table with nothing that recent (no run for that long) gets the
+ *   epoch: that one run re-reads all history.
+ * @param {string | { timestamp: string }} [recentDateColumn] a DATE partition column (or
+ *   `{ timestamp: column }`, a TIMESTAMP one) to apply `recentDays` to instead of
+ *   `column` (a daily output: its newest `last_received_at` is on a recent date unless old logs
+ *   were backfilled, and then an older watermark only rebuilds more dates, never fewer)
  * @returns {string} a scalar query
  */
-function watermarkQuery(d, incremental, table, column, lookbackMinutes) {
+function watermarkQuery(d, incremental, table, column, lookbackMinutes, recentDays, recentDateColumn) {
   const epoch = d.timestampLiteral(EPOCH);
   if (!incremental) return `select ${epoch}`;
-  return `select coalesce(${d.timestampSub(`max(${column})`, lookbackMinutes, 'minute')}, ${epoch}) from ${table}`;
+  const recentFrom = recentDays ? d.timestampSub(d.currentTimestamp(), recentDays, 'day') : '';
+  const recentColumn = typeof recentDateColumn === 'object' && recentDateColumn ? recentDateColumn.timestamp : undefined;
+  const recent = !recentDays
+    ? ''
+    : recentColumn
+      ? ` where ${recentColumn} >= ${recentFrom}`
+      : recentDateColumn
+        ? ` where ${recentDateColumn} >= ${d.dateOf(recentFrom)}`
+        : ` where ${column} >= ${recentFrom}`;
+  return `select coalesce(${d.timestampSub(`max(${column})`, lookbackMinutes, 'minute')}, ${epoch}) from ${table}${recent}`;
 }
 
 /**
@@ -46,10 +63,12 @@ function watermarkQuery(d, incremental, table, column, lookbackMinutes) {
  * @param {string} table
  * @param {string} column
  * @param {number} lookbackMinutes
+ * @param {number} [recentDays] see watermarkQuery
+ * @param {string | { timestamp: string }} [recentDateColumn] see watermarkQuery
  * @returns {string} one statement
  */
-function declareWatermark(d, name, incremental, table, column, lookbackMinutes) {
-  return d.declareVariable(name, 'timestamp', watermarkQuery(d, incremental, table, column, lookbackMinutes));
+function declareWatermark(d, name, incremental, table, column, lookbackMinutes, recentDays, recentDateColumn) {
+  return d.declareVariable(name, 'timestamp', watermarkQuery(d, incremental, table, column, lookbackMinutes, recentDays, recentDateColumn));
 }
 
 /** How a daily output's description states its incremental behaviour (dailyRebuild). */
@@ -63,9 +82,13 @@ const DAILY_REBUILD_NOTE =
  * @param {object} d
  * @param {string} requests the requests table (ref('requests'))
  * @param {string} since SQL timestamp expression (the watermark)
+ * @param {string} [parsed] int_lines_parsed (ref()): read the same new requests there, by partition
  * @returns {string} a scalar query
  */
-function touchedFromQuery(d, requests, since) {
+function touchedFromQuery(d, requests, since, parsed) {
+  // int_lines_parsed is partitioned by received_at: BigQuery prunes this read to the new
+  // partitions (requests is partitioned by requested_at, so the same filter there scans it all).
+  if (parsed) return `select min(${d.dateOf('requested_at')}) from ${parsed} where is_parsed and received_at > ${since}`;
   return `select min(${d.dateOf('requested_at')}) from ${requests} where requested_at is not null and received_at > ${since}`;
 }
 
@@ -75,24 +98,35 @@ function touchedFromQuery(d, requests, since) {
  * first UTC date to rebuild, and on incremental runs delete the table's rows from that date)
  * and the date the query must read requests from.
  *
- * In a SQLX model put `declareWatermark`, `declareFrom` and `deleteRebuilt` in pre_operations
- * (separated by `---`) and filter requests on `from`; a JS definition passes `preOps` to
- * `.preOps()`. The delete is empty on a full refresh (Dataform drops empty operations).
+ * In a SQLX model put `declareWatermark`, `declareFrom`, `beginTransaction` and `deleteRebuilt`
+ * in pre_operations (separated by `---`), `commitTransaction` in post_operations, and filter
+ * requests on `from`; a JS definition passes `preOps` to `.preOps()` and `postOps` to
+ * `.postOps()`. On BigQuery the delete and Dataform's insert then run in one multi-statement
+ * transaction (Dataform sends pre-ops, DML and post-ops as one script without one): a failure
+ * leaves the dates in place, and of two overlapping runs the conflicting one fails instead of
+ * inserting twice. The transaction statements are empty on DuckDB (the local executor runs each
+ * action in one transaction) and the delete is empty on a full refresh (Dataform drops empty
+ * operations).
  * @param {object} d
  * @param {string} name the model's name, the prefix of its variables
- * @param {{ incremental: boolean, self: string, requests: string, lookbackMinutes: number }} run
+ * @param {{ incremental: boolean, self: string, requests: string, parsed?: string, lookbackMinutes: number, recentDays?: number }} run
+ *   (`parsed`: ref('int_lines_parsed'), where the new requests are found by partition;
+ *   `recentDays`: read the watermark from the request_date partitions of that many days only)
  *   incremental(), self(), ref('requests') and the lookback
- * @returns {{ declareWatermark: string, declareFrom: string, deleteRebuilt: string, preOps: string[], since: string, from: string }}
+ * @returns {{ declareWatermark: string, declareFrom: string, beginTransaction: string, deleteRebuilt: string, commitTransaction: string, preOps: string[], postOps: string[], since: string, from: string }}
  */
 function dailyRebuild(d, name, run) {
   const sinceName = `${name}_since`;
   const fromName = `${name}_from`;
   const since = d.variable(sinceName);
   const from = d.variable(fromName);
-  const declare = declareWatermark(d, sinceName, run.incremental, run.self, 'last_received_at', run.lookbackMinutes);
-  const declareFrom = d.declareVariable(fromName, 'date', touchedFromQuery(d, run.requests, since));
+  const declare = d.declareVariable(sinceName, 'timestamp', watermarkQuery(d, run.incremental, run.self, 'last_received_at', run.lookbackMinutes, run.recentDays, 'request_date'));
+  const declareFrom = d.declareVariable(fromName, 'date', touchedFromQuery(d, run.requests, since, run.parsed));
   const deleteRebuilt = run.incremental ? `delete from ${run.self} where request_date >= ${from}` : '';
-  return { declareWatermark: declare, declareFrom, deleteRebuilt, preOps: [declare, declareFrom, deleteRebuilt], since, from };
+  // The delete and the insert (Dataform's INSERT between pre- and post-operations) commit together.
+  const begin = run.incremental ? d.beginTransaction() : '';
+  const commit = run.incremental ? d.commitTransaction() : '';
+  return { declareWatermark: declare, declareFrom, beginTransaction: begin, deleteRebuilt, commitTransaction: commit, preOps: [declare, declareFrom, begin, deleteRebuilt], postOps: [commit], since, from };
 }
 
 module.exports = { EPOCH, DAILY_REBUILD_NOTE, watermarkQuery, declareWatermark, touchedFromQuery, dailyRebuild };

@@ -44,9 +44,46 @@ export const ATTRIBUTE_KEYS = {
   originalLength: 'original_length',
 } as const;
 
-/** Creates logflow_raw.landing in the current catalog if it does not exist. */
+/**
+ * When a row landed. On BigQuery the landing table is partitioned by ingestion time, hourly:
+ * BigQuery sets the pseudo-column `_PARTITIONTIME` to the UTC hour the subscription wrote the row
+ * (NULL while it is still in the write buffer), whatever its publish_time. Models read new rows by
+ * this arrival, so a row that lands late (old publish_time, e.g. a subscription paused for hours)
+ * is read by the next run. Locally it is a real column of the same name that DuckDB fills with
+ * the hour of the inserting transaction: writers never set it (only tests, to place rows).
+ */
+export const LANDING_ARRIVAL = '_PARTITIONTIME';
+/** Granularity of the landing table's arrival partitions. */
+export const LANDING_PARTITION_UNIT = 'hour';
+/** BigQuery allows 10,000 partitions per table: hourly partitions must expire before 416 days. */
+export const DEFAULT_LANDING_EXPIRATION_DAYS = 365;
+
+const ARRIVAL_DEFAULT = `date_trunc('${LANDING_PARTITION_UNIT}', current_timestamp)`;
+
+/**
+ * The BigQuery DDL of the landing table (see /README.md, Running on BigQuery): the columns a
+ * Pub/Sub BigQuery subscription with write_metadata writes, partitioned hourly by ingestion time.
+ * `expirationDays` (default 365, at least 8 = Pub/Sub's 7-day retention + 1; null for none) drops old arrival
+ * partitions; every line stays in logflow.stg_landing__lines.
+ */
+export function bigqueryLandingDdl(project: string, expirationDays: number | null = DEFAULT_LANDING_EXPIRATION_DAYS): string {
+  if (!/^[a-z][a-z0-9.:-]*[a-z0-9]$/.test(project)) throw new Error(`bigqueryLandingDdl: '${project}' is not a GCP project id`);
+  if (expirationDays !== null && (!Number.isInteger(expirationDays) || expirationDays < 8 || expirationDays > 415)) {
+    throw new Error(`landing partition expiration must be a whole number of days from 8 to 415, got ${expirationDays}`);
+  }
+  const columns = LANDING_COLUMNS.map((c) => `  ${c.name} ${c.bigquery.toLowerCase()}`).join(',\n');
+  const options = expirationDays !== null ? `\noptions (partition_expiration_days = ${expirationDays})` : '';
+  return `create table if not exists \`${project}.${LANDING_DATASET}.${LANDING_TABLE}\` (\n${columns}\n)\npartition by timestamp_trunc(${LANDING_ARRIVAL}, ${LANDING_PARTITION_UNIT})${options}`;
+}
+
+/**
+ * Creates logflow_raw.landing in the current catalog if it does not exist, with the arrival
+ * column (added to a landing table created before it existed: its rows count as arriving now).
+ */
 export async function ensureLanding(connection: DuckDBConnection): Promise<void> {
   const columns = LANDING_COLUMNS.map((c) => `${ident(c.name)} ${c.duckdb}`).join(', ');
+  const table = `${ident(LANDING_DATASET)}.${ident(LANDING_TABLE)}`;
   await connection.run(`create schema if not exists ${ident(LANDING_DATASET)}`);
-  await connection.run(`create table if not exists ${ident(LANDING_DATASET)}.${ident(LANDING_TABLE)} (${columns})`);
+  await connection.run(`create table if not exists ${table} (${columns}, ${ident(LANDING_ARRIVAL.toLowerCase())} timestamptz not null default ${ARRIVAL_DEFAULT})`);
+  await connection.run(`alter table ${table} add column if not exists ${ident(LANDING_ARRIVAL.toLowerCase())} timestamptz default ${ARRIVAL_DEFAULT}`);
 }

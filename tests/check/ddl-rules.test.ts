@@ -7,7 +7,7 @@ const columns = [
 ].map(([name, type]) => ({ name: name!, type: parseType(type!) }));
 
 describe('partitionProblems()', () => {
-  it.each(['DATE(ts)', 'date( dt )', 'd', '`d`', 'TIMESTAMP_TRUNC(ts, HOUR)', 'datetime_trunc(dt, month)', 'DATE_TRUNC(d, YEAR)', 'RANGE_BUCKET(n, GENERATE_ARRAY(0, 100, 10))', '_PARTITIONDATE', 'DATE(_PARTITIONTIME)'])(
+  it.each(['DATE(ts)', 'date( dt )', 'd', '`d`', 'TIMESTAMP_TRUNC(ts, HOUR)', 'datetime_trunc(dt, month)', 'DATE_TRUNC(d, YEAR)', 'RANGE_BUCKET(n, GENERATE_ARRAY(0, 100, 10))', '_PARTITIONDATE', 'DATE(_PARTITIONTIME)', 'timestamp_trunc(_PARTITIONTIME, hour)'])(
     'accepts %s',
     (expression) => {
       expect(partitionProblems(expression, columns)).toEqual([]);

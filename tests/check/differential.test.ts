@@ -7,7 +7,7 @@ import type { TypedColumn } from '../../check/catalog.ts';
 import { formatProblem, runCheck } from '../../check/run.ts';
 import { parseType } from '../../check/types.ts';
 import { startZetaSQL, type ZetaSQL } from '../../check/zetasql.ts';
-import { LANDING_COLUMNS, LANDING_DATASET, LANDING_TABLE } from '../../pipeline/landing.ts';
+import { LANDING_ARRIVAL, LANDING_COLUMNS, LANDING_DATASET, LANDING_TABLE } from '../../pipeline/landing.ts';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
 const fixture = resolve(import.meta.dirname, '../fixtures/check-project');
@@ -53,12 +53,13 @@ function landingRows(lines: (string | Buffer | { data: string; format: string | 
     const attributes: Record<string, string> = { source: 'access.log', source_id: 'dev:1', line_number: String(i + 1), byte_offset: String(offset), ingest_host: 'h', idempotency_key: `dev:1:${offset}` };
     if (line.format !== undefined) attributes.format = line.format;
     offset += bytes.length + 1;
-    const row = { subscription_name: 'projects/p/subscriptions/s', message_id: `m${i}`, publish_time: new Date(Date.UTC(2026, 10, 1, 0, 0, i % 50)), data: bytes, attributes };
+    const row = { subscription_name: 'projects/p/subscriptions/s', message_id: `m${i}`, publish_time: new Date(Date.UTC(2026, 10, 1, 0, 0, i % 50)), data: bytes, attributes, _PARTITIONTIME: new Date(Date.UTC(2026, 10, 1, 1)) };
     rows.push(row);
     // At-least-once delivery: the same message again, and an ingester re-send under a new message id, same publish time (a tie).
     if (redeliver && i % 7 === 0) rows.push({ ...row }, { ...row, message_id: `m${i}-resend` });
   });
-  return { name: `${LANDING_DATASET}.${LANDING_TABLE}`, columns: LANDING_COLUMNS.map((c) => ({ name: c.name, type: c.bigquery })), rows };
+  // _PARTITIONTIME: BigQuery's ingestion-time pseudo-column (the hour a row landed), a column here.
+  return { name: `${LANDING_DATASET}.${LANDING_TABLE}`, columns: [...LANDING_COLUMNS.map((c) => ({ name: c.name, type: c.bigquery })), { name: LANDING_ARRIVAL, type: 'TIMESTAMP' }], rows };
 }
 
 const sampleLines = (n: number) => (hasSample ? readFileSync(sample, 'utf8').split('\n').filter(Boolean).slice(0, n) : []);
@@ -140,7 +141,16 @@ describe('differential() on the project\'s models', () => {
     expect(check.problems.map(formatProblem)).toEqual([]);
     const columns = check.outputs.find((o) => o.action === 'logflow.requests')!.columns;
     const requests = requestRows(columns);
-    const results = await differential({ models: ['int_requests_sessionized', 'sessions', 'daily_visitors'], zetasql, tables: [requests] });
+    // The daily outputs find the new requests' dates in int_lines_parsed (by arrival): the same rows.
+    const parsed: FixtureTable = {
+      name: 'logflow.int_lines_parsed',
+      columns: [{ name: 'line_id', type: 'STRING' }, { name: 'is_parsed', type: 'BOOL' }, { name: 'received_at', type: 'TIMESTAMP' }, { name: 'requested_at', type: 'TIMESTAMP' }],
+      rows: requests.rows.map((r) => {
+        const row = r as Record<string, unknown>;
+        return { line_id: row.request_id, is_parsed: true, received_at: row.received_at, requested_at: row.requested_at };
+      }),
+    };
+    const results = await differential({ models: ['int_requests_sessionized', 'sessions', 'daily_visitors'], zetasql, tables: [requests, parsed] });
     for (const r of results) expect(r.differences, r.model).toEqual([]);
     // The edge cases are exercised: the edge visitor's gap of exactly the timeout and the tie, the bot cut at sessionMaxMinutes.
     const sessions = results[1]!;

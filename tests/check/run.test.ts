@@ -102,7 +102,7 @@ describe('runCheck()', () => {
   ])('gives the query the variables its pre_operations DECLARE, and stops the script at its first error ($column)', async ({ column, problems }) => {
     const dir = projectWith(daily, 'count(*)', 'count(*)');
     writeFileSync(join(dir, 'definitions/outputs/recent.sqlx'), [
-      'config { type: "table" }',
+      'config { type: "table", tags: ["full_history"] }',
       '',
       'pre_operations {',
       `  declare since timestamp default (select max(${column}) from \${ref("stg_landing__lines")})`,

@@ -169,14 +169,14 @@ describe('lines_are_conserved', () => {
     // a second content under the same keys, as an identity collision would land it
     const wh = await openWarehouse(warehouse);
     try {
-      await wh.connection.run(`insert into logflow_raw.landing select subscription_name, message_id || '-resend', publish_time + interval 1 second, data, attributes from logflow_raw.landing`);
+      await wh.connection.run(`insert into logflow_raw.landing (subscription_name, message_id, publish_time, data, attributes) select subscription_name, message_id || '-resend', publish_time + interval 1 second, data, attributes from logflow_raw.landing`);
     } finally {
       wh.close();
     }
     await expect(transform()).resolves.toEqual({ staged: 3, requests: 3, parseErrors: 0 });
     const wh2 = await openWarehouse(warehouse);
     try {
-      await wh2.connection.run(`insert into logflow_raw.landing select subscription_name, message_id || '-other', publish_time + interval 2 second, encode('other text'), attributes from logflow_raw.landing where message_id like '%-resend'`);
+      await wh2.connection.run(`insert into logflow_raw.landing (subscription_name, message_id, publish_time, data, attributes) select subscription_name, message_id || '-other', publish_time + interval 2 second, encode('other text'), attributes from logflow_raw.landing where message_id like '%-resend'`);
     } finally {
       wh2.close();
     }

@@ -52,7 +52,7 @@ async function land(wh: Warehouse, lines: string[]): Promise<void> {
     return row;
   });
   await wh.connection.run(
-    `insert into logflow_raw.landing select $2, r ->> 'm', cast(r ->> 't' as timestamptz), unhex(r ->> 'h'), r -> 'a' from (select unnest(cast($1 as json[])) as r)`,
+    `insert into logflow_raw.landing (subscription_name, message_id, publish_time, data, attributes) select $2, r ->> 'm', cast(r ->> 't' as timestamptz), unhex(r ->> 'h'), r -> 'a' from (select unnest(cast($1 as json[])) as r)`,
     [JSON.stringify(rows), LOCAL_SUBSCRIPTION],
   );
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { differential, type FixtureTable } from '../support/differential.ts';
 import { startZetaSQL, type ZetaSQL } from '../../check/zetasql.ts';
-import { LANDING_COLUMNS, LANDING_DATASET, LANDING_TABLE } from '../../pipeline/landing.ts';
+import { LANDING_ARRIVAL, LANDING_COLUMNS, LANDING_DATASET, LANDING_TABLE } from '../../pipeline/landing.ts';
 import { clfTime, escaped, fuzzCount, fuzzSeed, integer, ip, isoTime, requestLine, seededFaker, utf8Bytes } from '../dialect/fuzz-values.ts';
 
 // Property test of the parse model: landed lines built from adversarial field values (numbers,
@@ -53,9 +53,10 @@ function landing(lines: { data: Buffer; format: string }[]): FixtureTable {
   const rows = lines.map(({ data, format }, i) => {
     const attributes = { source: 'fuzz.log', source_id: 'dev:1', line_number: String(i + 1), byte_offset: String(offset), format, ingest_host: 'h', idempotency_key: `dev:1:${offset}` };
     offset += data.length + 1;
-    return { subscription_name: 'projects/p/subscriptions/s', message_id: `m${i}`, publish_time: new Date(Date.UTC(2026, 10, 1, 0, 0, 0, i)), data, attributes };
+    return { subscription_name: 'projects/p/subscriptions/s', message_id: `m${i}`, publish_time: new Date(Date.UTC(2026, 10, 1, 0, 0, 0, i)), data, attributes, _PARTITIONTIME: new Date(Date.UTC(2026, 10, 1, 0)) };
   });
-  return { name: `${LANDING_DATASET}.${LANDING_TABLE}`, columns: LANDING_COLUMNS.map((c) => ({ name: c.name, type: c.bigquery })), rows };
+  // _PARTITIONTIME: BigQuery's ingestion-time pseudo-column (the hour a row landed), a column here.
+  return { name: `${LANDING_DATASET}.${LANDING_TABLE}`, columns: [...LANDING_COLUMNS.map((c) => ({ name: c.name, type: c.bigquery })), { name: LANDING_ARRIVAL, type: 'TIMESTAMP' }], rows };
 }
 
 let zetasql: ZetaSQL;

@@ -4,7 +4,7 @@ import { startZetaSQL, type ZetaSQL } from '../../check/zetasql.ts';
 import { GEO_SOURCE_COLUMNS, REF_DATASET, TABLES } from '../../geo/load.ts';
 import { bucketsOf } from '../../geo/ranges.ts';
 import { ipKey } from '../../functions/ip-key.ts';
-import { LANDING_COLUMNS, LANDING_DATASET, LANDING_TABLE } from '../../pipeline/landing.ts';
+import { LANDING_ARRIVAL, LANDING_COLUMNS, LANDING_DATASET, LANDING_TABLE } from '../../pipeline/landing.ts';
 
 // The compiled BigQuery SQL of the parse, dedupe, quarantine and IP models, run by ZetaSQL's
 // reference evaluator, must give exactly what the DuckDB compilation gives in DuckDB, on the
@@ -73,12 +73,13 @@ function landing(): FixtureTable {
     const bytes = typeof data === 'string' ? Buffer.from(data) : data;
     const attributes = { source: 'access.log', source_id: 'dev:1', line_number: String(i + 1), byte_offset: String(offset), format: format ?? 'combined', ingest_host: 'h', idempotency_key: `dev:1:${offset}` };
     offset += bytes.length + 1;
-    const row = { subscription_name: 'projects/p/subscriptions/s', message_id: `m${i}`, publish_time: new Date(Date.UTC(2026, 10, 1, 0, 0, i)), data: bytes, attributes };
+    const row = { subscription_name: 'projects/p/subscriptions/s', message_id: `m${i}`, publish_time: new Date(Date.UTC(2026, 10, 1, 0, 0, i)), data: bytes, attributes, _PARTITIONTIME: new Date(Date.UTC(2026, 10, 1, 0)) };
     rows.push(row);
     // A redelivery, and a re-send published later under another message id.
-    if (i % 5 === 0) rows.push({ ...row }, { ...row, message_id: `m${i}-resend`, publish_time: new Date(Date.UTC(2026, 10, 1, 1, 0, i)) });
+    if (i % 5 === 0) rows.push({ ...row, _PARTITIONTIME: new Date(Date.UTC(2026, 10, 1, 3)) }, { ...row, message_id: `m${i}-resend`, publish_time: new Date(Date.UTC(2026, 10, 1, 1, 0, i)), _PARTITIONTIME: new Date(Date.UTC(2026, 10, 1, 1)) });
   });
-  return { name: `${LANDING_DATASET}.${LANDING_TABLE}`, columns: LANDING_COLUMNS.map((c) => ({ name: c.name, type: c.bigquery })), rows };
+  // _PARTITIONTIME: BigQuery's ingestion-time pseudo-column (the hour a row landed), a column here.
+  return { name: `${LANDING_DATASET}.${LANDING_TABLE}`, columns: [...LANDING_COLUMNS.map((c) => ({ name: c.name, type: c.bigquery })), { name: LANDING_ARRIVAL, type: 'TIMESTAMP' }], rows };
 }
 
 /** A reference table with one range, stored under each of its buckets as `logflow geo load` does. */

@@ -146,9 +146,9 @@ describe('staging models: deduplication', () => {
         { data: 'broken', messageId: 'm5', publishMs: 12, ...key(200) }, // redelivered parse error
       ]);
       await run(wh);
-      expect(await queryRows(wh, 'select request_id, received_at from logflow.requests order by request_id')).toEqual([
-        { request_id: 'k:0', received_at: '2026-11-01 00:00:00.005+00' },
-        { request_id: 'k:100', received_at: '2026-11-01 00:00:00.011+00' },
+      expect(await queryRows(wh, 'select line_id as request_id, published_at from logflow.stg_landing__lines where line_id in (select request_id from logflow.requests) order by line_id')).toEqual([
+        { request_id: 'k:0', published_at: '2026-11-01 00:00:00.005+00' },
+        { request_id: 'k:100', published_at: '2026-11-01 00:00:00.011+00' },
       ]);
       expect(await queryRows(wh, 'select line_id, message_id from logflow.stg_landing__lines order by line_id')).toEqual([
         { line_id: 'k:0', message_id: 'm2' },
@@ -163,9 +163,9 @@ describe('staging models: deduplication', () => {
         { data: 'broken', messageId: 'm5', publishMs: 5 * 3600_000 + 1, ...key(200) },
       ]);
       await run(wh);
-      expect(await queryRows(wh, 'select request_id, received_at from logflow.requests order by request_id')).toEqual([
-        { request_id: 'k:0', received_at: '2026-11-01 00:00:00.005+00' },
-        { request_id: 'k:100', received_at: '2026-11-01 00:00:00.011+00' },
+      expect(await queryRows(wh, 'select line_id as request_id, published_at from logflow.stg_landing__lines where line_id in (select request_id from logflow.requests) order by line_id')).toEqual([
+        { request_id: 'k:0', published_at: '2026-11-01 00:00:00.005+00' },
+        { request_id: 'k:100', published_at: '2026-11-01 00:00:00.011+00' },
       ]);
       expect(await queryRows(wh, 'select count(*) as n from logflow.parse_errors')).toEqual([{ n: '1' }]);
     } finally {
@@ -179,7 +179,7 @@ describe('staging models: deduplication', () => {
       await land(wh, [{ data: text }, { data: line(`"GET /b HTTP/1.1" 200 1 "-" "x"`) }]);
       await run(wh);
       await wh.connection.run(`delete from logflow.requests where line_number = 2`);
-      await expect(run(wh, { actions: ['lines_are_conserved'], tags: [], includeDeps: false })).rejects.toThrow(/lines_are_conserved.*1 row\(s\) violate it.*"lines":"2","requests":"1"/);
+      await expect(run(wh, { actions: ['lines_are_conserved_full_history'], tags: [], includeDeps: false })).rejects.toThrow(/lines_are_conserved_full_history.*1 row\(s\) violate it.*"lines":"2","requests":"1"/);
     } finally {
       wh.close();
     }
@@ -244,7 +244,7 @@ async function land(wh: Warehouse, lines: Landed[]): Promise<void> {
     offset += bytes.length + 1;
   }
   appender.closeSync();
-  await wh.connection.run(`insert into logflow_raw.landing
+  await wh.connection.run(`insert into logflow_raw.landing (subscription_name, message_id, publish_time, data, attributes)
     select 'projects/local/subscriptions/logflow-local', message_id, timestamptz '2026-11-01 00:00:00+00' + publish_ms * interval 1 millisecond, data,
       json_object('source', 'test', 'source_id', 'test-id', 'line_number', cast(line_number as varchar), 'byte_offset', cast(byte_offset as varchar),
         'format', format, 'ingest_host', 'test-host', 'idempotency_key', idempotency_key)

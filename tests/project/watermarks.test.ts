@@ -6,17 +6,20 @@ import { loadInclude } from '../support/includes.ts';
 interface DailyRebuild {
   declareWatermark: string;
   declareFrom: string;
+  beginTransaction: string;
   deleteRebuilt: string;
+  commitTransaction: string;
   preOps: string[];
+  postOps: string[];
   since: string;
   from: string;
 }
 interface Watermarks {
   EPOCH: string;
-  watermarkQuery(d: Helpers, incremental: boolean, table: string, column: string, lookbackMinutes: number): string;
-  declareWatermark(d: Helpers, name: string, incremental: boolean, table: string, column: string, lookbackMinutes: number): string;
-  touchedFromQuery(d: Helpers, requests: string, since: string): string;
-  dailyRebuild(d: Helpers, name: string, run: { incremental: boolean; self: string; requests: string; lookbackMinutes: number }): DailyRebuild;
+  watermarkQuery(d: Helpers, incremental: boolean, table: string, column: string, lookbackMinutes: number, recentDays?: number): string;
+  declareWatermark(d: Helpers, name: string, incremental: boolean, table: string, column: string, lookbackMinutes: number, recentDays?: number): string;
+  touchedFromQuery(d: Helpers, requests: string, since: string, parsed?: string): string;
+  dailyRebuild(d: Helpers, name: string, run: { incremental: boolean; self: string; requests: string; parsed?: string; lookbackMinutes: number }): DailyRebuild;
 }
 
 const watermarks = loadInclude<Watermarks>('watermarks');
@@ -53,6 +56,18 @@ describe('watermarkQuery()', () => {
   ])('spells BigQuery (incremental: %s)', (incremental, expected) => {
     expect(watermarks.watermarkQuery(bq, incremental, '`p.d.t`', 'received_at', 60)).toBe(expected);
   });
+
+  it('looks only at recent partitions when the watermark column partitions the table (BigQuery prunes the rest)', async () => {
+    expect(watermarks.watermarkQuery(bq, true, '`p.d.t`', 'received_at', 60, 7)).toBe(
+      "select coalesce(timestamp_sub(max(received_at), interval 60 minute), timestamp '1970-01-01 00:00:00+00') from `p.d.t` where received_at >= timestamp_sub(current_timestamp(), interval 7 day)",
+    );
+    const recent = new Date(Date.now() - 3600_000).toISOString();
+    await wh.connection.run(`insert into model values ('2020-01-01 00:00:00+00')`);
+    // Nothing in the last 7 days: the epoch (this one run re-reads history).
+    expect(await text(watermarks.watermarkQuery(duck, true, 'model', 'last_received_at', 60, 7))).toBe('1970-01-01 00:00:00+00');
+    await wh.connection.run(`insert into model values ('${recent}')`);
+    expect(await text(`select cast((${watermarks.watermarkQuery(duck, true, 'model', 'last_received_at', 60, 7)}) = cast('${recent}' as timestamptz) - interval 60 minute as varchar)`)).toBe('true');
+  });
 });
 
 describe('declareWatermark()', () => {
@@ -86,8 +101,10 @@ describe('dailyRebuild()', () => {
       ('2026-11-01 12:00:00+00', '2026-11-02 23:45:00+00'),
       ('2026-10-31 12:00:00+00', '2026-11-02 22:00:00+00')`);
     const rebuild = run(true);
-    expect(rebuild.preOps).toEqual([rebuild.declareWatermark, rebuild.declareFrom, rebuild.deleteRebuilt]);
-    for (const op of rebuild.preOps) await wh.connection.run(op);
+    // No transaction statements on DuckDB (the executor runs the action in one): empty, dropped like Dataform drops them.
+    expect(rebuild.preOps).toEqual([rebuild.declareWatermark, rebuild.declareFrom, '', rebuild.deleteRebuilt]);
+    expect(rebuild.postOps).toEqual(['']);
+    for (const op of rebuild.preOps.filter(Boolean)) await wh.connection.run(op);
     expect(await text(rebuild.since)).toBe('2026-11-02 22:30:00+00');
     expect(await text(rebuild.from)).toBe('2026-11-01');
     expect(await value('select count(*) from daily')).toBe('0');
@@ -95,7 +112,7 @@ describe('dailyRebuild()', () => {
 
   it('keeps the dates before the first touched one', async () => {
     await wh.connection.run("insert into requests values ('2026-11-02 23:50:00+00', '2026-11-02 23:50:00+00')");
-    for (const op of run(true).preOps) await wh.connection.run(op);
+    for (const op of run(true).preOps.filter(Boolean)) await wh.connection.run(op);
     expect(await value("select string_agg(cast(request_date as varchar), ',') from daily")).toBe('2026-11-01');
   });
 
@@ -108,7 +125,17 @@ describe('dailyRebuild()', () => {
     expect(rebuild.preOps).toEqual([
       "declare pages_since TIMESTAMP default (select coalesce(timestamp_sub(max(last_received_at), interval 60 minute), timestamp '1970-01-01 00:00:00+00') from `p.logflow.pages`)",
       'declare pages_from DATE default (select min(date(requested_at)) from `p.logflow.requests` where requested_at is not null and received_at > pages_since)',
+      'begin transaction',
       'delete from `p.logflow.pages` where request_date >= pages_from',
     ]);
+    expect(rebuild.postOps).toEqual(['commit transaction']);
+  });
+});
+
+describe('touchedFromQuery()', () => {
+  it('finds the new requests in int_lines_parsed when given (partitioned by received_at: BigQuery prunes it)', () => {
+    expect(watermarks.touchedFromQuery(bq, '`p.logflow.requests`', 'pages_since', '`p.logflow.int_lines_parsed`')).toBe(
+      'select min(date(requested_at)) from `p.logflow.int_lines_parsed` where is_parsed and received_at > pages_since',
+    );
   });
 });

@@ -44,7 +44,7 @@ export async function landLines(wh: Warehouse, lines: (string | TestLine)[], def
     offset += bytes.length + 1;
     const publish = line.publishTime ?? new Date(base + i);
     await wh.connection.run(
-      `insert into logflow_raw.landing values ($1, $2, $3::timestamptz, unhex($4), $5::json)`,
+      `insert into logflow_raw.landing (subscription_name, message_id, publish_time, data, attributes) values ($1, $2, $3::timestamptz, unhex($4), $5::json)`,
       [LOCAL_SUBSCRIPTION, line.messageId ?? randomUUID(), publish.toISOString(), bytes.toString('hex'), JSON.stringify(attributes)],
     );
   }

@@ -193,7 +193,9 @@ for (const panel of PANELS) {
     incremental: ctx.incremental(),
     self: ctx.self(),
     requests: ctx.ref("requests"),
+    parsed: ctx.ref("int_lines_parsed"),
     lookbackMinutes: constants.LOOKBACK_MINUTES,
+    recentDays: constants.LATE_ARRIVAL_DAYS,
   });
   publish(panel.name, {
     type: "incremental",
@@ -208,5 +210,6 @@ for (const panel of PANELS) {
     },
   })
     .preOps((ctx) => rebuild(ctx).preOps)
+    .postOps((ctx) => rebuild(ctx).postOps)
     .query((ctx) => (panel.query || grouped)(ctx, panel, rebuild(ctx)));
 }
