@@ -17,7 +17,13 @@ import { base, en, Faker } from '@faker-js/faker';
 import { createLineDetector, detectFormat } from '../ingest/detect.ts';
 import { FORMAT_CASES, JSON_CASES } from '../tests/formats/cases.ts';
 
-const { values } = parseArgs({ options: { 'lines-per-format': { type: 'string', default: '500' }, seed: { type: 'string', default: '14' }, sample: { type: 'string', default: '50' } } });
+const { values } = parseArgs({
+  options: {
+    'lines-per-format': { type: 'string', default: '500' },
+    seed: { type: 'string', default: '14' },
+    sample: { type: 'string', default: '50' },
+  },
+});
 const perFormat = Number(values['lines-per-format']);
 const sampleSize = Number(values.sample);
 const faker = new Faker({ locale: [en, base] });
@@ -37,7 +43,13 @@ function vary(format: string, line: string): string {
     out = out.replace(/" (\d{3}) (\d+)/, (_m, status: string) => `" ${status} ${faker.number.int({ min: 0, max: 999999 })}`);
   }
   if (APACHE_FAMILY.has(format) && format !== 'traefikclf' && faker.number.float() < 0.2) {
-    out = out.replace(/\r$/, '') + faker.helpers.arrayElement([` ${faker.number.float({ min: 0, max: 3, fractionDigits: 3 })}`, ' "-"', ` ${faker.number.int({ min: 100, max: 999999 })}`]);
+    out =
+      out.replace(/\r$/, '') +
+      faker.helpers.arrayElement([
+        ` ${faker.number.float({ min: 0, max: 3, fractionDigits: 3 })}`,
+        ' "-"',
+        ` ${faker.number.int({ min: 100, max: 999999 })}`,
+      ]);
   }
   return out;
 }
@@ -49,7 +61,9 @@ function lineOf(format: string): string {
 const labels = [...templates.keys()];
 
 // 1. line by line, one mixed stream
-const stream = faker.helpers.shuffle(labels.flatMap((format) => Array.from({ length: perFormat }, () => ({ format, line: lineOf(format) }))));
+const stream = faker.helpers.shuffle(
+  labels.flatMap((format) => Array.from({ length: perFormat }, () => ({ format, line: lineOf(format) }))),
+);
 const detect = createLineDetector();
 const perLabel = new Map<string, { right: number; total: number; wrong: Map<string, number> }>();
 let right = 0;
@@ -63,7 +77,9 @@ for (const { format, line } of stream) {
   } else entry.wrong.set(got, (entry.wrong.get(got) ?? 0) + 1);
   perLabel.set(format, entry);
 }
-console.log(`line by line: ${right}/${stream.length} = ${((100 * right) / stream.length).toFixed(2)}% of ${labels.length} formats x ${perFormat} lines (seed ${values.seed})`);
+console.log(
+  `line by line: ${right}/${stream.length} = ${((100 * right) / stream.length).toFixed(2)}% of ${labels.length} formats x ${perFormat} lines (seed ${values.seed})`,
+);
 for (const [format, e] of [...perLabel.entries()].sort()) {
   const wrong = [...e.wrong.entries()].map(([k, n]) => `${k}:${n}`).join(' ');
   console.log(`  ${format.padEnd(13)} ${((100 * e.right) / e.total).toFixed(1).padStart(5)}%${wrong ? `  mislabelled as ${wrong}` : ''}`);
@@ -75,27 +91,38 @@ let sources = 0;
 let confidence = 0;
 for (const format of labels) {
   for (let block = 0; block < 20; block++) {
-    const lines = Array.from({ length: sampleSize }, () => (faker.number.float() < 0.1 ? lineOf(faker.helpers.arrayElement(labels.filter((l) => l !== format))) : lineOf(format)));
+    const lines = Array.from({ length: sampleSize }, () =>
+      faker.number.float() < 0.1 ? lineOf(faker.helpers.arrayElement(labels.filter((l) => l !== format))) : lineOf(format),
+    );
     const result = detectFormat(lines);
     sources++;
     if (result?.format === format) sourcesRight++;
     confidence += result?.confidence ?? 0;
   }
 }
-console.log(`per source (${sampleSize}-line samples, 10% other formats): ${sourcesRight}/${sources} = ${((100 * sourcesRight) / sources).toFixed(2)}% right, mean confidence ${(confidence / sources).toFixed(3)}`);
+console.log(
+  `per source (${sampleSize}-line samples, 10% other formats): ${sourcesRight}/${sources} = ${((100 * sourcesRight) / sources).toFixed(2)}% right, mean confidence ${(confidence / sources).toFixed(3)}`,
+);
 
 // 3. the real sample
 const real = new URL('../../shared/data/elastic-apache-10k.log', import.meta.url);
 if (existsSync(real)) {
-  const lines = readFileSync(real, 'utf8').split('\n').filter((l) => l !== '');
+  const lines = readFileSync(real, 'utf8')
+    .split('\n')
+    .filter((l) => l !== '');
   const detectReal = createLineDetector();
   const counts = new Map<string, number>();
   for (const line of lines) {
     const got = detectReal(line)?.format ?? 'none';
     counts.set(got, (counts.get(got) ?? 0) + 1);
   }
-  const summary = [...counts.entries()].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k}:${n}`).join(' ');
-  console.log(`elastic-apache-10k.log: ${lines.length} lines, line by line ${summary}; first 50 lines -> ${JSON.stringify(detectFormat(lines.slice(0, 50)))}`);
+  const summary = [...counts.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, n]) => `${k}:${n}`)
+    .join(' ');
+  console.log(
+    `elastic-apache-10k.log: ${lines.length} lines, line by line ${summary}; first 50 lines -> ${JSON.stringify(detectFormat(lines.slice(0, 50)))}`,
+  );
 } else {
   console.log('elastic-apache-10k.log: skipped (../shared/data/ not present)');
 }

@@ -53,8 +53,15 @@ try {
   }
   appender.closeSync();
   await c.run(`create or replace temp table bench_keys as select distinct ${F.ipKey}(ip) as ip_key from temp.main.bench_ips`);
-  const sql = GEO.ipLocationsSql({ ipKeys: 'temp.main.bench_keys', countryRanges: 'logflow_ref.ip_country_ranges', asnRanges: 'logflow_ref.ip_asn_ranges' });
-  for (let i = 1; i <= 3; i++) await timed(`lookup 20,000 distinct IPs (country+ASN, bucketed), run ${i}`, () => c.run(`create or replace temp table bench_loc as ${sql}`));
+  const sql = GEO.ipLocationsSql({
+    ipKeys: 'temp.main.bench_keys',
+    countryRanges: 'logflow_ref.ip_country_ranges',
+    asnRanges: 'logflow_ref.ip_asn_ranges',
+  });
+  for (let i = 1; i <= 3; i++)
+    await timed(`lookup 20,000 distinct IPs (country+ASN, bucketed), run ${i}`, () =>
+      c.run(`create or replace temp table bench_loc as ${sql}`),
+    );
   const found = await c.runAndReadAll(`select count(*) filter (where country_code <> 'ZZ') as c, count(asn) as a from temp.main.bench_loc`);
   process.stdout.write(`  located: ${JSON.stringify(found.getRowObjectsJson()[0])}\n`);
   await timed('naive range join, 1,000 IPs, country only (for comparison)', () =>
@@ -62,13 +69,22 @@ try {
            join logflow_ref.ip_country_ranges r on length(r.start_key) = length(k.ip_key) and k.ip_key between r.start_key and r.end_key group by 1`),
   );
 
-  await c.run(`create or replace temp table bench_uas as select distinct ua from (select 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/' || (i % 10000) || '.0.0.0 Safari/537.36' as ua from range(10000) t(i))`);
-  await timed(`${F.parseUserAgent}, 10,000 distinct UAs`, () => c.run(`create or replace temp table bench_parsed as select ua, ${F.parseUserAgent}(ua) as p from temp.main.bench_uas`));
+  await c.run(
+    `create or replace temp table bench_uas as select distinct ua from (select 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/' || (i % 10000) || '.0.0.0 Safari/537.36' as ua from range(10000) t(i))`,
+  );
+  await timed(`${F.parseUserAgent}, 10,000 distinct UAs`, () =>
+    c.run(`create or replace temp table bench_parsed as select ua, ${F.parseUserAgent}(ua) as p from temp.main.bench_uas`),
+  );
   await timed(`${F.ipKey}, 1,000,000 IPv4 strings`, () =>
-    c.run(`create or replace temp table bench_k as select ${F.ipKey}((i % 256) || '.' || (i // 256 % 256) || '.' || (i // 65536 % 256) || '.7') as k from range(1000000) t(i)`),
+    c.run(
+      `create or replace temp table bench_k as select ${F.ipKey}((i % 256) || '.' || (i // 256 % 256) || '.' || (i // 65536 % 256) || '.7') as k from range(1000000) t(i)`,
+    ),
   );
   await timed('regexp_matches(ua, BOT_PATTERN), 100,000 UAs', () =>
-    c.run(`create or replace temp table bench_b as select regexp_matches(ua || (i % 100), $1) as b from temp.main.bench_uas, range(10) t(i)`, [bots.BOT_PATTERN]),
+    c.run(
+      `create or replace temp table bench_b as select regexp_matches(ua || (i % 100), $1) as b from temp.main.bench_uas, range(10) t(i)`,
+      [bots.BOT_PATTERN],
+    ),
   );
 } finally {
   warehouse.close();

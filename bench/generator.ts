@@ -33,7 +33,9 @@ async function measure(label: string, options: Partial<GeneratorOptions>, withTr
   );
 }
 
-console.log(`logflow generator benchmark: ${lines} lines per case to ${dir}, node ${process.version}, ${os.cpus().length} CPUs, load average ${os.loadavg()[0]!.toFixed(1)}`);
+console.log(
+  `logflow generator benchmark: ${lines} lines per case to ${dir}, node ${process.version}, ${os.cpus().length} CPUs, load average ${os.loadavg()[0]!.toFixed(1)}`,
+);
 try {
   await measure('combined (default)', {}, false);
   await measure('combined + truth', {}, true);

@@ -19,7 +19,9 @@ import { generateLines } from '../generator/index.ts';
 import { lineAttributes, runIngest, type IngestSummary } from '../ingest/index.ts';
 import { startPubsubFake } from '../tests/support/pubsub-fake.ts';
 
-const { values } = parseArgs({ options: { lines: { type: 'string' }, only: { type: 'string' }, seed: { type: 'string' }, 'serve-fake': { type: 'boolean' } } });
+const { values } = parseArgs({
+  options: { lines: { type: 'string' }, only: { type: 'string' }, seed: { type: 'string' }, 'serve-fake': { type: 'boolean' } },
+});
 
 if (values['serve-fake']) {
   const fake = await startPubsubFake({ record: false });
@@ -58,14 +60,18 @@ async function main(): Promise<void> {
     out.end();
     await once(out, 'finish');
     const size = statSync(file).size;
-    console.log(`generated ${lines.toLocaleString('en-US')} combined lines (${(size / 1e6).toFixed(1)} MB) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    console.log(
+      `generated ${lines.toLocaleString('en-US')} combined lines (${(size / 1e6).toFixed(1)} MB) in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    );
 
     if (values.only !== 'pubsub') {
       const summary = await measure(() => runIngest({ inputs: [file], warehouse: join(dir, 'bench.duckdb'), report: console.error }));
       print('file -> local landing', summary);
     }
     if (values.only !== 'local') {
-      const server = spawn(process.execPath, ['--import', 'tsx', new URL(import.meta.url).pathname, '--serve-fake'], { stdio: ['pipe', 'pipe', 'inherit'] });
+      const server = spawn(process.execPath, ['--import', 'tsx', new URL(import.meta.url).pathname, '--serve-fake'], {
+        stdio: ['pipe', 'pipe', 'inherit'],
+      });
       const [first] = (await once(server.stdout!, 'data')) as [Buffer];
       const endpoint = first.toString().trim();
       const options = {
@@ -92,9 +98,22 @@ async function main(): Promise<void> {
         readSync(fd, head, 0, head.length, 0);
         closeSync(fd);
         const sample = head.toString('utf8').split('\n', 1000);
-        const attributes = lineAttributes({ name: file, sourceId: 'file:0123456789abcdef0123456789abcdef', resumable: true }, 123456, 12345678, { format: 'combined', ingestHost: hostname() });
-        const pubsub = new PubSub({ projectId: 'bench-project', apiEndpoint: endpoint, emulatorMode: true, universeDomain: 'googleapis.com' });
-        const topic = pubsub.topic('projects/bench-project/topics/logs', { batching: options.pubsub.batching, flowControlOptions: options.pubsub.flowControl });
+        const attributes = lineAttributes(
+          { name: file, sourceId: 'file:0123456789abcdef0123456789abcdef', resumable: true },
+          123456,
+          12345678,
+          { format: 'combined', ingestHost: hostname() },
+        );
+        const pubsub = new PubSub({
+          projectId: 'bench-project',
+          apiEndpoint: endpoint,
+          emulatorMode: true,
+          universeDomain: 'googleapis.com',
+        });
+        const topic = pubsub.topic('projects/bench-project/topics/logs', {
+          batching: options.pubsub.batching,
+          flowControlOptions: options.pubsub.flowControl,
+        });
         const flow = topic.flowControlled();
         const cpu = process.cpuUsage();
         const t = performance.now();
@@ -105,7 +124,9 @@ async function main(): Promise<void> {
         await flow.all();
         const wall = (performance.now() - t) / 1000;
         const used = process.cpuUsage(cpu);
-        console.log(`bare client, same messages, batching and flow control: ${Math.round(summary.delivered / wall).toLocaleString('en-US')} msg/s, CPU ${((used.user + used.system) / 1e6).toFixed(2)} s; the ingester reached ${((summary.delivered / summary.wallSeconds / (summary.delivered / wall)) * 100).toFixed(0)}% of it`);
+        console.log(
+          `bare client, same messages, batching and flow control: ${Math.round(summary.delivered / wall).toLocaleString('en-US')} msg/s, CPU ${((used.user + used.system) / 1e6).toFixed(2)} s; the ingester reached ${((summary.delivered / summary.wallSeconds / (summary.delivered / wall)) * 100).toFixed(0)}% of it`,
+        );
         await pubsub.close();
         // memory under backpressure: the server holds every answer for 3 s
         rmSync(options.statePath, { force: true });

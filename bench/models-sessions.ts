@@ -29,7 +29,15 @@ import { ensureLanding, LOCAL_SUBSCRIPTION } from '../pipeline/landing.ts';
 import { registerFunctions } from '../pipeline/functions.ts';
 import { downstreamActions } from '../tests/support/sessions.ts';
 
-const { values } = parseArgs({ options: { lines: { type: 'string' }, extra: { type: 'string' }, days: { type: 'string' }, seed: { type: 'string' }, 'no-check': { type: 'boolean' } } });
+const { values } = parseArgs({
+  options: {
+    lines: { type: 'string' },
+    extra: { type: 'string' },
+    days: { type: 'string' },
+    seed: { type: 'string' },
+    'no-check': { type: 'boolean' },
+  },
+});
 const LINES = Number(values.lines ?? 1_000_000);
 const EXTRA = Number(values.extra ?? 10_000);
 const SEED = Number(values.seed ?? 7);
@@ -125,9 +133,13 @@ async function accuracy(c: DuckDBConnection): Promise<Record<string, unknown>[]>
 function report(label: string, summary: RunSummary): void {
   const tables = summary.results.filter((r) => r.kind !== 'assertion');
   const assertions = summary.results.filter((r) => r.kind === 'assertion');
-  say(`${label}: ${summary.seconds.toFixed(2)} s (${tables.length} tables ${tables.reduce((n, r) => n + r.seconds, 0).toFixed(2)} s, ${assertions.length} assertions ${assertions.reduce((n, r) => n + r.seconds, 0).toFixed(2)} s)`);
+  say(
+    `${label}: ${summary.seconds.toFixed(2)} s (${tables.length} tables ${tables.reduce((n, r) => n + r.seconds, 0).toFixed(2)} s, ${assertions.length} assertions ${assertions.reduce((n, r) => n + r.seconds, 0).toFixed(2)} s)`,
+  );
   for (const r of tables.sort((x, y) => y.seconds - x.seconds).slice(0, 6)) {
-    say(`    ${r.name.padEnd(36)} ${r.seconds.toFixed(2)} s${r.changedRows !== undefined ? `, ${r.changedRows} rows changed` : ''}, ${r.rows ?? '?'} rows`);
+    say(
+      `    ${r.name.padEnd(36)} ${r.seconds.toFixed(2)} s${r.changedRows !== undefined ? `, ${r.changedRows} rows changed` : ''}, ${r.rows ?? '?'} rows`,
+    );
   }
   const failed = summary.results.filter((r) => r.status !== 'success' && r.status !== 'disabled');
   if (failed.length > 0) throw new Error(`failed: ${failed.map((r) => `${r.name}: ${r.error}`).join('; ')}`);
@@ -163,7 +175,8 @@ async function main(): Promise<void> {
 
     report('parsing chain, full (not ours)', await runGraph(c, graph, upstream));
     report(`session + output models, full, ${LINES} lines`, await runGraph(c, graph, { actions: ours }));
-    for (const row of await accuracy(c)) say(`  sessions recovered exactly, ${row.visitors}: ${row.exact} / ${row.true_sessions} = ${row.pct}%`);
+    for (const row of await accuracy(c))
+      say(`  sessions recovered exactly, ${row.visitors}: ${row.exact} / ${row.true_sessions} = ${row.pct}%`);
 
     t0 = performance.now();
     await land(c, lines, times, LINES, LINES + EXTRA);
@@ -178,7 +191,11 @@ async function main(): Promise<void> {
         (select count(*) from (select * from bench_incremental except all select * from "your-gcp-project".logflow.sessions)) +
         (select count(*) from (select * from "your-gcp-project".logflow.sessions except all select * from bench_incremental))`);
       const n = Number(diff.getRows()[0]?.[0] ?? -1);
-      say(n === 0 ? 'incremental sessions equal the full refresh, row for row' : `MISMATCH: ${n} session rows differ between incremental and full refresh`);
+      say(
+        n === 0
+          ? 'incremental sessions equal the full refresh, row for row'
+          : `MISMATCH: ${n} session rows differ between incremental and full refresh`,
+      );
       if (n !== 0) process.exitCode = 1;
     }
   } finally {

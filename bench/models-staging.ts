@@ -35,8 +35,16 @@ async function transform(label: string, landed: number): Promise<RunSummary> {
   try {
     await registerFunctions(wh.connection);
     const summary = await runGraph(wh.connection, compileProject({ warehouse: 'duckdb' }), { tags: ['requests'], includeDeps: true });
-    if (!summary.ok) throw new Error(summary.results.filter((r) => r.error).map((r) => `${r.name}: ${r.error}`).join('; '));
-    console.log(`\n${label}: ${summary.seconds.toFixed(2)} s in all, ${Math.round(landed / summary.seconds).toLocaleString('en')} landed lines/s`);
+    if (!summary.ok)
+      throw new Error(
+        summary.results
+          .filter((r) => r.error)
+          .map((r) => `${r.name}: ${r.error}`)
+          .join('; '),
+      );
+    console.log(
+      `\n${label}: ${summary.seconds.toFixed(2)} s in all, ${Math.round(landed / summary.seconds).toLocaleString('en')} landed lines/s`,
+    );
     for (const r of summary.results.filter((x) => x.status === 'success')) {
       const rows = r.changedRows !== undefined ? `${r.changedRows} changed, ${r.rows} total` : r.rows !== undefined ? `${r.rows} rows` : '';
       console.log(`  ${r.name.padEnd(72)} ${r.seconds.toFixed(2).padStart(7)} s  ${rows}`);
@@ -47,7 +55,9 @@ async function transform(label: string, landed: number): Promise<RunSummary> {
   }
 }
 
-console.log(`logflow models benchmark: ${lines.toLocaleString('en')} lines, node ${process.version}, ${cpus().length} CPUs, warehouse ${warehouse}`);
+console.log(
+  `logflow models benchmark: ${lines.toLocaleString('en')} lines, node ${process.version}, ${cpus().length} CPUs, warehouse ${warehouse}`,
+);
 try {
   let t = performance.now();
   cli('ingest', '--generate', '--lines', String(lines), '--seed', '1', '--warehouse', warehouse);

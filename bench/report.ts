@@ -26,7 +26,15 @@ writeFileSync(file, html);
 
 const browser = await chromium.launch({
   executablePath: process.env.LOGFLOW_CHROMIUM ?? '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
 });
 const renders: number[] = [];
 for (let i = 0; i < 3; i++) {
@@ -39,5 +47,7 @@ for (let i = 0; i < 3; i++) {
 }
 await browser.close();
 renders.sort((a, b) => a - b);
-console.log(`${Number(rows).toLocaleString('en')} requests over ${data.days.length} day(s): report built in ${built.toFixed(1)} s, ${(Buffer.byteLength(html) / 1e6).toFixed(2)} MB ` +
-  `(${(Buffer.byteLength(JSON.stringify(data)) / 1e3).toFixed(0)} KB of data); first render in Chromium ${renders[1]} ms (median of 3: ${renders.join(', ')} ms)`);
+console.log(
+  `${Number(rows).toLocaleString('en')} requests over ${data.days.length} day(s): report built in ${built.toFixed(1)} s, ${(Buffer.byteLength(html) / 1e6).toFixed(2)} MB ` +
+    `(${(Buffer.byteLength(JSON.stringify(data)) / 1e3).toFixed(0)} KB of data); first render in Chromium ${renders[1]} ms (median of 3: ${renders.join(', ')} ms)`,
+);

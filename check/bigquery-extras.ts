@@ -9,19 +9,20 @@ import { parseType } from './types.ts';
 
 type Argument = { kind: string; type?: ReturnType<typeof parseType>; numOccurrences: number; options: { cardinality: string } };
 
-const fixed = (type: string, cardinality = 'REQUIRED'): Argument => ({ kind: 'ARG_TYPE_FIXED', type: parseType(type), numOccurrences: -1, options: { cardinality } });
+const fixed = (type: string, cardinality = 'REQUIRED'): Argument => ({
+  kind: 'ARG_TYPE_FIXED',
+  type: parseType(type),
+  numOccurrences: -1,
+  options: { cardinality },
+});
 const anyType = (): Argument => ({ kind: 'ARG_TYPE_ARBITRARY', numOccurrences: -1, options: { cardinality: 'REQUIRED' } });
 
 /** Function name -> signatures (FunctionSignatureProto objects). */
 export const EXTRA_FUNCTIONS: Record<string, Record<string, unknown>[]> = {
   // CONTAINS_SUBSTR(expression, search_value_literal[, json_scope => ...]): searches any value's text.
-  contains_substr: [
-    { argument: [anyType(), fixed('STRING')], returnType: fixed('BOOL'), contextId: '0' },
-  ],
+  contains_substr: [{ argument: [anyType(), fixed('STRING')], returnType: fixed('BOOL'), contextId: '0' }],
   // JSON_KEYS(json_expr[, max_depth]) -> ARRAY<STRING>
-  json_keys: [
-    { argument: [fixed('JSON'), fixed('INT64', 'OPTIONAL')], returnType: fixed('ARRAY<STRING>'), contextId: '0' },
-  ],
+  json_keys: [{ argument: [fixed('JSON'), fixed('INT64', 'OPTIONAL')], returnType: fixed('ARRAY<STRING>'), contextId: '0' }],
   // COLLATE(value, collate_specification) -> STRING
   collate: [{ argument: [fixed('STRING'), fixed('STRING')], returnType: fixed('STRING'), contextId: '0' }],
 };

@@ -69,7 +69,8 @@ function* walk(node: unknown): Generator<Node> {
   const stack: unknown[] = [node];
   while (stack.length > 0) {
     const current = stack.pop();
-    if (current && typeof current === 'object' && !Array.isArray(current) && typeof (current as Node).kind === 'string') yield current as Node;
+    if (current && typeof current === 'object' && !Array.isArray(current) && typeof (current as Node).kind === 'string')
+      yield current as Node;
     for (const child of children(current)) if (child && typeof child === 'object') stack.push(child);
   }
 }
@@ -100,7 +101,10 @@ function isConstant(expr: Node): boolean {
 function columnOf(expr: Node): string | undefined {
   if (expr.kind === 'ColumnRef') return (expr.column as Column | undefined)?.columnId;
   if (expr.kind === 'Cast') return columnOf(expr.expr as Node);
-  if (expr.kind === 'FunctionCall' && /^(date|timestamp|datetime|timestamp_trunc|date_trunc|datetime_trunc|extract_date|\$extract_date)$/.test(fn(expr))) {
+  if (
+    expr.kind === 'FunctionCall' &&
+    /^(date|timestamp|datetime|timestamp_trunc|date_trunc|datetime_trunc|extract_date|\$extract_date)$/.test(fn(expr))
+  ) {
     const [first, ...rest] = args(expr);
     if (first && rest.every(isConstant)) return columnOf(first);
   }
@@ -117,7 +121,10 @@ function boundedColumns(expr: Node): string[] {
   const list = args(expr);
   if (name === '$or') {
     const branches = list.map((branch): { bounds: string[]; nullOf?: string } =>
-      branch.kind === 'FunctionCall' && fn(branch) === '$is_null' ? { bounds: [], nullOf: columnOf(args(branch)[0]!) } : { bounds: boundedColumns(branch) });
+      branch.kind === 'FunctionCall' && fn(branch) === '$is_null'
+        ? { bounds: [], nullOf: columnOf(args(branch)[0]!) }
+        : { bounds: boundedColumns(branch) },
+    );
     const ids = new Set(branches.flatMap((b) => b.bounds));
     if (ids.size !== 1) return [];
     const [id] = [...ids];
@@ -163,13 +170,18 @@ export function partitionReads(resolved: unknown, partitionColumn: (table: strin
   const root = normalize(resolved);
   const bytes = Buffer.from(text);
   const charOffset = (byte: number) => bytes.subarray(0, byte).toString().length;
-  const slice = (r: Range | undefined) => (r?.start !== undefined && r.end !== undefined ? bytes.subarray(r.start, r.end).toString().replace(/\s+/g, ' ').trim() : undefined);
+  const slice = (r: Range | undefined) =>
+    r?.start !== undefined && r.end !== undefined ? bytes.subarray(r.start, r.end).toString().replace(/\s+/g, ' ').trim() : undefined;
 
   // Column ids that stand for another column: CTE references (positional) and renaming projections.
   const alias = new Map<string, string>();
   const withEntries = new Map<string, Column[]>();
   for (const node of walk(root)) {
-    if (node.kind === 'WithEntry') withEntries.set(String(node.withQueryName).toLowerCase(), ((node.withSubquery as Node | undefined)?.columnList as Column[] | undefined) ?? []);
+    if (node.kind === 'WithEntry')
+      withEntries.set(
+        String(node.withQueryName).toLowerCase(),
+        ((node.withSubquery as Node | undefined)?.columnList as Column[] | undefined) ?? [],
+      );
   }
   for (const node of walk(root)) {
     if (node.kind === 'WithRefScan') {
@@ -214,7 +226,11 @@ export function partitionReads(resolved: unknown, partitionColumn: (table: strin
   const reads: PartitionRead[] = [];
   for (const node of walk(root)) {
     if (node.kind !== 'TableScan' || written.has(node)) continue;
-    const table = String((node.table as { fullName?: string; name?: string } | undefined)?.fullName ?? (node.table as { name?: string } | undefined)?.name ?? '');
+    const table = String(
+      (node.table as { fullName?: string; name?: string } | undefined)?.fullName ??
+        (node.table as { name?: string } | undefined)?.name ??
+        '',
+    );
     const column = partitionColumn(table.toLowerCase());
     if (!column) continue;
     const scanned = ((node.columnList as Column[] | undefined) ?? []).find((c) => c.name?.toLowerCase() === column.toLowerCase());

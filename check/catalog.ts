@@ -25,7 +25,11 @@ export function describeColumns(columns: TypedColumn[]): string {
 }
 
 function typed(columns: Column[]): TypedColumn[] {
-  return columns.map((c) => ({ name: c.name, type: typeof c.type === 'string' ? parseType(c.type) : cleanType(c.type), ...(c.pseudo ? { pseudo: true } : {}) }));
+  return columns.map((c) => ({
+    name: c.name,
+    type: typeof c.type === 'string' ? parseType(c.type) : cleanType(c.type),
+    ...(c.pseudo ? { pseudo: true } : {}),
+  }));
 }
 
 interface Node {
@@ -64,7 +68,10 @@ export class Catalog {
 
   /** Declares a script variable (visible as a bare name, like BigQuery script variables). */
   addVariable(name: string, type: TypeProto | string, value?: Record<string, unknown>): void {
-    this.variables.set(name.toLowerCase(), { type: typeof type === 'string' ? parseType(type) : cleanType(type), ...(value ? { value } : {}) });
+    this.variables.set(name.toLowerCase(), {
+      type: typeof type === 'string' ? parseType(type) : cleanType(type),
+      ...(value ? { value } : {}),
+    });
   }
 
   /** Forgets the script variables: each action is its own BigQuery script. */
@@ -109,11 +116,15 @@ export class Catalog {
     for (const [name, signatures] of this.functions) if (used(name)) place(name, (node, leaf) => node.functions.set(leaf, signatures));
     const render = (node: Node, name: string): Record<string, unknown> => ({
       name,
-      table: [...node.tables].map(([tableName, columns]) => ({ name: tableName, column: columns.map((c) => ({ name: c.name, type: c.type, ...(c.pseudo ? { isPseudoColumn: true } : {}) })) })),
+      table: [...node.tables].map(([tableName, columns]) => ({
+        name: tableName,
+        column: columns.map((c) => ({ name: c.name, type: c.type, ...(c.pseudo ? { isPseudoColumn: true } : {}) })),
+      })),
       customFunction: [...node.functions].map(([fnName, signature]) => ({ namePath: [fnName], group: 'UDF', mode: 'SCALAR', signature })),
       catalog: [...node.children].map(([childName, child]) => render(child, childName)),
     });
-    for (const [name, signatures] of Object.entries(EXTRA_FUNCTIONS)) if (used(name) && !root.functions.has(name)) root.functions.set(name, signatures);
+    for (const [name, signatures] of Object.entries(EXTRA_FUNCTIONS))
+      if (used(name) && !root.functions.has(name)) root.functions.set(name, signatures);
     const constant = [...this.variables].map(([name, v]) => ({ namePath: [name], type: v.type, ...(v.value ? { value: v.value } : {}) }));
     return { ...render(root, 'bigquery'), constant, builtinFunctionOptions: { languageOptions } };
   }

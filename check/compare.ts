@@ -32,7 +32,9 @@ export function canonical(value: unknown, type: TypeProto): unknown {
     case 'TYPE_BYTES':
       return Buffer.from(value instanceof DuckDBBlobValue ? value.bytes : (value as Uint8Array)).toString('hex');
     case 'TYPE_TIMESTAMP':
-      return value instanceof DuckDBTimestampTZValue || value instanceof DuckDBTimestampValue ? formatTimestamp(value.micros) : String(value);
+      return value instanceof DuckDBTimestampTZValue || value instanceof DuckDBTimestampValue
+        ? formatTimestamp(value.micros)
+        : String(value);
     case 'TYPE_DATETIME':
       return value instanceof DuckDBTimestampValue ? formatTimestamp(value.micros).slice(0, -1) : String(value);
     case 'TYPE_DATE':
@@ -61,7 +63,12 @@ export function canonical(value: unknown, type: TypeProto): unknown {
 
 function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
-  if (value && typeof value === 'object') return Object.fromEntries(Object.keys(value).sort().map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]),
+    );
   return value;
 }
 
@@ -85,4 +92,3 @@ export function compareCanonical(bigquery: string[], duckdb: string[], limit = 5
   if (hidden > 0) out.push(`... and ${hidden} more differing row(s)`);
   return out;
 }
-

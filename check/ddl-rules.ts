@@ -11,7 +11,17 @@ import { formatType } from './types.ts';
  * type. Pure functions; each returns messages (empty when the config is valid).
  */
 
-const CLUSTERABLE = new Set(['TYPE_STRING', 'TYPE_INT64', 'TYPE_NUMERIC', 'TYPE_BIGNUMERIC', 'TYPE_DATE', 'TYPE_DATETIME', 'TYPE_TIMESTAMP', 'TYPE_BOOL', 'TYPE_GEOGRAPHY']);
+const CLUSTERABLE = new Set([
+  'TYPE_STRING',
+  'TYPE_INT64',
+  'TYPE_NUMERIC',
+  'TYPE_BIGNUMERIC',
+  'TYPE_DATE',
+  'TYPE_DATETIME',
+  'TYPE_TIMESTAMP',
+  'TYPE_BOOL',
+  'TYPE_GEOGRAPHY',
+]);
 const NAME = '`?([A-Za-z_][A-Za-z0-9_]*)`?';
 
 function typeOf(columns: TypedColumn[], name: string): string | undefined {
@@ -31,16 +41,21 @@ export function partitionProblems(expression: string, columns: TypedColumn[]): s
     if (!kind) return []; // an unknown column is reported by the analyzer
     return kinds.includes(kind) ? [] : bad(`${name} is ${formatType({ typeKind: kind })}, ${what}`);
   };
-  if ((m = new RegExp(`^${NAME}$`).exec(e))) return need(m[1]!, ['TYPE_DATE'], 'a column partitions the table only when it is a DATE (use DATE(column) for a TIMESTAMP)');
-  if ((m = new RegExp(`^DATE\\s*\\(\\s*${NAME}\\s*\\)$`, 'i').exec(e))) return need(m[1]!, ['TYPE_TIMESTAMP', 'TYPE_DATETIME'], 'DATE() takes a TIMESTAMP or DATETIME column');
+  if ((m = new RegExp(`^${NAME}$`).exec(e)))
+    return need(m[1]!, ['TYPE_DATE'], 'a column partitions the table only when it is a DATE (use DATE(column) for a TIMESTAMP)');
+  if ((m = new RegExp(`^DATE\\s*\\(\\s*${NAME}\\s*\\)$`, 'i').exec(e)))
+    return need(m[1]!, ['TYPE_TIMESTAMP', 'TYPE_DATETIME'], 'DATE() takes a TIMESTAMP or DATETIME column');
   if ((m = new RegExp(`^(TIMESTAMP|DATETIME|DATE)_TRUNC\\s*\\(\\s*${NAME}\\s*,\\s*(\\w+)\\s*\\)$`, 'i').exec(e))) {
     const fn = m[1]!.toUpperCase();
     const units = fn === 'DATE' ? ['MONTH', 'YEAR'] : ['DAY', 'HOUR', 'MONTH', 'YEAR'];
     if (!unit(units).test(m[3]!)) return bad(`${fn}_TRUNC partitions by ${units.join(', ')} only`);
     return need(m[2]!, [`TYPE_${fn}`], `${fn}_TRUNC needs a ${fn} column`);
   }
-  if ((m = new RegExp(`^RANGE_BUCKET\\s*\\(\\s*${NAME}\\s*,\\s*GENERATE_ARRAY\\s*\\(.*\\)\\s*\\)$`, 'i').exec(e))) return need(m[1]!, ['TYPE_INT64'], 'RANGE_BUCKET needs an INT64 column');
-  return bad('use a DATE column, DATE(ts), TIMESTAMP_TRUNC/DATETIME_TRUNC(col, DAY|HOUR|MONTH|YEAR), DATE_TRUNC(date, MONTH|YEAR) or RANGE_BUCKET(int64, GENERATE_ARRAY(...))');
+  if ((m = new RegExp(`^RANGE_BUCKET\\s*\\(\\s*${NAME}\\s*,\\s*GENERATE_ARRAY\\s*\\(.*\\)\\s*\\)$`, 'i').exec(e)))
+    return need(m[1]!, ['TYPE_INT64'], 'RANGE_BUCKET needs an INT64 column');
+  return bad(
+    'use a DATE column, DATE(ts), TIMESTAMP_TRUNC/DATETIME_TRUNC(col, DAY|HOUR|MONTH|YEAR), DATE_TRUNC(date, MONTH|YEAR) or RANGE_BUCKET(int64, GENERATE_ARRAY(...))',
+  );
 }
 
 /** Problems with a `clusterBy` list given the table's columns. */
@@ -53,7 +68,9 @@ export function clusterProblems(clusterBy: string[], columns: TypedColumn[]): st
     if (!kind) {
       problems.push(`clusterBy column ${name} is not a column of the table`);
     } else if (!CLUSTERABLE.has(kind)) {
-      problems.push(`clusterBy column ${name} is ${formatType({ typeKind: kind })}; BigQuery clusters only by top-level STRING, INT64, NUMERIC, BIGNUMERIC, DATE, DATETIME, TIMESTAMP, BOOL or GEOGRAPHY columns`);
+      problems.push(
+        `clusterBy column ${name} is ${formatType({ typeKind: kind })}; BigQuery clusters only by top-level STRING, INT64, NUMERIC, BIGNUMERIC, DATE, DATETIME, TIMESTAMP, BOOL or GEOGRAPHY columns`,
+      );
     }
   }
   return problems;

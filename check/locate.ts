@@ -93,7 +93,9 @@ function matchLine(pieces: Piece[], compiledLine: string, column0: number): { co
     const [start, end] = m.indices[i + 1] ?? [0, 0];
     const piece = pieces[i]!;
     if (column0 >= start && (column0 < end || i === pieces.length - 1)) {
-      return piece.literal ? { column: piece.column + Math.min(column0 - start, piece.text.length), exact: column0 < end } : { column: piece.column, exact: false };
+      return piece.literal
+        ? { column: piece.column + Math.min(column0 - start, piece.text.length), exact: column0 < end }
+        : { column: piece.column, exact: false };
     }
   }
   return { column: 0, exact: false };

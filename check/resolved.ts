@@ -52,7 +52,10 @@ function findKey(root: unknown, key: string): unknown {
 type ColumnList = { name?: string; column?: { name?: string; type?: TypeProto } }[];
 
 function columnsOf(list: unknown): TypedColumn[] {
-  return ((list as ColumnList | undefined) ?? []).map((c) => ({ name: c.name ?? c.column?.name ?? '', type: cleanType(c.column?.type ?? { typeKind: 'TYPE_UNKNOWN' }) }));
+  return ((list as ColumnList | undefined) ?? []).map((c) => ({
+    name: c.name ?? c.column?.name ?? '',
+    type: cleanType(c.column?.type ?? { typeKind: 'TYPE_UNKNOWN' }),
+  }));
 }
 
 /** What one resolved statement is, returns and creates. */
@@ -74,7 +77,10 @@ export function describeStatement(resolved: Record<string, unknown>): AnalyzedSt
     statement.created = { kind: 'function', name, signature: cleanSignature(findKey(inner, 'signature') as FunctionSignature) };
   } else if (name && /CreateTable|CreateExternalTable|CreateSnapshotTable/.test(kind)) {
     const definitions = (findKey(inner, 'columnDefinitionList') as { name?: string; type?: TypeProto }[] | undefined) ?? [];
-    const columns = definitions.length > 0 ? definitions.map((d) => ({ name: d.name ?? '', type: cleanType(d.type ?? { typeKind: 'TYPE_UNKNOWN' }) })) : statement.columns;
+    const columns =
+      definitions.length > 0
+        ? definitions.map((d) => ({ name: d.name ?? '', type: cleanType(d.type ?? { typeKind: 'TYPE_UNKNOWN' }) }))
+        : statement.columns;
     statement.created = { kind: 'table', name, columns };
   } else if (name && /CreateView|CreateMaterializedView/.test(kind)) {
     statement.created = { kind: 'view', name, columns: statement.columns };
@@ -82,7 +88,12 @@ export function describeStatement(resolved: Record<string, unknown>): AnalyzedSt
   return statement;
 }
 
-type ArgumentProto = { kind?: string; type?: TypeProto; numOccurrences?: number; options?: { cardinality?: string; argumentName?: string } };
+type ArgumentProto = {
+  kind?: string;
+  type?: TypeProto;
+  numOccurrences?: number;
+  options?: { cardinality?: string; argumentName?: string };
+};
 
 /** Keeps the parts of a FunctionSignatureProto the catalog needs (drops parse locations). */
 function cleanSignature(signature: FunctionSignature | undefined): FunctionSignature {
@@ -90,7 +101,10 @@ function cleanSignature(signature: FunctionSignature | undefined): FunctionSigna
     kind: a.kind,
     ...(a.type ? { type: cleanType(a.type) } : {}),
     numOccurrences: a.numOccurrences ?? -1,
-    options: { cardinality: a.options?.cardinality ?? 'REQUIRED', ...(a.options?.argumentName ? { argumentName: a.options.argumentName } : {}) },
+    options: {
+      cardinality: a.options?.cardinality ?? 'REQUIRED',
+      ...(a.options?.argumentName ? { argumentName: a.options.argumentName } : {}),
+    },
   });
   const s = (signature ?? {}) as { argument?: ArgumentProto[]; returnType?: ArgumentProto };
   return { argument: (s.argument ?? []).map(arg), returnType: arg(s.returnType ?? { kind: 'ARG_TYPE_ARBITRARY' }), contextId: '0' };

@@ -81,7 +81,11 @@ export const FULL_HISTORY_TAG = 'full_history';
  * dependency order, against a catalog of the declared sources and each upstream action's
  * analysed output. Needs a running ZetaSQL server.
  */
-export async function checkGraph(graph: CompiledGraph, zetasql: ZetaSQL, options: Pick<CheckOptions, 'projectDir' | 'sources' | 'actions' | 'boundedReads' | 'knownUnbounded'> = {}): Promise<Omit<CheckReport, 'timings'>> {
+export async function checkGraph(
+  graph: CompiledGraph,
+  zetasql: ZetaSQL,
+  options: Pick<CheckOptions, 'projectDir' | 'sources' | 'actions' | 'boundedReads' | 'knownUnbounded'> = {},
+): Promise<Omit<CheckReport, 'timings'>> {
   const projectDir = resolve(options.projectDir ?? PROJECT_DIR);
   const sources = options.sources ?? SOURCE_COLUMNS;
   const catalog = new Catalog(graph.projectConfig?.defaultDatabase);
@@ -164,7 +168,13 @@ export async function checkGraph(graph: CompiledGraph, zetasql: ZetaSQL, options
    * `everyRun` (a statement each scheduled run sends), its reads of partitioned tables are
    * recorded, and unbounded ones are problems unless `historyOk` (an action tagged full_history).
    */
-  const analyse = async (action: string, file: string | undefined, statement: Statement, everyRun = false, historyOk = false): Promise<boolean> => {
+  const analyse = async (
+    action: string,
+    file: string | undefined,
+    statement: Statement,
+    everyRun = false,
+    historyOk = false,
+  ): Promise<boolean> => {
     statements++;
     const result = await zetasql.analyze(statement.sql, catalog);
     if (!result.ok) report(action, file, statement, result.error);
@@ -188,7 +198,12 @@ export async function checkGraph(graph: CompiledGraph, zetasql: ZetaSQL, options
             Object.assign(problem, configPosition(fileText(file)));
             problem.message += ` (the ${statement.label} target Dataform builds from the config block: set bigquery.updatePartitionFilter)`;
           }
-          const same = (p: Problem) => p.action === problem.action && p.statement === problem.statement && p.line === problem.line && p.column === problem.column && p.message === problem.message;
+          const same = (p: Problem) =>
+            p.action === problem.action &&
+            p.statement === problem.statement &&
+            p.line === problem.line &&
+            p.column === problem.column &&
+            p.message === problem.message;
           if (!problems.some(same)) problems.push(problem);
         }
       }
@@ -240,7 +255,14 @@ export async function checkGraph(graph: CompiledGraph, zetasql: ZetaSQL, options
   if (requireBounded) {
     for (const name of debt) {
       if (analysedActions.has(name) && !unboundedActions.has(name) && ![...failed.values()].includes(name)) {
-        problems.push({ action: name, statement: 'bounded reads', file: 'check/bounded-debt.ts', line: 1, column: 1, message: `${name} reads only pruned partitions now: remove it from KNOWN_UNBOUNDED in check/bounded-debt.ts` });
+        problems.push({
+          action: name,
+          statement: 'bounded reads',
+          file: 'check/bounded-debt.ts',
+          line: 1,
+          column: 1,
+          message: `${name} reads only pruned partitions now: remove it from KNOWN_UNBOUNDED in check/bounded-debt.ts`,
+        });
       }
     }
   }
@@ -261,14 +283,16 @@ export async function checkGraph(graph: CompiledGraph, zetasql: ZetaSQL, options
       outcome = { status: 'not evaluated', detail: (error as Error).message };
     }
     tests.push({ name: test.name ?? '', ...outcome });
-    if (outcome.status === 'failed') problems.push({ action: name, statement: 'unit test', file: test.fileName, line: 1, column: 1, message: outcome.detail ?? 'failed' });
+    if (outcome.status === 'failed')
+      problems.push({ action: name, statement: 'unit test', file: test.fileName, line: 1, column: 1, message: outcome.detail ?? 'failed' });
   }
 
   return { problems, skipped, actions, statements, outputs, tests, reads };
 
   async function checkAction(action: Action, name: string, run: typeof analyse): Promise<boolean> {
     const file = action.fileName;
-    const tags = (action.kind === 'table' ? action.table.tags : action.kind === 'operation' ? action.operation.tags : action.assertion.tags) ?? [];
+    const tags =
+      (action.kind === 'table' ? action.table.tags : action.kind === 'operation' ? action.operation.tags : action.assertion.tags) ?? [];
     const historyOk = tags.includes(FULL_HISTORY_TAG);
     // Dataform sends an action's statements to BigQuery as one script (variables DECLAREd in
     // pre_operations are visible to the query), which stops at its first error: so does the
@@ -284,7 +308,13 @@ export async function checkGraph(graph: CompiledGraph, zetasql: ZetaSQL, options
       // The first (full-refresh) run: pre_operations, CREATE OR REPLACE, post_operations.
       // (The first run of an incremental table reads history by design; a table is rebuilt every
       // run; creating a view reads nothing: what reads through it is checked where it is read.)
-      if (!(await script([...ops(table.preOps, 'pre_operations'), createOrReplace(table), ...ops(table.postOps, 'post_operations')], table.type === 'table'))) return false;
+      if (
+        !(await script(
+          [...ops(table.preOps, 'pre_operations'), createOrReplace(table), ...ops(table.postOps, 'post_operations')],
+          table.type === 'table',
+        ))
+      )
+        return false;
       configProblems(name, file, table);
       if (table.type !== 'incremental') return true;
       // A later run, with the table in place: its columns are what the MERGE/INSERT lists.
@@ -302,12 +332,24 @@ export async function checkGraph(graph: CompiledGraph, zetasql: ZetaSQL, options
 
 /** A unit test's verdict: same column names, and the same rows as multisets (values compared as the actual column's type). */
 function compareTestResults(actual: EvaluateResult, expected: EvaluateResult): { status: 'passed' | 'failed'; detail?: string } {
-  const names = (r: EvaluateResult) => r.columns.map((c) => c.name).sort().join(', ');
-  if (names(actual) !== names(expected)) return { status: 'failed', detail: `columns differ: expected (${names(expected)}), got (${names(actual)})` };
+  const names = (r: EvaluateResult) =>
+    r.columns
+      .map((c) => c.name)
+      .sort()
+      .join(', ');
+  if (names(actual) !== names(expected))
+    return { status: 'failed', detail: `columns differ: expected (${names(expected)}), got (${names(actual)})` };
   const columns = [...actual.columns].sort((a, b) => a.name.localeCompare(b.name));
   const rows = (r: EvaluateResult) => r.rows.map((row) => canonicalRow(row, columns)).sort();
-  const differences = compareCanonical(rows(actual), rows(expected), 3).map((d) => d.replace('only in BigQuery', 'unexpected').replace('only in DuckDB', 'missing').replace(/^row count: BigQuery (\d+), DuckDB (\d+)$/, 'got $1 rows, expected $2'));
-  return differences.length === 0 ? { status: 'passed' } : { status: 'failed', detail: `rows differ (columns ${columns.map((c) => c.name).join(', ')}): ${differences.join('; ')}` };
+  const differences = compareCanonical(rows(actual), rows(expected), 3).map((d) =>
+    d
+      .replace('only in BigQuery', 'unexpected')
+      .replace('only in DuckDB', 'missing')
+      .replace(/^row count: BigQuery (\d+), DuckDB (\d+)$/, 'got $1 rows, expected $2'),
+  );
+  return differences.length === 0
+    ? { status: 'passed' }
+    : { status: 'failed', detail: `rows differ (columns ${columns.map((c) => c.name).join(', ')}): ${differences.join('; ')}` };
 }
 
 /** Where a SQLX file's config block starts (1:1 when there is none). */
@@ -361,7 +403,9 @@ export function formatReads(report: Pick<CheckReport, 'reads'>): string[] {
     const list = byAction.get(entry.action) ?? [];
     for (const read of entry.reads) {
       const why = entry.exempt ? `, ${entry.exempt}` : '';
-      const what = read.bound ? `where ${read.bound.length > 90 ? `${read.bound.slice(0, 87)}...` : read.bound}` : `UNBOUNDED (all partitions of ${read.column}${why})`;
+      const what = read.bound
+        ? `where ${read.bound.length > 90 ? `${read.bound.slice(0, 87)}...` : read.bound}`
+        : `UNBOUNDED (all partitions of ${read.column}${why})`;
       const line = `reads ${shortTable(read.table)} ${what}`;
       if (!list.includes(line)) list.push(line);
     }

@@ -45,7 +45,9 @@ function uninstallHandlers(): void {
 /** The server binary for this platform, or a LogflowError saying why there is none. */
 export function serverBinary(): string {
   if (process.platform !== 'linux' && process.platform !== 'darwin') {
-    throw new LogflowError(`ZetaSQL's server binary exists only for Linux and macOS, not ${process.platform}; run logflow check there (e.g. in CI)`);
+    throw new LogflowError(
+      `ZetaSQL's server binary exists only for Linux and macOS, not ${process.platform}; run logflow check there (e.g. in CI)`,
+    );
   }
   let libDir: string;
   try {
@@ -75,7 +77,8 @@ export function freePort(): Promise<number> {
 /** On Linux, `setpriv --pdeathsig KILL` makes the kernel kill the server if we die without cleaning up (even SIGKILL). */
 function launcher(binary: string, port: number): [string, string[]] {
   const args = ['127.0.0.1', String(port)];
-  if (process.platform === 'linux' && existsSync('/usr/bin/setpriv')) return ['/usr/bin/setpriv', ['--pdeathsig', 'KILL', '--', binary, ...args]];
+  if (process.platform === 'linux' && existsSync('/usr/bin/setpriv'))
+    return ['/usr/bin/setpriv', ['--pdeathsig', 'KILL', '--', binary, ...args]];
   return [binary, args];
 }
 

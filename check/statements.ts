@@ -62,7 +62,12 @@ function incrementalSource(table: Table): string {
  */
 export function insertInto(table: Table, columns: string[]): Statement {
   const names = columns.map((c) => `\`${c}\``).join(',');
-  return wrap('incremental insert', `\t\ninsert into ${resolveTarget(table.target)}\t\n(${names})\t\nselect ${names}\t\nfrom (`, incrementalSource(table), `) as insertions`);
+  return wrap(
+    'incremental insert',
+    `\t\ninsert into ${resolveTarget(table.target)}\t\n(${names})\t\nselect ${names}\t\nfrom (`,
+    incrementalSource(table),
+    `) as insertions`,
+  );
 }
 
 /** The CLI's buildIncrementalPredicatesString: `and (p1) and (p2)` for the non-blank predicates, or ''. */
@@ -96,7 +101,10 @@ export function mergeInto(table: Table, columns: string[]): Statement {
  * trailing `--` comment on the last line stays after the `;`), joined with newlines.
  */
 export function concatenateScript(statements: string[]): string {
-  const kept = statements.filter((s) => !!s).map((s) => s.trim()).filter((s) => s.length > 0);
+  const kept = statements
+    .filter((s) => !!s)
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
   return kept
     .map((statement, index) => {
       const isLast = index === kept.length - 1;

@@ -27,7 +27,18 @@ const SIMPLE: Record<string, string> = {
   INTERVAL: 'TYPE_INTERVAL',
   GEOGRAPHY: 'TYPE_GEOGRAPHY',
 };
-const ALIASES: Record<string, string> = { INT: 'INT64', INTEGER: 'INT64', BIGINT: 'INT64', SMALLINT: 'INT64', TINYINT: 'INT64', BYTEINT: 'INT64', FLOAT: 'FLOAT64', BOOLEAN: 'BOOL', DECIMAL: 'NUMERIC', BIGDECIMAL: 'BIGNUMERIC' };
+const ALIASES: Record<string, string> = {
+  INT: 'INT64',
+  INTEGER: 'INT64',
+  BIGINT: 'INT64',
+  SMALLINT: 'INT64',
+  TINYINT: 'INT64',
+  BYTEINT: 'INT64',
+  FLOAT: 'FLOAT64',
+  BOOLEAN: 'BOOL',
+  DECIMAL: 'NUMERIC',
+  BIGDECIMAL: 'BIGNUMERIC',
+};
 const NAMES = Object.fromEntries(Object.entries(SIMPLE).map(([name, kind]) => [kind, name]));
 
 /**
@@ -110,7 +121,9 @@ export function cleanType(type: TypeProto): TypeProto {
   const out: TypeProto = { typeKind: type.typeKind };
   if (type.typeKind === 'TYPE_ARRAY' && type.arrayType) out.arrayType = { elementType: cleanType(type.arrayType.elementType) };
   if (type.typeKind === 'TYPE_STRUCT' && type.structType) {
-    out.structType = { field: (type.structType.field ?? []).map((f) => ({ fieldName: f.fieldName ?? '', fieldType: cleanType(f.fieldType) })) };
+    out.structType = {
+      field: (type.structType.field ?? []).map((f) => ({ fieldName: f.fieldName ?? '', fieldType: cleanType(f.fieldType) })),
+    };
   }
   return out;
 }

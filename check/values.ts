@@ -69,7 +69,9 @@ function formatClock(bits: bigint, nanos: number): string {
   const h = (bits >> 12n) & 0x1fn;
   const mi = (bits >> 6n) & 0x3fn;
   const s = bits & 0x3fn;
-  return `${two(h)}:${two(mi)}:${two(s)}.${Math.floor(nanos / 1000).toString().padStart(6, '0')}`;
+  return `${two(h)}:${two(mi)}:${two(s)}.${Math.floor(nanos / 1000)
+    .toString()
+    .padStart(6, '0')}`;
 }
 
 function decodeDatetime(v: { bitFieldDatetimeSeconds?: string; nanos?: number }): string {
@@ -225,7 +227,12 @@ export function decodeValue(value: ValueProto | undefined, type: TypeProto): unk
     case 'structValue': {
       const fields = type.structType?.field ?? [];
       const cells = (v as { field?: ValueProto[] }).field ?? [];
-      return Object.fromEntries(cells.map((cell, i) => [fields[i]?.fieldName || `_field_${i + 1}`, decodeValue(cell, fields[i]?.fieldType ?? { typeKind: 'TYPE_UNKNOWN' })]));
+      return Object.fromEntries(
+        cells.map((cell, i) => [
+          fields[i]?.fieldName || `_field_${i + 1}`,
+          decodeValue(cell, fields[i]?.fieldType ?? { typeKind: 'TYPE_UNKNOWN' }),
+        ]),
+      );
     }
     default:
       throw new Error(`cannot read evaluator values of kind ${which}`);

@@ -25,24 +25,46 @@ const require = createRequire(import.meta.url);
 /** Analyzer time zone: BigQuery's default is UTC (the ZetaSQL server's own default is America/Los_Angeles). */
 export const BIGQUERY_TIMEZONE = 'UTC';
 const CALL_TIMEOUT_MS = 120_000;
-const SYSTEM_VARIABLE_PROTOS = Object.entries(SYSTEM_VARIABLES).map(([name, type]) => ({ namePath: name.split('.'), type: parseType(type) }));
+const SYSTEM_VARIABLE_PROTOS = Object.entries(SYSTEM_VARIABLES).map(([name, type]) => ({
+  namePath: name.split('.'),
+  type: parseType(type),
+}));
 
 // ---- gRPC client ------------------------------------------------------------------------------
 
-type Service = grpc.Client & Record<string, (request: unknown, metadata: grpc.Metadata, options: grpc.CallOptions, callback: (error: grpc.ServiceError | null, response: unknown) => void) => void>;
+type Service = grpc.Client &
+  Record<
+    string,
+    (
+      request: unknown,
+      metadata: grpc.Metadata,
+      options: grpc.CallOptions,
+      callback: (error: grpc.ServiceError | null, response: unknown) => void,
+    ) => void
+  >;
 let serviceConstructor: (new (address: string, credentials: grpc.ChannelCredentials, options?: object) => Service) | undefined;
 
 function loadService() {
   if (!serviceConstructor) {
     const protos = join(dirname(require.resolve(PACKAGE)), 'zetasql', 'protos');
-    const definition = protoLoader.loadSync('local_service.proto', { includeDirs: [protos], defaults: false, oneofs: true, longs: String, enums: String });
-    const loaded = grpc.loadPackageDefinition(definition) as unknown as { zetasql: { local_service: { ZetaSqlLocalService: typeof serviceConstructor } } };
+    const definition = protoLoader.loadSync('local_service.proto', {
+      includeDirs: [protos],
+      defaults: false,
+      oneofs: true,
+      longs: String,
+      enums: String,
+    });
+    const loaded = grpc.loadPackageDefinition(definition) as unknown as {
+      zetasql: { local_service: { ZetaSqlLocalService: typeof serviceConstructor } };
+    };
     serviceConstructor = loaded.zetasql.local_service.ZetaSqlLocalService;
   }
   return serviceConstructor!;
 }
 
-export type AnalyzeResult = { ok: true; statements: AnalyzedStatement[] } | { ok: false; error: AnalysisError; statements: AnalyzedStatement[] };
+export type AnalyzeResult =
+  | { ok: true; statements: AnalyzedStatement[] }
+  | { ok: false; error: AnalysisError; statements: AnalyzedStatement[] };
 
 /** A table for the evaluator: the name the query uses (e.g. 'my-project.logflow_raw.landing'), typed columns and rows. */
 export interface EvaluateTable {
@@ -85,7 +107,13 @@ export class ZetaSQL {
     const raw = (await call(client, 'getLanguageOptions', { maximumFeatures: true })) as Record<string, unknown>;
     const features = new Set([...((raw.enabledLanguageFeatures as string[] | undefined) ?? []), 'FEATURE_INTERVAL_TYPE']);
     // BigQuery: external product mode, QUALIFY reserved, every statement kind (DDL/DML) allowed.
-    const languageOptions = { ...raw, enabledLanguageFeatures: [...features], productMode: 'PRODUCT_EXTERNAL', reservedKeywords: ['QUALIFY'], supportedStatementKinds: [] };
+    const languageOptions = {
+      ...raw,
+      enabledLanguageFeatures: [...features],
+      productMode: 'PRODUCT_EXTERNAL',
+      reservedKeywords: ['QUALIFY'],
+      supportedStatementKinds: [],
+    };
     return new ZetaSQL(child, client, port, languageOptions);
   }
 
@@ -93,7 +121,9 @@ export class ZetaSQL {
   private analyzerOptions(forEvaluation = false) {
     const base = { languageOptions: this.languageOptions, defaultTimezone: BIGQUERY_TIMEZONE, errorMessageMode: 'ERROR_MESSAGE_ONE_LINE' };
     // Parse locations (byte ranges of each node in the SQL) let check/bounded.ts point at a table read.
-    return forEvaluation ? base : { ...base, systemVariables: SYSTEM_VARIABLE_PROTOS, parseLocationRecordType: 'PARSE_LOCATION_RECORD_FULL_NODE_SCOPE' };
+    return forEvaluation
+      ? base
+      : { ...base, systemVariables: SYSTEM_VARIABLE_PROTOS, parseLocationRecordType: 'PARSE_LOCATION_RECORD_FULL_NODE_SCOPE' };
   }
 
   /**
@@ -149,7 +179,13 @@ export class ZetaSQL {
    * expression as `SELECT (expr)`, then declares the variables in the catalog. Returns an error
    * located in `sql`, or undefined.
    */
-  private async analyzeVariable(sql: string, start: number, variable: VariableStatement, catalog: Catalog, analysed: AnalyzedStatement): Promise<AnalysisError | undefined> {
+  private async analyzeVariable(
+    sql: string,
+    start: number,
+    variable: VariableStatement,
+    catalog: Catalog,
+    analysed: AnalyzedStatement,
+  ): Promise<AnalysisError | undefined> {
     const at = positionAt(sql, start);
     let type: TypeProto | undefined;
     if (variable.type) {
@@ -171,7 +207,11 @@ export class ZetaSQL {
       }
       type ??= result.statements[0]?.columns[0]?.type;
       // The expression's resolved AST, with its offsets mapped back to the script.
-      Object.assign(analysed, { resolved: result.statements[0]?.resolved, text: wrapper, textOffset: variable.expressionOffset! - prefix.length });
+      Object.assign(analysed, {
+        resolved: result.statements[0]?.resolved,
+        text: wrapper,
+        textOffset: variable.expressionOffset! - prefix.length,
+      });
     }
     if (variable.kind === 'set') {
       const missing = variable.names.find((n) => !catalog.variables.has(n.toLowerCase()));
@@ -196,7 +236,11 @@ export class ZetaSQL {
    * @param options.variables script variables the query reads by bare name (as after a DECLARE), with their values
    * @returns the result's columns and its rows as objects keyed by column name
    */
-  async evaluate(sql: string, tables: EvaluateTable[], options: { variables?: { name: string; type: TypeProto | string; value: unknown }[] } = {}): Promise<EvaluateResult> {
+  async evaluate(
+    sql: string,
+    tables: EvaluateTable[],
+    options: { variables?: { name: string; type: TypeProto | string; value: unknown }[] } = {},
+  ): Promise<EvaluateResult> {
     const catalog = new Catalog();
     for (const v of options.variables ?? []) {
       const type = typeof v.type === 'string' ? parseType(v.type) : cleanType(v.type);
@@ -204,7 +248,10 @@ export class ZetaSQL {
     }
     const tableContent: Record<string, unknown> = {};
     for (const table of tables) {
-      const columns = table.columns.map((c) => ({ name: c.name, type: typeof c.type === 'string' ? parseType(c.type) : cleanType(c.type) }));
+      const columns = table.columns.map((c) => ({
+        name: c.name,
+        type: typeof c.type === 'string' ? parseType(c.type) : cleanType(c.type),
+      }));
       catalog.addTable(table.name, columns);
       const row = table.rows.map((r, index) => ({
         cell: columns.map((c, i) => {
@@ -218,7 +265,10 @@ export class ZetaSQL {
       }));
       tableContent[table.name.toLowerCase()] = { tableData: { row } };
     }
-    let response: { content?: { tableData?: { row?: { cell?: ValueProto[] }[] } }; prepared?: { columns?: { name?: string; type?: TypeProto }[] } };
+    let response: {
+      content?: { tableData?: { row?: { cell?: ValueProto[] }[] } };
+      prepared?: { columns?: { name?: string; type?: TypeProto }[] };
+    };
     try {
       response = (await call(this.client, 'evaluateQuery', {
         sql,
@@ -231,7 +281,10 @@ export class ZetaSQL {
       const where = locate(e.details ?? e.message);
       throw new Error(`ZetaSQL evaluation failed: ${where.message}${where.line ? ` [at ${where.line}:${where.column}]` : ''}`);
     }
-    const columns = (response.prepared?.columns ?? []).map((c) => ({ name: c.name ?? '', type: cleanType(c.type ?? { typeKind: 'TYPE_UNKNOWN' }) }));
+    const columns = (response.prepared?.columns ?? []).map((c) => ({
+      name: c.name ?? '',
+      type: cleanType(c.type ?? { typeKind: 'TYPE_UNKNOWN' }),
+    }));
     const rows = (response.content?.tableData?.row ?? []).map((r) =>
       Object.fromEntries(columns.map((c, i) => [c.name, decodeValue(r.cell?.[i], c.type)])),
     );
@@ -253,7 +306,9 @@ export class ZetaSQL {
 
 function call(client: Service, method: string, request: unknown): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    client[method]!(request, new grpc.Metadata(), { deadline: Date.now() + CALL_TIMEOUT_MS }, (error, response) => (error ? reject(error) : resolve(response)));
+    client[method]!(request, new grpc.Metadata(), { deadline: Date.now() + CALL_TIMEOUT_MS }, (error, response) =>
+      error ? reject(error) : resolve(response),
+    );
   });
 }
 

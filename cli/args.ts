@@ -7,14 +7,14 @@ export type Options = NonNullable<ParseArgsConfig['options']>;
  * Parses a subcommand's flags strictly. Unknown flags and missing values become
  * one-line usage errors naming the command and pointing at `--help`.
  */
-export function parseFlags<T extends Options>(
-  command: string,
-  argv: string[],
-  options: T,
-  allowPositionals = false,
-) {
+export function parseFlags<T extends Options>(command: string, argv: string[], options: T, allowPositionals = false) {
   try {
-    return parseArgs({ args: joinNegativeValues(argv, options), options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals });
+    return parseArgs({
+      args: joinNegativeValues(argv, options),
+      options: { ...options, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+      allowPositionals,
+    });
   } catch (error) {
     const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
     throw usageError(`${message} (see: logflow ${command} --help)`);
@@ -47,7 +47,14 @@ export function joinNegativeValues(argv: string[], options: Options): string[] {
 }
 
 /** Parses a flag value as an integer within [min, max], or throws a usage error naming the flag. */
-export function intFlag(command: string, flag: string, value: string | undefined, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+export function intFlag(
+  command: string,
+  flag: string,
+  value: string | undefined,
+  fallback: number,
+  min = 0,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   if (value === undefined) return fallback;
   if (!/^-?\d+$/.test(value.trim())) throw usageError(`--${flag} must be a whole number, got '${value}' (see: logflow ${command} --help)`);
   const n = Number(value);
@@ -56,10 +63,18 @@ export function intFlag(command: string, flag: string, value: string | undefined
 }
 
 /** Parses a flag value as a finite number within [min, max]. */
-export function numberFlag(command: string, flag: string, value: string | undefined, fallback: number, min = -Infinity, max = Infinity): number {
+export function numberFlag(
+  command: string,
+  flag: string,
+  value: string | undefined,
+  fallback: number,
+  min = -Infinity,
+  max = Infinity,
+): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n)) throw usageError(`--${flag} must be a number, got '${value}' (see: logflow ${command} --help)`);
+  if (value.trim() === '' || !Number.isFinite(n))
+    throw usageError(`--${flag} must be a number, got '${value}' (see: logflow ${command} --help)`);
   if (n < min || n > max) throw usageError(`--${flag} must be between ${min} and ${max}, got ${n} (see: logflow ${command} --help)`);
   return n;
 }

@@ -4,18 +4,48 @@ import type { Command } from './command.ts';
 /** Subcommands and their one-line summaries (written only here), loaded lazily so `logflow query` does not pay for the generator or gRPC. */
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
   demo: { summary: 'run the whole local pipeline on a generated sample', load: async () => (await import('./commands/demo.ts')).command },
-  generate: { summary: 'write synthetic access logs (with ground truth)', load: async () => (await import('./commands/generate.ts')).command },
-  ingest: { summary: 'deliver raw log lines to Pub/Sub or the local landing table', load: async () => (await import('./commands/ingest.ts')).command },
-  transform: { summary: 'run the Dataform graph on the local DuckDB warehouse', load: async () => (await import('./commands/transform.ts')).command },
-  compile: { summary: 'compile the Dataform project and print its actions or JSON', load: async () => (await import('./commands/compile.ts')).command },
+  generate: {
+    summary: 'write synthetic access logs (with ground truth)',
+    load: async () => (await import('./commands/generate.ts')).command,
+  },
+  ingest: {
+    summary: 'deliver raw log lines to Pub/Sub or the local landing table',
+    load: async () => (await import('./commands/ingest.ts')).command,
+  },
+  transform: {
+    summary: 'run the Dataform graph on the local DuckDB warehouse',
+    load: async () => (await import('./commands/transform.ts')).command,
+  },
+  compile: {
+    summary: 'compile the Dataform project and print its actions or JSON',
+    load: async () => (await import('./commands/compile.ts')).command,
+  },
   query: { summary: 'run SQL on the local warehouse', load: async () => (await import('./commands/query.ts')).command },
-  geo: { summary: 'load IP-to-location reference tables (country, ASN) into a warehouse', load: async () => (await import('./commands/geo.ts')).command },
+  geo: {
+    summary: 'load IP-to-location reference tables (country, ASN) into a warehouse',
+    load: async () => (await import('./commands/geo.ts')).command,
+  },
   check: { summary: 'analyse every BigQuery statement with ZetaSQL', load: async () => (await import('./commands/check.ts')).command },
-  setup: { summary: 'create or verify the Google Cloud resources (Pub/Sub, BigQuery, Dataform schedule)', load: async () => (await import('./commands/setup.ts')).command },
-  load: { summary: 'backfill log files into the landing table with BigQuery load jobs (or locally)', load: async () => (await import('./commands/load.ts')).command },
-  status: { summary: 'one screen: is the pipeline healthy? (ingesters, subscription, landing, last run, outputs)', load: async () => (await import('./commands/status.ts')).command },
-  report: { summary: 'write the traffic report: one self-contained HTML file', load: async () => (await import('./commands/report.ts')).command },
-  serve: { summary: 'follow logs, transform every few seconds and serve the live report', load: async () => (await import('./commands/serve.ts')).command },
+  setup: {
+    summary: 'create or verify the Google Cloud resources (Pub/Sub, BigQuery, Dataform schedule)',
+    load: async () => (await import('./commands/setup.ts')).command,
+  },
+  load: {
+    summary: 'backfill log files into the landing table with BigQuery load jobs (or locally)',
+    load: async () => (await import('./commands/load.ts')).command,
+  },
+  status: {
+    summary: 'one screen: is the pipeline healthy? (ingesters, subscription, landing, last run, outputs)',
+    load: async () => (await import('./commands/status.ts')).command,
+  },
+  report: {
+    summary: 'write the traffic report: one self-contained HTML file',
+    load: async () => (await import('./commands/report.ts')).command,
+  },
+  serve: {
+    summary: 'follow logs, transform every few seconds and serve the live report',
+    load: async () => (await import('./commands/serve.ts')).command,
+  },
 };
 
 export function usage(): string {
@@ -74,7 +104,9 @@ const COMMON_FLAGS: Record<string, string> = { warehouse: '--warehouse or LOGFLO
 /** ' (see --topic)' for an error about library options: the command's flags for them. */
 export function flagHint(error: LogflowError, command: Command | undefined): string {
   if (error.options.length === 0) return '';
-  const flags = error.options.map((option) => command?.flags?.[option] ?? COMMON_FLAGS[option] ?? `--${option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+  const flags = error.options.map(
+    (option) => command?.flags?.[option] ?? COMMON_FLAGS[option] ?? `--${option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
+  );
   return ` (see ${flags.join(', ')})`;
 }
 

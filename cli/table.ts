@@ -9,7 +9,11 @@ export function formatTable(columns: string[], rows: Record<string, unknown>[], 
   };
   const body = shown.map((r) => columns.map((c) => cell(r[c])));
   const widths = columns.map((c, i) => Math.max(c.length, ...body.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join(' | ')
+      .trimEnd();
   const out = [line(columns), widths.map((w) => '-'.repeat(w)).join('-+-'), ...body.map(line)];
   const more = rows.length > shown.length ? `\n(${rows.length - shown.length} more rows; use --max-rows or --json)` : '';
   return out.join('\n') + `\n(${rows.length} row${rows.length === 1 ? '' : 's'})` + more;

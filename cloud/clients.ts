@@ -49,7 +49,13 @@ function gaxOptions(connection: Connection): ClientOptions {
   const http = connection.endpoints?.http;
   if (!http) return {};
   const url = new URL(http);
-  return { apiEndpoint: url.hostname, port: Number(url.port), protocol: url.protocol.replace(':', ''), fallback: true, ...(connection.authClient ? { authClient: connection.authClient } : {}) } as ClientOptions;
+  return {
+    apiEndpoint: url.hostname,
+    port: Number(url.port),
+    protocol: url.protocol.replace(':', ''),
+    fallback: true,
+    ...(connection.authClient ? { authClient: connection.authClient } : {}),
+  } as ClientOptions;
 }
 
 export function connect(connection: Connection): Clients {
@@ -67,7 +73,8 @@ export function connect(connection: Connection): Clients {
     storageOptions.authClient = connection.authClient as unknown as StorageOptions['authClient'];
   }
   const pubsubOptions: ClientConfig = { projectId };
-  if (endpoints?.pubsub) Object.assign(pubsubOptions, { apiEndpoint: endpoints.pubsub, emulatorMode: true, universeDomain: 'googleapis.com' });
+  if (endpoints?.pubsub)
+    Object.assign(pubsubOptions, { apiEndpoint: endpoints.pubsub, emulatorMode: true, universeDomain: 'googleapis.com' });
   const gax = gaxOptions(connection);
   const clients: Clients = {
     projectId,
@@ -81,7 +88,12 @@ export function connect(connection: Connection): Clients {
     async rest<T>(api: 'iam' | 'monitoring', method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
       const base = endpoints?.http ?? `https://${api}.googleapis.com`;
       const client = await authClient();
-      const response = await client.request<T>({ url: `${base}${path}`, method, ...(body === undefined ? {} : { data: body }), retry: false });
+      const response = await client.request<T>({
+        url: `${base}${path}`,
+        method,
+        ...(body === undefined ? {} : { data: body }),
+        retry: false,
+      });
       return response.data;
     },
     async close() {

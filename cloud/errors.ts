@@ -15,7 +15,10 @@ interface RawError {
   details?: string;
   reason?: string;
   errors?: Array<{ message?: string; reason?: string }>;
-  response?: { status?: number; data?: { error?: { code?: number; message?: string; status?: string; details?: Array<{ reason?: string }> } } };
+  response?: {
+    status?: number;
+    data?: { error?: { code?: number; message?: string; status?: string; details?: Array<{ reason?: string }> } };
+  };
 }
 
 function text(error: unknown): string {
@@ -38,9 +41,19 @@ function grpcCode(error: unknown): number | undefined {
 export function classify(error: unknown): CloudErrorKind {
   const e = error as RawError;
   const message = text(error);
-  const reasons = [e.reason, ...(e.errors ?? []).map((x) => x.reason), ...(e.response?.data?.error?.details ?? []).map((d) => d.reason)].filter(Boolean);
-  if (reasons.includes('SERVICE_DISABLED') || reasons.includes('accessNotConfigured') || /has not been used in project|it is disabled|API is not enabled/i.test(message)) return 'api-disabled';
-  if (/default credentials|could not refresh access token|invalid_grant|GOOGLE_APPLICATION_CREDENTIALS/i.test(message)) return 'credentials';
+  const reasons = [
+    e.reason,
+    ...(e.errors ?? []).map((x) => x.reason),
+    ...(e.response?.data?.error?.details ?? []).map((d) => d.reason),
+  ].filter(Boolean);
+  if (
+    reasons.includes('SERVICE_DISABLED') ||
+    reasons.includes('accessNotConfigured') ||
+    /has not been used in project|it is disabled|API is not enabled/i.test(message)
+  )
+    return 'api-disabled';
+  if (/default credentials|could not refresh access token|invalid_grant|GOOGLE_APPLICATION_CREDENTIALS/i.test(message))
+    return 'credentials';
   const code = grpcCode(error);
   if (code === 16) return 'credentials';
   if (code === 7) return 'permission';
@@ -54,13 +67,16 @@ function disabledApi(message: string): string | undefined {
   return /([a-z0-9-]+\.googleapis\.com)/.exec(message)?.[1];
 }
 
-export const AUTH_HINT = 'run `gcloud auth application-default login` (or set GOOGLE_APPLICATION_CREDENTIALS to a service-account key file) and retry';
+export const AUTH_HINT =
+  'run `gcloud auth application-default login` (or set GOOGLE_APPLICATION_CREDENTIALS to a service-account key file) and retry';
 
 export function credentialsError(error: unknown): LogflowError {
   const message = text(error);
   if (/GOOGLE_APPLICATION_CREDENTIALS/.test(message)) {
     const file = /The file at (\S+) /.exec(message)?.[1];
-    return new LogflowError(`GOOGLE_APPLICATION_CREDENTIALS does not point at a readable credential file${file ? ` (${file})` : ''}; fix or unset it, or run \`gcloud auth application-default login\``);
+    return new LogflowError(
+      `GOOGLE_APPLICATION_CREDENTIALS does not point at a readable credential file${file ? ` (${file})` : ''}; fix or unset it, or run \`gcloud auth application-default login\``,
+    );
   }
   return new LogflowError(`no usable Google Cloud credentials (${firstLine(message)}): ${AUTH_HINT}`);
 }
@@ -73,12 +89,16 @@ export function cloudError(error: unknown, project: string, action: string, role
   if (error instanceof LogflowError) return error;
   const message = text(error);
   if (/on resource project \S+ \(or it may not exist\)|Project '?[^ ']+'? not found/i.test(message) && classify(error) !== 'api-disabled') {
-    return new LogflowError(`project ${project} does not exist or the account cannot see it (needs roles/browser on it); check --project and \`gcloud projects list\``);
+    return new LogflowError(
+      `project ${project} does not exist or the account cannot see it (needs roles/browser on it); check --project and \`gcloud projects list\``,
+    );
   }
   switch (classify(error)) {
     case 'api-disabled': {
       const api = disabledApi(message) ?? 'the API';
-      return new LogflowError(`${action}: ${api} is not enabled in project ${project}; run \`gcloud services enable ${api} --project=${project}\` (logflow setup enables it when the account may) and retry in a minute`);
+      return new LogflowError(
+        `${action}: ${api} is not enabled in project ${project}; run \`gcloud services enable ${api} --project=${project}\` (logflow setup enables it when the account may) and retry in a minute`,
+      );
     }
     case 'credentials':
       return credentialsError(error);

@@ -33,7 +33,12 @@ export function withBinding(policy: Policy, role: string, member: string): Polic
 }
 
 /** 'ok' when bound, 'missing' when not (and `apply` is false), 'created' after adding it. */
-export async function ensureBinding(access: PolicyAccess, role: string, member: string, apply: boolean): Promise<'ok' | 'missing' | 'created'> {
+export async function ensureBinding(
+  access: PolicyAccess,
+  role: string,
+  member: string,
+  apply: boolean,
+): Promise<'ok' | 'missing' | 'created'> {
   const policy = await access.get();
   if (hasBinding(policy, role, member)) return 'ok';
   if (!apply) return 'missing';

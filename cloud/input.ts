@@ -63,20 +63,29 @@ export interface SetupFlags {
 export function setupInput(flags: SetupFlags, env: NodeJS.ProcessEnv = process.env, command = 'setup'): SetupInput {
   const project = flags.project ?? env.GOOGLE_CLOUD_PROJECT;
   if (!project) throw usageError(`--project P is required (or set GOOGLE_CLOUD_PROJECT) (see: logflow ${command} --help)`);
-  if (!PROJECT_ID.test(project)) throw usageError(`--project must be a project id (6-30 lowercase letters, digits and hyphens), got '${project}'`);
+  if (!PROJECT_ID.test(project))
+    throw usageError(`--project must be a project id (6-30 lowercase letters, digits and hyphens), got '${project}'`);
   const config = readProjectConfig();
   const location = flags.location ?? config.location;
-  if (!/^[A-Za-z]+(?:-[a-z]+\d+)?$/.test(location)) throw usageError(`--location must be a BigQuery location such as EU, US or europe-west1, got '${location}'`);
+  if (!/^[A-Za-z]+(?:-[a-z]+\d+)?$/.test(location))
+    throw usageError(`--location must be a BigQuery location such as EU, US or europe-west1, got '${location}'`);
   const topic = flags.topic ?? DEFAULTS.topic;
-  if (!/^[A-Za-z][A-Za-z0-9._~%+-]{2,200}$/.test(topic) || topic.startsWith('goog')) throw usageError(`--topic must be a topic id (letters first, 3-200 of letters, digits, - . _ ~ % +), got '${topic}'`);
+  if (!/^[A-Za-z][A-Za-z0-9._~%+-]{2,200}$/.test(topic) || topic.startsWith('goog'))
+    throw usageError(`--topic must be a topic id (letters first, 3-200 of letters, digits, - . _ ~ % +), got '${topic}'`);
   const attempts = flags['max-delivery-attempts'] ?? String(DEFAULTS.maxDeliveryAttempts);
-  if (!/^\d+$/.test(attempts) || Number(attempts) < 5 || Number(attempts) > 100) throw usageError(`--max-delivery-attempts must be 5-100 (Pub/Sub's range), got '${attempts}'`);
+  if (!/^\d+$/.test(attempts) || Number(attempts) < 5 || Number(attempts) > 100)
+    throw usageError(`--max-delivery-attempts must be 5-100 (Pub/Sub's range), got '${attempts}'`);
   const expiration = flags['landing-expiration-days'] ?? String(DEFAULTS.landingExpirationDays);
-  if (!/^\d+$/.test(expiration) || Number(expiration) < 8 || Number(expiration) > 416) throw usageError(`--landing-expiration-days must be 8-416 (Pub/Sub keeps messages 7 days; 416 days of hourly partitions is BigQuery's 10,000-partition limit), got '${expiration}'`);
+  if (!/^\d+$/.test(expiration) || Number(expiration) < 8 || Number(expiration) > 416)
+    throw usageError(
+      `--landing-expiration-days must be 8-416 (Pub/Sub keeps messages 7 days; 416 days of hourly partitions is BigQuery's 10,000-partition limit), got '${expiration}'`,
+    );
   const bucket = flags.bucket ?? `${project.replace(/^.*:/, '')}-logflow`;
-  if (!/^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/.test(bucket)) throw usageError(`--bucket must be a Cloud Storage bucket name, got '${bucket}'`);
+  if (!/^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/.test(bucket))
+    throw usageError(`--bucket must be a Cloud Storage bucket name, got '${bucket}'`);
   const uaParser = installedVersion('ua-parser-js');
-  if (!uaParser.startsWith('1.')) throw new LogflowError(`installed ua-parser-js is ${uaParser}; logflow needs 1.x (MIT; 2.x is AGPL). Run npm ci`);
+  if (!uaParser.startsWith('1.'))
+    throw new LogflowError(`installed ua-parser-js is ${uaParser}; logflow needs 1.x (MIT; 2.x is AGPL). Run npm ci`);
   return {
     project,
     location,

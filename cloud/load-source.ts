@@ -4,7 +4,15 @@ import type { Readable } from 'node:stream';
 import { Batcher, type BatchLimits } from '../ingest/batches.ts';
 import { contentChunks, fileStat, isGzip, probeFile } from '../ingest/files.ts';
 import { HEAD_BYTES, resolveIdentity, type IdentityProbe } from '../ingest/identity.ts';
-import { MAX_MESSAGE_BYTES, TRUNCATED_PREFIX_BYTES, attributeOverhead, lineAttributes, mustTruncate, truncatedMessage, type AttributeContext } from '../ingest/attributes.ts';
+import {
+  MAX_MESSAGE_BYTES,
+  TRUNCATED_PREFIX_BYTES,
+  attributeOverhead,
+  lineAttributes,
+  mustTruncate,
+  truncatedMessage,
+  type AttributeContext,
+} from '../ingest/attributes.ts';
 import type { LineBatch, SourceRef } from '../ingest/types.ts';
 
 /**
@@ -69,14 +77,28 @@ export function chunkOf(batch: LineBatch, context: AttributeContext, destination
     rows.push({ messageId: loadMessageId(attributes.idempotency_key!), data: bytes, attributes });
   }
   const lastLine = batch.firstLine + batch.lines.length - 1;
-  return { source: batch.source, id: chunkId(batch.source.sourceId, batch.firstLine, lastLine, destination), firstLine: batch.firstLine, lastLine, rows, bytes: batch.bytes, truncated };
+  return {
+    source: batch.source,
+    id: chunkId(batch.source.sourceId, batch.firstLine, lastLine, destination),
+    firstLine: batch.firstLine,
+    lastLine,
+    rows,
+    bytes: batch.bytes,
+    truncated,
+  };
 }
 
 /**
  * The chunks of one source, in order. `taken` holds the source ids already used in this run,
  * as in ingest (two files with the same first line get distinct ids).
  */
-export async function* readChunks(source: ContentSource, context: AttributeContext, limits: BatchLimits, destination: string, taken: Set<string>): AsyncGenerator<Chunk> {
+export async function* readChunks(
+  source: ContentSource,
+  context: AttributeContext,
+  limits: BatchLimits,
+  destination: string,
+  taken: Set<string>,
+): AsyncGenerator<Chunk> {
   const resolved = await resolveIdentity(await source.probe(), [], true, (id) => taken.has(id));
   if (!resolved) return; // empty
   taken.add(resolved.sourceId);

@@ -71,7 +71,10 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
   const summary: LoadSummary = { sources: 0, chunks: 0, loaded: 0, skipped: 0, rows: 0, truncatedLines: 0, interrupted: false };
   const taken = new Set<string>();
   try {
-    const local = await expandInputs(options.inputs.filter((i) => !i.startsWith('gs://')), { follow: false });
+    const local = await expandInputs(
+      options.inputs.filter((i) => !i.startsWith('gs://')),
+      { follow: false },
+    );
     const inputs = options.inputs.map((i) => (i.startsWith('gs://') ? [i] : [])).flat();
     for (const input of [...local, ...inputs]) {
       if (options.signal?.aborted) break;
@@ -121,7 +124,9 @@ async function localTarget(options: LoadOptions): Promise<Target> {
   try {
     await ensureLanding(c);
     await c.run(`create schema if not exists ${ident(LEDGER_SCHEMA)}`);
-    await c.run(`create table if not exists ${ident(LEDGER_SCHEMA)}.${ident(LEDGER)} (chunk_id varchar primary key, source varchar, source_id varchar, first_line bigint, last_line bigint, rows bigint, loaded_at timestamptz)`);
+    await c.run(
+      `create table if not exists ${ident(LEDGER_SCHEMA)}.${ident(LEDGER)} (chunk_id varchar primary key, source varchar, source_id varchar, first_line bigint, last_line bigint, rows bigint, loaded_at timestamptz)`,
+    );
     await c.run('create or replace temp table logflow_load_stage (message_id varchar, data blob, attributes varchar)');
     appender = await c.createAppender('logflow_load_stage', 'main', 'temp');
   } catch (error) {
@@ -163,7 +168,9 @@ async function localTarget(options: LoadOptions): Promise<Target> {
       } catch (error) {
         await c.run('rollback').catch(() => undefined);
         await c.run('delete from logflow_load_stage').catch(() => undefined);
-        throw new LogflowError(`cannot write to the warehouse ${warehouse.path}: ${(error as Error).message.split('\n')[0]}; nothing of this chunk was recorded, run again to resume`);
+        throw new LogflowError(
+          `cannot write to the warehouse ${warehouse.path}: ${(error as Error).message.split('\n')[0]}; nothing of this chunk was recorded, run again to resume`,
+        );
       }
       return 'committed';
     },
@@ -186,7 +193,14 @@ export function loadJobId(chunk: Chunk, attempt: number): string {
 function ndjson(chunk: Chunk, subscription: string, publishTime: string): string {
   let out = '';
   for (const row of chunk.rows) {
-    out += JSON.stringify({ subscription_name: subscription, message_id: row.messageId, publish_time: publishTime, data: row.data.toString('base64'), attributes: row.attributes }) + '\n';
+    out +=
+      JSON.stringify({
+        subscription_name: subscription,
+        message_id: row.messageId,
+        publish_time: publishTime,
+        data: row.data.toString('base64'),
+        attributes: row.attributes,
+      }) + '\n';
   }
   return out;
 }
@@ -198,7 +212,8 @@ async function bigqueryTarget(options: LoadOptions): Promise<Target> {
   const table = clients.bigquery.dataset(LANDING_DATASET).table(LANDING_TABLE);
   const name = `${project}.${LANDING_DATASET}.${LANDING_TABLE}`;
   const dir = mkdtempSync(join(tmpdir(), 'logflow-load-'));
-  const fail = (error: unknown, action: string, role: string) => cloudError(error, project, action, role, `dataset ${project}.${LANDING_DATASET}`);
+  const fail = (error: unknown, action: string, role: string) =>
+    cloudError(error, project, action, role, `dataset ${project}.${LANDING_DATASET}`);
   const close = async () => {
     rmSync(dir, { recursive: true, force: true });
     await clients.close();
@@ -210,7 +225,8 @@ async function bigqueryTarget(options: LoadOptions): Promise<Target> {
     location = options.location ?? (meta as { location?: string }).location;
   } catch (error) {
     await close();
-    if (isNotFound(error)) throw new LogflowError(`the landing table ${name} does not exist; run \`logflow setup --project ${project} --location L\` first`);
+    if (isNotFound(error))
+      throw new LogflowError(`the landing table ${name} does not exist; run \`logflow setup --project ${project} --location L\` first`);
     throw fail(error, `reading ${name}`, 'roles/bigquery.metadataViewer');
   }
   const subscription = `projects/${project}/subscriptions/${LOAD_SUBSCRIPTION}`;
@@ -234,7 +250,8 @@ async function bigqueryTarget(options: LoadOptions): Promise<Target> {
     open: async (input) => {
       if (!input.startsWith('gs://')) return localSource(input);
       const match = /^gs:\/\/([^/]+)\/(.+)$/.exec(input);
-      if (!match || /[*?[]/.test(input)) throw new LogflowError(`${input}: give one object per gs:// URI (bucket and object name, no wildcards)`);
+      if (!match || /[*?[]/.test(input))
+        throw new LogflowError(`${input}: give one object per gs:// URI (bucket and object name, no wildcards)`);
       const file = clients.storage.bucket(match[1]!).file(match[2]!);
       try {
         await file.getMetadata();
@@ -252,11 +269,16 @@ async function bigqueryTarget(options: LoadOptions): Promise<Target> {
         }
         if (state === 'done') return true;
         if (state === 'running') {
-          await clients.bigquery.job(loadJobId(chunk, attempt), { location }).promise().catch(() => undefined);
+          await clients.bigquery
+            .job(loadJobId(chunk, attempt), { location })
+            .promise()
+            .catch(() => undefined);
           if ((await jobState(loadJobId(chunk, attempt))) === 'done') return true;
         }
       }
-      throw new LogflowError(`${chunk.source.name}: lines ${chunk.firstLine}-${chunk.lastLine} failed to load 5 times; see \`bq ls -j --max_results 20 ${project}\``);
+      throw new LogflowError(
+        `${chunk.source.name}: lines ${chunk.firstLine}-${chunk.lastLine} failed to load 5 times; see \`bq ls -j --max_results 20 ${project}\``,
+      );
     },
     async write(chunk) {
       const id = loadJobId(chunk, attempts.get(chunk.id) ?? 0);
@@ -275,14 +297,23 @@ async function bigqueryTarget(options: LoadOptions): Promise<Target> {
         await job.promise();
         const [meta] = await job.getMetadata();
         const status = (meta as { status?: { errorResult?: { message?: string } } }).status;
-        if (status?.errorResult) throw new LogflowError(`${chunk.source.name}: lines ${chunk.firstLine}-${chunk.lastLine}: load job ${id} failed: ${status.errorResult.message ?? 'unknown error'}; run the same command again to retry`);
+        if (status?.errorResult)
+          throw new LogflowError(
+            `${chunk.source.name}: lines ${chunk.firstLine}-${chunk.lastLine}: load job ${id} failed: ${status.errorResult.message ?? 'unknown error'}; run the same command again to retry`,
+          );
       } catch (error) {
         if (error instanceof LogflowError) throw error;
         const message = (error as Error).message ?? '';
         if (/Error while reading data|errorResult|failed/i.test(message) && !/Access Denied|permission/i.test(message)) {
-          throw new LogflowError(`${chunk.source.name}: lines ${chunk.firstLine}-${chunk.lastLine}: load job ${id} failed: ${message.split('\n')[0]}; run the same command again to retry`);
+          throw new LogflowError(
+            `${chunk.source.name}: lines ${chunk.firstLine}-${chunk.lastLine}: load job ${id} failed: ${message.split('\n')[0]}; run the same command again to retry`,
+          );
         }
-        throw fail(error, `loading ${chunk.source.name} lines ${chunk.firstLine}-${chunk.lastLine} into ${name}`, 'roles/bigquery.dataEditor on the dataset and roles/bigquery.jobUser on the project');
+        throw fail(
+          error,
+          `loading ${chunk.source.name} lines ${chunk.firstLine}-${chunk.lastLine} into ${name}`,
+          'roles/bigquery.dataEditor on the dataset and roles/bigquery.jobUser on the project',
+        );
       } finally {
         rmSync(path, { force: true });
       }

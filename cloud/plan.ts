@@ -79,7 +79,13 @@ export type Resource =
       kind: 'releaseConfig';
       name: string;
       repository: string;
-      overrides: { defaultDatabase: string; defaultSchema: string; assertionSchema: string; defaultLocation: string; vars: Record<string, string> };
+      overrides: {
+        defaultDatabase: string;
+        defaultSchema: string;
+        assertionSchema: string;
+        defaultLocation: string;
+        vars: Record<string, string>;
+      };
     }
   | { kind: 'workflowConfig'; name: string; releaseConfig: string; cronSchedule: string; timeZone: string; serviceAccount: string };
 
@@ -111,7 +117,16 @@ export const SERVICES = [
 ] as const;
 export const SCHEDULE_SERVICES = ['dataform.googleapis.com'] as const;
 
-export const DEFAULTS = { landingExpirationDays: 365, topic: 'access-logs', timeZone: 'Etc/UTC', maxDeliveryAttempts: 10, repository: 'logflow', releaseConfig: 'production', workflowConfig: 'scheduled', runner: 'logflow-dataform' } as const;
+export const DEFAULTS = {
+  landingExpirationDays: 365,
+  topic: 'access-logs',
+  timeZone: 'Etc/UTC',
+  maxDeliveryAttempts: 10,
+  repository: 'logflow',
+  releaseConfig: 'production',
+  workflowConfig: 'scheduled',
+  runner: 'logflow-dataform',
+} as const;
 
 /** BigQuery multi-regions have no Dataform location: Dataform runs in a region inside them. */
 export function dataformRegion(location: string): string {
@@ -182,8 +197,20 @@ export function planSetup(input: SetupInput): Plan {
   });
   // The agent must be able to write the table before the BigQuery subscription is created
   // (creation checks it), and to publish to the dead-letter topic.
-  resources.push({ kind: 'iam', target: { type: 'table', dataset: LANDING_DATASET, table: LANDING_TABLE }, member: agent, role: 'roles/bigquery.dataEditor', why: 'the BigQuery subscription writes rows as the Pub/Sub service agent' });
-  resources.push({ kind: 'iam', target: { type: 'topic', topic: deadLetterTopic }, member: agent, role: 'roles/pubsub.publisher', why: 'dead-lettering publishes to this topic' });
+  resources.push({
+    kind: 'iam',
+    target: { type: 'table', dataset: LANDING_DATASET, table: LANDING_TABLE },
+    member: agent,
+    role: 'roles/bigquery.dataEditor',
+    why: 'the BigQuery subscription writes rows as the Pub/Sub service agent',
+  });
+  resources.push({
+    kind: 'iam',
+    target: { type: 'topic', topic: deadLetterTopic },
+    member: agent,
+    role: 'roles/pubsub.publisher',
+    why: 'dead-lettering publishes to this topic',
+  });
   resources.push({
     kind: 'subscription',
     subscription,
@@ -193,10 +220,22 @@ export function planSetup(input: SetupInput): Plan {
     bigquery: { table: landingTable, writeMetadata: true, useTopicSchema: false, dropUnknownFields: false },
     deadLetter: { topic: deadLetterTopic, maxDeliveryAttempts: input.maxDeliveryAttempts },
   });
-  resources.push({ kind: 'iam', target: { type: 'subscription', subscription }, member: agent, role: 'roles/pubsub.subscriber', why: 'dead-lettering acknowledges the forwarded message on the source subscription' });
+  resources.push({
+    kind: 'iam',
+    target: { type: 'subscription', subscription },
+    member: agent,
+    role: 'roles/pubsub.subscriber',
+    why: 'dead-lettering acknowledges the forwarded message on the source subscription',
+  });
 
   resources.push({ kind: 'bucket', bucket: input.bucket, location: input.location });
-  resources.push({ kind: 'object', bucket: input.bucket, object, source: 'node_modules/ua-parser-js/dist/ua-parser.min.js', version: input.versions.uaParser });
+  resources.push({
+    kind: 'object',
+    bucket: input.bucket,
+    object,
+    source: 'node_modules/ua-parser-js/dist/ua-parser.min.js',
+    version: input.versions.uaParser,
+  });
   resources.push({ kind: 'reference', dataset: REF_DATASET, tables: [REF_TABLES.country, REF_TABLES.asn] });
 
   const names: Plan['names'] = { topic, deadLetterTopic, deadLetterSubscription, subscription, landingTable, uaParserUri };
@@ -208,10 +247,34 @@ export function planSetup(input: SetupInput): Plan {
     Object.assign(names, { repository, releaseConfig, workflowConfig, runner });
     const runnerMember = `serviceAccount:${runner}`;
     resources.push({ kind: 'serviceAccount', email: runner, accountId: DEFAULTS.runner, displayName: 'logflow Dataform runner' });
-    resources.push({ kind: 'iam', target: { type: 'project' }, member: runnerMember, role: 'roles/bigquery.dataEditor', why: 'Dataform creates and updates the tables (Dataform docs: required roles)' });
-    resources.push({ kind: 'iam', target: { type: 'project' }, member: runnerMember, role: 'roles/bigquery.jobUser', why: 'Dataform runs query jobs in this project (Dataform docs: required roles)' });
-    resources.push({ kind: 'iam', target: { type: 'bucket', bucket: input.bucket }, member: runnerMember, role: 'roles/storage.objectViewer', why: 'BigQuery reads the UDF library from gs:// with the caller\'s credentials' });
-    resources.push({ kind: 'iam', target: { type: 'serviceAccount', email: runner }, member: dataformAgent(input.projectNumber), role: 'roles/iam.serviceAccountTokenCreator', why: 'the Dataform service agent acts as the runner (Dataform docs: required roles)' });
+    resources.push({
+      kind: 'iam',
+      target: { type: 'project' },
+      member: runnerMember,
+      role: 'roles/bigquery.dataEditor',
+      why: 'Dataform creates and updates the tables (Dataform docs: required roles)',
+    });
+    resources.push({
+      kind: 'iam',
+      target: { type: 'project' },
+      member: runnerMember,
+      role: 'roles/bigquery.jobUser',
+      why: 'Dataform runs query jobs in this project (Dataform docs: required roles)',
+    });
+    resources.push({
+      kind: 'iam',
+      target: { type: 'bucket', bucket: input.bucket },
+      member: runnerMember,
+      role: 'roles/storage.objectViewer',
+      why: "BigQuery reads the UDF library from gs:// with the caller's credentials",
+    });
+    resources.push({
+      kind: 'iam',
+      target: { type: 'serviceAccount', email: runner },
+      member: dataformAgent(input.projectNumber),
+      role: 'roles/iam.serviceAccountTokenCreator',
+      why: 'the Dataform service agent acts as the runner (Dataform docs: required roles)',
+    });
     resources.push({ kind: 'dataformRepository', name: repository, serviceAccount: runner });
     resources.push({ kind: 'dataformTree', repository, coreVersion: input.versions.dataformCore });
     resources.push({
@@ -226,7 +289,14 @@ export function planSetup(input: SetupInput): Plan {
         vars: { ...input.dataform.vars, warehouse: 'bigquery', uaParserLibraryUri: uaParserUri },
       },
     });
-    resources.push({ kind: 'workflowConfig', name: workflowConfig, releaseConfig, cronSchedule: input.schedule, timeZone: input.timeZone, serviceAccount: runner });
+    resources.push({
+      kind: 'workflowConfig',
+      name: workflowConfig,
+      releaseConfig,
+      cronSchedule: input.schedule,
+      timeZone: input.timeZone,
+      serviceAccount: runner,
+    });
   }
   return { input, resources, names };
 }

@@ -19,7 +19,9 @@ export function settingsOf(r: Resource): string[] {
       return [
         `columns: ${r.fields.map((f) => `${f.name} ${f.type}${f.defaultValueExpression ? ` default ${f.defaultValueExpression}` : ''}`).join(', ')}`,
         `partitioned by: ${r.partitioning.field ? `${r.partitioning.type.toLowerCase()} of ${r.partitioning.field}` : `ingestion time, by ${r.partitioning.type.toLowerCase()} (_PARTITIONTIME = arrival: late rows are read by the next run)`}`,
-        ...(r.partitioning.expirationDays ? [`partition expiration: ${r.partitioning.expirationDays} days (every line is kept in logflow.stg_landing__lines)`] : []),
+        ...(r.partitioning.expirationDays
+          ? [`partition expiration: ${r.partitioning.expirationDays} days (every line is kept in logflow.stg_landing__lines)`]
+          : []),
         `clustered by: ${r.clustering.length > 0 ? r.clustering.join(', ') : 'none (reads are by arrival partition)'}`,
       ];
     case 'topic':
@@ -29,7 +31,11 @@ export function settingsOf(r: Resource): string[] {
         `topic: ${r.topic}`,
         `for: ${r.purpose}`,
         ...(r.bigquery
-          ? [`bigquery table: ${r.bigquery.table}`, 'write_metadata: true (subscription_name, message_id, publish_time, attributes)', 'use_topic_schema: false, drop_unknown_fields: false']
+          ? [
+              `bigquery table: ${r.bigquery.table}`,
+              'write_metadata: true (subscription_name, message_id, publish_time, attributes)',
+              'use_topic_schema: false, drop_unknown_fields: false',
+            ]
           : ['delivery: pull (read it with gcloud pubsub subscriptions pull)']),
         ...(r.deadLetter ? [`dead-letter topic: ${r.deadLetter.topic}, max delivery attempts: ${r.deadLetter.maxDeliveryAttempts}`] : []),
         `message retention: 7 days; expiration: never`,
@@ -39,7 +45,10 @@ export function settingsOf(r: Resource): string[] {
     case 'bucket':
       return [`location: ${r.location}`, 'uniform bucket-level access: on', 'public access prevention: enforced'];
     case 'object':
-      return [`content: ${r.source} of the installed ua-parser-js ${r.version} (MIT), byte for byte`, 'the var uaParserLibraryUri points the UDF at it'];
+      return [
+        `content: ${r.source} of the installed ua-parser-js ${r.version} (MIT), byte for byte`,
+        'the var uaParserLibraryUri points the UDF at it',
+      ];
     case 'reference':
       return ['loaded with `logflow geo load` (BigQuery load jobs) when missing; kept when present'];
     case 'serviceAccount':
@@ -56,11 +65,19 @@ export function settingsOf(r: Resource): string[] {
       return [
         'git commitish: the tree commit logflow published',
         `compilation overrides: defaultDatabase=${r.overrides.defaultDatabase} defaultSchema=${r.overrides.defaultSchema} assertionSchema=${r.overrides.assertionSchema} defaultLocation=${r.overrides.defaultLocation}`,
-        `vars: ${Object.entries(r.overrides.vars).map(([k, v]) => `${k}=${v}`).join(' ')}`,
+        `vars: ${Object.entries(r.overrides.vars)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' ')}`,
         'compiled once at setup; the compilation result is checked for errors',
       ];
     case 'workflowConfig':
-      return [`release config: ${r.releaseConfig}`, `cron: ${r.cronSchedule}`, `time zone: ${r.timeZone}`, `service account: ${r.serviceAccount}`, 'runs every action (incremental; no full refresh)'];
+      return [
+        `release config: ${r.releaseConfig}`,
+        `cron: ${r.cronSchedule}`,
+        `time zone: ${r.timeZone}`,
+        `service account: ${r.serviceAccount}`,
+        'runs every action (incremental; no full refresh)',
+      ];
   }
 }
 
@@ -112,11 +129,15 @@ export function commandsFor(r: Resource, plan: Plan): string[] {
       return [parts.join(' ')];
     }
     case 'iam': {
-      const lookup = r.member.includes('PROJECT_NUMBER') ? [`PROJECT_NUMBER=$(gcloud projects describe ${p} --format='value(projectNumber)')`] : [];
+      const lookup = r.member.includes('PROJECT_NUMBER')
+        ? [`PROJECT_NUMBER=$(gcloud projects describe ${p} --format='value(projectNumber)')`]
+        : [];
       return [...lookup, iamCommand(r.target, r.member.replace('PROJECT_NUMBER', '${PROJECT_NUMBER}'), r.role, p)];
     }
     case 'bucket':
-      return [`gcloud storage buckets create gs://${r.bucket} --project=${p} --location=${r.location} --uniform-bucket-level-access --public-access-prevention`];
+      return [
+        `gcloud storage buckets create gs://${r.bucket} --project=${p} --location=${r.location} --uniform-bucket-level-access --public-access-prevention`,
+      ];
     case 'object':
       return [`gcloud storage cp ${r.source} gs://${r.bucket}/${r.object}`];
     case 'reference':
@@ -128,17 +149,29 @@ export function commandsFor(r: Resource, plan: Plan): string[] {
       return [curl('POST', `${DATAFORM_API}/${parent}/repositories?repositoryId=${id}`, { serviceAccount: r.serviceAccount })];
     }
     case 'dataformTree':
-      return [`${curl('POST', `${DATAFORM_API}/${r.repository}:commit`, { commitMetadata: { author: { name: 'logflow setup', emailAddress: 'logflow@localhost' }, commitMessage: 'logflow tree sha256:...' }, fileOperations: { 'definitions/...': { writeFile: { contents: '<base64>' } } } })}  # one entry per file`];
+      return [
+        `${curl('POST', `${DATAFORM_API}/${r.repository}:commit`, { commitMetadata: { author: { name: 'logflow setup', emailAddress: 'logflow@localhost' }, commitMessage: 'logflow tree sha256:...' }, fileOperations: { 'definitions/...': { writeFile: { contents: '<base64>' } } } })}  # one entry per file`,
+      ];
     case 'releaseConfig': {
       const [parent, id] = splitName(r.name, '/releaseConfigs/');
       return [
-        curl('POST', `${DATAFORM_API}/${parent}/releaseConfigs?releaseConfigId=${id}`, { gitCommitish: '<tree commit sha>', codeCompilationConfig: r.overrides }),
+        curl('POST', `${DATAFORM_API}/${parent}/releaseConfigs?releaseConfigId=${id}`, {
+          gitCommitish: '<tree commit sha>',
+          codeCompilationConfig: r.overrides,
+        }),
         curl('POST', `${DATAFORM_API}/${parent}/compilationResults`, { releaseConfig: r.name }),
       ];
     }
     case 'workflowConfig': {
       const [parent, id] = splitName(r.name, '/workflowConfigs/');
-      return [curl('POST', `${DATAFORM_API}/${parent}/workflowConfigs?workflowConfigId=${id}`, { releaseConfig: r.releaseConfig, cronSchedule: r.cronSchedule, timeZone: r.timeZone, invocationConfig: { serviceAccount: r.serviceAccount } })];
+      return [
+        curl('POST', `${DATAFORM_API}/${parent}/workflowConfigs?workflowConfigId=${id}`, {
+          releaseConfig: r.releaseConfig,
+          cronSchedule: r.cronSchedule,
+          timeZone: r.timeZone,
+          invocationConfig: { serviceAccount: r.serviceAccount },
+        }),
+      ];
     }
   }
 }
@@ -164,7 +197,10 @@ export function renderPlan(plan: Plan): string {
   });
   out.push('');
   out.push('Then, on each web server:');
-  out.push(`  logflow ingest --sink pubsub --topic projects/${input.project}/topics/${plan.names.topic} --follow /var/log/nginx/access.log`);
-  if (!input.schedule) out.push('No --schedule: no Dataform repository or schedule is planned (run `dataform run` yourself, or add --schedule "<cron>").');
+  out.push(
+    `  logflow ingest --sink pubsub --topic projects/${input.project}/topics/${plan.names.topic} --follow /var/log/nginx/access.log`,
+  );
+  if (!input.schedule)
+    out.push('No --schedule: no Dataform repository or schedule is planned (run `dataform run` yourself, or add --schedule "<cron>").');
   return out.join('\n') + '\n';
 }

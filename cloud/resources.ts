@@ -38,7 +38,9 @@ const missing = (): Outcome => ({ status: 'missing' });
 const drift = (differences: string[]): Outcome => ({ status: 'drift', detail: `${differences.join('; ')} (left as is)` });
 
 function differences(pairs: Array<[string, unknown, unknown]>): string[] {
-  return pairs.filter(([, have, want]) => JSON.stringify(have) !== JSON.stringify(want)).map(([what, have, want]) => `${what} is ${JSON.stringify(have)}, plan says ${JSON.stringify(want)}`);
+  return pairs
+    .filter(([, have, want]) => JSON.stringify(have) !== JSON.stringify(want))
+    .map(([what, have, want]) => `${what} is ${JSON.stringify(have)}, plan says ${JSON.stringify(want)}`);
 }
 
 async function read<T>(ctx: Context, r: Resource, action: string, role: string, on: string, get: () => Promise<T>): Promise<T | null> {
@@ -64,38 +66,74 @@ export async function ensure(ctx: Context, r: Resource): Promise<Outcome> {
   switch (r.kind) {
     case 'service': {
       const name = `projects/${p}/services/${r.service}`;
-      const [service] = await write(ctx, `reading ${r.service}`, 'roles/serviceusage.serviceUsageViewer', `project ${p}`, () => clients.serviceUsage.getService({ name }));
+      const [service] = await write(ctx, `reading ${r.service}`, 'roles/serviceusage.serviceUsageViewer', `project ${p}`, () =>
+        clients.serviceUsage.getService({ name }),
+      );
       // REST asks for numeric enums (ENABLED = 2); gRPC gives names
       if (String(service.state) === 'ENABLED' || Number(service.state) === 2) return ok();
       if (!ctx.apply) return missing();
-      const [operation] = await write(ctx, `enabling ${r.service}`, 'roles/serviceusage.serviceUsageAdmin', `project ${p}`, () => clients.serviceUsage.enableService({ name }));
+      const [operation] = await write(ctx, `enabling ${r.service}`, 'roles/serviceusage.serviceUsageAdmin', `project ${p}`, () =>
+        clients.serviceUsage.enableService({ name }),
+      );
       await write(ctx, `enabling ${r.service}`, 'roles/serviceusage.serviceUsageAdmin', `project ${p}`, () => operation.promise());
       return { status: 'created', detail: 'enabled' };
     }
     case 'dataset': {
       const on = `project ${p}`;
       const dataset = clients.bigquery.dataset(r.dataset);
-      const meta = await read(ctx, r, `reading dataset ${p}.${r.dataset}`, 'roles/bigquery.metadataViewer', on, async () => (await dataset.getMetadata())[0] as { location?: string });
+      const meta = await read(
+        ctx,
+        r,
+        `reading dataset ${p}.${r.dataset}`,
+        'roles/bigquery.metadataViewer',
+        on,
+        async () => (await dataset.getMetadata())[0] as { location?: string },
+      );
       if (meta) {
         const have = String(meta.location ?? '');
-        return have.toLowerCase() === r.location.toLowerCase() ? ok(`location ${have}`) : drift([`location is ${have}, plan says ${r.location} (a dataset cannot move: choose --location ${have} or use another project)`]);
+        return have.toLowerCase() === r.location.toLowerCase()
+          ? ok(`location ${have}`)
+          : drift([
+              `location is ${have}, plan says ${r.location} (a dataset cannot move: choose --location ${have} or use another project)`,
+            ]);
       }
       if (!ctx.apply) return missing();
-      await write(ctx, `creating dataset ${p}.${r.dataset}`, 'roles/bigquery.dataEditor', on, () => clients.bigquery.createDataset(r.dataset, { location: r.location }));
+      await write(ctx, `creating dataset ${p}.${r.dataset}`, 'roles/bigquery.dataEditor', on, () =>
+        clients.bigquery.createDataset(r.dataset, { location: r.location }),
+      );
       return { status: 'created', detail: `in ${r.location}` };
     }
     case 'table': {
       const on = `dataset ${p}.${r.dataset}`;
       const table = clients.bigquery.dataset(r.dataset).table(r.table);
-      type TableMeta = { schema?: { fields?: Array<{ name: string; type: string }> }; timePartitioning?: { type?: string; field?: string; expirationMs?: string }; clustering?: { fields?: string[] } };
-      const meta = await read(ctx, r, `reading table ${p}.${r.dataset}.${r.table}`, 'roles/bigquery.metadataViewer', on, async () => (await table.getMetadata())[0] as TableMeta);
+      type TableMeta = {
+        schema?: { fields?: Array<{ name: string; type: string }> };
+        timePartitioning?: { type?: string; field?: string; expirationMs?: string };
+        clustering?: { fields?: string[] };
+      };
+      const meta = await read(
+        ctx,
+        r,
+        `reading table ${p}.${r.dataset}.${r.table}`,
+        'roles/bigquery.metadataViewer',
+        on,
+        async () => (await table.getMetadata())[0] as TableMeta,
+      );
       if (meta) {
         const have = (meta.schema?.fields ?? []).map((f) => `${f.name} ${f.type}`);
         const want = r.fields.map((f) => `${f.name} ${f.type}`);
         const found = differences([
           ['columns', have.filter((c) => want.includes(c)).length === want.length ? want : have, want],
-          ['partitioning', { type: meta.timePartitioning?.type ?? null, field: meta.timePartitioning?.field ?? null }, { type: r.partitioning.type, field: r.partitioning.field ?? null }],
-          ['partition expiration days', meta.timePartitioning?.expirationMs ? Number(meta.timePartitioning.expirationMs) / 86_400_000 : null, r.partitioning.expirationDays ?? null],
+          [
+            'partitioning',
+            { type: meta.timePartitioning?.type ?? null, field: meta.timePartitioning?.field ?? null },
+            { type: r.partitioning.type, field: r.partitioning.field ?? null },
+          ],
+          [
+            'partition expiration days',
+            meta.timePartitioning?.expirationMs ? Number(meta.timePartitioning.expirationMs) / 86_400_000 : null,
+            r.partitioning.expirationDays ?? null,
+          ],
           ['clustering', meta.clustering?.fields ?? [], r.clustering],
         ]);
         return found.length === 0 ? ok() : drift(found);
@@ -130,14 +168,26 @@ export async function ensure(ctx: Context, r: Resource): Promise<Outcome> {
     case 'bucket': {
       const on = `project ${p}`;
       const bucket = clients.storage.bucket(r.bucket);
-      const meta = await read(ctx, r, `reading bucket gs://${r.bucket}`, 'roles/storage.admin', on, async () => (await bucket.getMetadata())[0] as { location?: string });
+      const meta = await read(
+        ctx,
+        r,
+        `reading bucket gs://${r.bucket}`,
+        'roles/storage.admin',
+        on,
+        async () => (await bucket.getMetadata())[0] as { location?: string },
+      );
       if (meta) {
         const have = String(meta.location ?? '');
-        return have.toLowerCase() === r.location.toLowerCase() ? ok(`location ${have}`) : drift([`location is ${have}, plan says ${r.location} (pass --bucket to use another bucket)`]);
+        return have.toLowerCase() === r.location.toLowerCase()
+          ? ok(`location ${have}`)
+          : drift([`location is ${have}, plan says ${r.location} (pass --bucket to use another bucket)`]);
       }
       if (!ctx.apply) return missing();
       await write(ctx, `creating bucket gs://${r.bucket}`, 'roles/storage.admin', on, () =>
-        clients.storage.createBucket(r.bucket, { location: r.location, iamConfiguration: { uniformBucketLevelAccess: { enabled: true }, publicAccessPrevention: 'enforced' } } as never),
+        clients.storage.createBucket(r.bucket, {
+          location: r.location,
+          iamConfiguration: { uniformBucketLevelAccess: { enabled: true }, publicAccessPrevention: 'enforced' },
+        } as never),
       );
       return { status: 'created', detail: `in ${r.location}` };
     }
@@ -146,11 +196,28 @@ export async function ensure(ctx: Context, r: Resource): Promise<Outcome> {
       const path = uaParserDist();
       const md5 = createHash('md5').update(readFileSync(path)).digest('base64');
       const file = clients.storage.bucket(r.bucket).file(r.object);
-      const meta = await read(ctx, r, `reading gs://${r.bucket}/${r.object}`, 'roles/storage.objectViewer', on, async () => (await file.getMetadata())[0] as { md5Hash?: string });
-      if (meta) return meta.md5Hash === md5 ? ok(`md5 ${md5}`) : drift([`content differs from the installed ua-parser-js ${r.version} (md5 ${meta.md5Hash}, expected ${md5}); delete the object to replace it`]);
+      const meta = await read(
+        ctx,
+        r,
+        `reading gs://${r.bucket}/${r.object}`,
+        'roles/storage.objectViewer',
+        on,
+        async () => (await file.getMetadata())[0] as { md5Hash?: string },
+      );
+      if (meta)
+        return meta.md5Hash === md5
+          ? ok(`md5 ${md5}`)
+          : drift([
+              `content differs from the installed ua-parser-js ${r.version} (md5 ${meta.md5Hash}, expected ${md5}); delete the object to replace it`,
+            ]);
       if (!ctx.apply) return missing();
       await write(ctx, `uploading gs://${r.bucket}/${r.object}`, 'roles/storage.objectAdmin', on, () =>
-        clients.storage.bucket(r.bucket).upload(path, { destination: r.object, resumable: false, validation: 'md5', metadata: { contentType: 'application/javascript', md5Hash: md5 } }),
+        clients.storage.bucket(r.bucket).upload(path, {
+          destination: r.object,
+          resumable: false,
+          validation: 'md5',
+          metadata: { contentType: 'application/javascript', md5Hash: md5 },
+        }),
       );
       return { status: 'created', detail: `${readFileSync(path).length} bytes, md5 ${md5}` };
     }
@@ -158,7 +225,14 @@ export async function ensure(ctx: Context, r: Resource): Promise<Outcome> {
       const on = `dataset ${p}.${r.dataset}`;
       const have: string[] = [];
       for (const t of r.tables) {
-        const exists = await read(ctx, r, `reading table ${p}.${r.dataset}.${t}`, 'roles/bigquery.metadataViewer', on, async () => (await clients.bigquery.dataset(r.dataset).table(t).getMetadata())[0]);
+        const exists = await read(
+          ctx,
+          r,
+          `reading table ${p}.${r.dataset}.${t}`,
+          'roles/bigquery.metadataViewer',
+          on,
+          async () => (await clients.bigquery.dataset(r.dataset).table(t).getMetadata())[0],
+        );
         if (exists) have.push(t);
       }
       if (have.length === r.tables.length) return ok('present (reload with logflow geo load)');
@@ -169,17 +243,29 @@ export async function ensure(ctx: Context, r: Resource): Promise<Outcome> {
     case 'serviceAccount': {
       const on = `project ${p}`;
       const path = `/v1/projects/${p}/serviceAccounts/${encodeURIComponent(r.email)}`;
-      const exists = await read(ctx, r, `reading service account ${r.email}`, 'roles/iam.serviceAccountViewer', on, () => clients.rest('iam', 'GET', path));
+      const exists = await read(ctx, r, `reading service account ${r.email}`, 'roles/iam.serviceAccountViewer', on, () =>
+        clients.rest('iam', 'GET', path),
+      );
       if (exists) return ok();
       if (!ctx.apply) return missing();
       await write(ctx, `creating service account ${r.email}`, 'roles/iam.serviceAccountAdmin', on, () =>
-        clients.rest('iam', 'POST', `/v1/projects/${p}/serviceAccounts`, { accountId: r.accountId, serviceAccount: { displayName: r.displayName } }),
+        clients.rest('iam', 'POST', `/v1/projects/${p}/serviceAccounts`, {
+          accountId: r.accountId,
+          serviceAccount: { displayName: r.displayName },
+        }),
       );
       return { status: 'created' };
     }
     case 'dataformRepository': {
       const on = `project ${p}`;
-      const meta = await read(ctx, r, `reading Dataform repository ${r.name}`, 'roles/dataform.viewer', on, async () => (await clients.dataform.getRepository({ name: r.name }))[0]);
+      const meta = await read(
+        ctx,
+        r,
+        `reading Dataform repository ${r.name}`,
+        'roles/dataform.viewer',
+        on,
+        async () => (await clients.dataform.getRepository({ name: r.name }))[0],
+      );
       if (meta) {
         const found = differences([
           ['service account', meta.serviceAccount ?? '', r.serviceAccount],
@@ -190,7 +276,9 @@ export async function ensure(ctx: Context, r: Resource): Promise<Outcome> {
       if (!ctx.apply) return missing();
       const parent = r.name.slice(0, r.name.lastIndexOf('/repositories/'));
       const repositoryId = r.name.slice(r.name.lastIndexOf('/') + 1);
-      await write(ctx, `creating Dataform repository ${r.name}`, 'roles/dataform.admin', on, () => clients.dataform.createRepository({ parent, repositoryId, repository: { serviceAccount: r.serviceAccount } }));
+      await write(ctx, `creating Dataform repository ${r.name}`, 'roles/dataform.admin', on, () =>
+        clients.dataform.createRepository({ parent, repositoryId, repository: { serviceAccount: r.serviceAccount } }),
+      );
       return { status: 'created' };
     }
     case 'dataformTree':
@@ -199,7 +287,14 @@ export async function ensure(ctx: Context, r: Resource): Promise<Outcome> {
       return ensureReleaseConfig(ctx, r);
     case 'workflowConfig': {
       const on = `repository ${r.name.slice(0, r.name.lastIndexOf('/workflowConfigs/'))}`;
-      const meta = await read(ctx, r, `reading Dataform workflow config ${r.name}`, 'roles/dataform.viewer', on, async () => (await clients.dataform.getWorkflowConfig({ name: r.name }))[0]);
+      const meta = await read(
+        ctx,
+        r,
+        `reading Dataform workflow config ${r.name}`,
+        'roles/dataform.viewer',
+        on,
+        async () => (await clients.dataform.getWorkflowConfig({ name: r.name }))[0],
+      );
       if (meta) {
         const found = differences([
           ['release config', meta.releaseConfig ?? '', r.releaseConfig],
@@ -212,12 +307,22 @@ export async function ensure(ctx: Context, r: Resource): Promise<Outcome> {
       }
       if (!ctx.apply) return missing();
       const parent = r.name.slice(0, r.name.lastIndexOf('/workflowConfigs/'));
-      await write(ctx, `creating Dataform workflow config ${r.name}`, 'roles/dataform.admin and roles/iam.serviceAccountUser on the runner', on, () =>
-        clients.dataform.createWorkflowConfig({
-          parent,
-          workflowConfigId: r.name.slice(r.name.lastIndexOf('/') + 1),
-          workflowConfig: { releaseConfig: r.releaseConfig, cronSchedule: r.cronSchedule, timeZone: r.timeZone, invocationConfig: { serviceAccount: r.serviceAccount } },
-        }),
+      await write(
+        ctx,
+        `creating Dataform workflow config ${r.name}`,
+        'roles/dataform.admin and roles/iam.serviceAccountUser on the runner',
+        on,
+        () =>
+          clients.dataform.createWorkflowConfig({
+            parent,
+            workflowConfigId: r.name.slice(r.name.lastIndexOf('/') + 1),
+            workflowConfig: {
+              releaseConfig: r.releaseConfig,
+              cronSchedule: r.cronSchedule,
+              timeZone: r.timeZone,
+              invocationConfig: { serviceAccount: r.serviceAccount },
+            },
+          }),
       );
       return { status: 'created', detail: `cron ${r.cronSchedule} ${r.timeZone}` };
     }
@@ -240,19 +345,40 @@ async function ensureSubscription(ctx: Context, r: SubscriptionResource): Promis
   const subscription = ctx.clients.pubsub.subscription(r.subscription);
   type SubMeta = {
     topic?: string;
-    bigqueryConfig?: { table?: string; writeMetadata?: boolean; useTopicSchema?: boolean; dropUnknownFields?: boolean; state?: string | number } | null;
+    bigqueryConfig?: {
+      table?: string;
+      writeMetadata?: boolean;
+      useTopicSchema?: boolean;
+      dropUnknownFields?: boolean;
+      state?: string | number;
+    } | null;
     deadLetterPolicy?: { deadLetterTopic?: string; maxDeliveryAttempts?: number } | null;
   };
-  const meta = await read(ctx, r, `reading subscription ${r.subscription}`, 'roles/pubsub.viewer', on, async () => (await subscription.getMetadata())[0] as SubMeta);
+  const meta = await read(
+    ctx,
+    r,
+    `reading subscription ${r.subscription}`,
+    'roles/pubsub.viewer',
+    on,
+    async () => (await subscription.getMetadata())[0] as SubMeta,
+  );
   const topicName = (t: string) => `projects/${p}/topics/${t}`;
   if (meta) {
     const pairs: Array<[string, unknown, unknown]> = [['topic', meta.topic ?? '', topicName(r.topic)]];
     if (r.bigquery) {
       const bq = meta.bigqueryConfig ?? {};
-      pairs.push(['bigquery table', bq.table ?? '', r.bigquery.table], ['write_metadata', !!bq.writeMetadata, true], ['use_topic_schema', !!bq.useTopicSchema, false], ['drop_unknown_fields', !!bq.dropUnknownFields, false]);
+      pairs.push(
+        ['bigquery table', bq.table ?? '', r.bigquery.table],
+        ['write_metadata', !!bq.writeMetadata, true],
+        ['use_topic_schema', !!bq.useTopicSchema, false],
+        ['drop_unknown_fields', !!bq.dropUnknownFields, false],
+      );
     }
     if (r.deadLetter) {
-      pairs.push(['dead-letter topic', meta.deadLetterPolicy?.deadLetterTopic ?? '', topicName(r.deadLetter.topic)], ['max delivery attempts', meta.deadLetterPolicy?.maxDeliveryAttempts ?? 0, r.deadLetter.maxDeliveryAttempts]);
+      pairs.push(
+        ['dead-letter topic', meta.deadLetterPolicy?.deadLetterTopic ?? '', topicName(r.deadLetter.topic)],
+        ['max delivery attempts', meta.deadLetterPolicy?.maxDeliveryAttempts ?? 0, r.deadLetter.maxDeliveryAttempts],
+      );
     }
     const found = differences(pairs);
     const state = r.bigquery ? String(meta.bigqueryConfig?.state ?? 'STATE_UNSPECIFIED') : undefined;
@@ -262,9 +388,13 @@ async function ensureSubscription(ctx: Context, r: SubscriptionResource): Promis
   }
   if (!ctx.apply) return missing();
   const options: Record<string, unknown> = { messageRetentionDuration: { seconds: 604800 }, expirationPolicy: {} };
-  if (r.bigquery) options.bigqueryConfig = { table: r.bigquery.table, writeMetadata: true, useTopicSchema: false, dropUnknownFields: false };
-  if (r.deadLetter) options.deadLetterPolicy = { deadLetterTopic: topicName(r.deadLetter.topic), maxDeliveryAttempts: r.deadLetter.maxDeliveryAttempts };
-  await write(ctx, `creating subscription ${r.subscription}`, 'roles/pubsub.editor', on, () => ctx.clients.pubsub.topic(r.topic).createSubscription(r.subscription, options));
+  if (r.bigquery)
+    options.bigqueryConfig = { table: r.bigquery.table, writeMetadata: true, useTopicSchema: false, dropUnknownFields: false };
+  if (r.deadLetter)
+    options.deadLetterPolicy = { deadLetterTopic: topicName(r.deadLetter.topic), maxDeliveryAttempts: r.deadLetter.maxDeliveryAttempts };
+  await write(ctx, `creating subscription ${r.subscription}`, 'roles/pubsub.editor', on, () =>
+    ctx.clients.pubsub.topic(r.topic).createSubscription(r.subscription, options),
+  );
   return { status: 'created' };
 }
 
@@ -291,15 +421,24 @@ function policyAccess(ctx: Context, target: IamTarget): PolicyAccess {
   switch (target.type) {
     case 'table': {
       const table = clients.bigquery.dataset(target.dataset).table(target.table);
-      return { get: async () => (await table.getIamPolicy())[0] as Policy, set: async (policy) => void (await table.setIamPolicy(policy as never)) };
+      return {
+        get: async () => (await table.getIamPolicy())[0] as Policy,
+        set: async (policy) => void (await table.setIamPolicy(policy as never)),
+      };
     }
     case 'topic': {
       const topic = clients.pubsub.topic(target.topic);
-      return { get: async () => (await topic.iam.getPolicy())[0] as Policy, set: async (policy) => void (await topic.iam.setPolicy(policy as never)) };
+      return {
+        get: async () => (await topic.iam.getPolicy())[0] as Policy,
+        set: async (policy) => void (await topic.iam.setPolicy(policy as never)),
+      };
     }
     case 'subscription': {
       const subscription = clients.pubsub.subscription(target.subscription);
-      return { get: async () => (await subscription.iam.getPolicy())[0] as Policy, set: async (policy) => void (await subscription.iam.setPolicy(policy as never)) };
+      return {
+        get: async () => (await subscription.iam.getPolicy())[0] as Policy,
+        set: async (policy) => void (await subscription.iam.setPolicy(policy as never)),
+      };
     }
     case 'project': {
       const resource = `projects/${p}`;
@@ -310,11 +449,17 @@ function policyAccess(ctx: Context, target: IamTarget): PolicyAccess {
     }
     case 'bucket': {
       const bucket = clients.storage.bucket(target.bucket);
-      return { get: async () => (await bucket.iam.getPolicy({ requestedPolicyVersion: 3 }))[0] as Policy, set: async (policy) => void (await bucket.iam.setPolicy(policy as never)) };
+      return {
+        get: async () => (await bucket.iam.getPolicy({ requestedPolicyVersion: 3 }))[0] as Policy,
+        set: async (policy) => void (await bucket.iam.setPolicy(policy as never)),
+      };
     }
     case 'serviceAccount': {
       const path = `/v1/projects/${p}/serviceAccounts/${encodeURIComponent(target.email)}`;
-      return { get: () => clients.rest<Policy>('iam', 'POST', `${path}:getIamPolicy`, {}), set: async (policy) => void (await clients.rest('iam', 'POST', `${path}:setIamPolicy`, { policy })) };
+      return {
+        get: () => clients.rest<Policy>('iam', 'POST', `${path}:getIamPolicy`, {}),
+        set: async (policy) => void (await clients.rest('iam', 'POST', `${path}:setIamPolicy`, { policy })),
+      };
     }
   }
 }
@@ -352,7 +497,14 @@ async function ensureTree(ctx: Context, r: TreeResource): Promise<Outcome> {
   const files = new Map(base.files);
   files.set(MANIFEST, Buffer.from(JSON.stringify({ files: [...base.files.keys()].sort() }, null, 2) + '\n'));
   const digest = digestOf(files);
-  const history = await read(ctx, r, `reading ${r.repository} history`, 'roles/dataform.viewer', on, async () => (await ctx.clients.dataform.fetchRepositoryHistory({ name: r.repository, pageSize: 1 }, { autoPaginate: false }))[0]);
+  const history = await read(
+    ctx,
+    r,
+    `reading ${r.repository} history`,
+    'roles/dataform.viewer',
+    on,
+    async () => (await ctx.clients.dataform.fetchRepositoryHistory({ name: r.repository, pageSize: 1 }, { autoPaginate: false }))[0],
+  );
   if (history === null) return missing();
   const head = history[0];
   const headDigest = digestInMessage(head?.commitMessage);
@@ -360,23 +512,34 @@ async function ensureTree(ctx: Context, r: TreeResource): Promise<Outcome> {
     ctx.treeCommit = head.commitSha ?? undefined;
     return ok(`commit ${String(head.commitSha).slice(0, 12)}, ${files.size} files`);
   }
-  if (head && headDigest === null) return drift([`the repository's last commit ${String(head.commitSha).slice(0, 12)} ("${String(head.commitMessage ?? '').split('\n')[0]}") was not made by logflow setup`]);
+  if (head && headDigest === null)
+    return drift([
+      `the repository's last commit ${String(head.commitSha).slice(0, 12)} ("${String(head.commitMessage ?? '').split('\n')[0]}") was not made by logflow setup`,
+    ]);
   if (!ctx.apply) return { status: 'missing', detail: head ? 'the published tree is older than this checkout' : 'nothing published yet' };
   const fileOperations: Record<string, { writeFile?: { contents: Buffer }; deleteFile?: Record<string, never> }> = {};
   for (const [path, contents] of files) fileOperations[path] = { writeFile: { contents } };
   if (head) {
     try {
-      const [old] = await ctx.clients.dataform.readRepositoryFile({ name: r.repository, path: MANIFEST, commitSha: head.commitSha ?? undefined });
+      const [old] = await ctx.clients.dataform.readRepositoryFile({
+        name: r.repository,
+        path: MANIFEST,
+        commitSha: head.commitSha ?? undefined,
+      });
       const previous = (JSON.parse(Buffer.from(old.contents ?? '').toString('utf8')) as { files?: string[] }).files ?? [];
       for (const path of previous) if (!files.has(path)) fileOperations[path] = { deleteFile: {} };
     } catch (error) {
-      if (classify(error) !== 'not-found') throw cloudError(error, p, `reading ${MANIFEST} in ${r.repository}`, 'roles/dataform.viewer', on);
+      if (classify(error) !== 'not-found')
+        throw cloudError(error, p, `reading ${MANIFEST} in ${r.repository}`, 'roles/dataform.viewer', on);
     }
   }
   const [response] = await write(ctx, `publishing the Dataform tree to ${r.repository}`, 'roles/dataform.admin', on, () =>
     ctx.clients.dataform.commitRepositoryChanges({
       name: r.repository,
-      commitMetadata: { author: { name: 'logflow setup', emailAddress: 'logflow-setup@noreply.invalid' }, commitMessage: `${DIGEST_PREFIX}${digest}\n\nDataform-only tree published by logflow setup: ${files.size} files.` },
+      commitMetadata: {
+        author: { name: 'logflow setup', emailAddress: 'logflow-setup@noreply.invalid' },
+        commitMessage: `${DIGEST_PREFIX}${digest}\n\nDataform-only tree published by logflow setup: ${files.size} files.`,
+      },
       fileOperations,
       ...(head?.commitSha ? { requiredHeadCommitSha: head.commitSha } : {}),
     }),
@@ -391,7 +554,14 @@ async function ensureReleaseConfig(ctx: Context, r: ReleaseResource): Promise<Ou
   const p = ctx.plan.input.project;
   const on = `repository ${r.repository}`;
   const { dataform } = ctx.clients;
-  const meta = await read(ctx, r, `reading Dataform release config ${r.name}`, 'roles/dataform.viewer', on, async () => (await dataform.getReleaseConfig({ name: r.name }))[0]);
+  const meta = await read(
+    ctx,
+    r,
+    `reading Dataform release config ${r.name}`,
+    'roles/dataform.viewer',
+    on,
+    async () => (await dataform.getReleaseConfig({ name: r.name }))[0],
+  );
   const commit = ctx.treeCommit;
   let status: Status;
   if (meta) {
@@ -419,7 +589,11 @@ async function ensureReleaseConfig(ctx: Context, r: ReleaseResource): Promise<Ou
     if (!ctx.apply || !commit) return missing();
     const parent = r.repository;
     await write(ctx, `creating Dataform release config ${r.name}`, 'roles/dataform.admin', on, () =>
-      dataform.createReleaseConfig({ parent, releaseConfigId: r.name.slice(r.name.lastIndexOf('/') + 1), releaseConfig: { gitCommitish: commit, codeCompilationConfig: r.overrides } }),
+      dataform.createReleaseConfig({
+        parent,
+        releaseConfigId: r.name.slice(r.name.lastIndexOf('/') + 1),
+        releaseConfig: { gitCommitish: commit, codeCompilationConfig: r.overrides },
+      }),
     );
     status = 'created';
   }
@@ -430,11 +604,17 @@ async function ensureReleaseConfig(ctx: Context, r: ReleaseResource): Promise<Ou
 async function compile(ctx: Context, r: ReleaseResource, status: Status): Promise<Outcome> {
   const on = `repository ${r.repository}`;
   const { dataform } = ctx.clients;
-  const [result] = await write(ctx, `compiling ${r.name}`, 'roles/dataform.editor', on, () => dataform.createCompilationResult({ parent: r.repository, compilationResult: { releaseConfig: r.name } }));
+  const [result] = await write(ctx, `compiling ${r.name}`, 'roles/dataform.editor', on, () =>
+    dataform.createCompilationResult({ parent: r.repository, compilationResult: { releaseConfig: r.name } }),
+  );
   const errors = (result.compilationErrors ?? []).map((e) => `${e.path ?? ''}: ${e.message ?? ''}`);
-  if (errors.length > 0) return { status: 'drift', detail: `Dataform could not compile the tree: ${errors.length} error(s), first: ${errors[0]}` };
+  if (errors.length > 0)
+    return { status: 'drift', detail: `Dataform could not compile the tree: ${errors.length} error(s), first: ${errors[0]}` };
   await write(ctx, `updating ${r.name}`, 'roles/dataform.admin', on, () =>
-    dataform.updateReleaseConfig({ releaseConfig: { name: r.name, releaseCompilationResult: result.name ?? '' }, updateMask: { paths: ['release_compilation_result'] } }),
+    dataform.updateReleaseConfig({
+      releaseConfig: { name: r.name, releaseCompilationResult: result.name ?? '' },
+      updateMask: { paths: ['release_compilation_result'] },
+    }),
   );
   return { status, detail: `compiled without errors (${result.dataformCoreVersion ?? 'core'}), ${String(ctx.treeCommit).slice(0, 12)}` };
 }

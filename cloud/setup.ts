@@ -33,9 +33,17 @@ export async function projectNumber(clients: Clients, project: string): Promise<
     if (!number) throw new LogflowError(`Resource Manager returned no project number for ${project} (got '${meta.name ?? ''}')`);
     return number;
   } catch (error) {
-    const e = cloudError(error, project, `reading project ${project}`, 'roles/browser (resourcemanager.projects.get)', `project ${project}`);
+    const e = cloudError(
+      error,
+      project,
+      `reading project ${project}`,
+      'roles/browser (resourcemanager.projects.get)',
+      `project ${project}`,
+    );
     if (/PERMISSION_DENIED|not found/.test(e.message) && !/not enabled/.test(e.message)) {
-      throw new LogflowError(`project ${project} does not exist or the account cannot see it (needs roles/browser on it); check --project and \`gcloud projects list\``);
+      throw new LogflowError(
+        `project ${project} does not exist or the account cannot see it (needs roles/browser on it); check --project and \`gcloud projects list\``,
+      );
     }
     throw e;
   }

@@ -60,7 +60,8 @@ export function exitCode(checks: Check[]): number {
 // ---- shared judgements (pure)
 
 export function ingesterCheck(hosts: Array<{ host: string; last: Date | null; lines: number }>, now: Date, t: Thresholds): Check {
-  if (hosts.length === 0) return { name: 'ingesters', level: 'warn', text: 'no line landed in the last 24 h (is `logflow ingest` running?)' };
+  if (hosts.length === 0)
+    return { name: 'ingesters', level: 'warn', text: 'no line landed in the last 24 h (is `logflow ingest` running?)' };
   const parts = hosts.map((h) => `${h.host}: last line ${ago(h.last, now)} (${fmt(h.lines)} in 24 h)`);
   const stale = hosts.some((h) => minutesSince(h.last, now) > t.landingMinutes);
   return { name: 'ingesters', level: stale ? 'warn' : 'ok', text: parts.join('; ') };
@@ -72,14 +73,24 @@ export function landingCheck(newest: Date | null, total: number | null, now: Dat
   return { name: 'landing', level, text: `newest row published ${ago(newest, now)}${total === null ? '' : `, ${fmt(total)} rows`}` };
 }
 
-export function outputsCheck(tables: Array<{ name: string; changed: Date | null }>, newestLanded: Date | null, now: Date, t: Thresholds): Check {
-  if (tables.length === 0) return { name: 'outputs', level: 'fail', text: 'no output table yet: run the transform (locally `logflow transform`)' };
+export function outputsCheck(
+  tables: Array<{ name: string; changed: Date | null }>,
+  newestLanded: Date | null,
+  now: Date,
+  t: Thresholds,
+): Check {
+  if (tables.length === 0)
+    return { name: 'outputs', level: 'fail', text: 'no output table yet: run the transform (locally `logflow transform`)' };
   const sorted = [...tables].sort((a, b) => (a.changed?.getTime() ?? 0) - (b.changed?.getTime() ?? 0));
   const oldest = sorted[0]!;
   const newest = sorted.at(-1)!;
   const behind = newestLanded && oldest.changed ? (newestLanded.getTime() - oldest.changed.getTime()) / 60_000 : 0;
   const level = behind > t.outputMinutes || !oldest.changed ? 'warn' : 'ok';
-  return { name: 'outputs', level, text: `${tables.length} tables; newest ${newest.name} ${ago(newest.changed, now)}, oldest ${oldest.name} ${ago(oldest.changed, now)}` };
+  return {
+    name: 'outputs',
+    level,
+    text: `${tables.length} tables; newest ${newest.name} ${ago(newest.changed, now)}, oldest ${oldest.name} ${ago(oldest.changed, now)}`,
+  };
 }
 
 // ---- local warehouse
@@ -90,7 +101,13 @@ async function rows(c: DuckDBConnection, sql: string): Promise<Record<string, un
 
 const asDate = (v: unknown): Date | null => (v instanceof Date ? v : v === null || v === undefined ? null : new Date(String(v)));
 
-export async function localChecks(c: DuckDBConnection, schema: string, assertionSchema: string, now: Date, t: Thresholds = DEFAULT_THRESHOLDS): Promise<Check[]> {
+export async function localChecks(
+  c: DuckDBConnection,
+  schema: string,
+  assertionSchema: string,
+  now: Date,
+  t: Thresholds = DEFAULT_THRESHOLDS,
+): Promise<Check[]> {
   const checks: Check[] = [];
   const tables = await rows(c, `select table_schema as s, table_name as n, table_type as k from information_schema.tables`);
   const has = (s: string, n: string) => tables.some((r) => r.s === s && r.n === n);
@@ -103,13 +120,29 @@ export async function localChecks(c: DuckDBConnection, schema: string, assertion
     `select coalesce(attributes->>'ingest_host', '?') as host, max(publish_time) as last, count(*) as lines
      from ${landing} where publish_time >= now() - interval 24 hour group by 1 order by 1`,
   );
-  checks.push(ingesterCheck(hosts.map((h) => ({ host: String(h.host), last: asDate(h.last), lines: Number(h.lines) })), now, t));
-  checks.push({ name: 'subscription', level: 'n/a', text: 'local warehouse: no Pub/Sub subscription (`logflow status --target bigquery` reads it)' });
-  checks.push({ name: 'dead letters', level: 'n/a', text: 'local warehouse: lines that cannot be delivered are reported by ingest and counted as failed' });
+  checks.push(
+    ingesterCheck(
+      hosts.map((h) => ({ host: String(h.host), last: asDate(h.last), lines: Number(h.lines) })),
+      now,
+      t,
+    ),
+  );
+  checks.push({
+    name: 'subscription',
+    level: 'n/a',
+    text: 'local warehouse: no Pub/Sub subscription (`logflow status --target bigquery` reads it)',
+  });
+  checks.push({
+    name: 'dead letters',
+    level: 'n/a',
+    text: 'local warehouse: lines that cannot be delivered are reported by ingest and counted as failed',
+  });
   const [land] = await rows(c, `select max(publish_time) as newest, count(*) as total from ${landing}`);
   const newest = asDate(land?.newest);
   checks.push(landingCheck(newest, Number(land?.total ?? 0), now, t));
-  const requests = has(schema, 'requests') ? (await rows(c, `select max(received_at) as last from ${ident(schema)}.requests`))[0] : undefined;
+  const requests = has(schema, 'requests')
+    ? (await rows(c, `select max(received_at) as last from ${ident(schema)}.requests`))[0]
+    : undefined;
   const transformed = asDate(requests?.last);
   if (!has(schema, 'stg_landing__lines')) {
     checks.push({ name: 'last run', level: 'fail', text: 'never: run `logflow transform`' });
@@ -121,14 +154,32 @@ export async function localChecks(c: DuckDBConnection, schema: string, assertion
        where not exists (select 1 from ${ident(schema)}.stg_landing__lines as s where s.line_id = coalesce(l.attributes->>'idempotency_key', md5(l.message_id)))`,
     );
     const n = Number(pending?.n ?? 0);
-    checks.push({ name: 'last run', level: n > 0 ? 'warn' : 'ok', text: n > 0 ? `${fmt(n)} landed rows not transformed yet: run \`logflow transform\`` : `every landed line is transformed (newest request arrived ${ago(transformed, now)})` });
+    checks.push({
+      name: 'last run',
+      level: n > 0 ? 'warn' : 'ok',
+      text:
+        n > 0
+          ? `${fmt(n)} landed rows not transformed yet: run \`logflow transform\``
+          : `every landed line is transformed (newest request arrived ${ago(transformed, now)})`,
+    });
   }
   const outputs = tables.filter((r) => r.s === schema && r.k === 'BASE TABLE').map((r) => String(r.n));
   checks.push({
-    ...outputsCheck(outputs.map((n) => ({ name: `${schema}.${n}`, changed: transformed })), newest, now, t),
-    text: outputs.length === 0 ? 'no output table yet: run `logflow transform`' : `${outputs.length} tables in ${schema}, built from landing up to ${ago(transformed, now)}`,
+    ...outputsCheck(
+      outputs.map((n) => ({ name: `${schema}.${n}`, changed: transformed })),
+      newest,
+      now,
+      t,
+    ),
+    text:
+      outputs.length === 0
+        ? 'no output table yet: run `logflow transform`'
+        : `${outputs.length} tables in ${schema}, built from landing up to ${ago(transformed, now)}`,
   });
-  const views = tables.filter((r) => r.s === assertionSchema).map((r) => String(r.n)).sort();
+  const views = tables
+    .filter((r) => r.s === assertionSchema)
+    .map((r) => String(r.n))
+    .sort();
   const failing: string[] = [];
   for (const view of views) {
     try {
@@ -157,7 +208,11 @@ interface TimeSeries {
 /** Latest value of a Pub/Sub subscription metric in Cloud Monitoring (null when there is no point). */
 async function metric(clients: Clients, type: string, subscription: string, now: Date): Promise<number | null> {
   const filter = `metric.type = "${type}" AND resource.type = "pubsub_subscription" AND resource.labels.subscription_id = "${subscription}"`;
-  const params = new URLSearchParams({ filter, 'interval.startTime': new Date(now.getTime() - 10 * 60_000).toISOString(), 'interval.endTime': now.toISOString() });
+  const params = new URLSearchParams({
+    filter,
+    'interval.startTime': new Date(now.getTime() - 10 * 60_000).toISOString(),
+    'interval.endTime': now.toISOString(),
+  });
   const series = await clients.rest<TimeSeries>('monitoring', 'GET', `/v3/projects/${clients.projectId}/timeSeries?${params.toString()}`);
   const value = series.timeSeries?.[0]?.points?.[0]?.value;
   if (!value) return null;
@@ -173,7 +228,9 @@ const bqDate = (v: unknown): Date | null => {
   if (v === null || v === undefined) return null;
   if (typeof v === 'object' && v !== null && 'value' in v) return new Date(String((v as { value: string }).value));
   const s = String(v);
-  return /^\d+(\.\d+)?$/.test(s) ? new Date(Number(s) > 1e14 ? Number(s) / 1000 : Number(s) > 1e11 ? Number(s) : Number(s) * 1000) : new Date(s);
+  return /^\d+(\.\d+)?$/.test(s)
+    ? new Date(Number(s) > 1e14 ? Number(s) / 1000 : Number(s) > 1e11 ? Number(s) : Number(s) * 1000)
+    : new Date(s);
 };
 
 async function guarded(name: string, project: string, role: string, on: string, run: () => Promise<Check>): Promise<Check> {
@@ -195,8 +252,16 @@ export async function cloudChecks(clients: Clients, plan: Plan, now: Date, t: Th
 
   checks.push(
     await guarded('ingesters', p, 'roles/bigquery.dataViewer and roles/bigquery.jobUser', `dataset ${p}.${LANDING_DATASET}`, async () => {
-      const hosts = await query(clients, `select coalesce(json_value(attributes, '$.ingest_host'), '?') as host, max(publish_time) as last, count(*) as lines from ${landing} where ${recent} group by 1 order by 1`, location);
-      return ingesterCheck(hosts.map((h) => ({ host: String(h.host), last: bqDate(h.last), lines: Number(h.lines) })), now, t);
+      const hosts = await query(
+        clients,
+        `select coalesce(json_value(attributes, '$.ingest_host'), '?') as host, max(publish_time) as last, count(*) as lines from ${landing} where ${recent} group by 1 order by 1`,
+        location,
+      );
+      return ingesterCheck(
+        hosts.map((h) => ({ host: String(h.host), last: bqDate(h.last), lines: Number(h.lines) })),
+        now,
+        t,
+      );
     }),
   );
   checks.push(
@@ -205,7 +270,8 @@ export async function cloudChecks(clients: Clients, plan: Plan, now: Date, t: Th
       try {
         [meta] = (await clients.pubsub.subscription(plan.names.subscription).getMetadata()) as unknown as [typeof meta];
       } catch (error) {
-        if (isNotFound(error)) return { name: 'subscription', level: 'fail', text: `${plan.names.subscription} does not exist: run \`logflow setup\`` };
+        if (isNotFound(error))
+          return { name: 'subscription', level: 'fail', text: `${plan.names.subscription} does not exist: run \`logflow setup\`` };
         throw error;
       }
       const state = String(meta.bigqueryConfig?.state ?? 'STATE_UNSPECIFIED');
@@ -218,14 +284,27 @@ export async function cloudChecks(clients: Clients, plan: Plan, now: Date, t: Th
   );
   checks.push(
     await guarded('dead letters', p, 'roles/monitoring.viewer', `project ${p}`, async () => {
-      const held = await metric(clients, 'pubsub.googleapis.com/subscription/num_undelivered_messages', plan.names.deadLetterSubscription, now);
+      const held = await metric(
+        clients,
+        'pubsub.googleapis.com/subscription/num_undelivered_messages',
+        plan.names.deadLetterSubscription,
+        now,
+      );
       if (!held) return { name: 'dead letters', level: 'ok', text: `none held in ${plan.names.deadLetterSubscription}` };
-      return { name: 'dead letters', level: 'warn', text: `${fmt(held)} messages held in ${plan.names.deadLetterSubscription} (BigQuery rejected them; inspect: gcloud pubsub subscriptions pull ${plan.names.deadLetterSubscription} --project=${p} --limit=5)` };
+      return {
+        name: 'dead letters',
+        level: 'warn',
+        text: `${fmt(held)} messages held in ${plan.names.deadLetterSubscription} (BigQuery rejected them; inspect: gcloud pubsub subscriptions pull ${plan.names.deadLetterSubscription} --project=${p} --limit=5)`,
+      };
     }),
   );
   checks.push(
     await guarded('landing', p, 'roles/bigquery.dataViewer and roles/bigquery.jobUser', `dataset ${p}.${LANDING_DATASET}`, async () => {
-      const [row] = await query(clients, `select max(publish_time) as newest from ${landing} where _PARTITIONTIME >= timestamp_sub(current_timestamp(), interval 7 day) or _PARTITIONTIME is null`, location);
+      const [row] = await query(
+        clients,
+        `select max(publish_time) as newest from ${landing} where _PARTITIONTIME >= timestamp_sub(current_timestamp(), interval 7 day) or _PARTITIONTIME is null`,
+        location,
+      );
       newestLanded = bqDate(row?.newest);
       return landingCheck(newestLanded, null, now, t);
     }),
@@ -235,25 +314,49 @@ export async function cloudChecks(clients: Clients, plan: Plan, now: Date, t: Th
   checks.push(
     repo
       ? await guarded('last run', p, 'roles/dataform.viewer', `repository ${repo}`, async () => {
-          const [invocations] = await clients.dataform.listWorkflowInvocations({ parent: repo, pageSize: 1, orderBy: 'invocation_timing.start_time desc' }, { autoPaginate: false });
+          const [invocations] = await clients.dataform.listWorkflowInvocations(
+            { parent: repo, pageSize: 1, orderBy: 'invocation_timing.start_time desc' },
+            { autoPaginate: false },
+          );
           const last = invocations[0];
           if (!last) return { name: 'last run', level: 'warn', text: `no workflow invocation yet in ${repo}` };
-          const started = bqDate(last.invocationTiming?.startTime?.seconds !== undefined ? Number(last.invocationTiming.startTime.seconds) : null);
+          const started = bqDate(
+            last.invocationTiming?.startTime?.seconds !== undefined ? Number(last.invocationTiming.startTime.seconds) : null,
+          );
           const state = String(last.state ?? 'STATE_UNSPECIFIED');
-          const [actions] = await clients.dataform.queryWorkflowInvocationActions({ name: last.name ?? '', pageSize: 1000 }, { autoPaginate: false });
-          failedActions = actions.filter((a) => String(a.state) === 'FAILED').map((a) => `${a.target?.schema ?? ''}.${a.target?.name ?? ''}`);
+          const [actions] = await clients.dataform.queryWorkflowInvocationActions(
+            { name: last.name ?? '', pageSize: 1000 },
+            { autoPaginate: false },
+          );
+          failedActions = actions
+            .filter((a) => String(a.state) === 'FAILED')
+            .map((a) => `${a.target?.schema ?? ''}.${a.target?.name ?? ''}`);
           const level: Level = state === 'SUCCEEDED' || state === 'RUNNING' ? 'ok' : 'fail';
-          return { name: 'last run', level, text: `${state} ${ago(started, now)}${failedActions.length > 0 ? `: ${failedActions.length} action(s) failed: ${failedActions.join(', ')}` : ''} (${last.name})` };
+          return {
+            name: 'last run',
+            level,
+            text: `${state} ${ago(started, now)}${failedActions.length > 0 ? `: ${failedActions.length} action(s) failed: ${failedActions.join(', ')}` : ''} (${last.name})`,
+          };
         })
       : { name: 'last run', level: 'n/a', text: 'no Dataform schedule (setup without --schedule): run `dataform run` yourself' },
   );
   checks.push(
     await guarded('outputs', p, 'roles/bigquery.metadataViewer', `dataset ${p}.${plan.input.dataform.schema}`, async () => {
-      const tables = await query(clients, `select table_id, last_modified_time from \`${p}.${plan.input.dataform.schema}.__TABLES__\` where type = 1`, location);
-      return outputsCheck(tables.map((r) => ({ name: `${plan.input.dataform.schema}.${String(r.table_id)}`, changed: bqDate(r.last_modified_time) })), newestLanded, now, t);
+      const tables = await query(
+        clients,
+        `select table_id, last_modified_time from \`${p}.${plan.input.dataform.schema}.__TABLES__\` where type = 1`,
+        location,
+      );
+      return outputsCheck(
+        tables.map((r) => ({ name: `${plan.input.dataform.schema}.${String(r.table_id)}`, changed: bqDate(r.last_modified_time) })),
+        newestLanded,
+        now,
+        t,
+      );
     }),
   );
-  const assertions = failedActions === null ? null : (failedActions as string[]).filter((a) => a.startsWith(`${plan.input.dataform.assertionSchema}.`));
+  const assertions =
+    failedActions === null ? null : (failedActions as string[]).filter((a) => a.startsWith(`${plan.input.dataform.assertionSchema}.`));
   checks.push(
     assertions === null
       ? { name: 'assertions', level: 'n/a', text: 'known from the last Dataform run' }

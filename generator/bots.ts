@@ -19,7 +19,10 @@ export interface BotIdentity {
 export class BotPool {
   readonly identities: BotIdentity[] = [];
   readonly byCrawler = new Map<Crawler, BotIdentity[]>();
-  readonly crawlerTable = new WeightedTable(CRAWLERS.map((c) => [c, c.weight] as const), 2048);
+  readonly crawlerTable = new WeightedTable(
+    CRAWLERS.map((c) => [c, c.weight] as const),
+    2048,
+  );
   readonly monitorId: number;
   readonly monitorIp: string;
 
@@ -145,7 +148,10 @@ export class CrawlRun implements Actor {
     } else {
       const next = this.plan[this.i]!;
       // Renders fetch assets right away; page fetches are spaced by the crawl rate.
-      this.t += next.res.kind === 'page' || next.res.kind === 'sitemap' ? Math.min(e.rng.exp(bot.crawler.meanGapSeconds * 1000) + 50, e.plan.maxThinkMs) : e.rng.range(5, 200);
+      this.t +=
+        next.res.kind === 'page' || next.res.kind === 'sitemap'
+          ? Math.min(e.rng.exp(bot.crawler.meanGapSeconds * 1000) + 50, e.plan.maxThinkMs)
+          : e.rng.range(5, 200);
     }
     return true;
   }

@@ -51,7 +51,9 @@ export class TimeFormatter {
  * Relative human traffic by local hour (0..23), interpolated linearly: a night trough around
  * 04:00, a late-morning plateau and an evening peak, as seen in typical consumer sites.
  */
-const HOURLY = [0.45, 0.3, 0.22, 0.18, 0.17, 0.2, 0.32, 0.55, 0.85, 1.1, 1.25, 1.32, 1.35, 1.33, 1.3, 1.28, 1.27, 1.3, 1.38, 1.5, 1.6, 1.55, 1.25, 0.8];
+const HOURLY = [
+  0.45, 0.3, 0.22, 0.18, 0.17, 0.2, 0.32, 0.55, 0.85, 1.1, 1.25, 1.32, 1.35, 1.33, 1.3, 1.28, 1.27, 1.3, 1.38, 1.5, 1.6, 1.55, 1.25, 0.8,
+];
 /** Relative traffic by local weekday, Sunday first. */
 const WEEKDAY = [0.82, 1.05, 1.06, 1.05, 1.03, 0.98, 0.8];
 

@@ -90,9 +90,15 @@ export class Engine {
     const cal = pilot ? null : this.calibrate();
     // Enough crawler addresses that each can rest a full session gap between its runs.
     const runsPerSecond = cal ? (plan.rate * plan.botShare) / cal.bot : 0;
-    this.bots = new BotPool(plan.seed, plan.visitors, (c) => Math.ceil(3 * runsPerSecond * c.weight * (c.meanPages * c.meanGapSeconds + plan.minSessionGapMs / 1000)));
+    this.bots = new BotPool(plan.seed, plan.visitors, (c) =>
+      Math.ceil(3 * runsPerSecond * c.weight * (c.meanPages * c.meanGapSeconds + plan.minSessionGapMs / 1000)),
+    );
     const scansPerSecond = cal ? (plan.rate * plan.scanShare) / cal.scan : 0;
-    this.scanners = new ScannerPool(plan.seed, this.bots.nextId, Math.max(250, Math.ceil(3 * scansPerSecond * (60 + plan.minSessionGapMs / 1000))));
+    this.scanners = new ScannerPool(
+      plan.seed,
+      this.bots.nextId,
+      Math.max(250, Math.ceil(3 * scansPerSecond * (60 + plan.minSessionGapMs / 1000))),
+    );
     this.botActive = new Uint8Array(this.scanners.scanners.length + this.bots.nextId - plan.visitors);
     this.botLastEnd = new Float64Array(this.botActive.length).fill(-Infinity);
     this.formatLine = FORMATTERS[plan.format];
@@ -219,7 +225,16 @@ export class Engine {
    */
   private calibrate(): Calibration {
     const p = this.plan;
-    const key = JSON.stringify([p.seed, p.host, p.visitors, p.maxThinkMs, p.burstStartMs - p.startMs, p.burstEndMs - p.startMs, p.ipv6Share, p.natShare]);
+    const key = JSON.stringify([
+      p.seed,
+      p.host,
+      p.visitors,
+      p.maxThinkMs,
+      p.burstStartMs - p.startMs,
+      p.burstEndMs - p.startMs,
+      p.ipv6Share,
+      p.natShare,
+    ]);
     return remember(CALIBRATIONS, key, () => this.measure());
   }
 
@@ -268,7 +283,15 @@ export class Engine {
     const totalWeight = CRAWLERS.reduce((sum, c) => sum + c.weight, 0);
     const arrivals: Array<[number, (t: number) => boolean, number, () => number]> = [
       [humanCandidates, (t) => this.startHuman(t), 1, () => this.humanRateFactor()],
-      ...CRAWLERS.map((c) => [(crawlRuns * c.weight) / totalWeight, (t: number) => this.startCrawl(t, c), 4, () => 1] as [number, (t: number) => boolean, number, () => number]),
+      ...CRAWLERS.map(
+        (c) =>
+          [(crawlRuns * c.weight) / totalWeight, (t: number) => this.startCrawl(t, c), 4, () => 1] as [
+            number,
+            (t: number) => boolean,
+            number,
+            () => number,
+          ],
+      ),
       [scanLines / cal.scan / 1000, (t) => this.startScan(t), 4, () => 1],
     ];
     for (const [perMs, start, shape, factor] of arrivals) {
@@ -348,8 +371,28 @@ function remember<T>(cache: Map<string, T>, key: string, make: () => T): T {
 }
 
 function blankTruth(): Truth {
-  return { line: 0, visitorId: null, sessionId: null, scenario: 'malformed', isPageView: false, kind: 'malformed', ip: null, country: null, uaKey: null, timeMs: 0 };
+  return {
+    line: 0,
+    visitorId: null,
+    sessionId: null,
+    scenario: 'malformed',
+    isPageView: false,
+    kind: 'malformed',
+    ip: null,
+    country: null,
+    uaKey: null,
+    timeMs: 0,
+  };
 }
 
 /** The fields a malformed line's truth overrides (it keeps the time of the line it was made from). */
-const MALFORMED_TRUTH = { visitorId: null, sessionId: null, scenario: 'malformed', isPageView: false, kind: 'malformed', ip: null, country: null, uaKey: null } as const;
+const MALFORMED_TRUTH = {
+  visitorId: null,
+  sessionId: null,
+  scenario: 'malformed',
+  isPageView: false,
+  kind: 'malformed',
+  ip: null,
+  country: null,
+  uaKey: null,
+} as const;

@@ -48,7 +48,7 @@ function vcombined(hit: Hit, time: string): string {
 }
 
 function json(hit: Hit, time: string): string {
-  return `{"time_local":"${time}","remote_addr":"${hit.ip}","remote_user":"${hit.user === "" ? "" : escapeJson(hit.user)}","request":"${hit.untrusted ? escapeJson(request(hit)) : request(hit)}","status":${hit.status},"body_bytes_sent":${hit.bytes},"http_referer":"${jsonReferrer(hit.referrer)}","http_user_agent":"${jsonUa(hit.ua)}","host":"${hit.host}"}`;
+  return `{"time_local":"${time}","remote_addr":"${hit.ip}","remote_user":"${hit.user === '' ? '' : escapeJson(hit.user)}","request":"${hit.untrusted ? escapeJson(request(hit)) : request(hit)}","status":${hit.status},"body_bytes_sent":${hit.bytes},"http_referer":"${jsonReferrer(hit.referrer)}","http_user_agent":"${jsonUa(hit.ua)}","host":"${hit.host}"}`;
 }
 
 export const FORMATTERS: Record<LogFormat, LineFormatter> = { common, combined, vcombined, json };

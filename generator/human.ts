@@ -26,28 +26,118 @@ type Next = PageType | 'form' | 'download' | 'complete';
 const t = <T>(entries: Array<[T, number]>) => new WeightedTable(entries, 1024);
 
 const NEXT: Record<PageType, WeightedTable<Next>> = {
-  home: t([['category', 0.35], ['product', 0.2], ['article', 0.08], ['blog', 0.05], ['search', 0.14], ['login', 0.04], ['about', 0.03], ['downloads', 0.04], ['help', 0.03], ['cart', 0.04]]),
-  category: t([['product', 0.62], ['category', 0.14], ['search', 0.1], ['home', 0.08], ['cart', 0.06]]),
-  product: t([['product', 0.34], ['form', 0.18], ['category', 0.22], ['search', 0.12], ['home', 0.08], ['help', 0.06]]),
-  blog: t([['article', 0.85], ['home', 0.15]]),
-  article: t([['article', 0.42], ['blog', 0.2], ['home', 0.15], ['product', 0.18], ['downloads', 0.05]]),
-  search: t([['product', 0.68], ['search', 0.2], ['category', 0.07], ['home', 0.05]]),
-  cart: t([['checkout', 0.42], ['product', 0.3], ['home', 0.18], ['category', 0.1]]),
-  checkout: t([['complete', 0.55], ['cart', 0.45]]),
+  home: t([
+    ['category', 0.35],
+    ['product', 0.2],
+    ['article', 0.08],
+    ['blog', 0.05],
+    ['search', 0.14],
+    ['login', 0.04],
+    ['about', 0.03],
+    ['downloads', 0.04],
+    ['help', 0.03],
+    ['cart', 0.04],
+  ]),
+  category: t([
+    ['product', 0.62],
+    ['category', 0.14],
+    ['search', 0.1],
+    ['home', 0.08],
+    ['cart', 0.06],
+  ]),
+  product: t([
+    ['product', 0.34],
+    ['form', 0.18],
+    ['category', 0.22],
+    ['search', 0.12],
+    ['home', 0.08],
+    ['help', 0.06],
+  ]),
+  blog: t([
+    ['article', 0.85],
+    ['home', 0.15],
+  ]),
+  article: t([
+    ['article', 0.42],
+    ['blog', 0.2],
+    ['home', 0.15],
+    ['product', 0.18],
+    ['downloads', 0.05],
+  ]),
+  search: t([
+    ['product', 0.68],
+    ['search', 0.2],
+    ['category', 0.07],
+    ['home', 0.05],
+  ]),
+  cart: t([
+    ['checkout', 0.42],
+    ['product', 0.3],
+    ['home', 0.18],
+    ['category', 0.1],
+  ]),
+  checkout: t([
+    ['complete', 0.55],
+    ['cart', 0.45],
+  ]),
   login: t([['form', 1]]),
-  account: t([['product', 0.3], ['home', 0.3], ['account', 0.4]]),
-  about: t([['home', 0.5], ['help', 0.3], ['product', 0.2]]),
-  downloads: t([['download', 0.6], ['home', 0.2], ['help', 0.2]]),
-  help: t([['help', 0.3], ['home', 0.4], ['product', 0.3]]),
+  account: t([
+    ['product', 0.3],
+    ['home', 0.3],
+    ['account', 0.4],
+  ]),
+  about: t([
+    ['home', 0.5],
+    ['help', 0.3],
+    ['product', 0.2],
+  ]),
+  downloads: t([
+    ['download', 0.6],
+    ['home', 0.2],
+    ['help', 0.2],
+  ]),
+  help: t([
+    ['help', 0.3],
+    ['home', 0.4],
+    ['product', 0.3],
+  ]),
 };
 
 type Source = 'direct' | 'search' | 'social' | 'other';
-const SOURCES = t<Source>([['direct', 0.33], ['search', 0.42], ['social', 0.12], ['other', 0.13]]);
+const SOURCES = t<Source>([
+  ['direct', 0.33],
+  ['search', 0.42],
+  ['social', 0.12],
+  ['other', 0.13],
+]);
 const LANDING: Record<Source, WeightedTable<PageType | 'dead'>> = {
-  direct: t([['home', 0.7], ['product', 0.08], ['account', 0.07], ['cart', 0.05], ['blog', 0.05], ['downloads', 0.05]]),
-  search: t([['product', 0.45], ['article', 0.3], ['category', 0.12], ['home', 0.1], ['help', 0.03]]),
-  social: t([['article', 0.5], ['product', 0.4], ['home', 0.1]]),
-  other: t([['article', 0.4], ['product', 0.25], ['home', 0.15], ['downloads', 0.1], ['dead', 0.1]]),
+  direct: t([
+    ['home', 0.7],
+    ['product', 0.08],
+    ['account', 0.07],
+    ['cart', 0.05],
+    ['blog', 0.05],
+    ['downloads', 0.05],
+  ]),
+  search: t([
+    ['product', 0.45],
+    ['article', 0.3],
+    ['category', 0.12],
+    ['home', 0.1],
+    ['help', 0.03],
+  ]),
+  social: t([
+    ['article', 0.5],
+    ['product', 0.4],
+    ['home', 0.1],
+  ]),
+  other: t([
+    ['article', 0.4],
+    ['product', 0.25],
+    ['home', 0.15],
+    ['downloads', 0.1],
+    ['dead', 0.1],
+  ]),
 };
 const SKEW: Partial<Record<PageType, number>> = { product: 2.2, article: 2.0, category: 1.5, search: 1.6 };
 const THINK_MEDIAN_MS: Partial<Record<PageType, number>> = { article: 55_000, product: 28_000, blog: 20_000, checkout: 40_000 };
@@ -168,7 +258,8 @@ export class HumanSession implements Actor {
       if (!cached) {
         const revalidate = v.returning;
         for (const res of site.shared) this.req(res, pageUrl, gap(), 'GET', revalidate && rng.chance(0.8) ? 304 : 200, revalidate ? 0 : -1);
-        for (const res of site.fonts) this.req(res, site.stylesheetUrl, gap(), 'GET', revalidate && rng.chance(0.8) ? 304 : 200, revalidate ? 0 : -1);
+        for (const res of site.fonts)
+          this.req(res, site.stylesheetUrl, gap(), 'GET', revalidate && rng.chance(0.8) ? 304 : 200, revalidate ? 0 : -1);
       }
       if (v.agent.ios && (!v.returning || rng.chance(0.3))) {
         for (const res of site.touchIcons) this.req(res, '', gap(), 'GET', 404, site.notFoundBytes);

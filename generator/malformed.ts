@@ -22,7 +22,8 @@ export function malform(line: string, format: string, rng: Rng): string {
     const afterRequest = line.indexOf('" ', requestStart);
     return line.slice(afterRequest + 2 + rng.range(0, 4));
   }
-  if (roll < 0.85) return `${line.slice(0, open)} [${rng.chance(0.5) ? '-' : '2026-11-01 25:61:61'}]${line.slice(line.indexOf(']', open) + 1)}`;
+  if (roll < 0.85)
+    return `${line.slice(0, open)} [${rng.chance(0.5) ? '-' : '2026-11-01 25:61:61'}]${line.slice(line.indexOf(']', open) + 1)}`;
   const afterRequest = line.indexOf('" ', requestStart);
   const statusEnd = line.indexOf(' ', afterRequest + 2);
   return `${line.slice(0, afterRequest + 2)}${rng.chance(0.5) ? '-' : 'OK'}${line.slice(statusEnd)}`;

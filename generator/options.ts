@@ -104,19 +104,46 @@ export function resolveOptions(partial: Partial<GeneratorOptions> = {}): Plan {
   check(Number.isInteger(o.seed) && o.seed >= 0 && o.seed <= 0xffffffff, `seed must be an integer in [0, 4294967295], got ${o.seed}`);
   check(o.lines === null || (Number.isInteger(o.lines) && o.lines >= 0), `lines must be a whole number >= 0, got ${o.lines}`);
   check(o.start instanceof Date && Number.isFinite(o.start.getTime()), 'start must be a valid date');
-  check(o.durationSeconds === null || (Number.isFinite(o.durationSeconds) && o.durationSeconds > 0), `duration must be > 0 seconds, got ${o.durationSeconds}`);
+  check(
+    o.durationSeconds === null || (Number.isFinite(o.durationSeconds) && o.durationSeconds > 0),
+    `duration must be > 0 seconds, got ${o.durationSeconds}`,
+  );
   check(o.lines !== null || o.durationSeconds !== null || o.linesPerSecond !== null, 'give lines, a duration or a rate');
-  check(o.linesPerSecond === null || (Number.isFinite(o.linesPerSecond) && o.linesPerSecond > 0), `lines per second must be > 0, got ${o.linesPerSecond}`);
+  check(
+    o.linesPerSecond === null || (Number.isFinite(o.linesPerSecond) && o.linesPerSecond > 0),
+    `lines per second must be > 0, got ${o.linesPerSecond}`,
+  );
   check((LOG_FORMATS as readonly string[]).includes(o.format), `format must be one of ${LOG_FORMATS.join(', ')}, got '${o.format}'`);
-  check(Number.isInteger(o.utcOffsetMinutes) && Math.abs(o.utcOffsetMinutes) <= 14 * 60, `UTC offset must be whole minutes within +-14:00, got ${o.utcOffsetMinutes}`);
-  check(Number.isInteger(o.visitors) && o.visitors >= 1 && o.visitors <= 100_000_000, `visitors must be a whole number in [1, 100000000], got ${o.visitors}`);
-  for (const [name, v] of [['bot share', o.botShare], ['scan share', o.scanShare], ['malformed share', o.malformedShare], ['IPv6 share', o.ipv6Share], ['NAT share', o.natShare]] as const) {
+  check(
+    Number.isInteger(o.utcOffsetMinutes) && Math.abs(o.utcOffsetMinutes) <= 14 * 60,
+    `UTC offset must be whole minutes within +-14:00, got ${o.utcOffsetMinutes}`,
+  );
+  check(
+    Number.isInteger(o.visitors) && o.visitors >= 1 && o.visitors <= 100_000_000,
+    `visitors must be a whole number in [1, 100000000], got ${o.visitors}`,
+  );
+  for (const [name, v] of [
+    ['bot share', o.botShare],
+    ['scan share', o.scanShare],
+    ['malformed share', o.malformedShare],
+    ['IPv6 share', o.ipv6Share],
+    ['NAT share', o.natShare],
+  ] as const) {
     check(Number.isFinite(v) && v >= 0 && v <= 1, `${name} must be between 0 and 1, got ${v}`);
   }
-  check(o.botShare + o.scanShare + o.malformedShare <= 0.9, `bot, scan and malformed shares must leave at least 10% for humans (sum ${o.botShare + o.scanShare + o.malformedShare})`);
+  check(
+    o.botShare + o.scanShare + o.malformedShare <= 0.9,
+    `bot, scan and malformed shares must leave at least 10% for humans (sum ${o.botShare + o.scanShare + o.malformedShare})`,
+  );
   check(Number.isFinite(o.errorBurstMinutes) && o.errorBurstMinutes >= 0, `error burst minutes must be >= 0, got ${o.errorBurstMinutes}`);
-  check(o.errorBurstAtSeconds === null || (Number.isFinite(o.errorBurstAtSeconds) && o.errorBurstAtSeconds >= 0), `error burst offset must be >= 0, got ${o.errorBurstAtSeconds}`);
-  check(Number.isFinite(o.sessionTimeoutMinutes) && o.sessionTimeoutMinutes >= 5 && o.sessionTimeoutMinutes <= 24 * 60, `session timeout must be between 5 and 1440 minutes, got ${o.sessionTimeoutMinutes}`);
+  check(
+    o.errorBurstAtSeconds === null || (Number.isFinite(o.errorBurstAtSeconds) && o.errorBurstAtSeconds >= 0),
+    `error burst offset must be >= 0, got ${o.errorBurstAtSeconds}`,
+  );
+  check(
+    Number.isFinite(o.sessionTimeoutMinutes) && o.sessionTimeoutMinutes >= 5 && o.sessionTimeoutMinutes <= 24 * 60,
+    `session timeout must be between 5 and 1440 minutes, got ${o.sessionTimeoutMinutes}`,
+  );
   check(Number.isFinite(o.jitterMs) && o.jitterMs >= 0 && o.jitterMs <= 60_000, `jitter must be between 0 and 60000 ms, got ${o.jitterMs}`);
   check(typeof o.host === 'string' && /^[A-Za-z0-9.-]{1,253}$/.test(o.host), `host must be a DNS name, got '${o.host}'`);
 

@@ -22,11 +22,36 @@ export interface Region {
 
 /** Shares of visitors by home country and time zone (the US and others split by zone). */
 const REGIONS: ReadonlyArray<readonly [string, number, number]> = [
-  ['US', -300, 0.17], ['US', -360, 0.07], ['US', -480, 0.08], ['GB', 0, 0.07], ['DE', 60, 0.07], ['IN', 330, 0.06],
-  ['FR', 60, 0.045], ['CA', -300, 0.035], ['BR', -180, 0.035], ['JP', 540, 0.035], ['AU', 600, 0.025], ['NL', 60, 0.025],
-  ['ES', 60, 0.022], ['IT', 60, 0.022], ['PL', 60, 0.018], ['MX', -360, 0.015], ['SE', 60, 0.013], ['RU', 180, 0.015],
-  ['CN', 480, 0.012], ['KR', 540, 0.01], ['ID', 420, 0.01], ['TR', 180, 0.01], ['SG', 480, 0.009], ['ZA', 120, 0.006],
-  ['NG', 60, 0.005], ['VN', 420, 0.006], ['UA', 120, 0.006], ['AR', -180, 0.006], ['PH', 480, 0.006], ['EG', 120, 0.004],
+  ['US', -300, 0.17],
+  ['US', -360, 0.07],
+  ['US', -480, 0.08],
+  ['GB', 0, 0.07],
+  ['DE', 60, 0.07],
+  ['IN', 330, 0.06],
+  ['FR', 60, 0.045],
+  ['CA', -300, 0.035],
+  ['BR', -180, 0.035],
+  ['JP', 540, 0.035],
+  ['AU', 600, 0.025],
+  ['NL', 60, 0.025],
+  ['ES', 60, 0.022],
+  ['IT', 60, 0.022],
+  ['PL', 60, 0.018],
+  ['MX', -360, 0.015],
+  ['SE', 60, 0.013],
+  ['RU', 180, 0.015],
+  ['CN', 480, 0.012],
+  ['KR', 540, 0.01],
+  ['ID', 420, 0.01],
+  ['TR', 180, 0.01],
+  ['SG', 480, 0.009],
+  ['ZA', 120, 0.006],
+  ['NG', 60, 0.005],
+  ['VN', 420, 0.006],
+  ['UA', 120, 0.006],
+  ['AR', -180, 0.006],
+  ['PH', 480, 0.006],
+  ['EG', 120, 0.004],
 ];
 
 export interface Visitor {
@@ -73,7 +98,10 @@ export class Population {
       this.regions.push({ index, country, offset, share: share / total, start, size: n, stride });
       start += n;
     });
-    this.regionTable = new WeightedTable(this.regions.map((r) => [r, r.share] as const), 8192);
+    this.regionTable = new WeightedTable(
+      this.regions.map((r) => [r, r.share] as const),
+      8192,
+    );
     this.lastEnd = new Float64Array(size).fill(-Infinity);
     this.active = new Uint8Array(size);
   }

@@ -46,10 +46,15 @@ export async function checkCredentials(client: BigQuery): Promise<void> {
     const message = (error as Error).message ?? '';
     if (/GOOGLE_APPLICATION_CREDENTIALS/.test(message)) {
       const file = /The file at (\S+) /.exec(message)?.[1];
-      throw new LogflowError(`GOOGLE_APPLICATION_CREDENTIALS does not point at a readable credential file${file ? ` (${file})` : ''}; fix or unset it, or run \`gcloud auth application-default login\``);
+      throw new LogflowError(
+        `GOOGLE_APPLICATION_CREDENTIALS does not point at a readable credential file${file ? ` (${file})` : ''}; fix or unset it, or run \`gcloud auth application-default login\``,
+      );
     }
-    if (/default credentials|could not refresh access token|invalid_grant|unable to detect a project id/i.test(message)) throw new LogflowError(AUTH_HINT);
-    throw new LogflowError(`cannot get Google Cloud credentials: ${message.split('\n')[0]}. Run \`gcloud auth application-default login\` and retry`);
+    if (/default credentials|could not refresh access token|invalid_grant|unable to detect a project id/i.test(message))
+      throw new LogflowError(AUTH_HINT);
+    throw new LogflowError(
+      `cannot get Google Cloud credentials: ${message.split('\n')[0]}. Run \`gcloud auth application-default login\` and retry`,
+    );
   } finally {
     process.emitWarning = emitWarning;
   }
@@ -92,8 +97,10 @@ function describeApiError(error: unknown, what: string): LogflowError {
   const e = error as { code?: number; message?: string; errors?: Array<{ message?: string }> };
   const message = (e.errors?.[0]?.message ?? e.message ?? String(error)).split('\n')[0] ?? '';
   if (/default credentials/i.test(message)) return new LogflowError(AUTH_HINT);
-  if (e.code === 401) return new LogflowError(`${what}: credentials were rejected (${message}); run \`gcloud auth application-default login\` and retry`);
-  if (e.code === 403) return new LogflowError(`${what}: permission denied (${message}); the account needs BigQuery Data Editor and Job User on the project`);
+  if (e.code === 401)
+    return new LogflowError(`${what}: credentials were rejected (${message}); run \`gcloud auth application-default login\` and retry`);
+  if (e.code === 403)
+    return new LogflowError(`${what}: permission denied (${message}); the account needs BigQuery Data Editor and Job User on the project`);
   if (e.code === 404) return new LogflowError(`${what}: not found (${message}); check the project and dataset`, 1, ['project', 'dataset']);
   return new LogflowError(`${what} failed: ${message}`);
 }
@@ -120,18 +127,22 @@ export async function loadIntoBigQuery(client: BigQuery, target: BigQueryTarget,
     const fields = COLUMNS[kind].map((c) => ({ name: c.name, type: c.bigquery, mode: c.required ? 'REQUIRED' : 'NULLABLE' }));
     let response: JobMetadata | undefined;
     try {
-      [response] = await client.dataset(target.dataset).table(table).load(path, {
-        sourceFormat: 'NEWLINE_DELIMITED_JSON',
-        writeDisposition: 'WRITE_TRUNCATE',
-        createDisposition: 'CREATE_IF_NEEDED',
-        schema: { fields },
-        clustering: { fields: ['bucket'] },
-      });
+      [response] = await client
+        .dataset(target.dataset)
+        .table(table)
+        .load(path, {
+          sourceFormat: 'NEWLINE_DELIMITED_JSON',
+          writeDisposition: 'WRITE_TRUNCATE',
+          createDisposition: 'CREATE_IF_NEEDED',
+          schema: { fields },
+          clustering: { fields: ['bucket'] },
+        });
     } catch (error) {
       throw describeApiError(error, `loading ${target.projectId}.${target.dataset}.${table}`);
     }
     const errors = response?.status?.errors ?? [];
-    if (errors.length > 0) throw new LogflowError(`loading ${target.projectId}.${target.dataset}.${table} failed: ${errors[0]?.message ?? 'unknown error'}`);
+    if (errors.length > 0)
+      throw new LogflowError(`loading ${target.projectId}.${target.dataset}.${table} failed: ${errors[0]?.message ?? 'unknown error'}`);
     return { kind, table: `${target.projectId}.${target.dataset}.${table}`, ranges, rows };
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -43,7 +43,10 @@ export const COLUMNS: Record<RangeKind, Array<{ name: string; duckdb: string; bi
  * check/sources.ts SOURCE_COLUMNS (which `logflow check` needs for the declarations).
  */
 export const GEO_SOURCE_COLUMNS: Record<string, Array<{ name: string; type: string }>> = Object.fromEntries(
-  (['country', 'asn'] as const).map((kind) => [`${REF_DATASET}.${TABLES[kind]}`, COLUMNS[kind].map((c) => ({ name: c.name, type: c.bigquery }))]),
+  (['country', 'asn'] as const).map((kind) => [
+    `${REF_DATASET}.${TABLES[kind]}`,
+    COLUMNS[kind].map((c) => ({ name: c.name, type: c.bigquery })),
+  ]),
 );
 
 /** The demo data shipped as npm packages: GeoLite2 country (MaxMind) and RouteViews/DB-IP ASN. */
@@ -55,7 +58,9 @@ export function defaultFiles(kind: RangeKind): string[] {
   try {
     dir = dirname(require.resolve(`${pkg}/package.json`));
   } catch {
-    throw new LogflowError(`the demo data package ${pkg} is not installed; run npm install, or give ${kind} CSV files of your own`, 1, [`${kind}Csv`]);
+    throw new LogflowError(`the demo data package ${pkg} is not installed; run npm install, or give ${kind} CSV files of your own`, 1, [
+      `${kind}Csv`,
+    ]);
   }
   return [join(dir, `${prefix}-ipv4.csv`), join(dir, `${prefix}-ipv6.csv`)];
 }
@@ -80,7 +85,9 @@ export async function* readRanges<K extends RangeKind>(kind: K, file: string): A
     } catch (error) {
       if (error instanceof RangeLineError) {
         lines.close();
-        throw new LogflowError(`${file}:${lineNo}: ${error.message}; a ${kind} CSV has the columns ${CSV_COLUMNS[kind]}`, 1, [`${kind}Csv`]);
+        throw new LogflowError(`${file}:${lineNo}: ${error.message}; a ${kind} CSV has the columns ${CSV_COLUMNS[kind]}`, 1, [
+          `${kind}Csv`,
+        ]);
       }
       throw error;
     }
@@ -111,7 +118,12 @@ function ddl(kind: RangeKind): string {
  * into a fresh table that replaces the old one only once every file was read (a bad file
  * leaves the previous table in place).
  */
-export async function loadIntoDuckDB(connection: DuckDBConnection, kind: RangeKind, files: string[], dataset = REF_DATASET): Promise<LoadResult> {
+export async function loadIntoDuckDB(
+  connection: DuckDBConnection,
+  kind: RangeKind,
+  files: string[],
+  dataset = REF_DATASET,
+): Promise<LoadResult> {
   const table = TABLES[kind];
   const loading = `${table}__loading`;
   await connection.run(`create schema if not exists ${ident(dataset)}`);

@@ -104,7 +104,8 @@ export function parseCountryFields(fields: string[]): CountryRange {
 export function parseAsnFields(fields: string[]): AsnRange {
   if (fields.length < 3) throw new RangeLineError(`expected 4 columns (${CSV_COLUMNS.asn}), got ${fields.length}`);
   const text = (fields[2] ?? '').trim().replace(/^AS/i, '');
-  if (!/^\d{1,10}$/.test(text) || Number(text) > 4294967295) throw new RangeLineError(`asn '${fields[2]}' is not an AS number (0-4294967295)`);
+  if (!/^\d{1,10}$/.test(text) || Number(text) > 4294967295)
+    throw new RangeLineError(`asn '${fields[2]}' is not an AS number (0-4294967295)`);
   const org = (fields[3] ?? '').trim();
   return { ...parseBounds(fields[0], fields[1]), asn: Number(text), org: org === '' ? null : org };
 }

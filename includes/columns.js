@@ -15,7 +15,7 @@ const REQUEST_COLUMNS = {
   client_ip: 'Client address as logged (IPv4 or IPv6).',
   ip_key: 'Client address as lowercase hex (8 chars IPv4, 32 IPv6); NULL when the logged value is not an address.',
   auth_user: 'Authenticated user name (%u); NULL when none.',
-  method: "HTTP method as logged (case kept); NULL when the request line is not METHOD TARGET [PROTOCOL].",
+  method: 'HTTP method as logged (case kept); NULL when the request line is not METHOD TARGET [PROTOCOL].',
   path: 'Requested path, without the query string, as logged (percent-encoding kept).',
   query: "Query string after the first '?', NULL when none.",
   protocol: 'HTTP protocol, e.g. HTTP/1.1; NULL when not logged.',
@@ -25,7 +25,8 @@ const REQUEST_COLUMNS = {
   response_bytes: "Response body size in bytes (0 when logged as '-').",
   referrer: "Referer header; NULL when '-' or absent.",
   referrer_host: 'Lower-case host of the referrer URL; NULL when there is no absolute referrer.',
-  is_internal_referrer: 'The referrer host is one of the site hosts (var siteHosts, subdomains included) or the request vhost; FALSE without a referrer.',
+  is_internal_referrer:
+    'The referrer host is one of the site hosts (var siteHosts, subdomains included) or the request vhost; FALSE without a referrer.',
   user_agent: "User-Agent header; NULL when '-' or absent.",
   user_agent_id: 'Lowercase hex MD5 of the user agent (user_agents.user_agent_id); NULL without one.',
   browser_name: 'Browser family from ua-parser-js 1.x (e.g. Chrome); NULL when unknown.',
@@ -33,18 +34,22 @@ const REQUEST_COLUMNS = {
   browser_major: 'Browser major version; NULL when unknown.',
   os_name: 'Operating system (e.g. Windows, iOS); NULL when unknown.',
   os_version: 'Operating system version; NULL when unknown.',
-  device_type: "mobile, tablet, smarttv, console, wearable, embedded, xr, or 'desktop' when ua-parser reports none; NULL without a user agent.",
+  device_type:
+    "mobile, tablet, smarttv, console, wearable, embedded, xr, or 'desktop' when ua-parser reports none; NULL without a user agent.",
   engine_name: 'Rendering engine (Blink, Gecko, WebKit...); NULL when unknown.',
   is_bot: "The user agent matches isbot's pattern (includes/bots.js), or the request is for /robots.txt.",
   bot_name: 'Bot name from the user agent when is_bot (e.g. Googlebot); NULL otherwise or when unknown.',
-  is_static: 'The path ends in a static-asset extension (GoAccess 1.7 default list plus webp, avif, otf, eot, map, mjs, webm, wasm: includes/formats.js STATIC_EXTENSIONS).',
+  is_static:
+    'The path ends in a static-asset extension (GoAccess 1.7 default list plus webp, avif, otf, eot, map, mjs, webm, wasm: includes/formats.js STATIC_EXTENSIONS).',
   is_page_view: 'A GET answered 2xx or 304 for a non-static path; bots included (filter on is_bot).',
   country_code: "ISO 3166-1 alpha-2 country of the client address; 'ZZ' when unknown, not public or not an address.",
   asn: 'Autonomous system number of the client address; 0 when unknown or not public.',
   as_org: "Autonomous system organisation; 'unknown', the address scope (private, loopback...) or 'invalid address' when there is none.",
   ip_scope: 'public, private, shared, loopback, link_local, unspecified, multicast, documentation, reserved or invalid.',
-  is_request_line_valid: 'The request line is METHOD TARGET [PROTOCOL]; FALSE for e.g. "-" or a TLS handshake sent to the HTTP port (kept as a request, method/path NULL).',
-  has_unclosed_user_agent_quote: 'The line ended inside the quoted user agent (its closing quote missing); parsed anyway, as GoAccess does.',
+  is_request_line_valid:
+    'The request line is METHOD TARGET [PROTOCOL]; FALSE for e.g. "-" or a TLS handshake sent to the HTTP port (kept as a request, method/path NULL).',
+  has_unclosed_user_agent_quote:
+    'The line ended inside the quoted user agent (its closing quote missing); parsed anyway, as GoAccess does.',
   is_valid_utf8: 'The landed bytes were valid UTF-8 (when FALSE, text fields show U+FFFD for invalid bytes).',
   received_at: 'When the line reached Pub/Sub (publish_time of its earliest delivery, UTC).',
   requested_at: 'Request time from the log line, converted to UTC.',
@@ -67,6 +72,15 @@ function pick(names) {
  * The provenance of a landed line, in the order the line-grained models (int_lines_parsed,
  * parse_errors) list them first: ids, where it was read, and its format.
  */
-const LINE_PROVENANCE = ['line_id', 'message_id', 'source', 'source_id', 'line_number', 'byte_offset', 'original_length_bytes', 'log_format'];
+const LINE_PROVENANCE = [
+  'line_id',
+  'message_id',
+  'source',
+  'source_id',
+  'line_number',
+  'byte_offset',
+  'original_length_bytes',
+  'log_format',
+];
 
 module.exports = { REQUEST_COLUMNS, LINE_PROVENANCE, pick };

@@ -63,7 +63,14 @@ function timestampShape(format) {
     if (c === '%') {
       const directive = format[++i];
       const pattern = TIMESTAMP_DIRECTIVES[directive];
-      if (!pattern) throw new Error(`dialect.parseTimestamp: unsupported directive '%${directive ?? ''}' in '${format}' (supported: ${Object.keys(TIMESTAMP_DIRECTIVES).map((k) => '%' + k).join(' ')})`);
+      if (!pattern)
+        throw new Error(
+          `dialect.parseTimestamp: unsupported directive '%${directive ?? ''}' in '${format}' (supported: ${Object.keys(
+            TIMESTAMP_DIRECTIVES,
+          )
+            .map((k) => '%' + k)
+            .join(' ')})`,
+        );
       out += pattern;
     } else {
       out += c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -46,7 +46,19 @@ const APACHE_FORMATS = ['combined', 'common', 'vcombined'];
  * empty group there, so one STRUCT type serves all three). `ua_close` is the user agent's closing
  * quote ('' when it is missing).
  */
-const APACHE_FIELDS = ['vhost', 'client_ip', 'ident', 'auth_user', 'time_local', 'request', 'status', 'bytes', 'referrer', 'user_agent', 'ua_close'];
+const APACHE_FIELDS = [
+  'vhost',
+  'client_ip',
+  'ident',
+  'auth_user',
+  'time_local',
+  'request',
+  'status',
+  'bytes',
+  'referrer',
+  'user_agent',
+  'ua_close',
+];
 
 const QUOTED = '"((?:[^"\\\\]|\\\\.)*)"';
 const LAST_QUOTED = '"((?:[^"\\\\]|\\\\.)*)(")?';
@@ -68,7 +80,10 @@ const APACHE_DIAGNOSES = [
   ['^(?:[^\\s:]+(?::\\d+)? )?\\S+ \\S+ \\S+ \\[', 'no client address, ident, user and [timestamp] at the start of the line'],
   ['^(?:[^\\s:]+(?::\\d+)? )?\\S+ \\S+ \\S+ \\[[^\\]]+\\] "', 'no quoted request after the [timestamp]'],
   ['^(?:[^\\s:]+(?::\\d+)? )?\\S+ \\S+ \\S+ \\[[^\\]]+\\] ' + QUOTED + ' \\d{3} ', 'no 3-digit status after the quoted request'],
-  ['^(?:[^\\s:]+(?::\\d+)? )?\\S+ \\S+ \\S+ \\[[^\\]]+\\] ' + QUOTED + ' \\d{3} (?:\\d+|-)(?:\\s|$)', 'no byte count (digits or -) after the status'],
+  [
+    '^(?:[^\\s:]+(?::\\d+)? )?\\S+ \\S+ \\S+ \\[[^\\]]+\\] ' + QUOTED + ' \\d{3} (?:\\d+|-)(?:\\s|$)',
+    'no byte count (digits or -) after the status',
+  ],
 ];
 
 /** Reason for an Apache-family line that passed every diagnosis step, per format. */
@@ -218,7 +233,6 @@ function requestParts(d, request) {
   return d.regexExtractFields(request, REQUEST_PATTERN, REQUEST_FIELDS);
 }
 
-
 // ---- Derived request fields ----------------------------------------------------------------
 
 /**
@@ -230,9 +244,54 @@ function requestParts(d, request) {
  * its top pages.
  */
 const STATIC_EXTENSIONS = [
-  'css', 'js', 'jpg', 'png', 'gif', 'ico', 'jpeg', 'pdf', 'csv', 'mpeg', 'mpg', 'swf', 'woff', 'woff2', 'xls', 'xlsx', 'doc', 'docx', 'ppt', 'pptx',
-  'txt', 'zip', 'ogg', 'mp3', 'mp4', 'exe', 'iso', 'gz', 'rar', 'svg', 'bmp', 'tar', 'tgz', 'tiff', 'tif', 'ttf', 'flv', 'dmg', 'xz', 'zst',
-  'webp', 'avif', 'otf', 'eot', 'map', 'mjs', 'webm', 'wasm',
+  'css',
+  'js',
+  'jpg',
+  'png',
+  'gif',
+  'ico',
+  'jpeg',
+  'pdf',
+  'csv',
+  'mpeg',
+  'mpg',
+  'swf',
+  'woff',
+  'woff2',
+  'xls',
+  'xlsx',
+  'doc',
+  'docx',
+  'ppt',
+  'pptx',
+  'txt',
+  'zip',
+  'ogg',
+  'mp3',
+  'mp4',
+  'exe',
+  'iso',
+  'gz',
+  'rar',
+  'svg',
+  'bmp',
+  'tar',
+  'tgz',
+  'tiff',
+  'tif',
+  'ttf',
+  'flv',
+  'dmg',
+  'xz',
+  'zst',
+  'webp',
+  'avif',
+  'otf',
+  'eot',
+  'map',
+  'mjs',
+  'webm',
+  'wasm',
 ];
 
 /** TRUE when the path ends in a static extension (STATIC_EXTENSIONS); FALSE for NULL. */
@@ -266,7 +325,10 @@ function referrerHost(d, referrer) {
  * @param {string} siteHosts comma-separated host names (a var; not SQL)
  */
 function isInternalReferrer(d, host, vhost, siteHosts) {
-  const hosts = String(siteHosts || '').split(',').map((h) => h.trim().toLowerCase()).filter((h) => h !== '');
+  const hosts = String(siteHosts || '')
+    .split(',')
+    .map((h) => h.trim().toLowerCase())
+    .filter((h) => h !== '');
   const escapeRegex = (h) => h.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const tests = hosts.map((h) => `${host} = ${d.str(h)} or ${d.regexContains(host, '\\.' + escapeRegex(h) + '$')}`);
   tests.push(`${host} = lower(${vhost})`);

@@ -61,7 +61,9 @@ function lookupKey(key) {
  * @param {string} key SQL expression of a lookup key
  */
 function ipScope(key) {
-  const whens = SPECIAL_RANGES.map(([start, end, scope]) => `when ${key} between '${start}' and '${end}' and length(${key}) = ${start.length} then '${scope}'`);
+  const whens = SPECIAL_RANGES.map(
+    ([start, end, scope]) => `when ${key} between '${start}' and '${end}' and length(${key}) = ${start.length} then '${scope}'`,
+  );
   return `(case when ${key} is null then null ${whens.join(' ')} else 'public' end)`;
 }
 
@@ -137,13 +139,15 @@ left join geo_asn_matches as a on a.ip_key = k.ip_key and a.match_rank = 1`;
 
 /** Column descriptions shared by the declarations and the models that expose the lookup. */
 const GEO_COLUMN_DOCS = {
-  bucket: "Join bucket: the family digit (4 or 6) then the key prefix of the narrowest level holding the range whole (IPv4 /24, /16, /8; IPv6 /64, /48, /40, /32, /24, /16); wider ranges repeat under each coarsest bucket. Probe with geo.ipLocationsSql.",
+  bucket:
+    'Join bucket: the family digit (4 or 6) then the key prefix of the narrowest level holding the range whole (IPv4 /24, /16, /8; IPv6 /64, /48, /40, /32, /24, /16); wider ranges repeat under each coarsest bucket. Probe with geo.ipLocationsSql.',
   start_key: 'First address of the range (inclusive) as the IP key: lowercase hex, 8 chars IPv4 / 32 chars IPv6.',
   end_key: 'Last address of the range (inclusive), same form as start_key.',
   country_code: `ISO 3166-1 alpha-2 country code, upper case; '${UNKNOWN_COUNTRY}' when no range covers the address.`,
   asn: 'Autonomous system number (e.g. 15169); NULL when unknown.',
   as_org: 'Autonomous system organisation name (e.g. Google LLC); NULL when unknown.',
-  ip_scope: 'public, or why the address is not on the public internet: private, shared, loopback, link_local, unspecified, multicast, documentation, reserved.',
+  ip_scope:
+    'public, or why the address is not on the public internet: private, shared, loopback, link_local, unspecified, multicast, documentation, reserved.',
 };
 
 module.exports = { BUCKET_LEVELS, UNKNOWN_COUNTRY, SPECIAL_RANGES, lookupKey, ipScope, ipBuckets, ipLocationsSql, GEO_COLUMN_DOCS };

@@ -119,7 +119,10 @@ function fromParts(label, parts, meta = {}) {
 
 /** A header/cookie/env name as a capture-name suffix: `User-Agent` -> `user_agent`. */
 function suffix(name) {
-  return name.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '');
+  return name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_|_$/g, '');
 }
 
 /** Whether position i of a format string sits between double quotes (an odd number of unescaped " before it). */
@@ -151,9 +154,28 @@ function textRe(quoted) {
 // ---- strftime (Apache %{...}t) -------------------------------------------------------------
 
 const STRFTIME_RE = {
-  Y: '\\d{4}', m: '\\d{2}', d: '\\d{2}', e: ' ?\\d{1,2}', H: '\\d{2}', M: '\\d{2}', S: '\\d{2}', y: '\\d{2}',
-  b: '[A-Za-z]{3}', h: '[A-Za-z]{3}', B: '[A-Za-z]+', a: '[A-Za-z]{3}', A: '[A-Za-z]+', z: '[+-]\\d{4}', Z: '[A-Za-z]+',
-  j: '\\d{3}', p: '[AP]M', I: '\\d{2}', T: '\\d{2}:\\d{2}:\\d{2}', F: '\\d{4}-\\d{2}-\\d{2}', D: '\\d{2}/\\d{2}/\\d{2}', '%': '%',
+  Y: '\\d{4}',
+  m: '\\d{2}',
+  d: '\\d{2}',
+  e: ' ?\\d{1,2}',
+  H: '\\d{2}',
+  M: '\\d{2}',
+  S: '\\d{2}',
+  y: '\\d{2}',
+  b: '[A-Za-z]{3}',
+  h: '[A-Za-z]{3}',
+  B: '[A-Za-z]+',
+  a: '[A-Za-z]{3}',
+  A: '[A-Za-z]+',
+  z: '[+-]\\d{4}',
+  Z: '[A-Za-z]+',
+  j: '\\d{3}',
+  p: '[AP]M',
+  I: '\\d{2}',
+  T: '\\d{2}:\\d{2}:\\d{2}',
+  F: '\\d{4}-\\d{2}-\\d{2}',
+  D: '\\d{2}/\\d{2}/\\d{2}',
+  '%': '%',
 };
 
 /** An strftime format as RE2 (no groups); throws on a conversion it cannot match. */
@@ -179,12 +201,33 @@ function strftimeRe(format, where) {
  * `null` field: matched but not captured.
  */
 const APACHE_SIMPLE = {
-  a: ['client_ip', TOKEN], A: ['server_ip', TOKEN], B: ['bytes', '\\d+'], b: ['bytes', NUMBER_OR_DASH],
-  D: ['latency', NUMBER_OR_DASH, 'microseconds'], f: [null, TOKEN], h: ['client_ip', TOKEN], H: ['protocol', TOKEN],
-  k: [null, '\\d+'], l: ['ident', TOKEN], L: [null, TOKEN], m: ['method', TOKEN], p: ['port', '\\d+|-'], P: [null, '\\d+'],
-  q: ['query', '\\S*'], R: [null, TOKEN], s: ['status', '\\d{3}|-'], T: ['latency', NUMBER_OR_DASH, 'seconds'],
-  u: ['auth_user', TOKEN], U: ['path', '[^\\s?"]+'], v: ['vhost', '[^\\s:]+'], V: ['vhost', '[^\\s:]+'], X: [null, '[X+-]'],
-  I: ['bytes_received', '\\d+|-'], O: ['bytes_sent', '\\d+|-'], S: [null, '\\d+|-'], r: ['request', TOKEN],
+  a: ['client_ip', TOKEN],
+  A: ['server_ip', TOKEN],
+  B: ['bytes', '\\d+'],
+  b: ['bytes', NUMBER_OR_DASH],
+  D: ['latency', NUMBER_OR_DASH, 'microseconds'],
+  f: [null, TOKEN],
+  h: ['client_ip', TOKEN],
+  H: ['protocol', TOKEN],
+  k: [null, '\\d+'],
+  l: ['ident', TOKEN],
+  L: [null, TOKEN],
+  m: ['method', TOKEN],
+  p: ['port', '\\d+|-'],
+  P: [null, '\\d+'],
+  q: ['query', '\\S*'],
+  R: [null, TOKEN],
+  s: ['status', '\\d{3}|-'],
+  T: ['latency', NUMBER_OR_DASH, 'seconds'],
+  u: ['auth_user', TOKEN],
+  U: ['path', '[^\\s?"]+'],
+  v: ['vhost', '[^\\s:]+'],
+  V: ['vhost', '[^\\s:]+'],
+  X: [null, '[X+-]'],
+  I: ['bytes_received', '\\d+|-'],
+  O: ['bytes_sent', '\\d+|-'],
+  S: [null, '\\d+|-'],
+  r: ['request', TOKEN],
 };
 
 /** Request headers (%{...}i) with a common field. */
@@ -280,28 +323,71 @@ function compileApache(format, label = 'apache') {
 
 /** nginx variables with a fixed meaning: name -> [field, regex (unquoted), unit?]. */
 const NGINX_VARIABLES = {
-  remote_addr: ['client_ip', TOKEN], realip_remote_addr: ['client_ip', TOKEN], binary_remote_addr: [null, TOKEN],
-  remote_user: ['auth_user', TOKEN], remote_port: [null, '\\d+'], time_local: ['time_local', '[^\\]]+'],
+  remote_addr: ['client_ip', TOKEN],
+  realip_remote_addr: ['client_ip', TOKEN],
+  binary_remote_addr: [null, TOKEN],
+  remote_user: ['auth_user', TOKEN],
+  remote_port: [null, '\\d+'],
+  time_local: ['time_local', '[^\\]]+'],
   time_iso8601: ['time_local', '\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(?:\\.\\d+)?(?:[Zz]|[+-]\\d{2}:?\\d{2})'],
-  msec: ['time_local', '\\d+(?:\\.\\d+)?'], request: ['request', TOKEN], status: ['status', '\\d{3}'],
-  body_bytes_sent: ['bytes', '\\d+'], bytes_sent: ['bytes_sent', '\\d+'], request_length: ['bytes_received', '\\d+'],
+  msec: ['time_local', '\\d+(?:\\.\\d+)?'],
+  request: ['request', TOKEN],
+  status: ['status', '\\d{3}'],
+  body_bytes_sent: ['bytes', '\\d+'],
+  bytes_sent: ['bytes_sent', '\\d+'],
+  request_length: ['bytes_received', '\\d+'],
   request_time: ['latency', SECONDS, 'seconds'],
   upstream_response_time: ['upstream_time', '[^\\s"]*(?:(?:, | : )[^\\s",]*)*', 'seconds'],
-  upstream_connect_time: [null, '[^\\s"]*(?:(?:, | : )[^\\s",]*)*'], upstream_header_time: [null, '[^\\s"]*(?:(?:, | : )[^\\s",]*)*'],
-  upstream_addr: ['upstream_addr', '[^\\s"]*(?:(?:, | : )[^\\s",]*)*'], upstream_status: ['upstream_status', '[^\\s"]*(?:(?:, | : )[^\\s",]*)*'],
-  upstream_cache_status: ['cache_status', TOKEN], host: ['vhost', TOKEN], server_name: ['vhost', TOKEN],
-  hostname: [null, TOKEN], server_port: ['port', '\\d+'], server_addr: ['server_ip', TOKEN], scheme: ['scheme', TOKEN],
-  server_protocol: ['protocol', TOKEN], request_method: ['method', TOKEN], request_uri: ['request_uri', TOKEN],
-  uri: ['path', TOKEN], document_uri: ['path', TOKEN], args: ['query', '\\S*'], query_string: ['query', '\\S*'],
-  ssl_protocol: ['tls_protocol', TOKEN], ssl_cipher: ['tls_cipher', TOKEN], request_id: ['request_id', TOKEN],
-  connection: [null, '\\d+'], connection_requests: [null, '\\d+'], pipe: [null, '[p.]'], gzip_ratio: [null, TOKEN],
-  content_type: [null, TOKEN], sent_http_content_type: ['content_type', TOKEN], pid: [null, '\\d+'],
-  http_referer: ['referrer', TOKEN], http_user_agent: ['user_agent', TOKEN], http_host: ['host', TOKEN],
+  upstream_connect_time: [null, '[^\\s"]*(?:(?:, | : )[^\\s",]*)*'],
+  upstream_header_time: [null, '[^\\s"]*(?:(?:, | : )[^\\s",]*)*'],
+  upstream_addr: ['upstream_addr', '[^\\s"]*(?:(?:, | : )[^\\s",]*)*'],
+  upstream_status: ['upstream_status', '[^\\s"]*(?:(?:, | : )[^\\s",]*)*'],
+  upstream_cache_status: ['cache_status', TOKEN],
+  host: ['vhost', TOKEN],
+  server_name: ['vhost', TOKEN],
+  hostname: [null, TOKEN],
+  server_port: ['port', '\\d+'],
+  server_addr: ['server_ip', TOKEN],
+  scheme: ['scheme', TOKEN],
+  server_protocol: ['protocol', TOKEN],
+  request_method: ['method', TOKEN],
+  request_uri: ['request_uri', TOKEN],
+  uri: ['path', TOKEN],
+  document_uri: ['path', TOKEN],
+  args: ['query', '\\S*'],
+  query_string: ['query', '\\S*'],
+  ssl_protocol: ['tls_protocol', TOKEN],
+  ssl_cipher: ['tls_cipher', TOKEN],
+  request_id: ['request_id', TOKEN],
+  connection: [null, '\\d+'],
+  connection_requests: [null, '\\d+'],
+  pipe: [null, '[p.]'],
+  gzip_ratio: [null, TOKEN],
+  content_type: [null, TOKEN],
+  sent_http_content_type: ['content_type', TOKEN],
+  pid: [null, '\\d+'],
+  http_referer: ['referrer', TOKEN],
+  http_user_agent: ['user_agent', TOKEN],
+  http_host: ['host', TOKEN],
   http_x_forwarded_for: ['forwarded_for', TOKEN],
 };
 
 /** Fields whose text may contain spaces when quoted. */
-const FREE_TEXT = new Set(['request', 'referrer', 'user_agent', 'auth_user', 'forwarded_for', 'request_uri', 'path', 'query', 'host', 'content_type', 'upstream_time', 'upstream_addr', 'upstream_status']);
+const FREE_TEXT = new Set([
+  'request',
+  'referrer',
+  'user_agent',
+  'auth_user',
+  'forwarded_for',
+  'request_uri',
+  'path',
+  'query',
+  'host',
+  'content_type',
+  'upstream_time',
+  'upstream_addr',
+  'upstream_status',
+]);
 
 /**
  * Compiles an nginx `log_format` string (the format text, without `log_format name` and with
@@ -341,7 +427,12 @@ function compileNginx(format, label = 'nginx') {
     parts.push([field, quoted && (field === null || FREE_TEXT.has(field) || /^(header|cookie|arg)_/.test(field)) ? QUOTED_TEXT : re]);
     if (unit && field) units[field] = units[field] ?? unit;
     if (field === 'time_local' && !time) {
-      time = name === 'time_local' ? { field, ...CLF_TIME } : name === 'msec' ? { field, kind: 'epoch', unit: 'seconds' } : { field, kind: 'iso8601' };
+      time =
+        name === 'time_local'
+          ? { field, ...CLF_TIME }
+          : name === 'msec'
+            ? { field, kind: 'epoch', unit: 'seconds' }
+            : { field, kind: 'iso8601' };
     }
   }
   closeLastQuote(parts, literal);
@@ -352,12 +443,34 @@ function compileNginx(format, label = 'nginx') {
 
 /** W3C field identifiers with a common field (IIS names, CloudFront's x-* and cs(...) names). */
 const W3C_FIELDS = {
-  date: 'date', time: 'time', 'c-ip': 'client_ip', 'cs-username': 'auth_user', 's-ip': 'server_ip', 's-port': 'port',
-  'cs-method': 'method', 'cs-uri-stem': 'path', 'cs-uri-query': 'query', 'sc-status': 'status', 'sc-bytes': 'bytes',
-  'cs-bytes': 'bytes_received', 'time-taken': 'latency', 'cs-version': 'protocol', 'cs-protocol-version': 'protocol',
-  'cs(user-agent)': 'user_agent', 'cs(referer)': 'referrer', 'cs-host': 'vhost', 'cs(host)': 'vhost', 's-sitename': null,
-  'x-edge-result-type': 'cache_status', 'x-edge-request-id': 'request_id', 'x-host-header': 'host', 'cs-protocol': 'scheme',
-  'ssl-protocol': 'tls_protocol', 'ssl-cipher': 'tls_cipher', 'sc-content-type': 'content_type', 'x-forwarded-for': 'forwarded_for',
+  date: 'date',
+  time: 'time',
+  'c-ip': 'client_ip',
+  'cs-username': 'auth_user',
+  's-ip': 'server_ip',
+  's-port': 'port',
+  'cs-method': 'method',
+  'cs-uri-stem': 'path',
+  'cs-uri-query': 'query',
+  'sc-status': 'status',
+  'sc-bytes': 'bytes',
+  'cs-bytes': 'bytes_received',
+  'time-taken': 'latency',
+  'cs-version': 'protocol',
+  'cs-protocol-version': 'protocol',
+  'cs(user-agent)': 'user_agent',
+  'cs(referer)': 'referrer',
+  'cs-host': 'vhost',
+  'cs(host)': 'vhost',
+  's-sitename': null,
+  'x-edge-result-type': 'cache_status',
+  'x-edge-request-id': 'request_id',
+  'x-host-header': 'host',
+  'cs-protocol': 'scheme',
+  'ssl-protocol': 'tls_protocol',
+  'ssl-cipher': 'tls_cipher',
+  'sc-content-type': 'content_type',
+  'x-forwarded-for': 'forwarded_for',
 };
 
 /**
@@ -377,7 +490,10 @@ function compileW3c(fieldsLine, options = {}) {
   names.forEach((name, i) => {
     if (i > 0) parts.push('[ \\t]');
     const field = W3C_FIELDS[name.toLowerCase()];
-    parts.push([field ?? null, field === 'date' ? '\\d{4}-\\d{2}-\\d{2}' : field === 'time' ? '\\d{2}:\\d{2}:\\d{2}(?:\\.\\d+)?' : '[^ \\t]+']);
+    parts.push([
+      field ?? null,
+      field === 'date' ? '\\d{4}-\\d{2}-\\d{2}' : field === 'time' ? '\\d{2}:\\d{2}:\\d{2}(?:\\.\\d+)?' : '[^ \\t]+',
+    ]);
   });
   const hasDate = names.includes('date') && names.includes('time');
   return fromParts(options.label ?? 'w3c', parts, {
@@ -394,7 +510,8 @@ const CLOUDFRONT_FIELDS =
   '#Fields: date time x-edge-location sc-bytes c-ip cs-method cs(Host) cs-uri-stem sc-status cs(Referer) cs(User-Agent) cs-uri-query cs(Cookie) x-edge-result-type x-edge-request-id x-host-header cs-protocol cs-bytes time-taken x-forwarded-for ssl-protocol ssl-cipher x-edge-response-result-type cs-protocol-version fle-status fle-encrypted-fields c-port time-to-first-byte x-edge-detailed-result-type sc-content-type sc-content-len sc-range-start sc-range-end';
 
 /** IIS's default W3C field selection. */
-const IIS_FIELDS = '#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken';
+const IIS_FIELDS =
+  '#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken';
 
 const Q = (name) => ['"', [name, QUOTED_TEXT], '"'];
 const CSV = (name, re = '[^"]*') => ['"', [name, re], '"'];
@@ -412,60 +529,272 @@ const PREDEFINED = {
   // Squid native: time elapsed remotehost code/status bytes method URL rfc931 peerstatus/peerhost type,
   // as access.log writes it or after a syslog prefix (`Oct  8 11:11:48 proxy1 squid[42]: `, the
   // shape GoAccess's SQUID format expects). The vhost is the requested URL's host (requestColumns).
-  squid: () => fromParts('squid', [
-    '(?:[A-Z][a-z]{2} +\\d{1,2} \\d{2}:\\d{2}:\\d{2} \\S+ \\S+: +)?', ['time_local', '\\d+(?:\\.\\d+)?'], ' +', ['latency', '\\d+'], ' ', ['client_ip', TOKEN], ' ', ['cache_status', '[A-Z_]+'], '/',
-    ['status', '\\d{3}'], ' ', ['bytes', '\\d+'], ' ', ['method', TOKEN], ' ', ['request_uri', TOKEN], ' ', ['auth_user', TOKEN], ' ',
-    [null, '[A-Z_]+'], '/', ['upstream_addr', TOKEN], ' ', ['content_type', TOKEN],
-  ], { time: { field: 'time_local', kind: 'epoch', unit: 'seconds' }, units: { latency: 'milliseconds' } }),
+  squid: () =>
+    fromParts(
+      'squid',
+      [
+        '(?:[A-Z][a-z]{2} +\\d{1,2} \\d{2}:\\d{2}:\\d{2} \\S+ \\S+: +)?',
+        ['time_local', '\\d+(?:\\.\\d+)?'],
+        ' +',
+        ['latency', '\\d+'],
+        ' ',
+        ['client_ip', TOKEN],
+        ' ',
+        ['cache_status', '[A-Z_]+'],
+        '/',
+        ['status', '\\d{3}'],
+        ' ',
+        ['bytes', '\\d+'],
+        ' ',
+        ['method', TOKEN],
+        ' ',
+        ['request_uri', TOKEN],
+        ' ',
+        ['auth_user', TOKEN],
+        ' ',
+        [null, '[A-Z_]+'],
+        '/',
+        ['upstream_addr', TOKEN],
+        ' ',
+        ['content_type', TOKEN],
+      ],
+      { time: { field: 'time_local', kind: 'epoch', unit: 'seconds' }, units: { latency: 'milliseconds' } },
+    ),
   // Google Cloud Storage usage logs (CSV, every value quoted), v2 columns.
-  cloudstorage: () => fromParts('cloudstorage', [
-    ...CSV('time_local', '\\d+'), ',', ...CSV('client_ip'), ',', ...CSV(null), ',', ...CSV(null), ',', ...CSV('method'), ',',
-    ...CSV('request_uri'), ',', ...CSV('status', '\\d{3}'), ',', ...CSV('bytes_received'), ',', ...CSV('bytes'), ',',
-    ...CSV('latency', '\\d*'), ',', ...CSV('vhost'), ',', ...CSV('referrer'), ',', ...CSV('user_agent'), ',', ...CSV('request_id'),
-  ], { trailer: ',', time: { field: 'time_local', kind: 'epoch', unit: 'microseconds' }, units: { latency: 'microseconds' } }),
+  cloudstorage: () =>
+    fromParts(
+      'cloudstorage',
+      [
+        ...CSV('time_local', '\\d+'),
+        ',',
+        ...CSV('client_ip'),
+        ',',
+        ...CSV(null),
+        ',',
+        ...CSV(null),
+        ',',
+        ...CSV('method'),
+        ',',
+        ...CSV('request_uri'),
+        ',',
+        ...CSV('status', '\\d{3}'),
+        ',',
+        ...CSV('bytes_received'),
+        ',',
+        ...CSV('bytes'),
+        ',',
+        ...CSV('latency', '\\d*'),
+        ',',
+        ...CSV('vhost'),
+        ',',
+        ...CSV('referrer'),
+        ',',
+        ...CSV('user_agent'),
+        ',',
+        ...CSV('request_id'),
+      ],
+      { trailer: ',', time: { field: 'time_local', kind: 'epoch', unit: 'microseconds' }, units: { latency: 'microseconds' } },
+    ),
   // Classic ELB: time elb client:port backend:port request_processing_time backend_processing_time
   // response_processing_time elb_status_code backend_status_code received_bytes sent_bytes "request" "user_agent" ssl_cipher ssl_protocol
-  awselb: () => fromParts('awselb', [
-    ['time_local', ISO_UTC], ' ', ['vhost', TOKEN], ' ', ['client_ip', '[^\\s]+?'], ':\\d+ ', ['upstream_addr', TOKEN], ' ',
-    ['request_processing_time', SECONDS], ' ', ['latency', SECONDS], ' ', ['response_processing_time', SECONDS], ' ',
-    ['status', '\\d{3}|-'], ' ', ['upstream_status', '\\d+|-'], ' ', ['bytes_received', '\\d+'], ' ', ['bytes', '\\d+'], ' ',
-    ...Q('request'), ' ', ...Q('user_agent'), ' ', ['tls_cipher', TOKEN], ' ', ['tls_protocol', TOKEN],
-  ], { time: { field: 'time_local', kind: 'iso8601' }, units: ELB_TIMES }),
+  awselb: () =>
+    fromParts(
+      'awselb',
+      [
+        ['time_local', ISO_UTC],
+        ' ',
+        ['vhost', TOKEN],
+        ' ',
+        ['client_ip', '[^\\s]+?'],
+        ':\\d+ ',
+        ['upstream_addr', TOKEN],
+        ' ',
+        ['request_processing_time', SECONDS],
+        ' ',
+        ['latency', SECONDS],
+        ' ',
+        ['response_processing_time', SECONDS],
+        ' ',
+        ['status', '\\d{3}|-'],
+        ' ',
+        ['upstream_status', '\\d+|-'],
+        ' ',
+        ['bytes_received', '\\d+'],
+        ' ',
+        ['bytes', '\\d+'],
+        ' ',
+        ...Q('request'),
+        ' ',
+        ...Q('user_agent'),
+        ' ',
+        ['tls_cipher', TOKEN],
+        ' ',
+        ['tls_protocol', TOKEN],
+      ],
+      { time: { field: 'time_local', kind: 'iso8601' }, units: ELB_TIMES },
+    ),
   // ALB: type time elb client:port target:port request/target/response_processing_time elb_status_code
   // target_status_code received_bytes sent_bytes "request" "user_agent" ssl_cipher ssl_protocol
   // target_group_arn "trace_id" "domain_name" ... (the remaining fields end up in extra)
-  awsalb: () => fromParts('awsalb', [
-    ['scheme', '[a-z0-9]+'], ' ', ['time_local', ISO_UTC], ' ', [null, TOKEN], ' ', ['client_ip', '[^\\s]+?'], ':\\d+ ',
-    ['upstream_addr', TOKEN], ' ', ['request_processing_time', SECONDS], ' ', ['latency', SECONDS], ' ',
-    ['response_processing_time', SECONDS], ' ', ['status', '\\d{3}|-'], ' ', ['upstream_status', '\\d+|-'], ' ',
-    ['bytes_received', '\\d+|-'], ' ', ['bytes', '\\d+|-'], ' ', ...Q('request'), ' ', ...Q('user_agent'), ' ',
-    ['tls_cipher', TOKEN], ' ', ['tls_protocol', TOKEN], ' ', [null, TOKEN], ' ', ...Q('request_id'), ' ', ...Q('vhost'),
-  ], { time: { field: 'time_local', kind: 'iso8601' }, units: ELB_TIMES }),
+  awsalb: () =>
+    fromParts(
+      'awsalb',
+      [
+        ['scheme', '[a-z0-9]+'],
+        ' ',
+        ['time_local', ISO_UTC],
+        ' ',
+        [null, TOKEN],
+        ' ',
+        ['client_ip', '[^\\s]+?'],
+        ':\\d+ ',
+        ['upstream_addr', TOKEN],
+        ' ',
+        ['request_processing_time', SECONDS],
+        ' ',
+        ['latency', SECONDS],
+        ' ',
+        ['response_processing_time', SECONDS],
+        ' ',
+        ['status', '\\d{3}|-'],
+        ' ',
+        ['upstream_status', '\\d+|-'],
+        ' ',
+        ['bytes_received', '\\d+|-'],
+        ' ',
+        ['bytes', '\\d+|-'],
+        ' ',
+        ...Q('request'),
+        ' ',
+        ...Q('user_agent'),
+        ' ',
+        ['tls_cipher', TOKEN],
+        ' ',
+        ['tls_protocol', TOKEN],
+        ' ',
+        [null, TOKEN],
+        ' ',
+        ...Q('request_id'),
+        ' ',
+        ...Q('vhost'),
+      ],
+      { time: { field: 'time_local', kind: 'iso8601' }, units: ELB_TIMES },
+    ),
   // S3 server access log: owner bucket [time] remote_ip requester request_id operation key "request_uri"
   // status error_code bytes_sent object_size total_time turn_around_time "referer" "user_agent"
   // version_id host_id signature_version cipher_suite authentication_type host_header tls_version ...
-  awss3: () => fromParts('awss3', [
-    [null, TOKEN], ' ', ['vhost', TOKEN], ' \\[', ['time_local', '[^\\]]+'], '\\] ', ['client_ip', TOKEN], ' ', ['auth_user', TOKEN], ' ',
-    ['request_id', TOKEN], ' ', [null, TOKEN], ' ', [null, TOKEN], ' ', ...Q('request'), ' ', ['status', '\\d{3}|-'], ' ', [null, TOKEN], ' ',
-    ['bytes', '\\d+|-'], ' ', [null, '\\d+|-'], ' ', ['latency', '\\d+|-'], ' ', [null, '\\d+|-'], ' ', ...Q('referrer'), ' ', ...Q('user_agent'),
-    '(?: ', [null, TOKEN], ' ', [null, TOKEN], ' ', [null, TOKEN], ' ', ['tls_cipher', TOKEN], ' ', [null, TOKEN], ' ', ['host', TOKEN], ' ',
-    ['tls_protocol', TOKEN], ')?',
-  ], { time: { field: 'time_local', ...CLF_TIME }, units: { latency: 'milliseconds' } }),
+  awss3: () =>
+    fromParts(
+      'awss3',
+      [
+        [null, TOKEN],
+        ' ',
+        ['vhost', TOKEN],
+        ' \\[',
+        ['time_local', '[^\\]]+'],
+        '\\] ',
+        ['client_ip', TOKEN],
+        ' ',
+        ['auth_user', TOKEN],
+        ' ',
+        ['request_id', TOKEN],
+        ' ',
+        [null, TOKEN],
+        ' ',
+        [null, TOKEN],
+        ' ',
+        ...Q('request'),
+        ' ',
+        ['status', '\\d{3}|-'],
+        ' ',
+        [null, TOKEN],
+        ' ',
+        ['bytes', '\\d+|-'],
+        ' ',
+        [null, '\\d+|-'],
+        ' ',
+        ['latency', '\\d+|-'],
+        ' ',
+        [null, '\\d+|-'],
+        ' ',
+        ...Q('referrer'),
+        ' ',
+        ...Q('user_agent'),
+        '(?: ',
+        [null, TOKEN],
+        ' ',
+        [null, TOKEN],
+        ' ',
+        [null, TOKEN],
+        ' ',
+        ['tls_cipher', TOKEN],
+        ' ',
+        [null, TOKEN],
+        ' ',
+        ['host', TOKEN],
+        ' ',
+        ['tls_protocol', TOKEN],
+        ')?',
+      ],
+      { time: { field: 'time_local', ...CLF_TIME }, units: { latency: 'milliseconds' } },
+    ),
   // Traefik's CLF: combined + "<requests since start> "<router>" "<server URL>" <duration>ms"
-  traefikclf: () => fromParts('traefikclf', [
-    ['client_ip', TOKEN], ' ', ['ident', TOKEN], ' ', ['auth_user', TOKEN], ' \\[', ['time_local', '[^\\]]+'], '\\] ', ...Q('request'), ' ',
-    ['status', '\\d{3}|-'], ' ', ['bytes', '\\d+|-'], ' ', ...Q('referrer'), ' ', ...Q('user_agent'), ' ', [null, '\\d+'], ' ',
-    ...Q('vhost'), ' ', ...Q('upstream_addr'), ' ', ['latency', '\\d+'], 'ms',
-  ], { time: { field: 'time_local', ...CLF_TIME }, units: { latency: 'milliseconds' } }),
+  traefikclf: () =>
+    fromParts(
+      'traefikclf',
+      [
+        ['client_ip', TOKEN],
+        ' ',
+        ['ident', TOKEN],
+        ' ',
+        ['auth_user', TOKEN],
+        ' \\[',
+        ['time_local', '[^\\]]+'],
+        '\\] ',
+        ...Q('request'),
+        ' ',
+        ['status', '\\d{3}|-'],
+        ' ',
+        ['bytes', '\\d+|-'],
+        ' ',
+        ...Q('referrer'),
+        ' ',
+        ...Q('user_agent'),
+        ' ',
+        [null, '\\d+'],
+        ' ',
+        ...Q('vhost'),
+        ' ',
+        ...Q('upstream_addr'),
+        ' ',
+        ['latency', '\\d+'],
+        'ms',
+      ],
+      { time: { field: 'time_local', ...CLF_TIME }, units: { latency: 'milliseconds' } },
+    ),
   // Caddy's JSON access log (encoder json): request.* nested, duration in seconds, ts epoch seconds.
   caddy: () => ({
-    label: 'caddy', kind: 'json',
+    label: 'caddy',
+    kind: 'json',
     paths: {
-      client_ip: [['request', 'client_ip'], ['request', 'remote_ip']], time_local: [['ts']], method: [['request', 'method']],
-      request_uri: [['request', 'uri']], protocol: [['request', 'proto']], vhost: [['request', 'host']], status: [['status']],
-      bytes: [['size']], latency: [['duration']], auth_user: [['user_id']], referrer: [['request', 'headers', 'Referer', 0]],
-      user_agent: [['request', 'headers', 'User-Agent', 0]], tls_protocol: [['request', 'tls', 'version']],
-      tls_cipher: [['request', 'tls', 'cipher_suite']], content_type: [['resp_headers', 'Content-Type', 0]],
+      client_ip: [
+        ['request', 'client_ip'],
+        ['request', 'remote_ip'],
+      ],
+      time_local: [['ts']],
+      method: [['request', 'method']],
+      request_uri: [['request', 'uri']],
+      protocol: [['request', 'proto']],
+      vhost: [['request', 'host']],
+      status: [['status']],
+      bytes: [['size']],
+      latency: [['duration']],
+      auth_user: [['user_id']],
+      referrer: [['request', 'headers', 'Referer', 0]],
+      user_agent: [['request', 'headers', 'User-Agent', 0]],
+      tls_protocol: [['request', 'tls', 'version']],
+      tls_cipher: [['request', 'tls', 'cipher_suite']],
+      content_type: [['resp_headers', 'Content-Type', 0]],
     },
     time: { field: 'time_local', kind: 'epoch', unit: 'seconds' },
     units: { latency: 'seconds' },
@@ -474,13 +803,23 @@ const PREDEFINED = {
   // Log Router sink publishes it to Pub/Sub: requestUrl is absolute, responseSize a string,
   // latency a protobuf Duration ("0.012s"), timestamp RFC 3339 with nanoseconds, insertId the dedupe key.
   cloudlogging: () => ({
-    label: 'cloudlogging', kind: 'json',
+    label: 'cloudlogging',
+    kind: 'json',
     paths: {
-      request_id: [['insertId']], time_local: [['timestamp']], method: [['httpRequest', 'requestMethod']],
-      request_uri: [['httpRequest', 'requestUrl']], status: [['httpRequest', 'status']], bytes: [['httpRequest', 'responseSize']],
-      bytes_received: [['httpRequest', 'requestSize']], user_agent: [['httpRequest', 'userAgent']],
-      client_ip: [['httpRequest', 'remoteIp']], server_ip: [['httpRequest', 'serverIp']], referrer: [['httpRequest', 'referer']],
-      latency: [['httpRequest', 'latency']], protocol: [['httpRequest', 'protocol']], cache_status: [['httpRequest', 'cacheHit']],
+      request_id: [['insertId']],
+      time_local: [['timestamp']],
+      method: [['httpRequest', 'requestMethod']],
+      request_uri: [['httpRequest', 'requestUrl']],
+      status: [['httpRequest', 'status']],
+      bytes: [['httpRequest', 'responseSize']],
+      bytes_received: [['httpRequest', 'requestSize']],
+      user_agent: [['httpRequest', 'userAgent']],
+      client_ip: [['httpRequest', 'remoteIp']],
+      server_ip: [['httpRequest', 'serverIp']],
+      referrer: [['httpRequest', 'referer']],
+      latency: [['httpRequest', 'latency']],
+      protocol: [['httpRequest', 'protocol']],
+      cache_status: [['httpRequest', 'cacheHit']],
     },
     time: { field: 'time_local', kind: 'iso8601' },
     units: { latency: 'duration' },
@@ -554,7 +893,12 @@ function extractFields(d, line, compiled) {
  * @param {Array<string|number>} path keys and array indexes
  */
 function jsonPath(path) {
-  return '$' + path.map((k) => (typeof k === 'number' ? `[${k}]` : /^[A-Za-z_][A-Za-z0-9_]*$/.test(k) ? `.${k}` : `."${k.replace(/["\\]/g, '')}"`)).join('');
+  return (
+    '$' +
+    path
+      .map((k) => (typeof k === 'number' ? `[${k}]` : /^[A-Za-z_][A-Za-z0-9_]*$/.test(k) ? `.${k}` : `."${k.replace(/["\\]/g, '')}"`))
+      .join('')
+  );
 }
 
 /**
@@ -614,7 +958,10 @@ function timestampOf(d, compiled, field) {
   }
   const text = time.fields ? `${field(time.fields[0])} || ' ' || ${field(time.fields[1])}` : field(time.field);
   const utc = /%z/.test(time.format) ? time.format : `${time.format} %z`;
-  const parsed = d.parseTimestamp(utc, /%z/.test(time.format) ? d.regexReplace(text, '\\.\\d+', '') : `${d.regexReplace(text, '\\.\\d+', '')} || ' +0000'`);
+  const parsed = d.parseTimestamp(
+    utc,
+    /%z/.test(time.format) ? d.regexReplace(text, '\\.\\d+', '') : `${d.regexReplace(text, '\\.\\d+', '')} || ' +0000'`,
+  );
   return plusFraction(parsed, text);
 }
 
@@ -635,7 +982,23 @@ function formatFromShape(d, line) {
 }
 
 /** Text fields of the common set whose '-' (or '') means none. */
-const TEXT_COLUMNS = ['vhost', 'client_ip', 'ident', 'auth_user', 'referrer', 'user_agent', 'cache_status', 'tls_protocol', 'tls_cipher', 'content_type', 'forwarded_for', 'server_ip', 'request_id', 'upstream_addr', 'extra'];
+const TEXT_COLUMNS = [
+  'vhost',
+  'client_ip',
+  'ident',
+  'auth_user',
+  'referrer',
+  'user_agent',
+  'cache_status',
+  'tls_protocol',
+  'tls_cipher',
+  'content_type',
+  'forwarded_for',
+  'server_ip',
+  'request_id',
+  'upstream_addr',
+  'extra',
+];
 /** Fields Apache-style servers escape `"` and `\\` in (undone, as formats.js does). */
 const ESCAPED = ['request', 'referrer', 'user_agent'];
 
@@ -664,10 +1027,12 @@ function requestColumns(d, compiled, field) {
   for (const name of TEXT_COLUMNS) if (has(name)) cols[name] = ESCAPED.includes(name) ? unescaped(text(name)) : text(name);
   if (has('status')) cols.status = d.safeCast(text('status'), 'int64');
   if (has('port')) cols.port = d.safeCast(text('port'), 'int64');
-  if (has('bytes')) cols.response_bytes = `(case when ${field('bytes')} = '-' then 0 else ${d.safeCast(d.nullIfEmpty(field('bytes')), 'int64')} end)`;
+  if (has('bytes'))
+    cols.response_bytes = `(case when ${field('bytes')} = '-' then 0 else ${d.safeCast(d.nullIfEmpty(field('bytes')), 'int64')} end)`;
   if (compiled.time) cols.request_at = timestampOf(d, compiled, field);
   if (has('latency')) cols.latency_seconds = secondsOf(d, text('latency'), compiled.units.latency ?? 'seconds');
-  if (has('upstream_time')) cols.upstream_seconds = secondsOf(d, d.regexExtract(field('upstream_time'), '^([0-9.]+)'), compiled.units.upstream_time ?? 'seconds');
+  if (has('upstream_time'))
+    cols.upstream_seconds = secondsOf(d, d.regexExtract(field('upstream_time'), '^([0-9.]+)'), compiled.units.upstream_time ?? 'seconds');
   let target = null;
   if (has('request')) {
     const request = unescaped(text('request'));

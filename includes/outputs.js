@@ -85,8 +85,10 @@ const SUSPICIOUS = {
   minBurstPerMinute: 120,
   /** Requests for well-known admin or secret paths that scanners try. */
   minProbeHits: 3,
-  probePattern: '(?i)(wp-login\\.php|xmlrpc\\.php|wp-admin|/\\.env|/\\.git/|phpmyadmin|/cgi-bin/|/admin(/|$)|/manager/html|/\\.aws/|/server-status|/actuator|/boaform|/HNAP1|\\.(bak|sql|old)$)',
-  injectionPattern: '(?i)(union(\\s|\\+|%20)+(all(\\s|\\+|%20)+)?select|(%27|\\x27)(\\s|\\+|%20)*(or|and)(\\s|\\+|%20)|\\.\\./|%2e%2e(%2f|/)|<script|%3cscript|etc/passwd|\\$\\{jndi:|%24%7bjndi|;(\\s|\\+|%20)*(wget|curl|cat)(\\s|\\+|%20)|sleep\\(\\d+\\)|benchmark\\(|information_schema)',
+  probePattern:
+    '(?i)(wp-login\\.php|xmlrpc\\.php|wp-admin|/\\.env|/\\.git/|phpmyadmin|/cgi-bin/|/admin(/|$)|/manager/html|/\\.aws/|/server-status|/actuator|/boaform|/HNAP1|\\.(bak|sql|old)$)',
+  injectionPattern:
+    '(?i)(union(\\s|\\+|%20)+(all(\\s|\\+|%20)+)?select|(%27|\\x27)(\\s|\\+|%20)*(or|and)(\\s|\\+|%20)|\\.\\./|%2e%2e(%2f|/)|<script|%3cscript|etc/passwd|\\$\\{jndi:|%24%7bjndi|;(\\s|\\+|%20)*(wget|curl|cat)(\\s|\\+|%20)|sleep\\(\\d+\\)|benchmark\\(|information_schema)',
 };
 
 module.exports = { dayVisitor, panelMeasures, trafficMeasures, PANEL_COLUMNS, TRAFFIC_COLUMNS, SUSPICIOUS };

@@ -62,7 +62,9 @@ return {
  */
 function udfLibraries(uri) {
   if (typeof uri !== 'string' || !/^gs:\/\/[a-z0-9._-]+\/[^"\\\n]+\.js$/.test(uri)) {
-    throw new Error(`var uaParserLibraryUri must be a gs://bucket/path.js URI of ua-parser-js 1.x dist/ua-parser.min.js, got ${JSON.stringify(uri)}`);
+    throw new Error(
+      `var uaParserLibraryUri must be a gs://bucket/path.js URI of ua-parser-js 1.x dist/ua-parser.min.js, got ${JSON.stringify(uri)}`,
+    );
   }
   return JSON.stringify([uri]);
 }
@@ -76,7 +78,8 @@ const UA_COLUMN_DOCS = {
   engine_version: 'Rendering engine version; NULL when unknown.',
   os_name: 'Operating system (Windows, Mac OS, iOS, Android, Linux...); NULL when unknown.',
   os_version: 'Operating system version; NULL when unknown.',
-  device_type: "ua-parser's device type (mobile, tablet, smarttv, console, wearable, embedded, xr), or 'desktop' when it reports none; NULL only when the user agent is missing.",
+  device_type:
+    "ua-parser's device type (mobile, tablet, smarttv, console, wearable, embedded, xr), or 'desktop' when it reports none; NULL only when the user agent is missing.",
   device_vendor: 'Device vendor (Apple, Samsung...); NULL when unknown.',
   device_model: 'Device model (iPhone, SM-G991B...); NULL when unknown.',
 };

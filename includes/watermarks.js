@@ -120,13 +120,27 @@ function dailyRebuild(d, name, run) {
   const fromName = `${name}_from`;
   const since = d.variable(sinceName);
   const from = d.variable(fromName);
-  const declare = d.declareVariable(sinceName, 'timestamp', watermarkQuery(d, run.incremental, run.self, 'last_received_at', run.lookbackMinutes, run.recentDays, 'request_date'));
+  const declare = d.declareVariable(
+    sinceName,
+    'timestamp',
+    watermarkQuery(d, run.incremental, run.self, 'last_received_at', run.lookbackMinutes, run.recentDays, 'request_date'),
+  );
   const declareFrom = d.declareVariable(fromName, 'date', touchedFromQuery(d, run.requests, since, run.parsed));
   const deleteRebuilt = run.incremental ? `delete from ${run.self} where request_date >= ${from}` : '';
   // The delete and the insert (Dataform's INSERT between pre- and post-operations) commit together.
   const begin = run.incremental ? d.beginTransaction() : '';
   const commit = run.incremental ? d.commitTransaction() : '';
-  return { declareWatermark: declare, declareFrom, beginTransaction: begin, deleteRebuilt, commitTransaction: commit, preOps: [declare, declareFrom, begin, deleteRebuilt], postOps: [commit], since, from };
+  return {
+    declareWatermark: declare,
+    declareFrom,
+    beginTransaction: begin,
+    deleteRebuilt,
+    commitTransaction: commit,
+    preOps: [declare, declareFrom, begin, deleteRebuilt],
+    postOps: [commit],
+    since,
+    from,
+  };
 }
 
 module.exports = { EPOCH, DAILY_REBUILD_NOTE, watermarkQuery, declareWatermark, touchedFromQuery, dailyRebuild };

@@ -44,8 +44,14 @@ export function sourceAttribute(name: string): string {
   const bytes = Buffer.from(name, 'utf8');
   if (bytes.length <= MAX_ATTRIBUTE_VALUE_BYTES) return name;
   const keep = 500;
-  const head = bytes.subarray(0, keep).toString('utf8').replace(/\uFFFD$/, '');
-  const tail = bytes.subarray(bytes.length - keep).toString('utf8').replace(/^\uFFFD/, '');
+  const head = bytes
+    .subarray(0, keep)
+    .toString('utf8')
+    .replace(/\uFFFD$/, '');
+  const tail = bytes
+    .subarray(bytes.length - keep)
+    .toString('utf8')
+    .replace(/^\uFFFD/, '');
   return `${head}...${tail}`;
 }
 
@@ -54,7 +60,13 @@ export function sourceAttribute(name: string): string {
  * same JSON object in SQL, key for key). All values are strings, as Pub/Sub requires.
  * `originalLength` is given only for a line landed truncated (see TRUNCATED_PREFIX_BYTES).
  */
-export function lineAttributes(source: SourceRef, lineNumber: number, byteOffset: number, context: AttributeContext, originalLength?: number): Record<string, string> {
+export function lineAttributes(
+  source: SourceRef,
+  lineNumber: number,
+  byteOffset: number,
+  context: AttributeContext,
+  originalLength?: number,
+): Record<string, string> {
   const attributes: Record<string, string> = {
     [ATTRIBUTE_KEYS.source]: sourceAttribute(source.name),
     [ATTRIBUTE_KEYS.sourceId]: source.sourceId,

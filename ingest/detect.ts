@@ -27,7 +27,20 @@ interface LogFormats {
 }
 
 /** Regex formats in order of specificity (ties on trailing text go to the earlier one). */
-export const REGEX_CANDIDATES = ['cloudfront', 'awsalb', 'awselb', 'awss3', 'cloudstorage', 'squid', 'traefikclf', 'vcombined', 'combined', 'vcommon', 'common', 'w3c'] as const;
+export const REGEX_CANDIDATES = [
+  'cloudfront',
+  'awsalb',
+  'awselb',
+  'awss3',
+  'cloudstorage',
+  'squid',
+  'traefikclf',
+  'vcombined',
+  'combined',
+  'vcommon',
+  'common',
+  'w3c',
+] as const;
 
 /** Every label detection can give. `json` is logflow's existing nginx-style JSON format. */
 export type FormatLabel = (typeof REGEX_CANDIDATES)[number] | 'caddy' | 'cloudlogging' | 'json';
@@ -76,7 +89,8 @@ function jsonLabel(line: string): FormatLabel | null {
   const o = value as Record<string, unknown>;
   if (o.httpRequest && typeof o.httpRequest === 'object') return 'cloudlogging';
   const request = o.request;
-  if (request && typeof request === 'object' && ('remote_ip' in request || 'client_ip' in request) && ('ts' in o || 'duration' in o)) return 'caddy';
+  if (request && typeof request === 'object' && ('remote_ip' in request || 'client_ip' in request) && ('ts' in o || 'duration' in o))
+    return 'caddy';
   if (NGINX_JSON_KEYS.filter((k) => k in o).length >= 2) return 'json';
   return null;
 }
@@ -84,7 +98,10 @@ function jsonLabel(line: string): FormatLabel | null {
 /** The `#Fields:` header's own matcher: CloudFront when it names x-edge-location, else W3C with its columns. */
 function headerMatcher(fieldsLine: string): Matcher {
   const cloudfront = /\bx-edge-location\b/.test(fieldsLine);
-  const compiled = formats.compileW3c(fieldsLine, { label: cloudfront ? 'cloudfront' : 'w3c', timeTakenUnit: cloudfront ? 'seconds' : 'milliseconds' });
+  const compiled = formats.compileW3c(fieldsLine, {
+    label: cloudfront ? 'cloudfront' : 'w3c',
+    timeTakenUnit: cloudfront ? 'seconds' : 'milliseconds',
+  });
   return matcher(compiled, cloudfront ? 'cloudfront' : 'w3c');
 }
 

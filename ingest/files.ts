@@ -167,9 +167,16 @@ export async function expandInputs(inputs: string[], options: { follow: boolean;
   const out: string[] = [];
   for (const input of inputs) {
     if (isDynamicPattern(input)) {
-      const matches = (await glob(input, { cwd: options.cwd, absolute: false, onlyFiles: true, dot: false, expandDirectories: false })).sort();
-      if (matches.length === 0 && !options.follow) throw new LogflowError(`no file matches '${input}'; check the pattern (quote it so the shell does not expand it)`);
-      for (const m of matches) if (!seen.has(m)) { seen.add(m); out.push(m); }
+      const matches = (
+        await glob(input, { cwd: options.cwd, absolute: false, onlyFiles: true, dot: false, expandDirectories: false })
+      ).sort();
+      if (matches.length === 0 && !options.follow)
+        throw new LogflowError(`no file matches '${input}'; check the pattern (quote it so the shell does not expand it)`);
+      for (const m of matches)
+        if (!seen.has(m)) {
+          seen.add(m);
+          out.push(m);
+        }
     } else if (!seen.has(input)) {
       seen.add(input);
       out.push(input);

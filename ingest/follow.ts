@@ -215,7 +215,12 @@ class Follower {
     const start = resolved.resume ? { offset: resolved.resume.offset, line: resolved.resume.line } : { offset: 0, line: 0 };
     if (resolved.resume) ctx.counts.resumedLines += resolved.resume.line;
     const source: SourceRef = { name: this.path, sourceId: resolved.sourceId, resumable: true };
-    this.batcher = new Batcher(source, start, { path: this.path, fpLen: resolved.fp.fpLen, fpHash: resolved.fp.fpHash, dev: this.stat.dev, ino: this.stat.ino }, ctx.limits);
+    this.batcher = new Batcher(
+      source,
+      start,
+      { path: this.path, fpLen: resolved.fp.fpLen, fpHash: resolved.fp.fpHash, dev: this.stat.dev, ino: this.stat.ino },
+      ctx.limits,
+    );
     this.position = start.offset;
     return true;
   }

@@ -7,5 +7,7 @@ import type { Reporter } from './types.ts';
  */
 export function holdBack(path: string, length: number, offset: number, ctx: { counts: { heldLines: number }; report: Reporter }): void {
   ctx.counts.heldLines += 1;
-  ctx.report(`${path}: the last line (${length} bytes at byte ${offset}) has no newline yet; held back until it is completed (a later run delivers it; pass --final if the file is complete)`);
+  ctx.report(
+    `${path}: the last line (${length} bytes at byte ${offset}) has no newline yet; held back until it is completed (a later run delivers it; pass --final if the file is complete)`,
+  );
 }

@@ -78,7 +78,12 @@ export interface Resolved {
  * Finds the identity of a file among known checkpoints (see the module comment). Returns null
  * while the file has no complete first line and `final` is false (follow mode waits).
  */
-export async function resolveIdentity(probe: IdentityProbe, known: Iterable<Checkpoint>, final: boolean, taken: (sourceId: string) => boolean): Promise<Resolved | null> {
+export async function resolveIdentity(
+  probe: IdentityProbe,
+  known: Iterable<Checkpoint>,
+  final: boolean,
+  taken: (sourceId: string) => boolean,
+): Promise<Resolved | null> {
   const fp = fingerprint(probe.head, final);
   if (!fp) return null;
   const checkpoints = [...known]; // read twice: callers pass map iterators
@@ -103,7 +108,13 @@ export async function resolveIdentity(probe: IdentityProbe, known: Iterable<Chec
  * `file:<hash>` for the first file with this first line; else `file:<hash>:<dev>.<ino>`, then
  * `...<ino>.2`, `.3`, ...: the first that no checkpoint and no source of this run uses.
  */
-function unusedSourceId(fp: Fingerprint, stat: FileStat, sameHeadElsewhere: boolean, known: Checkpoint[], taken: (sourceId: string) => boolean): string {
+function unusedSourceId(
+  fp: Fingerprint,
+  stat: FileStat,
+  sameHeadElsewhere: boolean,
+  known: Checkpoint[],
+  taken: (sourceId: string) => boolean,
+): string {
   const used = new Set<string>();
   for (const c of known) used.add(c.sourceId);
   const free = (id: string) => !used.has(id) && !taken(id);

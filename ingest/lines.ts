@@ -51,7 +51,8 @@ export class LineSplitter {
       if (nl === -1) break;
       if (this.pendingLength === 0) {
         const end = nl > from && chunk[nl - 1] === CR ? nl - 1 : nl;
-        const bytes = end - from > this.maxLineBytes ? Buffer.from(chunk.subarray(from, from + this.prefixBytes)) : chunk.subarray(from, end);
+        const bytes =
+          end - from > this.maxLineBytes ? Buffer.from(chunk.subarray(from, from + this.prefixBytes)) : chunk.subarray(from, end);
         emit(bytes, this.lineStart, end - from, this.lineStart + nl - from + 1);
         this.lineStart += nl - from + 1;
       } else {
@@ -86,7 +87,10 @@ export class LineSplitter {
       return;
     }
     // over the limit: keep a copy of the first prefixBytes only (releases the chunks)
-    const prefix = Buffer.concat([...this.parts, bytes.subarray(0, Math.max(0, this.prefixBytes - this.partsLength))]).subarray(0, this.prefixBytes);
+    const prefix = Buffer.concat([...this.parts, bytes.subarray(0, Math.max(0, this.prefixBytes - this.partsLength))]).subarray(
+      0,
+      this.prefixBytes,
+    );
     this.parts = [Buffer.from(prefix)];
     this.partsLength = prefix.length;
     this.truncated = true;

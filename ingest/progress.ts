@@ -38,7 +38,9 @@ export class Progress {
     const seconds = Math.max(this.elapsedSeconds(), 1e-3);
     const lps = c.read / seconds;
     const mbps = c.bytes / seconds / 1e6;
-    this.out.write(`\r\x1b[Klines ${fmt(c.read)} | ${fmt(Math.round(lps))} lines/s | ${mbps.toFixed(1)} MB/s | delivered ${fmt(c.delivered)} | failed ${fmt(c.failed)} | errors ${fmt(c.errors)}`);
+    this.out.write(
+      `\r\x1b[Klines ${fmt(c.read)} | ${fmt(Math.round(lps))} lines/s | ${mbps.toFixed(1)} MB/s | delivered ${fmt(c.delivered)} | failed ${fmt(c.failed)} | errors ${fmt(c.errors)}`,
+    );
     this.drawn = true;
   }
 }

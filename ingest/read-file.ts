@@ -30,7 +30,9 @@ export async function readFile(path: string, ctx: RunContext): Promise<void> {
     const st = await fileStat(path);
     if (!st.isFile) {
       const isDir = (await stat(path)).isDirectory();
-      throw Object.assign(new Error(isDir ? 'is a directory, not a file' : 'is not a regular file (use - to read a pipe)'), { code: isDir ? 'EISDIR' : 'ENOTREG' });
+      throw Object.assign(new Error(isDir ? 'is a directory, not a file' : 'is not a regular file (use - to read a pipe)'), {
+        code: isDir ? 'EISDIR' : 'ENOTREG',
+      });
     }
     const gzip = await isGzip(path);
     const probe = await probeFile(path, gzip, st);
@@ -46,7 +48,12 @@ export async function readFile(path: string, ctx: RunContext): Promise<void> {
     const start = resolved.resume ? { offset: resolved.resume.offset, line: resolved.resume.line } : { offset: 0, line: 0 };
     if (resolved.resume) ctx.counts.resumedLines += resolved.resume.line;
     const source: SourceRef = { name: path, sourceId: resolved.sourceId, resumable: true };
-    batcher = new Batcher(source, start, { path, fpLen: resolved.fp.fpLen, fpHash: resolved.fp.fpHash, dev: st.dev, ino: st.ino }, ctx.limits);
+    batcher = new Batcher(
+      source,
+      start,
+      { path, fpLen: resolved.fp.fpLen, fpHash: resolved.fp.fpHash, dev: st.dev, ino: st.ino },
+      ctx.limits,
+    );
     for await (const chunk of contentChunks(path, gzip, start.offset, ctx.signal)) {
       for (const batch of batcher.push(chunk)) await ctx.write(batch);
     }

@@ -68,7 +68,8 @@ export interface IngestSummary extends IngestCounts {
 export async function runIngest(options: IngestOptions): Promise<IngestSummary> {
   const inputs = options.inputs ?? [];
   if (inputs.length === 0 && !options.lines) throw new LogflowError('nothing to ingest: give files, globs or - (stdin), or lines', 2);
-  if (options.follow && (inputs.includes('-') || options.lines)) throw new LogflowError('following works on files only, not on standard input or in-process lines', 2, ['follow']);
+  if (options.follow && (inputs.includes('-') || options.lines))
+    throw new LogflowError('following works on files only, not on standard input or in-process lines', 2, ['follow']);
   if (inputs.filter((i) => i === '-').length > 1) throw new LogflowError("'-' (stdin) can be given once", 2);
   const report = options.report ?? ((m: string) => process.stderr.write(`logflow ingest: ${m}\n`));
   const runId = `${Date.now().toString(36)}${randomBytes(4).toString('hex')}`;
@@ -122,7 +123,13 @@ export async function runIngest(options: IngestOptions): Promise<IngestSummary> 
   };
 }
 
-async function openSink(kind: 'local' | 'pubsub', options: IngestOptions, context: AttributeContext, runId: string, report: Reporter): Promise<Sink> {
+async function openSink(
+  kind: 'local' | 'pubsub',
+  options: IngestOptions,
+  context: AttributeContext,
+  runId: string,
+  report: Reporter,
+): Promise<Sink> {
   if (kind === 'local') {
     if (!options.warehouse) throw new LogflowError('the local sink needs a warehouse', 2, ['warehouse']);
     return LocalSink.open({ warehouse: options.warehouse, context, runId, report });
@@ -168,7 +175,11 @@ async function readStream(stream: Readable, source: SourceRef, ctx: RunContext):
 }
 
 /** In-process lines, joined with newlines into ~1 MiB chunks and split like a piped stream. */
-async function readLines(lines: Iterable<string | Buffer> | AsyncIterable<string | Buffer>, source: SourceRef, ctx: RunContext): Promise<void> {
+async function readLines(
+  lines: Iterable<string | Buffer> | AsyncIterable<string | Buffer>,
+  source: SourceRef,
+  ctx: RunContext,
+): Promise<void> {
   ctx.counts.sources += 1;
   const batcher = new Batcher(source, { offset: 0, line: 0 }, null, ctx.limits);
   let parts: string[] = [];

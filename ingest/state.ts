@@ -24,7 +24,9 @@ export class StateFile {
       const json = JSON.parse(text) as { checkpoints?: Record<string, Checkpoint> };
       for (const cp of Object.values(json.checkpoints ?? {})) this.checkpoints.set(cp.sourceId, cp);
     } catch (error) {
-      throw new LogflowError(`ingest state ${this.path} is not valid JSON (${(error as Error).message}); move it away to start over (lines would be sent again)`);
+      throw new LogflowError(
+        `ingest state ${this.path} is not valid JSON (${(error as Error).message}); move it away to start over (lines would be sent again)`,
+      );
     }
     return [...this.checkpoints.values()];
   }

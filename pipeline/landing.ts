@@ -84,6 +84,10 @@ export async function ensureLanding(connection: DuckDBConnection): Promise<void>
   const columns = LANDING_COLUMNS.map((c) => `${ident(c.name)} ${c.duckdb}`).join(', ');
   const table = `${ident(LANDING_DATASET)}.${ident(LANDING_TABLE)}`;
   await connection.run(`create schema if not exists ${ident(LANDING_DATASET)}`);
-  await connection.run(`create table if not exists ${table} (${columns}, ${ident(LANDING_ARRIVAL.toLowerCase())} timestamptz not null default ${ARRIVAL_DEFAULT})`);
-  await connection.run(`alter table ${table} add column if not exists ${ident(LANDING_ARRIVAL.toLowerCase())} timestamptz default ${ARRIVAL_DEFAULT}`);
+  await connection.run(
+    `create table if not exists ${table} (${columns}, ${ident(LANDING_ARRIVAL.toLowerCase())} timestamptz not null default ${ARRIVAL_DEFAULT})`,
+  );
+  await connection.run(
+    `alter table ${table} add column if not exists ${ident(LANDING_ARRIVAL.toLowerCase())} timestamptz default ${ARRIVAL_DEFAULT}`,
+  );
 }

@@ -12,13 +12,17 @@ const REF_DATASET = 'logflow_ref';
  * yet: every address then maps to 'ZZ'). Returns hints for the user about empty sources.
  */
 export async function ensureLocalSources(connection: DuckDBConnection, graph: CompiledGraph): Promise<string[]> {
-  const declared = (schema: string, name?: string) => (graph.declarations ?? []).some((d) => d.target.schema === schema && (name === undefined || d.target.name === name));
+  const declared = (schema: string, name?: string) =>
+    (graph.declarations ?? []).some((d) => d.target.schema === schema && (name === undefined || d.target.name === name));
   const hints: string[] = [];
   if (declared(LANDING_DATASET, LANDING_TABLE)) await ensureLanding(connection);
   if (declared(REF_DATASET)) {
     await ensureGeoTables(connection);
     const rows = (await connection.runAndReadAll(`select count(*) from ${REF_DATASET}.${TABLES.country}`)).getRows()[0]?.[0];
-    if (Number(rows ?? 0) === 0) hints.push('note: logflow_ref is empty, so every address maps to country ZZ; run `logflow geo load` to load IP-to-country and ASN ranges');
+    if (Number(rows ?? 0) === 0)
+      hints.push(
+        'note: logflow_ref is empty, so every address maps to country ZZ; run `logflow geo load` to load IP-to-country and ASN ranges',
+      );
   }
   return hints;
 }

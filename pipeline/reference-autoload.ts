@@ -11,7 +11,11 @@ import { ident } from '../warehouse/sql.ts';
  * was loaded (tables already hold data, or no bundled data). A table holding data, e.g. the
  * user's own ranges from `logflow geo load`, is never replaced.
  */
-export async function loadBundledReferenceIfEmpty(connection: DuckDBConnection, graph: CompiledGraph, bundledFiles: (kind: RangeKind) => string[] = defaultFiles): Promise<string | null> {
+export async function loadBundledReferenceIfEmpty(
+  connection: DuckDBConnection,
+  graph: CompiledGraph,
+  bundledFiles: (kind: RangeKind) => string[] = defaultFiles,
+): Promise<string | null> {
   if (!(graph.declarations ?? []).some((d) => d.target.schema === REF_DATASET)) return null;
   const started = performance.now();
   const loaded: string[] = [];

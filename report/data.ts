@@ -50,7 +50,12 @@ export const OTHER = '(other)';
  * Reads the output tables for [from, to] (default: every day the warehouse holds) and shapes the
  * report's data. Pure shaping apart from `source.query`.
  */
-export async function buildReportData(source: ReportSource, s: Spelling, range: { from?: string; to?: string }, limits: ReportLimits = DEFAULT_LIMITS): Promise<ReportData> {
+export async function buildReportData(
+  source: ReportSource,
+  s: Spelling,
+  range: { from?: string; to?: string },
+  limits: ReportLimits = DEFAULT_LIMITS,
+): Promise<ReportData> {
   const q = reportQueries(s);
   const bounds = (await source.query(q.bounds!, {}))[0] ?? {};
   const first = str(bounds.first_day);
@@ -61,7 +66,9 @@ export async function buildReportData(source: ReportSource, s: Spelling, range: 
   const from = range.from ?? first;
   const to = range.to ?? last;
   if (from > to) throw new LogflowError(`--from ${from} is after --to ${to}`, 2);
-  const minuteFrom = new Date(Math.min(Date.parse(`${to}T00:00:00Z`) + 86_400_000, Date.parse(`${last}T00:00:00Z`) + 86_400_000) - limits.minuteHours * 3_600_000).toISOString();
+  const minuteFrom = new Date(
+    Math.min(Date.parse(`${to}T00:00:00Z`) + 86_400_000, Date.parse(`${last}T00:00:00Z`) + 86_400_000) - limits.minuteHours * 3_600_000,
+  ).toISOString();
   const params = { from, to };
   const run = (name: string, extra: Record<string, string> = {}) => source.query(q[name]!, { ...params, ...extra });
 
@@ -78,12 +85,41 @@ export async function buildReportData(source: ReportSource, s: Spelling, range: 
     return i;
   };
   // Days in calendar order first, so indices sort like dates.
-  for (let t = Date.parse(`${from}T00:00:00Z`); t <= Date.parse(`${to}T00:00:00Z`) && days.length < 3660; t += 86_400_000) d(new Date(t).toISOString().slice(0, 10));
+  for (let t = Date.parse(`${from}T00:00:00Z`); t <= Date.parse(`${to}T00:00:00Z`) && days.length < 3660; t += 86_400_000)
+    d(new Date(t).toISOString().slice(0, 10));
 
-  const [daily, dailyHuman, dailyErrors, parseErrors, samples, minutes, minutesHuman, hours, hoursHuman, sDaily, sDuration, sDepth, landing, exit, suspicious] = await Promise.all([
-    run('daily'), run('daily_human'), run('daily_errors'), run('parse_errors'), run('parse_error_samples'),
-    run('minutes', { minuteFrom }), run('minutes_human', { minuteFrom }), run('hours'), run('hours_human'),
-    run('sessions_daily'), run('sessions_duration'), run('sessions_depth'), run('landing_pages'), run('exit_pages'), run('suspicious'),
+  const [
+    daily,
+    dailyHuman,
+    dailyErrors,
+    parseErrors,
+    samples,
+    minutes,
+    minutesHuman,
+    hours,
+    hoursHuman,
+    sDaily,
+    sDuration,
+    sDepth,
+    landing,
+    exit,
+    suspicious,
+  ] = await Promise.all([
+    run('daily'),
+    run('daily_human'),
+    run('daily_errors'),
+    run('parse_errors'),
+    run('parse_error_samples'),
+    run('minutes', { minuteFrom }),
+    run('minutes_human', { minuteFrom }),
+    run('hours'),
+    run('hours_human'),
+    run('sessions_daily'),
+    run('sessions_duration'),
+    run('sessions_depth'),
+    run('landing_pages'),
+    run('exit_pages'),
+    run('suspicious'),
   ]);
   const errorsByDay = new Map(dailyErrors.map((r) => [str(r.day), num(r.errors)]));
 
@@ -92,16 +128,26 @@ export async function buildReportData(source: ReportSource, s: Spelling, range: 
     const [all, human] = await Promise.all([run(`panel_${p.id}`), run(`panel_${p.id}_human`)]);
     const keyOf = (r: Row) => p.keys.map((k) => str(r[k]));
     const kept = topKeys([all, human], (r) => JSON.stringify(keyOf(r)), limits.keep);
-    const shape = (rows: Row[]) => foldOther(rows, kept, (r) => JSON.stringify(keyOf(r)), (r) => [d(r.day), ...keyOf(r), num(r.hits), num(r.visitors), num(r.bytes)], p.keys.length);
+    const shape = (rows: Row[]) =>
+      foldOther(
+        rows,
+        kept,
+        (r) => JSON.stringify(keyOf(r)),
+        (r) => [d(r.day), ...keyOf(r), num(r.hits), num(r.visitors), num(r.bytes)],
+        p.keys.length,
+      );
     panels[p.id] = { title: p.title, labels: p.labels, all: shape(all), human: shape(human) };
   }
 
   const countryCodes = new Set<string>();
-  for (const row of [...(panels.countries?.all ?? []), ...(panels.countries?.human ?? [])]) if (typeof row[1] === 'string') countryCodes.add(row[1]);
+  for (const row of [...(panels.countries?.all ?? []), ...(panels.countries?.human ?? [])])
+    if (typeof row[1] === 'string') countryCodes.add(row[1]);
 
   const sessionPaths = (rows: Row[]) => {
     const kept = topKeys([rows], (r) => `${str(r.path)}`, limits.keep, 'sessions');
-    return rows.filter((r) => kept.has(`${str(r.path)}`)).map((r) => [d(r.day), r.is_bot ? 1 : 0, str(r.path) ?? '(none)', num(r.sessions)]);
+    return rows
+      .filter((r) => kept.has(`${str(r.path)}`))
+      .map((r) => [d(r.day), r.is_bot ? 1 : 0, str(r.path) ?? '(none)', num(r.sessions)]);
   };
 
   return {
@@ -117,10 +163,25 @@ export async function buildReportData(source: ReportSource, s: Spelling, range: 
       depthBuckets: DEPTH_BUCKETS,
     },
     days,
-    daily: daily.map((r) => [d(r.day), num(r.hits), num(r.visitors), num(r.page_views), num(r.bot_hits), num(r.sessions), num(r.human_sessions), num(r.bytes), errorsByDay.get(str(r.day)) ?? 0]),
+    daily: daily.map((r) => [
+      d(r.day),
+      num(r.hits),
+      num(r.visitors),
+      num(r.page_views),
+      num(r.bot_hits),
+      num(r.sessions),
+      num(r.human_sessions),
+      num(r.bytes),
+      errorsByDay.get(str(r.day)) ?? 0,
+    ]),
     dailyHuman: dailyHuman.map((r) => [d(r.day), num(r.hits), num(r.visitors), num(r.page_views), num(r.bytes), num(r.errors)]),
     parseErrors: parseErrors.map((r) => [str(r.reason) ?? 'unknown', num(r.lines)]),
-    parseSamples: samples.map((r) => [str(r.reason) ?? 'unknown', str(r.source) ?? '', num(r.line_number), (str(r.raw_line) ?? '').slice(0, limits.sampleChars)]),
+    parseSamples: samples.map((r) => [
+      str(r.reason) ?? 'unknown',
+      str(r.source) ?? '',
+      num(r.line_number),
+      (str(r.raw_line) ?? '').slice(0, limits.sampleChars),
+    ]),
     series: {
       minute: { all: minutes.map(seriesAll), human: minutesHuman.map((r) => [num(r.t), num(r.hits), num(r.page_views)]) },
       hour: { all: hours.map(seriesAll), human: hoursHuman.map((r) => [num(r.t), num(r.hits), num(r.page_views)]) },
@@ -133,10 +194,23 @@ export async function buildReportData(source: ReportSource, s: Spelling, range: 
       exit: sessionPaths(exit),
     },
     panels,
-    suspicious: suspicious.slice(0, limits.suspicious).map((r) => [
-      d(r.day), str(r.client_ip), str(r.reasons), num(r.hits), num(r.hits_4xx), num(r.ratio_4xx), num(r.distinct_not_found_paths),
-      num(r.max_hits_per_minute), num(r.probe_hits), num(r.injection_hits), str(r.example_injection), num(r.user_agents), r.is_bot === true,
-    ]),
+    suspicious: suspicious
+      .slice(0, limits.suspicious)
+      .map((r) => [
+        d(r.day),
+        str(r.client_ip),
+        str(r.reasons),
+        num(r.hits),
+        num(r.hits_4xx),
+        num(r.ratio_4xx),
+        num(r.distinct_not_found_paths),
+        num(r.max_hits_per_minute),
+        num(r.probe_hits),
+        num(r.injection_hits),
+        str(r.example_injection),
+        num(r.user_agents),
+        r.is_bot === true,
+      ]),
     countries: Object.fromEntries([...countryCodes].sort().map((code) => [code, countryInfo(code)])),
   };
 }
@@ -161,7 +235,13 @@ export function topKeys(sets: Row[][], key: (r: Row) => string, k: number, measu
  * Rows of kept keys as they are; the others summed into one "(other)" row per day (hits and
  * bytes add up; visitors of different items do not, so the other row's visitors are null).
  */
-export function foldOther(rows: Row[], kept: Set<string>, key: (r: Row) => string, shape: (r: Row) => (number | string | null)[], keyCount: number): (number | string | null)[][] {
+export function foldOther(
+  rows: Row[],
+  kept: Set<string>,
+  key: (r: Row) => string,
+  shape: (r: Row) => (number | string | null)[],
+  keyCount: number,
+): (number | string | null)[][] {
   const out: (number | string | null)[][] = [];
   const other = new Map<number, (number | string | null)[]>();
   for (const r of rows) {

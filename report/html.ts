@@ -79,8 +79,11 @@ export function renderReport(data: ReportData, options: { live?: boolean } = {})
   const { scripts, style, world } = cached;
   for (const s of scripts) if (/<\/script|<!--/i.test(s)) throw new Error('an inlined script contains </script or <!--');
   const csp = contentSecurityPolicy(scripts, style, options.live === true);
-  const panel = (id: string, title: string) => `<section data-panel="${id}"><h2>${title}</h2><div class="scroll"><table id="${id}-table"></table></div></section>`;
-  const itemPanels = PANELS.filter((p) => p.id !== 'countries').map((p) => panel(p.id, p.title)).join('\n');
+  const panel = (id: string, title: string) =>
+    `<section data-panel="${id}"><h2>${title}</h2><div class="scroll"><table id="${id}-table"></table></div></section>`;
+  const itemPanels = PANELS.filter((p) => p.id !== 'countries')
+    .map((p) => panel(p.id, p.title))
+    .join('\n');
   return `<!doctype html>
 <html lang="en">
 <head>

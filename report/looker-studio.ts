@@ -8,8 +8,20 @@
  * `.tableId`, `.datasourceName` (and `.billingProjectId` when billing goes elsewhere).
  */
 export const LOOKER_STUDIO_TABLES = [
-  'daily_visitors', 'traffic_by_hour', 'pages', 'not_found', 'status_codes', 'referrers', 'browsers',
-  'operating_systems', 'devices', 'countries', 'asns', 'sessions', 'suspicious_clients', 'parse_errors',
+  'daily_visitors',
+  'traffic_by_hour',
+  'pages',
+  'not_found',
+  'status_codes',
+  'referrers',
+  'browsers',
+  'operating_systems',
+  'devices',
+  'countries',
+  'asns',
+  'sessions',
+  'suspicious_clients',
+  'parse_errors',
 ] as const;
 
 export interface LookerStudioOptions {

@@ -21,13 +21,41 @@ export interface PanelSpec {
 }
 
 export const PANELS: PanelSpec[] = [
-  { id: 'pages', title: 'Requested files (pages)', table: 'pages', keys: ['path'], labels: ['path'], where: 'not coalesce(is_static, false) and coalesce(status, 0) <> 404' },
-  { id: 'static_files', title: 'Static files', table: 'static_files', keys: ['path'], labels: ['path'], where: 'coalesce(is_static, false) and coalesce(status, 0) <> 404' },
+  {
+    id: 'pages',
+    title: 'Requested files (pages)',
+    table: 'pages',
+    keys: ['path'],
+    labels: ['path'],
+    where: 'not coalesce(is_static, false) and coalesce(status, 0) <> 404',
+  },
+  {
+    id: 'static_files',
+    title: 'Static files',
+    table: 'static_files',
+    keys: ['path'],
+    labels: ['path'],
+    where: 'coalesce(is_static, false) and coalesce(status, 0) <> 404',
+  },
   { id: 'not_found', title: 'Not found (404)', table: 'not_found', keys: ['path'], labels: ['path'], where: 'status = 404' },
   { id: 'status_codes', title: 'Status codes', table: 'status_codes', keys: ['status'], labels: ['status'], where: 'true' },
-  { id: 'referrers', title: 'Referring sites', table: 'referrers', keys: ['referrer_host'], labels: ['referrer'], where: 'referrer_host is not null' },
+  {
+    id: 'referrers',
+    title: 'Referring sites',
+    table: 'referrers',
+    keys: ['referrer_host'],
+    labels: ['referrer'],
+    where: 'referrer_host is not null',
+  },
   { id: 'browsers', title: 'Browsers', table: 'browsers', keys: ['browser_name'], labels: ['browser'], where: 'true' },
-  { id: 'operating_systems', title: 'Operating systems', table: 'operating_systems', keys: ['os_name'], labels: ['operating system'], where: 'true' },
+  {
+    id: 'operating_systems',
+    title: 'Operating systems',
+    table: 'operating_systems',
+    keys: ['os_name'],
+    labels: ['operating system'],
+    where: 'true',
+  },
   { id: 'devices', title: 'Devices', table: 'devices', keys: ['device_type'], labels: ['device'], where: 'true' },
   { id: 'countries', title: 'Countries', table: 'countries', keys: ['country_code'], labels: ['country'], where: 'true' },
   { id: 'asns', title: 'Networks (ASN)', table: 'asns', keys: ['asn', 'as_org'], labels: ['ASN', 'organisation'], where: 'true' },
@@ -103,7 +131,8 @@ export function reportQueries(s: Spelling): Record<string, string> {
     const groupKeys = p.keys.map((_, i) => i + 2).join(', ');
     q[`panel_${p.id}`] = `select ${s.str('request_date')} as day, ${keys}, sum(hits) as hits, sum(visitors) as visitors, sum(bytes) as bytes
       from ${s.table(p.table)} where ${between('request_date')} group by 1, ${groupKeys} order by 1, ${groupKeys}`;
-    q[`panel_${p.id}_human`] = `select ${s.str(day('requested_at'))} as day, ${keys}, count(*) as hits, count(distinct ${s.visitor}) as visitors, coalesce(sum(response_bytes), 0) as bytes
+    q[`panel_${p.id}_human`] =
+      `select ${s.str(day('requested_at'))} as day, ${keys}, count(*) as hits, count(distinct ${s.visitor}) as visitors, coalesce(sum(response_bytes), 0) as bytes
       from ${s.table('requests')} where not is_bot and ${p.where} and requested_at is not null and ${between(day('requested_at'))} group by 1, ${groupKeys} order by 1, ${groupKeys}`;
   }
   return q;

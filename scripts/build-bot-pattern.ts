@@ -94,7 +94,8 @@ export function withoutLookarounds(entry: string): string {
 
 // ---- 2-5. JavaScript /i syntax -> RE2 syntax with the same meaning, case spelled out ----
 
-const JS_SPACE_CLASS_ITEMS = '\\t\\n\\x{0b}\\f\\r \\x{a0}\\x{1680}\\x{2000}-\\x{200a}\\x{2028}\\x{2029}\\x{202f}\\x{205f}\\x{3000}\\x{feff}';
+const JS_SPACE_CLASS_ITEMS =
+  '\\t\\n\\x{0b}\\f\\r \\x{a0}\\x{1680}\\x{2000}-\\x{200a}\\x{2028}\\x{2029}\\x{202f}\\x{205f}\\x{3000}\\x{feff}';
 const JS_DOT = '[^\\n\\r\\x{2028}\\x{2029}]';
 
 const isLetter = (ch: string) => /^[a-z]$/i.test(ch);
@@ -165,7 +166,8 @@ export function toRe2(pattern: string): string {
     else if (c === '$') out += '\\z';
     else if (c === '.') out += JS_DOT;
     else if (isLetter(c)) out += `[${c.toLowerCase()}${c.toUpperCase()}]`;
-    else if (c === '(' && pattern.startsWith('(?', i) && !pattern.startsWith('(?:', i)) throw new Error(`unsupported group at ${pattern.slice(i, i + 10)}`);
+    else if (c === '(' && pattern.startsWith('(?', i) && !pattern.startsWith('(?:', i))
+      throw new Error(`unsupported group at ${pattern.slice(i, i + 10)}`);
     else out += c;
   }
   return out;

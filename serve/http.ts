@@ -50,9 +50,12 @@ export async function startLiveServer(options: LiveServerOptions): Promise<{ ser
   const unsubscribe = options.content.subscribe((json) => {
     for (const res of clients) res.write(`event: data\ndata: ${json}\n\n`);
   });
-  const keepAlive = setInterval(() => {
-    for (const res of clients) res.write(': keep-alive\n\n');
-  }, (options.keepAliveSeconds ?? 15) * 1000);
+  const keepAlive = setInterval(
+    () => {
+      for (const res of clients) res.write(': keep-alive\n\n');
+    },
+    (options.keepAliveSeconds ?? 15) * 1000,
+  );
   keepAlive.unref();
 
   function handle(req: IncomingMessage, res: ServerResponse): void {
@@ -76,12 +79,19 @@ export async function startLiveServer(options: LiveServerOptions): Promise<{ ser
     switch (url.pathname) {
       case '/': {
         const page = options.content.page();
-        if (page === null) return send(200, 'text/html; charset=utf-8', '<!doctype html><meta charset="utf-8"><meta http-equiv="refresh" content="2"><title>logflow</title><p>logflow serve: waiting for the first transform...</p>');
+        if (page === null)
+          return send(
+            200,
+            'text/html; charset=utf-8',
+            '<!doctype html><meta charset="utf-8"><meta http-equiv="refresh" content="2"><title>logflow</title><p>logflow serve: waiting for the first transform...</p>',
+          );
         return send(200, 'text/html; charset=utf-8', page);
       }
       case '/data': {
         const json = options.content.json();
-        return json === null ? send(503, 'application/json', '{"error":"no data yet"}') : send(200, 'application/json; charset=utf-8', json);
+        return json === null
+          ? send(503, 'application/json', '{"error":"no data yet"}')
+          : send(200, 'application/json; charset=utf-8', json);
       }
       case '/healthz':
         return send(200, 'application/json; charset=utf-8', JSON.stringify(options.content.status()));

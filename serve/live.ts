@@ -60,7 +60,15 @@ export async function runLive(options: LiveOptions): Promise<LiveStats> {
       options.signal.addEventListener('abort', stop, { once: true });
       const timer = setTimeout(stop, options.everyMs);
       try {
-        const summary = await runIngest({ inputs: options.inputs, follow: true, signal: phase.signal, warehouse: options.warehouse, sink: 'local', pollMs: 200, report: (m) => options.log(`ingest: ${m}`) });
+        const summary = await runIngest({
+          inputs: options.inputs,
+          follow: true,
+          signal: phase.signal,
+          warehouse: options.warehouse,
+          sink: 'local',
+          pollMs: 200,
+          report: (m) => options.log(`ingest: ${m}`),
+        });
         stats.landed += summary.delivered;
         landedNow = summary.delivered;
       } finally {
@@ -95,13 +103,19 @@ export async function runLive(options: LiveOptions): Promise<LiveStats> {
       const now = Date.now();
       const lag = (now - previousReadEnd) / 1000;
       const newest = data.series.minute.all.at(-1)?.[0];
-      data.meta.live = { updatedAt: new Date(now).toISOString(), lagSeconds: lag, newestRequestAt: newest === undefined ? null : new Date(newest).toISOString() };
+      data.meta.live = {
+        updatedAt: new Date(now).toISOString(),
+        lagSeconds: lag,
+        newestRequestAt: newest === undefined ? null : new Date(newest).toISOString(),
+      };
       stats.refreshes++;
       stats.lastRefreshSeconds = (performance.now() - started) / 1000;
       stats.lastLagSeconds = lag;
       stats.updatedAt = data.meta.live.updatedAt;
       options.onData(data);
-      options.verbose?.(`refresh ${stats.refreshes}: ${landedNow.toLocaleString('en')} new lines, transform ${run.seconds.toFixed(1)} s, whole refresh ${stats.lastRefreshSeconds.toFixed(1)} s, lag <= ${lag.toFixed(1)} s, rss ${(process.memoryUsage().rss / 1e6).toFixed(0)} MB`);
+      options.verbose?.(
+        `refresh ${stats.refreshes}: ${landedNow.toLocaleString('en')} new lines, transform ${run.seconds.toFixed(1)} s, whole refresh ${stats.lastRefreshSeconds.toFixed(1)} s, lag <= ${lag.toFixed(1)} s, rss ${(process.memoryUsage().rss / 1e6).toFixed(0)} MB`,
+      );
     } finally {
       warehouse.close();
       previousReadEnd = readEnd;
@@ -132,7 +146,13 @@ function appendSink(path: string): Sink {
  * until `signal` aborts (the file is what serve follows).
  */
 export async function generateLive(path: string, rate: number, seed: number, signal: AbortSignal): Promise<number> {
-  const options: Partial<GeneratorOptions> = { seed, lines: null, linesPerSecond: rate, start: new Date(Math.floor(Date.now() / 1000) * 1000), diurnal: false };
+  const options: Partial<GeneratorOptions> = {
+    seed,
+    lines: null,
+    linesPerSecond: rate,
+    start: new Date(Math.floor(Date.now() / 1000) * 1000),
+    diurnal: false,
+  };
   const sink = appendSink(path);
   try {
     return (await pump(createEngine(options), sink, { rate, signal })).lines;

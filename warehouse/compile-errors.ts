@@ -31,7 +31,7 @@ export function describeCompilationErrors(errors: CompilationError[]): string[] 
   return kept.map((e) => {
     const where = [e.fileName, e.actionName].filter(Boolean).join(', action ');
     const include = [...failedIncludes].find(([, error]) => error === e)?.[0];
-    const skipped = include ? knockOns.get(include) ?? 0 : 0;
+    const skipped = include ? (knockOns.get(include) ?? 0) : 0;
     const tail = skipped > 0 ? `; ${skipped} action${skipped === 1 ? '' : 's'} that use ${include} could not compile because of it` : '';
     return `${where || 'project'}: ${firstLine(e)}${tail}`;
   });

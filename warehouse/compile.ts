@@ -84,23 +84,27 @@ export function compileProject(options: CompileOptions): CompiledGraph {
       return module.exports;
     }
     const source = file === corePath || !compiler ? code : compiler(code, file);
-    const wrapper = vm.runInContext(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, context, { filename: file });
+    const wrapper = vm.runInContext(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, context, {
+      filename: file,
+    });
     (wrapper as (...args: unknown[]) => void)(module.exports, makeRequire(dirname(file)), module, file, dirname(file));
     return module.exports;
   };
 
-  const makeRequire = (fromDir: string) => (id: string): unknown => {
-    if (id === '@dataform/core') return load(corePath);
-    if (id === 'path') return require('node:path');
-    if (id === 'protobufjs' || id.startsWith('protobufjs/')) return require(id);
-    const candidates = id.startsWith('.') ? [resolve(fromDir, id)] : [resolve(projectDir, id)];
-    for (const base of candidates) {
-      for (const file of [base, `${base}.js`, `${base}.sqlx`, `${base}.json`]) {
-        if (existsSync(file) && statSync(file).isFile()) return load(file);
+  const makeRequire =
+    (fromDir: string) =>
+    (id: string): unknown => {
+      if (id === '@dataform/core') return load(corePath);
+      if (id === 'path') return require('node:path');
+      if (id === 'protobufjs' || id.startsWith('protobufjs/')) return require(id);
+      const candidates = id.startsWith('.') ? [resolve(fromDir, id)] : [resolve(projectDir, id)];
+      for (const base of candidates) {
+        for (const file of [base, `${base}.js`, `${base}.sqlx`, `${base}.json`]) {
+          if (existsSync(file) && statSync(file).isFile()) return load(file);
+        }
       }
-    }
-    throw new Error(`Cannot find module '${id}' from ${relative(projectDir, fromDir) || '.'}`);
-  };
+      throw new Error(`Cannot find module '${id}' from ${relative(projectDir, fromDir) || '.'}`);
+    };
 
   const core = load(corePath) as { compiler: typeof compiler; main: (request: string) => Uint8Array | string };
   compiler = core.compiler;
@@ -117,7 +121,9 @@ export function compileProject(options: CompileOptions): CompiledGraph {
 
   let raw: Uint8Array | string;
   try {
-    raw = vm.runInContext('(core, request) => core.main(request)', context)(core, Buffer.from(request).toString('base64')) as Uint8Array | string;
+    raw = vm.runInContext('(core, request) => core.main(request)', context)(core, Buffer.from(request).toString('base64')) as
+      | Uint8Array
+      | string;
   } catch (error) {
     throw new LogflowError(`Dataform compilation crashed: ${(error as Error).message}`);
   }

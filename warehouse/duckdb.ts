@@ -34,7 +34,9 @@ export async function openWarehouse(path: string, options: { catalog?: string; r
       mkdirSync(dirname(path), { recursive: true });
     } catch (error) {
       const e = error as NodeJS.ErrnoException;
-      throw new LogflowError(`cannot create the folder ${dirname(path)} for warehouse ${path}: ${e.code ?? e.message}${e.code === 'EACCES' || e.code === 'EPERM' || e.code === 'EROFS' ? ' (no permission)' : ''}; pass a path in a folder you can write with --warehouse or LOGFLOW_WAREHOUSE`);
+      throw new LogflowError(
+        `cannot create the folder ${dirname(path)} for warehouse ${path}: ${e.code ?? e.message}${e.code === 'EACCES' || e.code === 'EPERM' || e.code === 'EROFS' ? ' (no permission)' : ''}; pass a path in a folder you can write with --warehouse or LOGFLOW_WAREHOUSE`,
+      );
     }
   }
   const instance = await DuckDBInstance.create(':memory:', {
@@ -81,10 +83,14 @@ export function warehouseError(path: string, error: unknown, action: 'open' | 'c
     return new LogflowError(`warehouse ${path} is in use by another logflow process; wait for it to finish (DuckDB allows one writer)`);
   }
   if (/permission denied|EACCES|EPERM|read-only file system|EROFS/i.test(message)) {
-    return new LogflowError(`cannot ${action === 'read' ? 'read' : 'write'} warehouse ${path}: permission denied; run as a user who may ${action === 'read' ? 'read' : 'write'} the file and its folder (see ls -l), or pass another path with --warehouse`);
+    return new LogflowError(
+      `cannot ${action === 'read' ? 'read' : 'write'} warehouse ${path}: permission denied; run as a user who may ${action === 'read' ? 'read' : 'write'} the file and its folder (see ls -l), or pass another path with --warehouse`,
+    );
   }
   if (/corrupt|checksum|not a valid DuckDB database|invalid database file/i.test(message)) {
-    return new LogflowError(`warehouse ${path} is damaged (${message.replace(/^IO Error: /, '')}); restore it from a backup, or move it aside and rebuild it (logflow ingest from the logs again, then logflow transform; \`npm run demo\` for the demo)`);
+    return new LogflowError(
+      `warehouse ${path} is damaged (${message.replace(/^IO Error: /, '')}); restore it from a backup, or move it aside and rebuild it (logflow ingest from the logs again, then logflow transform; \`npm run demo\` for the demo)`,
+    );
   }
   return new LogflowError(`cannot ${action} warehouse ${path}: ${message}`);
 }

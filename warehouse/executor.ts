@@ -58,7 +58,13 @@ export async function runGraph(connection: DuckDBConnection, graph: CompiledGrap
     const blockedBy = action.deps.find((d) => failed.has(d));
     if (blockedBy) {
       failed.add(action.key);
-      results.push({ name, kind: label(action), status: 'skipped', seconds: 0, error: `skipped: depends on ${shortName(plan.all.get(blockedBy)!.target)}, which failed` });
+      results.push({
+        name,
+        kind: label(action),
+        status: 'skipped',
+        seconds: 0,
+        error: `skipped: depends on ${shortName(plan.all.get(blockedBy)!.target)}, which failed`,
+      });
       log(`  - ${name} skipped (depends on ${shortName(plan.all.get(blockedBy)!.target)}, which failed)`);
       continue;
     }
@@ -112,7 +118,10 @@ export async function runGraph(connection: DuckDBConnection, graph: CompiledGrap
 }
 
 class StepError extends Error {
-  constructor(readonly what: string, message: string) {
+  constructor(
+    readonly what: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -128,7 +137,8 @@ function firstLine(error: unknown): string {
 }
 
 export function formatResult(r: ActionResult): string {
-  const rows = r.changedRows !== undefined ? `, ${r.changedRows} rows changed, ${r.rows} total` : r.rows !== undefined ? `, ${r.rows} rows` : '';
+  const rows =
+    r.changedRows !== undefined ? `, ${r.changedRows} rows changed, ${r.rows} total` : r.rows !== undefined ? `, ${r.rows} rows` : '';
   if (r.status === 'failed') return `  ✗ ${r.name} (${r.kind}) failed after ${r.seconds.toFixed(2)} s: ${r.error}`;
   return `  ✓ ${r.name} (${r.kind}${rows}) ${r.seconds.toFixed(2)} s`;
 }
@@ -156,18 +166,27 @@ async function columnsOf(connection: DuckDBConnection, relation: string): Promis
 async function stepsFor(connection: DuckDBConnection, action: Action, options: RunOptions): Promise<Step[]> {
   const target = quoteTarget(action.target);
   const schema = `create schema if not exists ${ident(action.target.database ?? '')}.${ident(action.target.schema ?? '')}`;
-  const ops = (what: string, list: string[] | undefined): Step[] => (list ?? []).filter((q) => q.trim() !== '').map((q) => ({ what, sql: toDuckdbNames(q) }));
+  const ops = (what: string, list: string[] | undefined): Step[] =>
+    (list ?? []).filter((q) => q.trim() !== '').map((q) => ({ what, sql: toDuckdbNames(q) }));
 
   if (action.kind === 'operation') {
     return [{ what: 'schema', sql: schema }, ...ops('operation', action.operation.queries)];
   }
   if (action.kind === 'assertion') {
-    return [{ what: 'schema', sql: schema }, { what: 'assertion view', sql: `create or replace view ${target} as ${toDuckdbNames(action.assertion.query ?? '')}` }];
+    return [
+      { what: 'schema', sql: schema },
+      { what: 'assertion view', sql: `create or replace view ${target} as ${toDuckdbNames(action.assertion.query ?? '')}` },
+    ];
   }
   const table = action.table;
   const query = toDuckdbNames(table.query ?? '');
   if (table.type === 'view') {
-    return [{ what: 'schema', sql: schema }, ...ops('pre-operation', table.preOps), { what: 'view', sql: `create or replace view ${target} as ${query}` }, ...ops('post-operation', table.postOps)];
+    return [
+      { what: 'schema', sql: schema },
+      ...ops('pre-operation', table.preOps),
+      { what: 'view', sql: `create or replace view ${target} as ${query}` },
+      ...ops('post-operation', table.postOps),
+    ];
   }
   const rebuild: Step[] = [
     { what: 'schema', sql: schema },
@@ -201,14 +220,21 @@ async function incrementalSteps(
     const keyCols = key.map(ident).join(', ');
     steps.push({ what: 'unique key', sql: duplicateKeyCheck(source, keyCols, shortNameOf(action)) });
     const on = key.map((k) => `t.${ident(k)} = s.${ident(k)}`).join(' and ');
-    const set = cols.filter((c) => !key.map(ident).includes(c)).map((c) => `${c} = s.${c}`).join(', ');
+    const set = cols
+      .filter((c) => !key.map(ident).includes(c))
+      .map((c) => `${c} = s.${c}`)
+      .join(', ');
     steps.push({
       what: 'merge',
       changes: true,
       sql: `merge into ${target} as t using ${source} as s on (${on})${set ? ` when matched then update set ${set}` : ''} when not matched then insert (${cols.join(', ')}) values (${cols.map((c) => `s.${c}`).join(', ')})`,
     });
   } else {
-    steps.push({ what: 'insert', changes: true, sql: `insert into ${target} (${cols.join(', ')}) select ${cols.join(', ')} from ${source}` });
+    steps.push({
+      what: 'insert',
+      changes: true,
+      sql: `insert into ${target} (${cols.join(', ')}) select ${cols.join(', ')} from ${source}`,
+    });
   }
   steps.push(...ops('incremental post-operation', table.incrementalPostOps));
   steps.push({ what: 'cleanup', sql: `drop table if exists ${source}` });
@@ -237,7 +263,9 @@ async function checkDeclarations(connection: DuckDBConnection, order: Action[], 
   for (const a of order) for (const d of a.deps) if (declarations.has(d)) needed.set(d, declarations.get(d)!);
   for (const target of needed.values()) {
     if (!(await tableExists(connection, target))) {
-      throw new LogflowError(`source ${shortName(target)} does not exist in the warehouse; load it first (logflow ingest for logflow_raw.landing, logflow geo load for logflow_ref.*)`);
+      throw new LogflowError(
+        `source ${shortName(target)} does not exist in the warehouse; load it first (logflow ingest for logflow_raw.landing, logflow geo load for logflow_ref.*)`,
+      );
     }
   }
 }
@@ -272,7 +300,12 @@ export async function runUnitTests(connection: DuckDBConnection, tests: UnitTest
 export function compareRows(actual: Record<string, unknown>[], expected: Record<string, unknown>[]): string | undefined {
   // Values compare by their text, so INT64 2 (JSON "2") equals INTEGER 2 (JSON 2), as in BigQuery.
   const text = (v: unknown) => (v === null || v === undefined ? null : typeof v === 'object' ? JSON.stringify(v) : String(v));
-  const canon = (row: Record<string, unknown>) => JSON.stringify(Object.keys(row).sort().map((k) => [k, text(row[k])]));
+  const canon = (row: Record<string, unknown>) =>
+    JSON.stringify(
+      Object.keys(row)
+        .sort()
+        .map((k) => [k, text(row[k])]),
+    );
   const a = actual.map(canon).sort();
   const e = expected.map(canon).sort();
   if (a.length !== e.length) return `expected ${e.length} rows, got ${a.length}`;

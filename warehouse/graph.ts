@@ -33,7 +33,13 @@ export interface Table {
   disabled?: boolean;
   fileName?: string;
   actionDescriptor?: ActionDescriptor;
-  bigquery?: { partitionBy?: string; clusterBy?: string[]; partitionExpirationDays?: number; requirePartitionFilter?: boolean; updatePartitionFilter?: string };
+  bigquery?: {
+    partitionBy?: string;
+    clusterBy?: string[];
+    partitionExpirationDays?: number;
+    requirePartitionFilter?: boolean;
+    updatePartitionFilter?: string;
+  };
   protected?: boolean;
   materialized?: boolean;
 }

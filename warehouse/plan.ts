@@ -4,8 +4,26 @@ import { fullName, shortName, type CompiledGraph, type Table, type Operation, ty
 /** One runnable node of the compiled graph. */
 export type Action =
   | { kind: 'table'; key: string; target: Target; deps: string[]; tags: string[]; disabled: boolean; fileName?: string; table: Table }
-  | { kind: 'operation'; key: string; target: Target; deps: string[]; tags: string[]; disabled: boolean; fileName?: string; operation: Operation }
-  | { kind: 'assertion'; key: string; target: Target; deps: string[]; tags: string[]; disabled: boolean; fileName?: string; assertion: Assertion };
+  | {
+      kind: 'operation';
+      key: string;
+      target: Target;
+      deps: string[];
+      tags: string[];
+      disabled: boolean;
+      fileName?: string;
+      operation: Operation;
+    }
+  | {
+      kind: 'assertion';
+      key: string;
+      target: Target;
+      deps: string[];
+      tags: string[];
+      disabled: boolean;
+      fileName?: string;
+      assertion: Assertion;
+    };
 
 export interface Selection {
   /** Action names: `name`, `schema.name` or `database.schema.name`. */
@@ -31,15 +49,42 @@ export function planGraph(graph: CompiledGraph, selection: Selection = {}): Plan
   const depsOf = (targets: Target[] | undefined) => (targets ?? []).map(keyOf);
   for (const table of graph.tables ?? []) {
     const key = keyOf(table.target);
-    all.set(key, { kind: 'table', key, target: table.target, deps: depsOf(table.dependencyTargets), tags: table.tags ?? [], disabled: !!table.disabled, fileName: table.fileName, table });
+    all.set(key, {
+      kind: 'table',
+      key,
+      target: table.target,
+      deps: depsOf(table.dependencyTargets),
+      tags: table.tags ?? [],
+      disabled: !!table.disabled,
+      fileName: table.fileName,
+      table,
+    });
   }
   for (const operation of graph.operations ?? []) {
     const key = keyOf(operation.target);
-    all.set(key, { kind: 'operation', key, target: operation.target, deps: depsOf(operation.dependencyTargets), tags: operation.tags ?? [], disabled: !!operation.disabled, fileName: operation.fileName, operation });
+    all.set(key, {
+      kind: 'operation',
+      key,
+      target: operation.target,
+      deps: depsOf(operation.dependencyTargets),
+      tags: operation.tags ?? [],
+      disabled: !!operation.disabled,
+      fileName: operation.fileName,
+      operation,
+    });
   }
   for (const assertion of graph.assertions ?? []) {
     const key = keyOf(assertion.target);
-    all.set(key, { kind: 'assertion', key, target: assertion.target, deps: depsOf(assertion.dependencyTargets), tags: assertion.tags ?? [], disabled: !!assertion.disabled, fileName: assertion.fileName, assertion });
+    all.set(key, {
+      kind: 'assertion',
+      key,
+      target: assertion.target,
+      deps: depsOf(assertion.dependencyTargets),
+      tags: assertion.tags ?? [],
+      disabled: !!assertion.disabled,
+      fileName: assertion.fileName,
+      assertion,
+    });
   }
   const declarations = new Map((graph.declarations ?? []).map((d) => [keyOf(d.target), d.target]));
 
@@ -49,7 +94,12 @@ export function planGraph(graph: CompiledGraph, selection: Selection = {}): Plan
     for (const name of selection.actions ?? []) {
       const matches = [...all.values()].filter((a) => a.target.name === name || shortName(a.target) === name || a.key === name);
       if (matches.length === 0) {
-        throw new LogflowError(`no action named '${name}'; known actions: ${[...all.values()].map((a) => shortName(a.target)).sort().join(', ')}`);
+        throw new LogflowError(
+          `no action named '${name}'; known actions: ${[...all.values()]
+            .map((a) => shortName(a.target))
+            .sort()
+            .join(', ')}`,
+        );
       }
       for (const m of matches) selected.add(m.key);
     }

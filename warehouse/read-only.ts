@@ -38,7 +38,11 @@ export const READ_ONLY_STATEMENTS = 'SELECT, WITH, DESCRIBE, SHOW, SUMMARIZE or 
  * already acts: preparing EXPORT DATABASE creates its directory), then the prepared statement's
  * type is checked again.
  */
-export async function prepareReadOnly(connection: DuckDBConnection, sql: string, policy: ReadOnlyPolicy = 'local'): Promise<DuckDBPreparedStatement> {
+export async function prepareReadOnly(
+  connection: DuckDBConnection,
+  sql: string,
+  policy: ReadOnlyPolicy = 'local',
+): Promise<DuckDBPreparedStatement> {
   if (policy === 'http') await lockDown(connection);
   await checkParsed(connection, sql);
   let prepared: DuckDBPreparedStatement;
@@ -75,9 +79,15 @@ async function checkParsed(connection: DuckDBConnection, sql: string): Promise<v
   }
   if (count !== 1) throw new LogflowError(`give exactly one read-only statement (${READ_ONLY_STATEMENTS}), got ${count} statements`, USAGE);
   const reader = await connection.runAndReadAll('select json_serialize_sql($1::varchar)::varchar as tree', [sql]);
-  const tree = JSON.parse(String(reader.getRowObjects()[0]?.tree)) as { error: boolean; error_type?: string; error_message?: string; statements?: unknown[] };
+  const tree = JSON.parse(String(reader.getRowObjects()[0]?.tree)) as {
+    error: boolean;
+    error_type?: string;
+    error_message?: string;
+    statements?: unknown[];
+  };
   if (!tree.error && tree.statements?.length === 1) return;
-  if (tree.error && tree.error_type !== 'not implemented') throw new LogflowError(`SQL error: ${String(tree.error_message).split('\n')[0]}`);
+  if (tree.error && tree.error_type !== 'not implemented')
+    throw new LogflowError(`SQL error: ${String(tree.error_message).split('\n')[0]}`);
   const inner = afterExplain(sql);
   if (inner === undefined) throw refuse(sql);
   await checkParsed(connection, inner);
@@ -85,7 +95,10 @@ async function checkParsed(connection: DuckDBConnection, sql: string): Promise<v
 
 function refuse(sql: string): LogflowError {
   const text = stripTrivia(sql).replace(/\s+/g, ' ');
-  return new LogflowError(`only one read-only statement (${READ_ONLY_STATEMENTS}) is allowed, not: ${text.length > 60 ? text.slice(0, 57) + '...' : text}`, USAGE);
+  return new LogflowError(
+    `only one read-only statement (${READ_ONLY_STATEMENTS}) is allowed, not: ${text.length > 60 ? text.slice(0, 57) + '...' : text}`,
+    USAGE,
+  );
 }
 
 function sqlError(error: unknown): LogflowError {

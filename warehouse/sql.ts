@@ -12,7 +12,10 @@ export function literal(value: string): string {
 
 /** `"database"."schema"."name"` for DuckDB. */
 export function quoteTarget(target: Target): string {
-  return [target.database, target.schema, target.name].filter((p): p is string => !!p).map(ident).join('.');
+  return [target.database, target.schema, target.name]
+    .filter((p): p is string => !!p)
+    .map(ident)
+    .join('.');
 }
 
 /**

@@ -37,12 +37,16 @@ export const command: Command = {
       actions: { type: 'string' },
       verbose: { type: 'boolean' },
     });
-    const actions = values.actions?.split(',').map((a) => a.trim()).filter(Boolean);
+    const actions = values.actions
+      ?.split(',')
+      .map((a) => a.trim())
+      .filter(Boolean);
     const report = await runCheck({ projectDir: values['project-dir'], vars: parseVars('check', values.vars), actions });
     if (values.verbose) {
       for (const output of report.outputs) process.stdout.write(`${output.action}: ${describeColumns(output.columns)}\n`);
       for (const skip of report.skipped) process.stdout.write(`skipped ${skip.action}: ${skip.reason}\n`);
-      for (const test of report.tests) process.stdout.write(`unit test ${test.name}: ${test.status}${test.detail ? ` (${test.detail})` : ''}\n`);
+      for (const test of report.tests)
+        process.stdout.write(`unit test ${test.name}: ${test.status}${test.detail ? ` (${test.detail})` : ''}\n`);
     }
     const reads = formatReads(report);
     if (reads.length > 0) process.stdout.write(`Reads of partitioned tables in a scheduled run:\n${reads.map((l) => `  ${l}\n`).join('')}`);

@@ -33,7 +33,9 @@ Options:
     const plan = planGraph(graph);
     for (const action of plan.order) {
       const type = action.kind === 'table' ? action.table.type : action.kind;
-      process.stdout.write(`${shortName(action.target).padEnd(48)} ${String(type).padEnd(12)} ${action.fileName ?? ''}${action.disabled ? ' (disabled)' : ''}\n`);
+      process.stdout.write(
+        `${shortName(action.target).padEnd(48)} ${String(type).padEnd(12)} ${action.fileName ?? ''}${action.disabled ? ' (disabled)' : ''}\n`,
+      );
     }
     process.stdout.write(`compiled ${plan.order.length} actions and ${plan.declarations.size} declarations for ${kind}\n`);
     return 0;

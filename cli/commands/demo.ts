@@ -44,7 +44,13 @@ Options:
       live: { type: 'boolean' },
     });
     // --live: the live report on generated traffic, in a warehouse of its own next to the demo's.
-    if (values.live) return (await import('./serve.ts')).command.run(['--rate', '50', '--warehouse', join(dirname(warehousePath(values.warehouse)), 'live.duckdb')]);
+    if (values.live)
+      return (await import('./serve.ts')).command.run([
+        '--rate',
+        '50',
+        '--warehouse',
+        join(dirname(warehousePath(values.warehouse)), 'live.duckdb'),
+      ]);
     const lines = intFlag('demo', 'lines', values.lines, 100_000, 1, 50_000_000);
     const seed = intFlag('demo', 'seed', values.seed, 7, 0, 2 ** 31 - 1);
     const path = warehousePath(values.warehouse);
@@ -58,17 +64,23 @@ Options:
     const warehouse = await openWarehouse(path);
     try {
       // Mark the warehouse as the demo's first, so a later demo may replace even a half-built one.
-      await warehouse.connection.run(`create schema if not exists logflow_meta; create table if not exists ${DEMO_MARKER} (ran_at timestamptz, lines bigint, seed bigint); insert into ${DEMO_MARKER} values (current_timestamp, ${lines}, ${seed})`);
+      await warehouse.connection.run(
+        `create schema if not exists logflow_meta; create table if not exists ${DEMO_MARKER} (ran_at timestamptz, lines bigint, seed bigint); insert into ${DEMO_MARKER} values (current_timestamp, ${lines}, ${seed})`,
+      );
       const dir = dirname(path);
       const logFile = join(dir, 'demo-access.log');
       const truthFile = join(dir, 'demo-truth.ndjson');
 
-      say(`1/4 generate  ${lines.toLocaleString('en')} synthetic combined-format lines (seed ${seed}) -> ${relative(process.cwd(), logFile)}`);
+      say(
+        `1/4 generate  ${lines.toLocaleString('en')} synthetic combined-format lines (seed ${seed}) -> ${relative(process.cwd(), logFile)}`,
+      );
       mkdirSync(dir, { recursive: true });
       const log = fileSink(logFile);
       const truth = fileSink(truthFile);
       const generated = await pump(createEngine({ lines, seed }), log, { truth });
-      say(`    ${(generated.bytes / 1e6).toFixed(1)} MB in ${generated.seconds.toFixed(1)} s, ground truth in ${relative(process.cwd(), truthFile)}`);
+      say(
+        `    ${(generated.bytes / 1e6).toFixed(1)} MB in ${generated.seconds.toFixed(1)} s, ground truth in ${relative(process.cwd(), truthFile)}`,
+      );
 
       say(`2/4 ingest    ${relative(process.cwd(), logFile)} -> logflow_raw.landing`);
       const ingested = await ingestFiles([logFile], { warehouse, sink: 'local' });
@@ -98,7 +110,9 @@ Options:
       say(`Built in ${((performance.now() - started) / 1000).toFixed(1)} s. Warehouse: ${relative(process.cwd(), path) || path}`);
       say('Try:');
       say('  npm run query -- "select * from logflow.daily_visitors"');
-      say('  npm run query -- "select path, sum(hits) as hits, sum(visitors) as visitors from logflow.pages group by 1 order by 2 desc limit 10"');
+      say(
+        '  npm run query -- "select path, sum(hits) as hits, sum(visitors) as visitors from logflow.pages group by 1 order by 2 desc limit 10"',
+      );
       say('  npm run query -- "select * from logflow.parse_errors" --json');
       say('');
       say(`Report: ${await writeLocalReport(warehouse.connection, path, join(dir, 'report.html'))}  (open it in a browser; works offline)`);
@@ -117,14 +131,22 @@ async function resetDemoWarehouse(path: string): Promise<void> {
   let isDemo = false;
   let isEmpty = false;
   try {
-    const tables = (await warehouse.connection.runAndReadAll(`select table_schema || '.' || table_name as t from information_schema.tables where table_catalog = current_database()`)).getRowObjectsJson().map((r) => String(r.t));
+    const tables = (
+      await warehouse.connection.runAndReadAll(
+        `select table_schema || '.' || table_name as t from information_schema.tables where table_catalog = current_database()`,
+      )
+    )
+      .getRowObjectsJson()
+      .map((r) => String(r.t));
     isDemo = tables.includes(DEMO_MARKER);
     isEmpty = tables.length === 0;
   } finally {
     warehouse.close();
   }
   if (!isDemo && !isEmpty) {
-    throw new LogflowError(`warehouse ${path} holds data the demo did not create; run the demo elsewhere with --warehouse .logflow/demo.duckdb`);
+    throw new LogflowError(
+      `warehouse ${path} holds data the demo did not create; run the demo elsewhere with --warehouse .logflow/demo.duckdb`,
+    );
   }
   for (const file of [path, `${path}.wal`]) rmSync(file, { force: true });
 }
@@ -139,7 +161,11 @@ async function describeWarehouse(warehouse: Warehouse): Promise<string> {
   const counts: Record<string, unknown>[] = [];
   for (const t of tables) {
     const n = await rows(`select count(*) as n from "${t.table_schema}"."${t.table_name}"`);
-    counts.push({ table: `${t.table_schema}.${t.table_name}`, kind: t.table_type === 'VIEW' ? 'view' : 'table', rows: Number(n[0]?.n ?? 0).toLocaleString('en') });
+    counts.push({
+      table: `${t.table_schema}.${t.table_name}`,
+      kind: t.table_type === 'VIEW' ? 'view' : 'table',
+      rows: Number(n[0]?.n ?? 0).toLocaleString('en'),
+    });
   }
   const headline = await rows(`select
       (select count(*) from logflow.stg_landing__lines) as lines,
@@ -149,13 +175,19 @@ async function describeWarehouse(warehouse: Warehouse): Promise<string> {
       (select round(100.0 * avg(case when is_bot then 1 else 0 end), 1) from logflow.requests) as bot_pct,
       (select count(*) from logflow.suspicious_clients) as suspicious`);
   const h = headline[0] ?? {};
-  const top = await rows(`select path, count(*) as hits from logflow.requests where is_page_view and not is_bot group by 1 order by 2 desc, 1 limit 5`);
+  const top = await rows(
+    `select path, count(*) as hits from logflow.requests where is_page_view and not is_bot group by 1 order by 2 desc, 1 limit 5`,
+  );
   return [
     `${n(h.lines)} distinct lines -> ${n(h.requests)} requests + ${n(h.parse_errors)} quarantined in logflow.parse_errors; ` +
       `${n(h.sessions)} sessions; ${h.bot_pct}% of requests from bots; ${n(h.suspicious)} suspicious clients.`,
     '',
     'Top pages (human page views):',
-    formatTable(['path', 'hits'], top.map((r) => ({ path: r.path, hits: n(r.hits) })), 5),
+    formatTable(
+      ['path', 'hits'],
+      top.map((r) => ({ path: r.path, hits: n(r.hits) })),
+      5,
+    ),
     '',
     'What the demo built (schema logflow):',
     formatTable(['table', 'kind', 'rows'], counts, 1000),

@@ -65,7 +65,10 @@ export function parseDuration(flag: string, value: string | undefined): number |
   if (value === undefined) return null;
   const m = /^(\d+(?:\.\d+)?)(s|m|h|d)?$/.exec(value.trim());
   const seconds = m ? Number(m[1]) * { s: 1, m: 60, h: 3600, d: 86_400 }[(m[2] ?? 's') as 's'] : NaN;
-  if (!m || !(seconds > 0)) throw usageError(`--${flag} must be a positive duration like 90s, 15m, 2h, 1d or seconds, got '${value}' (see: logflow ${NAME} --help)`);
+  if (!m || !(seconds > 0))
+    throw usageError(
+      `--${flag} must be a positive duration like 90s, 15m, 2h, 1d or seconds, got '${value}' (see: logflow ${NAME} --help)`,
+    );
   return seconds;
 }
 
@@ -74,13 +77,24 @@ export function parseStart(value: string | undefined, now: () => number): Date |
   if (value === undefined) return undefined;
   if (value === 'now') return new Date(Math.floor(now() / 1000) * 1000);
   const m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.exec(value.trim());
-  const bad = () => usageError(`--start must be an ISO 8601 date or date-time (2026-11-01, 2026-11-01T08:00:00Z) or 'now', got '${value}' (see: logflow ${NAME} --help)`);
+  const bad = () =>
+    usageError(
+      `--start must be an ISO 8601 date or date-time (2026-11-01, 2026-11-01T08:00:00Z) or 'now', got '${value}' (see: logflow ${NAME} --help)`,
+    );
   if (!m) throw bad();
   const [, y, mo, d, h = '00', mi = '00', s = '00', frac = '', zone = 'Z'] = m;
   const date = new Date(`${y}-${mo}-${d}T${h}:${mi}:${s}${frac}${zone.length === 5 ? `${zone.slice(0, 3)}:${zone.slice(3)}` : zone}`);
   // Reject dates that JavaScript would roll over (2026-02-30) or out-of-range times.
   const check = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d)));
-  if (!Number.isFinite(date.getTime()) || check.getUTCMonth() !== Number(mo) - 1 || check.getUTCDate() !== Number(d) || Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) throw bad();
+  if (
+    !Number.isFinite(date.getTime()) ||
+    check.getUTCMonth() !== Number(mo) - 1 ||
+    check.getUTCDate() !== Number(d) ||
+    Number(h) > 23 ||
+    Number(mi) > 59 ||
+    Number(s) > 59
+  )
+    throw bad();
   return date;
 }
 
@@ -90,7 +104,8 @@ export function parseOffset(value: string | undefined): number | undefined {
   if (value === 'Z' || value === 'UTC') return 0;
   const m = /^([+-])(\d{2}):?(\d{2})?$/.exec(value.trim());
   const minutes = m ? (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3] ?? 0)) : NaN;
-  if (!m || Number(m[3] ?? 0) > 59 || Math.abs(minutes) > 14 * 60) throw usageError(`--utc-offset must look like +01:00, -0530 or Z (within +-14:00), got '${value}' (see: logflow ${NAME} --help)`);
+  if (!m || Number(m[3] ?? 0) > 59 || Math.abs(minutes) > 14 * 60)
+    throw usageError(`--utc-offset must look like +01:00, -0530 or Z (within +-14:00), got '${value}' (see: logflow ${NAME} --help)`);
   return minutes;
 }
 
@@ -142,10 +157,13 @@ export function parseGenerateArgs(argv: string[], now: () => number = Date.now):
   const { values: v } = parseFlags(NAME, args, FLAGS);
   const rate = v.rate === undefined ? undefined : numberFlag(NAME, 'rate', v.rate, 0, Number.MIN_VALUE, 10_000_000);
   const format = v.format ?? D.format;
-  if (!(LOG_FORMATS as readonly string[]).includes(format)) throw usageError(`--format must be one of ${LOG_FORMATS.join(', ')}, got '${format}' (see: logflow ${NAME} --help)`);
-  if (v.diurnal !== undefined && v.diurnal !== 'on' && v.diurnal !== 'off') throw usageError(`--diurnal must be on or off, got '${v.diurnal}' (see: logflow ${NAME} --help)`);
+  if (!(LOG_FORMATS as readonly string[]).includes(format))
+    throw usageError(`--format must be one of ${LOG_FORMATS.join(', ')}, got '${format}' (see: logflow ${NAME} --help)`);
+  if (v.diurnal !== undefined && v.diurnal !== 'on' && v.diurnal !== 'off')
+    throw usageError(`--diurnal must be on or off, got '${v.diurnal}' (see: logflow ${NAME} --help)`);
   const durationSeconds = parseDuration('duration', v.duration);
-  const lines = v.lines === undefined ? (durationSeconds === null && rate === undefined ? D.lines : null) : intFlag(NAME, 'lines', v.lines, 0, 0);
+  const lines =
+    v.lines === undefined ? (durationSeconds === null && rate === undefined ? D.lines : null) : intFlag(NAME, 'lines', v.lines, 0, 0);
   if (v.out !== undefined && v.out === v.truth) throw usageError(`--out and --truth must be different files (see: logflow ${NAME} --help)`);
   const options: Partial<GeneratorOptions> = {
     seed: intFlag(NAME, 'seed', v.seed, D.seed, 0, 0xffffffff),
@@ -159,7 +177,9 @@ export function parseGenerateArgs(argv: string[], now: () => number = Date.now):
     botShare: shareFlag('bot-share', v['bot-share'], D.botShare),
     scanShare: shareFlag('scan-share', v['scan-share'], D.scanShare),
     malformedShare: shareFlag('malformed-share', v['malformed-share'], D.malformedShare),
-    ...(v['error-burst-minutes'] === undefined ? {} : { errorBurstMinutes: numberFlag(NAME, 'error-burst-minutes', v['error-burst-minutes'], D.errorBurstMinutes, 0, 7 * 24 * 60) }),
+    ...(v['error-burst-minutes'] === undefined
+      ? {}
+      : { errorBurstMinutes: numberFlag(NAME, 'error-burst-minutes', v['error-burst-minutes'], D.errorBurstMinutes, 0, 7 * 24 * 60) }),
     errorBurstAtSeconds: parseDuration('error-burst-at', v['error-burst-at']),
     ipv6Share: shareFlag('ipv6-share', v['ipv6-share'], D.ipv6Share),
     natShare: shareFlag('nat-share', v['nat-share'], D.natShare),
@@ -172,7 +192,8 @@ export function parseGenerateArgs(argv: string[], now: () => number = Date.now):
     // Paced for --duration of wall time: exactly rate x duration lines (the span stays the duration).
     if (lines === null && durationSeconds !== null) options.lines = Math.max(1, Math.round(rate * durationSeconds));
   }
-  if (lines === null && durationSeconds === null && rate === undefined) throw usageError(`give --lines or --duration (see: logflow ${NAME} --help)`);
+  if (lines === null && durationSeconds === null && rate === undefined)
+    throw usageError(`give --lines or --duration (see: logflow ${NAME} --help)`);
   return { options, out: v.out, truth: v.truth, rate };
 }
 
@@ -204,10 +225,13 @@ export const command: Command = {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
     try {
-      const wallMs = request.rate !== undefined && request.options.durationSeconds != null ? request.options.durationSeconds * 1000 : undefined;
+      const wallMs =
+        request.rate !== undefined && request.options.durationSeconds != null ? request.options.durationSeconds * 1000 : undefined;
       const result = await pump(engine, out, { truth, rate: request.rate, wallMs, signal: abort.signal });
       if (request.out !== undefined) {
-        process.stderr.write(`logflow generate: ${result.lines} lines (${(result.bytes / 1e6).toFixed(1)} MB) to ${request.out}${request.truth ? `, truth to ${request.truth}` : ''} in ${result.seconds.toFixed(2)} s\n`);
+        process.stderr.write(
+          `logflow generate: ${result.lines} lines (${(result.bytes / 1e6).toFixed(1)} MB) to ${request.out}${request.truth ? `, truth to ${request.truth}` : ''} in ${result.seconds.toFixed(2)} s\n`,
+        );
       }
     } finally {
       process.off('SIGINT', stop);

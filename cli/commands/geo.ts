@@ -136,12 +136,16 @@ async function lookup(argv: string[]): Promise<number> {
   try {
     const rows = await lookupIps(warehouse.connection, positionals);
     for (const row of rows) {
-      process.stdout.write([row.ip, row.ipKey ?? 'NULL', row.countryCode ?? 'NULL', row.asn ?? 'NULL', row.asOrg ?? 'NULL', row.ipScope ?? 'NULL'].join('\t') + '\n');
+      process.stdout.write(
+        [row.ip, row.ipKey ?? 'NULL', row.countryCode ?? 'NULL', row.asn ?? 'NULL', row.asOrg ?? 'NULL', row.ipScope ?? 'NULL'].join('\t') +
+          '\n',
+      );
     }
   } catch (error) {
     if (error instanceof LogflowError) throw error;
     const message = (error as Error).message.split('\n')[0] ?? '';
-    if (/does not exist/i.test(message)) throw new LogflowError(`the reference tables are missing in ${warehouse.path}; run \`logflow geo load\` first`);
+    if (/does not exist/i.test(message))
+      throw new LogflowError(`the reference tables are missing in ${warehouse.path}; run \`logflow geo load\` first`);
     throw error;
   } finally {
     warehouse.close();

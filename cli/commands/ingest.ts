@@ -105,11 +105,15 @@ export const command: Command = {
       true,
     );
     const sink = f.sink ?? 'local';
-    if (sink !== 'local' && sink !== 'pubsub') throw usageError(`--sink must be local or pubsub, got '${sink}' (see: logflow ingest --help)`);
+    if (sink !== 'local' && sink !== 'pubsub')
+      throw usageError(`--sink must be local or pubsub, got '${sink}' (see: logflow ingest --help)`);
     const format = f.format ?? 'combined';
-    if (!FORMATS.includes(format)) throw usageError(`--format must be one of ${FORMATS.join(', ')}, got '${format}' (see: logflow ingest --help)`);
-    if (!f.generate && (f.lines !== undefined || f.seed !== undefined)) throw usageError('--lines and --seed go with --generate (see: logflow ingest --help)');
-    if (!f.generate && positionals.length === 0) throw usageError('give files, globs, - (stdin) or --generate (see: logflow ingest --help)');
+    if (!FORMATS.includes(format))
+      throw usageError(`--format must be one of ${FORMATS.join(', ')}, got '${format}' (see: logflow ingest --help)`);
+    if (!f.generate && (f.lines !== undefined || f.seed !== undefined))
+      throw usageError('--lines and --seed go with --generate (see: logflow ingest --help)');
+    if (!f.generate && positionals.length === 0)
+      throw usageError('give files, globs, - (stdin) or --generate (see: logflow ingest --help)');
     if (sink === 'pubsub' && !f.topic) throw usageError('--sink pubsub needs --topic projects/P/topics/T (see: logflow ingest --help)');
     if (sink === 'local' && f.topic) throw usageError('--topic goes with --sink pubsub (see: logflow ingest --help)');
 

@@ -42,22 +42,30 @@ export const command: Command = {
   name: 'load',
   help,
   async run(argv) {
-    const { values, positionals } = parseFlags('load', argv, {
-      target: { type: 'string' },
-      project: { type: 'string' },
-      location: { type: 'string' },
-      warehouse: { type: 'string' },
-      format: { type: 'string' },
-      'chunk-lines': { type: 'string' },
-    }, true);
+    const { values, positionals } = parseFlags(
+      'load',
+      argv,
+      {
+        target: { type: 'string' },
+        project: { type: 'string' },
+        location: { type: 'string' },
+        warehouse: { type: 'string' },
+        format: { type: 'string' },
+        'chunk-lines': { type: 'string' },
+      },
+      true,
+    );
     const target = values.target ?? 'local';
-    if (target !== 'bigquery' && target !== 'local') throw usageError(`--target must be bigquery or local, got '${target}' (see: logflow load --help)`);
+    if (target !== 'bigquery' && target !== 'local')
+      throw usageError(`--target must be bigquery or local, got '${target}' (see: logflow load --help)`);
     if (positionals.length === 0) throw usageError('give at least one file, glob or gs:// URI (see: logflow load --help)');
     const format = values.format ?? readProjectConfig().vars.defaultFormat ?? 'combined';
-    if (!['combined', 'common', 'vcombined', 'json'].includes(format)) throw usageError(`--format must be combined, common, vcombined or json, got '${format}'`);
+    if (!['combined', 'common', 'vcombined', 'json'].includes(format))
+      throw usageError(`--format must be combined, common, vcombined or json, got '${format}'`);
     const chunkLines = intFlag('load', 'chunk-lines', values['chunk-lines'], 100_000, 1, 10_000_000);
     if (target === 'local') {
-      for (const flag of ['project', 'location'] as const) if (values[flag] !== undefined) throw usageError(`--${flag} is only for --target bigquery (see: logflow load --help)`);
+      for (const flag of ['project', 'location'] as const)
+        if (values[flag] !== undefined) throw usageError(`--${flag} is only for --target bigquery (see: logflow load --help)`);
       const gs = positionals.find((p) => p.startsWith('gs://'));
       if (gs) throw usageError(`${gs}: gs:// URIs need --target bigquery`);
     } else if (values.warehouse !== undefined) {
@@ -86,7 +94,8 @@ export const command: Command = {
       const seconds = ((performance.now() - started) / 1000).toFixed(1);
       process.stdout.write(
         `${summary.sources} source(s), ${summary.chunks} chunk(s): ${summary.loaded} loaded (${summary.rows} rows), ${summary.skipped} already loaded, ${summary.truncatedLines} line(s) over the message limit landed truncated, in ${seconds} s` +
-          (summary.interrupted ? '; interrupted: run the same command again to load the rest' : '') + '\n',
+          (summary.interrupted ? '; interrupted: run the same command again to load the rest' : '') +
+          '\n',
       );
       return summary.interrupted ? 130 : 0;
     } finally {

@@ -25,11 +25,16 @@ Options:
   -h, --help           show this help
 `,
   async run(argv) {
-    const { values, positionals } = parseFlags('query', argv, {
-      json: { type: 'boolean' },
-      'max-rows': { type: 'string' },
-      warehouse: { type: 'string' },
-    }, true);
+    const { values, positionals } = parseFlags(
+      'query',
+      argv,
+      {
+        json: { type: 'boolean' },
+        'max-rows': { type: 'string' },
+        warehouse: { type: 'string' },
+      },
+      true,
+    );
     if (positionals.length !== 1) throw usageError('give exactly one SQL statement in quotes, e.g. logflow query "select 1"');
     const maxRows = Number(values['max-rows'] ?? 100);
     if (!Number.isInteger(maxRows) || maxRows < 0) throw usageError(`--max-rows must be a whole number, got '${values['max-rows']}'`);

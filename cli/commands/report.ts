@@ -59,20 +59,27 @@ Examples:
     });
     const config = readProjectConfig();
     if (values['looker-studio']) {
-      if (!values.project) throw usageError(`--looker-studio needs --project (the GCP project of the BigQuery output tables) (see: logflow ${NAME} --help)`);
-      process.stdout.write(lookerStudioUrl({ project: values.project, dataset: values.dataset ?? config.schema, templateReportId: values.template }) + '\n');
-      process.stderr.write('Open it signed in to Google: Looker Studio creates a report with one BigQuery data source per output table; save it to keep it.\n');
+      if (!values.project)
+        throw usageError(`--looker-studio needs --project (the GCP project of the BigQuery output tables) (see: logflow ${NAME} --help)`);
+      process.stdout.write(
+        lookerStudioUrl({ project: values.project, dataset: values.dataset ?? config.schema, templateReportId: values.template }) + '\n',
+      );
+      process.stderr.write(
+        'Open it signed in to Google: Looker Studio creates a report with one BigQuery data source per output table; save it to keep it.\n',
+      );
       return 0;
     }
     const target = values.target ?? 'local';
-    if (target !== 'local' && target !== 'bigquery') throw usageError(`--target must be local or bigquery, got '${target}' (see: logflow ${NAME} --help)`);
+    if (target !== 'local' && target !== 'bigquery')
+      throw usageError(`--target must be local or bigquery, got '${target}' (see: logflow ${NAME} --help)`);
     const from = dateFlag('from', values.from);
     const to = dateFlag('to', values.to);
     const keep = intFlag(NAME, 'keep', values.keep, DEFAULT_LIMITS.keep, 1, 10_000);
     const out = resolve(values.out ?? 'report.html');
-    const { source, spelling } = target === 'local'
-      ? await localSource(warehousePath(values.warehouse))
-      : bigquerySource({ project: values.project ?? config.database, dataset: values.dataset, location: values.location });
+    const { source, spelling } =
+      target === 'local'
+        ? await localSource(warehousePath(values.warehouse))
+        : bigquerySource({ project: values.project ?? config.database, dataset: values.dataset, location: values.location });
     const started = performance.now();
     try {
       const data = await buildReportData(source, spelling, { from, to }, { ...DEFAULT_LIMITS, keep });
@@ -80,7 +87,9 @@ Examples:
       mkdirSync(dirname(out), { recursive: true });
       writeFileSync(out, html);
       const seconds = ((performance.now() - started) / 1000).toFixed(1);
-      process.stdout.write(`wrote ${shortPath(out)} (${(Buffer.byteLength(html) / 1e6).toFixed(2)} MB, ${data.meta.from} to ${data.meta.to}, ${source.label}) in ${seconds} s\n`);
+      process.stdout.write(
+        `wrote ${shortPath(out)} (${(Buffer.byteLength(html) / 1e6).toFixed(2)} MB, ${data.meta.from} to ${data.meta.to}, ${source.label}) in ${seconds} s\n`,
+      );
       return 0;
     } finally {
       await source.close();
@@ -96,4 +105,3 @@ export function dateFlag(flag: string, value: string | undefined): string | unde
   if (!ok) throw usageError(`--${flag} must be a date as YYYY-MM-DD, got '${value}' (see: logflow ${NAME} --help)`);
   return value;
 }
-

@@ -48,25 +48,35 @@ Examples:
   logflow serve 'logs/*.log' --host 0.0.0.0 --port 9000
 `,
   async run(argv) {
-    const { values, positionals } = parseFlags(NAME, argv, {
-      port: { type: 'string' },
-      host: { type: 'string' },
-      every: { type: 'string' },
-      rate: { type: 'string' },
-      seed: { type: 'string' },
-      keep: { type: 'string' },
-      warehouse: { type: 'string' },
-      verbose: { type: 'boolean' },
-    }, true);
+    const { values, positionals } = parseFlags(
+      NAME,
+      argv,
+      {
+        port: { type: 'string' },
+        host: { type: 'string' },
+        every: { type: 'string' },
+        rate: { type: 'string' },
+        seed: { type: 'string' },
+        keep: { type: 'string' },
+        warehouse: { type: 'string' },
+        verbose: { type: 'boolean' },
+      },
+      true,
+    );
     const port = intFlag(NAME, 'port', values.port, 8080, 0, 65535);
     const host = values.host ?? '127.0.0.1';
     const everyMs = parseDuration(values.every ?? '5s');
-    if (everyMs === null || everyMs < 100) throw usageError(`--every must be a duration of at least 100ms such as 5s, 500ms or 1m, got '${values.every}' (see: logflow ${NAME} --help)`);
+    if (everyMs === null || everyMs < 100)
+      throw usageError(
+        `--every must be a duration of at least 100ms such as 5s, 500ms or 1m, got '${values.every}' (see: logflow ${NAME} --help)`,
+      );
     const rate = values.rate === undefined ? undefined : numberFlag(NAME, 'rate', values.rate, 0, 0.1, 1_000_000);
     const seed = intFlag(NAME, 'seed', values.seed, randomBytes(4).readUInt32BE() >>> 1, 0, 2 ** 31 - 1);
     const keep = intFlag(NAME, 'keep', values.keep, DEFAULT_LIMITS.keep, 1, 10_000);
-    if (positionals.length === 0 && rate === undefined) throw usageError(`give log files to follow, or --rate N for generated traffic (see: logflow ${NAME} --help)`);
-    if (positionals.length > 0 && rate !== undefined) throw usageError(`give either log files or --rate, not both (see: logflow ${NAME} --help)`);
+    if (positionals.length === 0 && rate === undefined)
+      throw usageError(`give log files to follow, or --rate N for generated traffic (see: logflow ${NAME} --help)`);
+    if (positionals.length > 0 && rate !== undefined)
+      throw usageError(`give either log files or --rate, not both (see: logflow ${NAME} --help)`);
     const warehouse = warehousePath(values.warehouse);
     mkdirSync(dirname(warehouse), { recursive: true });
     const token = isLoopback(host) ? null : randomBytes(24).toString('base64url');
@@ -110,7 +120,9 @@ Examples:
       say(`generating ${rate} lines/s (seed ${seed}) into ${shortPath(logFile)}`);
     }
     say(`serving the live report at ${server.url}${token ? '  (the token is required: this address is not loopback-only)' : ''}`);
-    say(`following ${inputs.map(shortPath).join(', ')}; refreshing every ${everyMs / 1000} s into ${shortPath(warehouse)}. Ctrl-C to stop.`);
+    say(
+      `following ${inputs.map(shortPath).join(', ')}; refreshing every ${everyMs / 1000} s into ${shortPath(warehouse)}. Ctrl-C to stop.`,
+    );
     const started = Date.now();
     try {
       const result = await runLive({
@@ -127,8 +139,10 @@ Examples:
         },
       });
       const generated = generator ? await generator : null;
-      say(`stopped after ${((Date.now() - started) / 1000).toFixed(0)} s: ${result.landed.toLocaleString('en')} lines landed${generated !== null ? ` (${generated.toLocaleString('en')} generated)` : ''}, ${result.refreshes} refreshes` +
-        `${result.lastLagSeconds !== null ? `, last lag ${result.lastLagSeconds.toFixed(1)} s` : ''}; checkpoint saved, a restart resumes where this stopped.`);
+      say(
+        `stopped after ${((Date.now() - started) / 1000).toFixed(0)} s: ${result.landed.toLocaleString('en')} lines landed${generated !== null ? ` (${generated.toLocaleString('en')} generated)` : ''}, ${result.refreshes} refreshes` +
+          `${result.lastLagSeconds !== null ? `, last lag ${result.lastLagSeconds.toFixed(1)} s` : ''}; checkpoint saved, a restart resumes where this stopped.`,
+      );
       return result.failedRefreshes > 0 && result.refreshes === 0 ? 1 : 0;
     } finally {
       stop.abort();

@@ -51,19 +51,24 @@ export const command: Command = {
   name: 'setup',
   help,
   async run(argv) {
-    const { values, positionals } = parseFlags('setup', argv, {
-      project: { type: 'string' },
-      location: { type: 'string' },
-      region: { type: 'string' },
-      topic: { type: 'string' },
-      schedule: { type: 'string' },
-      'time-zone': { type: 'string' },
-      bucket: { type: 'string' },
-      'max-delivery-attempts': { type: 'string' },
-      'landing-expiration-days': { type: 'string' },
-      'dry-run': { type: 'boolean' },
-      check: { type: 'boolean' },
-    }, true);
+    const { values, positionals } = parseFlags(
+      'setup',
+      argv,
+      {
+        project: { type: 'string' },
+        location: { type: 'string' },
+        region: { type: 'string' },
+        topic: { type: 'string' },
+        schedule: { type: 'string' },
+        'time-zone': { type: 'string' },
+        bucket: { type: 'string' },
+        'max-delivery-attempts': { type: 'string' },
+        'landing-expiration-days': { type: 'string' },
+        'dry-run': { type: 'boolean' },
+        check: { type: 'boolean' },
+      },
+      true,
+    );
     if (positionals.length > 0) throw usageError(`unexpected argument '${positionals[0]}' (see: logflow setup --help)`);
     if (values['dry-run'] && values.check) throw usageError('--dry-run and --check exclude each other (see: logflow setup --help)');
     const { setupInput } = await import('../../cloud/input.ts');

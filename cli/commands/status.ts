@@ -30,26 +30,34 @@ export const command: Command = {
   name: 'status',
   help,
   async run(argv) {
-    const { values, positionals } = parseFlags('status', argv, {
-      target: { type: 'string' },
-      warehouse: { type: 'string' },
-      project: { type: 'string' },
-      location: { type: 'string' },
-      topic: { type: 'string' },
-      region: { type: 'string' },
-    }, true);
+    const { values, positionals } = parseFlags(
+      'status',
+      argv,
+      {
+        target: { type: 'string' },
+        warehouse: { type: 'string' },
+        project: { type: 'string' },
+        location: { type: 'string' },
+        topic: { type: 'string' },
+        region: { type: 'string' },
+      },
+      true,
+    );
     if (positionals.length > 0) throw usageError(`unexpected argument '${positionals[0]}' (see: logflow status --help)`);
     const target = values.target ?? 'local';
     const { render, exitCode, localChecks, cloudChecks } = await import('../../cloud/status.ts');
     const now = new Date();
     if (target === 'local') {
-      for (const flag of ['project', 'location', 'topic', 'region'] as const) if (values[flag] !== undefined) throw usageError(`--${flag} is only for --target bigquery (see: logflow status --help)`);
+      for (const flag of ['project', 'location', 'topic', 'region'] as const)
+        if (values[flag] !== undefined) throw usageError(`--${flag} is only for --target bigquery (see: logflow status --help)`);
       const { openWarehouse } = await import('../../warehouse/duckdb.ts');
       const config = readProjectConfig();
       const warehouse = await openWarehouse(warehousePath(values.warehouse), { readOnly: true });
       try {
         const checks = await localChecks(warehouse.connection, config.schema, config.assertionSchema, now);
-        process.stdout.write(render(`logflow status: local warehouse ${warehouse.path} at ${now.toISOString().slice(0, 16).replace('T', ' ')} UTC`, checks));
+        process.stdout.write(
+          render(`logflow status: local warehouse ${warehouse.path} at ${now.toISOString().slice(0, 16).replace('T', ' ')} UTC`, checks),
+        );
         return exitCode(checks);
       } finally {
         warehouse.close();
@@ -60,13 +68,19 @@ export const command: Command = {
     const { setupInput } = await import('../../cloud/input.ts');
     const { planSetup } = await import('../../cloud/plan.ts');
     const { connect, checkCredentials } = await import('../../cloud/clients.ts');
-    const input = setupInput({ project: values.project, location: values.location, topic: values.topic, region: values.region, schedule: '0 * * * *' }, process.env, 'status');
+    const input = setupInput(
+      { project: values.project, location: values.location, topic: values.topic, region: values.region, schedule: '0 * * * *' },
+      process.env,
+      'status',
+    );
     const plan = planSetup(input);
     const clients = connect({ projectId: input.project });
     try {
       await checkCredentials(clients);
       const checks = await cloudChecks(clients, plan, now);
-      process.stdout.write(render(`logflow status: project ${input.project} at ${now.toISOString().slice(0, 16).replace('T', ' ')} UTC`, checks));
+      process.stdout.write(
+        render(`logflow status: project ${input.project} at ${now.toISOString().slice(0, 16).replace('T', ' ')} UTC`, checks),
+      );
       return exitCode(checks);
     } finally {
       await clients.close();

@@ -46,7 +46,11 @@ Options:
       tests: { type: 'boolean' },
       quiet: { type: 'boolean' },
     });
-    const list = (v: string[] | undefined) => (v ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
+    const list = (v: string[] | undefined) =>
+      (v ?? [])
+        .flatMap((s) => s.split(','))
+        .map((s) => s.trim())
+        .filter(Boolean);
     const graph = compileProject({ warehouse: 'duckdb', vars: parseVars('transform', values.vars), projectDir: values['project-dir'] });
     const warehouse = await openWarehouse(warehousePath(values.warehouse), { catalog: graph.projectConfig?.defaultDatabase });
     const out = (line: string) => process.stdout.write(line + '\n');
@@ -75,7 +79,9 @@ Options:
       });
       const count = (s: string) => summary.results.filter((r) => r.status === s).length;
       const verb = values['dry-run'] ? 'planned' : 'ran';
-      out(`${verb} ${summary.results.length} actions in ${summary.seconds.toFixed(2)} s: ${count('success')} ok, ${count('failed')} failed, ${count('skipped')} skipped, ${count('disabled')} disabled (warehouse ${warehouse.path})`);
+      out(
+        `${verb} ${summary.results.length} actions in ${summary.seconds.toFixed(2)} s: ${count('success')} ok, ${count('failed')} failed, ${count('skipped')} skipped, ${count('disabled')} disabled (warehouse ${warehouse.path})`,
+      );
       if (!summary.ok) {
         const first = summary.results.find((r) => r.status === 'failed');
         throw new LogflowError(`action ${first?.name} failed: ${first?.error}`);

@@ -2,7 +2,15 @@ import { DOUBLE, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node
 import { ATTRIBUTE_KEYS, LANDING_DATASET, LANDING_TABLE, LOCAL_SUBSCRIPTION, ensureLanding } from '../../pipeline/landing.ts';
 import { openWarehouse, ident, literal, warehouseError, type Warehouse } from '../../warehouse/duckdb.ts';
 import { LogflowError } from '../../core/errors.ts';
-import { MAX_MESSAGE_BYTES, TRUNCATED_PREFIX_BYTES, attributeOverhead, mustTruncate, sourceAttribute, truncatedMessage, type AttributeContext } from '../attributes.ts';
+import {
+  MAX_MESSAGE_BYTES,
+  TRUNCATED_PREFIX_BYTES,
+  attributeOverhead,
+  mustTruncate,
+  sourceAttribute,
+  truncatedMessage,
+  type AttributeContext,
+} from '../attributes.ts';
 import type { Checkpoint, LineBatch, Reporter } from '../types.ts';
 import type { Sink } from './sink.ts';
 
@@ -21,7 +29,8 @@ const STAGE = 'logflow_ingest_stage';
 /** DuckDB's appender writes its buffer to the table by itself every 100 vectors (checked: 204,800 rows). */
 const APPENDER_AUTO_FLUSH_ROWS = 100 * 2048;
 
-const CHECKPOINT_COLUMNS = 'source_id varchar primary key, path varchar, "offset" bigint, line bigint, fp_len bigint, fp_hash varchar, tail_offset bigint, tail_len bigint, tail_hash varchar, dev double, ino double, updated_at timestamptz';
+const CHECKPOINT_COLUMNS =
+  'source_id varchar primary key, path varchar, "offset" bigint, line bigint, fp_len bigint, fp_hash varchar, tail_offset bigint, tail_len bigint, tail_hash varchar, dev double, ino double, updated_at timestamptz';
 
 export interface LocalSinkOptions {
   /** An open warehouse (left open by close()), or the path of one to open and close. */
@@ -254,7 +263,9 @@ async function saveCheckpoint(c: DuckDBConnection, cp: Checkpoint): Promise<void
 }
 
 async function maxPublishMicros(c: DuckDBConnection): Promise<bigint> {
-  const reader = await c.runAndReadAll(`select coalesce(epoch_us(max(publish_time)), 0) as m from ${ident(LANDING_DATASET)}.${ident(LANDING_TABLE)}`);
+  const reader = await c.runAndReadAll(
+    `select coalesce(epoch_us(max(publish_time)), 0) as m from ${ident(LANDING_DATASET)}.${ident(LANDING_TABLE)}`,
+  );
   const value = reader.getRowObjectsJS()[0]?.m;
   return typeof value === 'bigint' ? value : BigInt(Number(value ?? 0));
 }

@@ -1,6 +1,15 @@
 import { PubSub, type Topic } from '@google-cloud/pubsub';
 import { LogflowError } from '../../core/errors.ts';
-import { MAX_MESSAGE_BYTES, TRUNCATED_PREFIX_BYTES, attributeOverhead, lineAttributes, messageSize, mustTruncate, truncatedMessage, type AttributeContext } from '../attributes.ts';
+import {
+  MAX_MESSAGE_BYTES,
+  TRUNCATED_PREFIX_BYTES,
+  attributeOverhead,
+  lineAttributes,
+  messageSize,
+  mustTruncate,
+  truncatedMessage,
+  type AttributeContext,
+} from '../attributes.ts';
 import { StateFile } from '../state.ts';
 import type { Checkpoint, LineBatch, Reporter } from '../types.ts';
 import type { Sink } from './sink.ts';
@@ -45,7 +54,16 @@ const FATAL_CODES: Record<number, string> = {
   12: 'UNIMPLEMENTED',
   16: 'UNAUTHENTICATED',
 };
-const CODE_NAMES: Record<number, string> = { ...FATAL_CODES, 1: 'CANCELLED', 2: 'UNKNOWN', 4: 'DEADLINE_EXCEEDED', 8: 'RESOURCE_EXHAUSTED', 10: 'ABORTED', 13: 'INTERNAL', 14: 'UNAVAILABLE' };
+const CODE_NAMES: Record<number, string> = {
+  ...FATAL_CODES,
+  1: 'CANCELLED',
+  2: 'UNKNOWN',
+  4: 'DEADLINE_EXCEEDED',
+  8: 'RESOURCE_EXHAUSTED',
+  10: 'ABORTED',
+  13: 'INTERNAL',
+  14: 'UNAVAILABLE',
+};
 
 interface Pending {
   batch: LineBatch;
@@ -159,16 +177,23 @@ export class PubsubSink implements Sink {
     );
   }
 
-  private onError(pending: Pending, message: { data: Buffer; attributes: Record<string, string> }, size: number, attempt: number, error: unknown): void {
-    const code = typeof (error as { code?: unknown }).code === 'number' ? ((error as { code: number }).code) : 2;
+  private onError(
+    pending: Pending,
+    message: { data: Buffer; attributes: Record<string, string> },
+    size: number,
+    attempt: number,
+    error: unknown,
+  ): void {
+    const code = typeof (error as { code?: unknown }).code === 'number' ? (error as { code: number }).code : 2;
     const detail = String((error as Error).message ?? error).split('\n')[0];
     if (this.fatal) return this.wake();
     if (FATAL_CODES[code] || attempt >= this.options.retries) {
-      const what = code === 3
-        ? `Pub/Sub refused a message published to ${this.options.topic}: ${detail}. A message broke a Pub/Sub limit the ingester should have kept; please report it`
-        : FATAL_CODES[code]
-        ? `Pub/Sub refused to publish to ${this.options.topic}: ${detail}. Check that the topic exists and that these credentials may publish to it`
-        : `Pub/Sub publish to ${this.options.topic} still failing after ${attempt + 1} attempts: ${detail}. Check the network and the Pub/Sub service, then run again to resume`;
+      const what =
+        code === 3
+          ? `Pub/Sub refused a message published to ${this.options.topic}: ${detail}. A message broke a Pub/Sub limit the ingester should have kept; please report it`
+          : FATAL_CODES[code]
+            ? `Pub/Sub refused to publish to ${this.options.topic}: ${detail}. Check that the topic exists and that these credentials may publish to it`
+            : `Pub/Sub publish to ${this.options.topic} still failing after ${attempt + 1} attempts: ${detail}. Check the network and the Pub/Sub service, then run again to resume`;
       this.fatal = new LogflowError(`${what} (${CODE_NAMES[code] ?? `code ${code}`})`);
       return this.wake();
     }

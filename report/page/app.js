@@ -33,7 +33,10 @@
   function bytes(n) {
     const units = ['B', 'KB', 'MB', 'GB', 'TB'];
     let i = 0;
-    while (n >= 1000 && i < units.length - 1) { n /= 1000; i++; }
+    while (n >= 1000 && i < units.length - 1) {
+      n /= 1000;
+      i++;
+    }
     return `${n.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
   }
   function duration(s) {
@@ -41,8 +44,14 @@
     if (s < 60) return `${s.toFixed(0)} s`;
     return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
   }
-  const inRange = (dayIdx) => { const d = DATA.days[dayIdx]; return d >= state.from && d <= state.to; };
-  const tsInRange = (t) => { const d = new Date(t).toISOString().slice(0, 10); return d >= state.from && d <= state.to; };
+  const inRange = (dayIdx) => {
+    const d = DATA.days[dayIdx];
+    return d >= state.from && d <= state.to;
+  };
+  const tsInRange = (t) => {
+    const d = new Date(t).toISOString().slice(0, 10);
+    return d >= state.from && d <= state.to;
+  };
 
   function chart(id, config) {
     const old = charts.get(id);
@@ -55,22 +64,35 @@
 
   function table(id, columns, rows) {
     const t = byId(id);
-    const head = el('thead', null, [el('tr', null, columns.map((c) => el('th', { text: c.label, className: c.num ? 'num' : '' })))]);
+    const head = el('thead', null, [
+      el(
+        'tr',
+        null,
+        columns.map((c) => el('th', { text: c.label, className: c.num ? 'num' : '' })),
+      ),
+    ]);
     const body = el('tbody');
     for (const r of rows) {
-      body.append(el('tr', null, columns.map((c, i) => {
-        const v = r[i];
-        const td = el('td', { className: c.num ? 'num' : '' });
-        if (c.bar !== undefined && typeof v === 'number') {
-          const pct = Math.max(0, Math.min(100, c.bar(v) * 100)).toFixed(1);
-          td.style.backgroundImage = `linear-gradient(to left, #dbeafe ${pct}%, transparent ${pct}%)`;
-        }
-        td.append(document.createTextNode(v === null || v === undefined ? '–' : c.fmt ? c.fmt(v) : String(v)));
-        if (typeof v === 'number') td.dataset.value = String(v);
-        return td;
-      })));
+      body.append(
+        el(
+          'tr',
+          null,
+          columns.map((c, i) => {
+            const v = r[i];
+            const td = el('td', { className: c.num ? 'num' : '' });
+            if (c.bar !== undefined && typeof v === 'number') {
+              const pct = Math.max(0, Math.min(100, c.bar(v) * 100)).toFixed(1);
+              td.style.backgroundImage = `linear-gradient(to left, #dbeafe ${pct}%, transparent ${pct}%)`;
+            }
+            td.append(document.createTextNode(v === null || v === undefined ? '–' : c.fmt ? c.fmt(v) : String(v)));
+            if (typeof v === 'number') td.dataset.value = String(v);
+            return td;
+          }),
+        ),
+      );
     }
-    if (rows.length === 0) body.append(el('tr', null, [el('td', { text: 'no data in this range', colspan: String(columns.length), className: 'empty' })]));
+    if (rows.length === 0)
+      body.append(el('tr', null, [el('td', { text: 'no data in this range', colspan: String(columns.length), className: 'empty' })]));
     t.replaceChildren(head, body);
   }
 
@@ -100,7 +122,11 @@
   }
   function sumBy(rows, filter, pick) {
     const out = new Map();
-    for (const r of rows) if (filter(r)) { const [k, v] = pick(r); out.set(k, (out.get(k) || 0) + v); }
+    for (const r of rows)
+      if (filter(r)) {
+        const [k, v] = pick(r);
+        out.set(k, (out.get(k) || 0) + v);
+      }
     return out;
   }
 
@@ -135,7 +161,9 @@
   function renderTraffic() {
     let points;
     if (state.grain === 'day') {
-      const rows = (state.bots ? DATA.daily.map((r) => [r[0], r[1], r[3]]) : DATA.dailyHuman.map((r) => [r[0], r[1], r[3]])).filter((r) => inRange(r[0]));
+      const rows = (state.bots ? DATA.daily.map((r) => [r[0], r[1], r[3]]) : DATA.dailyHuman.map((r) => [r[0], r[1], r[3]])).filter((r) =>
+        inRange(r[0]),
+      );
       points = rows.map((r) => ({ t: Date.parse(`${DATA.days[r[0]]}T00:00:00Z`), hits: r[1], pv: r[2] }));
     } else {
       const src = DATA.series[state.grain];
@@ -143,7 +171,10 @@
       points = rows.map((r) => ({ t: r[0], hits: r[1], pv: r[2] }));
     }
     points.sort((a, b) => a.t - b.t);
-    const note = state.grain === 'minute' ? `per-minute detail covers the ${Math.round((Date.parse(DATA.meta.to + 'T00:00:00Z') + 86400000 - Date.parse(DATA.meta.minuteFrom)) / 3600000)} hours before the end of the report` : '';
+    const note =
+      state.grain === 'minute'
+        ? `per-minute detail covers the ${Math.round((Date.parse(DATA.meta.to + 'T00:00:00Z') + 86400000 - Date.parse(DATA.meta.minuteFrom)) / 3600000)} hours before the end of the report`
+        : '';
     byId('traffic-note').textContent = note;
     const fmtT = (t) => {
       const iso = new Date(t).toISOString();
@@ -153,13 +184,32 @@
       type: 'line',
       data: {
         datasets: [
-          { label: 'hits', data: points.map((p) => ({ x: p.t, y: p.hits })), borderColor: '#2563eb', backgroundColor: '#2563eb33', fill: true, pointRadius: 0, borderWidth: 1.5 },
+          {
+            label: 'hits',
+            data: points.map((p) => ({ x: p.t, y: p.hits })),
+            borderColor: '#2563eb',
+            backgroundColor: '#2563eb33',
+            fill: true,
+            pointRadius: 0,
+            borderWidth: 1.5,
+          },
           { label: 'page views', data: points.map((p) => ({ x: p.t, y: p.pv })), borderColor: '#16a34a', pointRadius: 0, borderWidth: 1.5 },
         ],
       },
       options: {
-        parsing: false, normalized: true, maintainAspectRatio: false, interaction: { mode: 'nearest', axis: 'x', intersect: false },
-        scales: { x: { type: 'linear', min: points.length ? points[0].t : undefined, max: points.length ? points[points.length - 1].t : undefined, ticks: { callback: (v) => fmtT(v), maxTicksLimit: 8 } }, y: { beginAtZero: true } },
+        parsing: false,
+        normalized: true,
+        maintainAspectRatio: false,
+        interaction: { mode: 'nearest', axis: 'x', intersect: false },
+        scales: {
+          x: {
+            type: 'linear',
+            min: points.length ? points[0].t : undefined,
+            max: points.length ? points[points.length - 1].t : undefined,
+            ticks: { callback: (v) => fmtT(v), maxTicksLimit: 8 },
+          },
+          y: { beginAtZero: true },
+        },
         plugins: {
           decimation: { enabled: true, algorithm: 'lttb', samples: 600 },
           tooltip: { callbacks: { title: (items) => (items[0] ? fmtT(items[0].parsed.x) + ' UTC' : '') } },
@@ -187,15 +237,23 @@
       for (const r of rows) if (inRange(r[0]) && use(r[1])) counts[r[2]] += r[3];
       return counts;
     };
-    const bar = (id, labels, values, label) => chart(id, {
-      type: 'bar',
-      data: { labels, datasets: [{ label, data: values, backgroundColor: '#7c3aed' }] },
-      options: { maintainAspectRatio: false, plugins: { legend: { display: false } }, scales: { y: { beginAtZero: true } } },
-    });
+    const bar = (id, labels, values, label) =>
+      chart(id, {
+        type: 'bar',
+        data: { labels, datasets: [{ label, data: values, backgroundColor: '#7c3aed' }] },
+        options: { maintainAspectRatio: false, plugins: { legend: { display: false } }, scales: { y: { beginAtZero: true } } },
+      });
     bar('duration-chart', DATA.meta.durationBuckets, hist(DATA.sessions.duration, DATA.meta.durationBuckets), 'sessions');
     bar('depth-chart', DATA.meta.depthBuckets, hist(DATA.sessions.depth, DATA.meta.depthBuckets), 'sessions');
-    for (const [id, rows] of [['landing-table', DATA.sessions.landing], ['exit-table', DATA.sessions.exit]]) {
-      const m = sumBy(rows, (r) => inRange(r[0]) && use(r[1]), (r) => [r[2], r[3]]);
+    for (const [id, rows] of [
+      ['landing-table', DATA.sessions.landing],
+      ['exit-table', DATA.sessions.exit],
+    ]) {
+      const m = sumBy(
+        rows,
+        (r) => inRange(r[0]) && use(r[1]),
+        (r) => [r[2], r[3]],
+      );
       const sorted = [...m.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, state.topN);
       const max = sorted[0] ? sorted[0][1] : 1;
       table(id, [{ label: 'path' }, { label: 'sessions', num: true, fmt: (v) => nf.format(v), bar: (v) => v / max }], sorted);
@@ -209,22 +267,41 @@
     const total = groups.reduce((a, g) => a + g.hits, 0);
     const top = groups.filter((g) => g.keys[0] !== '(other)').slice(0, state.topN);
     const rest = groups.filter((g) => !top.includes(g));
-    const rows = top.map((g) => [...g.keys.map((k) => (id === 'countries' ? countryLabel(k) : k === null ? '(none)' : k)), g.hits, total ? g.hits / total : 0, g.visitors, g.bytes]);
+    const rows = top.map((g) => [
+      ...g.keys.map((k) => (id === 'countries' ? countryLabel(k) : k === null ? '(none)' : k)),
+      g.hits,
+      total ? g.hits / total : 0,
+      g.visitors,
+      g.bytes,
+    ]);
     if (rest.length) {
       const restHits = rest.reduce((a, g) => a + g.hits, 0);
       const more = rest.filter((g) => g.keys[0] !== '(other)').length;
       const beyond = rest.some((g) => g.keys[0] === '(other)');
-      const label = [more ? `${nf.format(more)} more` : '', beyond ? `items beyond the top ${DATA.meta.keep} kept` : ''].filter(Boolean).join(' + ');
-      rows.push([`(${label})`, ...Array(keyCount - 1).fill(''), restHits, total ? restHits / total : 0, null, rest.reduce((a, g) => a + g.bytes, 0)]);
+      const label = [more ? `${nf.format(more)} more` : '', beyond ? `items beyond the top ${DATA.meta.keep} kept` : '']
+        .filter(Boolean)
+        .join(' + ');
+      rows.push([
+        `(${label})`,
+        ...Array(keyCount - 1).fill(''),
+        restHits,
+        total ? restHits / total : 0,
+        null,
+        rest.reduce((a, g) => a + g.bytes, 0),
+      ]);
     }
     const max = top[0] ? top[0].hits : 1;
-    table(`${id}-table`, [
-      ...p.labels.map((l) => ({ label: l })),
-      { label: 'hits', num: true, fmt: (v) => nf.format(v), bar: (v) => v / max },
-      { label: '%', num: true, fmt: (v) => pf.format(v) },
-      { label: 'visitors', num: true, fmt: (v) => nf.format(v) },
-      { label: 'bytes', num: true, fmt: bytes },
-    ], rows);
+    table(
+      `${id}-table`,
+      [
+        ...p.labels.map((l) => ({ label: l })),
+        { label: 'hits', num: true, fmt: (v) => nf.format(v), bar: (v) => v / max },
+        { label: '%', num: true, fmt: (v) => pf.format(v) },
+        { label: 'visitors', num: true, fmt: (v) => nf.format(v) },
+        { label: 'bytes', num: true, fmt: bytes },
+      ],
+      rows,
+    );
     return groups;
   }
 
@@ -247,33 +324,57 @@
         datasets: [{ label: 'hits', outline: FEATURES, data: FEATURES.map((f) => ({ feature: f, value: byNumeric.get(f.id) || 0 })) }],
       },
       options: {
-        maintainAspectRatio: false, showOutline: true, showGraticule: false,
+        maintainAspectRatio: false,
+        showOutline: true,
+        showGraticule: false,
         plugins: { legend: { display: false } },
-        scales: { projection: { axis: 'x', projection: 'equalEarth' }, color: { type: 'colorLogarithmic', axis: 'x', min: 1, legend: { position: 'bottom-right', align: 'right' } } },
+        scales: {
+          projection: { axis: 'x', projection: 'equalEarth' },
+          color: { type: 'colorLogarithmic', axis: 'x', min: 1, legend: { position: 'bottom-right', align: 'right' } },
+        },
       },
     });
   }
 
   function renderSuspicious() {
-    const rows = DATA.suspicious.filter((r) => inRange(r[0]) && (state.bots || !r[12]))
+    const rows = DATA.suspicious
+      .filter((r) => inRange(r[0]) && (state.bots || !r[12]))
       .slice(0, state.topN * 2)
       .map((r) => [DATA.days[r[0]], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12] ? 'yes' : 'no']);
     const n = (v) => nf.format(v);
-    table('suspicious-table', [
-      { label: 'date' }, { label: 'client' }, { label: 'evidence' }, { label: 'hits', num: true, fmt: n }, { label: '4xx', num: true, fmt: n },
-      { label: '4xx ratio', num: true, fmt: (v) => pf.format(v) }, { label: '404 paths', num: true, fmt: n }, { label: 'max/min', num: true, fmt: n },
-      { label: 'probes', num: true, fmt: n }, { label: 'injections', num: true, fmt: n }, { label: 'example injection' }, { label: 'user agents', num: true, fmt: n }, { label: 'bot' },
-    ], rows);
+    table(
+      'suspicious-table',
+      [
+        { label: 'date' },
+        { label: 'client' },
+        { label: 'evidence' },
+        { label: 'hits', num: true, fmt: n },
+        { label: '4xx', num: true, fmt: n },
+        { label: '4xx ratio', num: true, fmt: (v) => pf.format(v) },
+        { label: '404 paths', num: true, fmt: n },
+        { label: 'max/min', num: true, fmt: n },
+        { label: 'probes', num: true, fmt: n },
+        { label: 'injections', num: true, fmt: n },
+        { label: 'example injection' },
+        { label: 'user agents', num: true, fmt: n },
+        { label: 'bot' },
+      ],
+      rows,
+    );
   }
 
   function renderQuality() {
     const rows = DATA.parseErrors.map((r) => [r[0], r[1]]);
     table('parse-errors-table', [{ label: 'reason' }, { label: 'lines', num: true, fmt: (v) => nf.format(v) }], rows);
     const list = byId('parse-samples');
-    list.replaceChildren(...DATA.parseSamples.map((s) => el('div', { className: 'sample' }, [
-      el('div', { className: 'where', text: `${s[0]} · ${s[1]}:${s[2]}` }),
-      el('pre', { text: s[3] }),
-    ])));
+    list.replaceChildren(
+      ...DATA.parseSamples.map((s) =>
+        el('div', { className: 'sample' }, [
+          el('div', { className: 'where', text: `${s[0]} · ${s[1]}:${s[2]}` }),
+          el('pre', { text: s[3] }),
+        ]),
+      ),
+    );
     if (DATA.parseSamples.length === 0) list.append(el('p', { text: 'No parse errors.' }));
   }
 
@@ -281,7 +382,10 @@
     byId('source').textContent = `${DATA.meta.source} · generated ${DATA.meta.generatedAt.replace('T', ' ').slice(0, 19)} UTC`;
     const from = byId('from');
     const to = byId('to');
-    for (const input of [from, to]) { input.min = DATA.meta.from; input.max = DATA.meta.to; }
+    for (const input of [from, to]) {
+      input.min = DATA.meta.from;
+      input.max = DATA.meta.to;
+    }
     from.value = state.from;
     to.value = state.to;
     const live = DATA.meta.live;
@@ -312,12 +416,30 @@
   }
 
   // ---------- filters ----------
-  byId('from').addEventListener('change', (e) => { state.from = e.target.value || DATA.meta.from; render(); });
-  byId('to').addEventListener('change', (e) => { state.to = e.target.value || DATA.meta.to; render(); });
-  byId('bots').addEventListener('change', (e) => { state.bots = e.target.checked; render(); });
-  byId('topn').addEventListener('change', (e) => { state.topN = Number(e.target.value); render(); });
-  byId('grain').addEventListener('change', (e) => { state.grain = e.target.value; renderTraffic(); });
-  byId('reset-zoom').addEventListener('click', () => { const c = charts.get('traffic-chart'); if (c && c.resetZoom) c.resetZoom(); });
+  byId('from').addEventListener('change', (e) => {
+    state.from = e.target.value || DATA.meta.from;
+    render();
+  });
+  byId('to').addEventListener('change', (e) => {
+    state.to = e.target.value || DATA.meta.to;
+    render();
+  });
+  byId('bots').addEventListener('change', (e) => {
+    state.bots = e.target.checked;
+    render();
+  });
+  byId('topn').addEventListener('change', (e) => {
+    state.topN = Number(e.target.value);
+    render();
+  });
+  byId('grain').addEventListener('change', (e) => {
+    state.grain = e.target.value;
+    renderTraffic();
+  });
+  byId('reset-zoom').addEventListener('click', () => {
+    const c = charts.get('traffic-chart');
+    if (c && c.resetZoom) c.resetZoom();
+  });
 
   render();
 
@@ -334,6 +456,8 @@
       render();
       document.body.dataset.updates = String(Number(document.body.dataset.updates || 0) + 1);
     });
-    events.addEventListener('error', () => { byId('lag').textContent = 'disconnected, retrying'; });
+    events.addEventListener('error', () => {
+      byId('lag').textContent = 'disconnected, retrying';
+    });
   }
 })();

@@ -23,36 +23,89 @@ const PARTITIONS: Record<string, string> = { 'p.raw.landing': '_PARTITIONTIME', 
 
 async function reads(sql: string) {
   const catalog = new Catalog('p');
-  catalog.addTable('p.raw.landing', [{ name: 'message_id', type: 'STRING' }, { name: 'publish_time', type: 'TIMESTAMP' }, { name: '_PARTITIONTIME', type: 'TIMESTAMP', pseudo: true }]);
-  catalog.addTable('p.l.lines', [{ name: 'message_id', type: 'STRING' }, { name: 'received_at', type: 'TIMESTAMP' }]);
-  catalog.addTable('p.l.daily', [{ name: 'request_date', type: 'DATE' }, { name: 'hits', type: 'INT64' }]);
+  catalog.addTable('p.raw.landing', [
+    { name: 'message_id', type: 'STRING' },
+    { name: 'publish_time', type: 'TIMESTAMP' },
+    { name: '_PARTITIONTIME', type: 'TIMESTAMP', pseudo: true },
+  ]);
+  catalog.addTable('p.l.lines', [
+    { name: 'message_id', type: 'STRING' },
+    { name: 'received_at', type: 'TIMESTAMP' },
+  ]);
+  catalog.addTable('p.l.daily', [
+    { name: 'request_date', type: 'DATE' },
+    { name: 'hits', type: 'INT64' },
+  ]);
   catalog.addVariable('since', 'TIMESTAMP');
   const result = await zetasql.analyze(sql, catalog);
   if (!result.ok) throw new Error(result.error.message);
-  return result.statements.flatMap((s) => partitionReads(s.resolved, (t) => PARTITIONS[t], s.text!)).map((r) => ({ table: r.table, bound: r.bound ?? null }));
+  return result.statements
+    .flatMap((s) => partitionReads(s.resolved, (t) => PARTITIONS[t], s.text!))
+    .map((r) => ({ table: r.table, bound: r.bound ?? null }));
 }
 
 describe('partitionReads()', () => {
   it.each([
     { case: 'a script variable', sql: 'select * from `p.raw.landing` where _PARTITIONTIME >= since', bound: '_PARTITIONTIME >= since' },
-    { case: 'a constant expression of a variable', sql: 'select * from `p.l.lines` where received_at > timestamp_sub(since, interval 60 minute)', bound: 'received_at > timestamp_sub(since, interval 60 minute)' },
-    { case: 'current_timestamp()', sql: 'select max(received_at) from `p.l.lines` where received_at >= timestamp_sub(current_timestamp(), interval 8 day)', bound: 'received_at >= timestamp_sub(current_timestamp(), interval 8 day)' },
-    { case: 'DATE() of the column', sql: 'select * from `p.l.lines` where date(received_at) >= date(since)', bound: 'date(received_at) >= date(since)' },
-    { case: 'the NULL partition too', sql: 'select * from `p.raw.landing` where _PARTITIONTIME >= since or _PARTITIONTIME is null', bound: '_PARTITIONTIME >= since or _PARTITIONTIME is null' },
-    { case: 'a constant on the left', sql: 'select * from `p.l.daily` where date \'2026-01-01\' <= request_date', bound: "date '2026-01-01' <= request_date" },
-    { case: 'a filter through CTEs and a rename', sql: 'with a as (select _PARTITIONTIME as p from `p.raw.landing`), b as (select * from a) select * from b where p >= since', bound: 'p >= since' },
-    { case: 'a JOIN ON condition', sql: 'select * from `p.l.lines` as l join `p.l.daily` as d on d.request_date = date(l.received_at) and l.received_at >= since and d.request_date >= date(since)', bound: 'l.received_at >= since' },
-    { case: 'a subquery (prunes nothing)', sql: 'select * from `p.raw.landing` where _PARTITIONTIME >= (select max(received_at) from `p.l.lines`)', bound: null },
-    { case: 'an upper bound only (still all history below it)', sql: 'select * from `p.raw.landing` where _PARTITIONTIME < since', bound: null },
+    {
+      case: 'a constant expression of a variable',
+      sql: 'select * from `p.l.lines` where received_at > timestamp_sub(since, interval 60 minute)',
+      bound: 'received_at > timestamp_sub(since, interval 60 minute)',
+    },
+    {
+      case: 'current_timestamp()',
+      sql: 'select max(received_at) from `p.l.lines` where received_at >= timestamp_sub(current_timestamp(), interval 8 day)',
+      bound: 'received_at >= timestamp_sub(current_timestamp(), interval 8 day)',
+    },
+    {
+      case: 'DATE() of the column',
+      sql: 'select * from `p.l.lines` where date(received_at) >= date(since)',
+      bound: 'date(received_at) >= date(since)',
+    },
+    {
+      case: 'the NULL partition too',
+      sql: 'select * from `p.raw.landing` where _PARTITIONTIME >= since or _PARTITIONTIME is null',
+      bound: '_PARTITIONTIME >= since or _PARTITIONTIME is null',
+    },
+    {
+      case: 'a constant on the left',
+      sql: "select * from `p.l.daily` where date '2026-01-01' <= request_date",
+      bound: "date '2026-01-01' <= request_date",
+    },
+    {
+      case: 'a filter through CTEs and a rename',
+      sql: 'with a as (select _PARTITIONTIME as p from `p.raw.landing`), b as (select * from a) select * from b where p >= since',
+      bound: 'p >= since',
+    },
+    {
+      case: 'a JOIN ON condition',
+      sql: 'select * from `p.l.lines` as l join `p.l.daily` as d on d.request_date = date(l.received_at) and l.received_at >= since and d.request_date >= date(since)',
+      bound: 'l.received_at >= since',
+    },
+    {
+      case: 'a subquery (prunes nothing)',
+      sql: 'select * from `p.raw.landing` where _PARTITIONTIME >= (select max(received_at) from `p.l.lines`)',
+      bound: null,
+    },
+    {
+      case: 'an upper bound only (still all history below it)',
+      sql: 'select * from `p.raw.landing` where _PARTITIONTIME < since',
+      bound: null,
+    },
     { case: 'another column', sql: 'select * from `p.raw.landing` where publish_time >= since', bound: null },
-    { case: 'an OR with another condition', sql: 'select * from `p.raw.landing` where _PARTITIONTIME >= since or message_id = "x"', bound: null },
+    {
+      case: 'an OR with another condition',
+      sql: 'select * from `p.raw.landing` where _PARTITIONTIME >= since or message_id = "x"',
+      bound: null,
+    },
     { case: 'no filter', sql: 'select count(*) from `p.l.daily`', bound: null },
   ])('reads the first table bounded by $case', async ({ sql, bound }) => {
     expect((await reads(sql))[0]).toEqual({ table: expect.any(String), bound });
   });
 
   it('bounds a MERGE target by its ON clause (updatePartitionFilter) and its source separately', async () => {
-    const sql = 'merge `p.l.lines` DATAFORM_DEST using (select message_id, publish_time as received_at from `p.raw.landing` where _PARTITIONTIME >= since) DATAFORM_SOURCE\non DATAFORM_DEST.message_id = DATAFORM_SOURCE.message_id and DATAFORM_DEST.received_at >= since\nwhen matched then update set `received_at` = DATAFORM_SOURCE.received_at\nwhen not matched then insert (`message_id`, `received_at`) values (`message_id`, `received_at`)';
+    const sql =
+      'merge `p.l.lines` DATAFORM_DEST using (select message_id, publish_time as received_at from `p.raw.landing` where _PARTITIONTIME >= since) DATAFORM_SOURCE\non DATAFORM_DEST.message_id = DATAFORM_SOURCE.message_id and DATAFORM_DEST.received_at >= since\nwhen matched then update set `received_at` = DATAFORM_SOURCE.received_at\nwhen not matched then insert (`message_id`, `received_at`) values (`message_id`, `received_at`)';
     expect(await reads(sql)).toEqual([
       { table: 'p.l.lines', bound: 'DATAFORM_DEST.received_at >= since' },
       { table: 'p.raw.landing', bound: '_PARTITIONTIME >= since' },
@@ -61,20 +114,28 @@ describe('partitionReads()', () => {
   });
 
   it('sees a DELETE bounded by its WHERE and its unbounded IN subquery apart', async () => {
-    expect(await reads('delete from `p.l.lines` where date(received_at) >= date(since) and message_id in (select message_id from `p.l.lines`)')).toEqual([
+    expect(
+      await reads('delete from `p.l.lines` where date(received_at) >= date(since) and message_id in (select message_id from `p.l.lines`)'),
+    ).toEqual([
       { table: 'p.l.lines', bound: 'date(received_at) >= date(since)' },
       { table: 'p.l.lines', bound: null },
     ]);
   });
 
   it('does not count the target of an INSERT as a read', async () => {
-    expect(await reads('insert into `p.l.daily` (request_date, hits) select date(received_at), count(*) from `p.l.lines` where received_at >= since group by 1')).toEqual([
-      { table: 'p.l.lines', bound: 'received_at >= since' },
-    ]);
+    expect(
+      await reads(
+        'insert into `p.l.daily` (request_date, hits) select date(received_at), count(*) from `p.l.lines` where received_at >= since group by 1',
+      ),
+    ).toEqual([{ table: 'p.l.lines', bound: 'received_at >= since' }]);
   });
 
   it('sees the read inside a DECLARE of a script', async () => {
-    expect(await reads('declare w timestamp default (select max(received_at) from `p.l.lines`);\nselect * from `p.raw.landing` where _PARTITIONTIME >= w')).toEqual([
+    expect(
+      await reads(
+        'declare w timestamp default (select max(received_at) from `p.l.lines`);\nselect * from `p.raw.landing` where _PARTITIONTIME >= w',
+      ),
+    ).toEqual([
       { table: 'p.l.lines', bound: null },
       { table: 'p.raw.landing', bound: '_PARTITIONTIME >= w' },
     ]);
@@ -108,9 +169,15 @@ describe('runCheck() bounded reads', () => {
   it('fails the deliberately unbounded fixture model with its file:line:col', async () => {
     const report = await runCheck({ projectDir: fixture, zetasql });
     expect(report.problems.map(formatProblem)).toEqual([
-      expect.stringMatching(/^definitions\/unbounded_lines\.sqlx:1:1: logflow\.unbounded_lines \(incremental merge\): reads logflow\.unbounded_lines without a bound .* \(the incremental merge target Dataform builds from the config block: set bigquery\.updatePartitionFilter\)$/),
-      expect.stringMatching(/^definitions\/unbounded_lines\.sqlx:8:40: logflow\.unbounded_lines \(incremental merge\): reads logflow_raw\.landing without a bound on its partition column _PARTITIONTIME on every scheduled run/),
-      expect.stringMatching(/^definitions\/unbounded_lines\.sqlx:9:3: logflow\.unbounded_lines \(incremental merge\): reads logflow\.unbounded_lines without a bound on its partition column received_at/),
+      expect.stringMatching(
+        /^definitions\/unbounded_lines\.sqlx:1:1: logflow\.unbounded_lines \(incremental merge\): reads logflow\.unbounded_lines without a bound .* \(the incremental merge target Dataform builds from the config block: set bigquery\.updatePartitionFilter\)$/,
+      ),
+      expect.stringMatching(
+        /^definitions\/unbounded_lines\.sqlx:8:40: logflow\.unbounded_lines \(incremental merge\): reads logflow_raw\.landing without a bound on its partition column _PARTITIONTIME on every scheduled run/,
+      ),
+      expect.stringMatching(
+        /^definitions\/unbounded_lines\.sqlx:9:3: logflow\.unbounded_lines \(incremental merge\): reads logflow\.unbounded_lines without a bound on its partition column received_at/,
+      ),
     ]);
     const summary = formatReads(report).find((l) => l.startsWith('logflow.unbounded_lines: '));
     expect(summary).toContain('reads logflow_raw.landing UNBOUNDED (all partitions of _PARTITIONTIME)');
@@ -128,14 +195,20 @@ describe('runCheck() bounded reads', () => {
     writeFileSync(file, readFileSync(file, 'utf8').replace('type: "incremental",', 'type: "incremental", tags: ["full_history"],'));
     const tagged = await runCheck({ projectDir: dir, zetasql });
     expect(tagged.problems).toEqual([]);
-    expect(formatReads(tagged).join('\n')).toContain('reads logflow_raw.landing UNBOUNDED (all partitions of _PARTITIONTIME, tagged full_history)');
+    expect(formatReads(tagged).join('\n')).toContain(
+      'reads logflow_raw.landing UNBOUNDED (all partitions of _PARTITIONTIME, tagged full_history)',
+    );
   });
 
   it('lets known debt pass, and fails when a listed action is bounded now (the list only shrinks)', async () => {
     const known = await runCheck({ projectDir: fixture, zetasql, knownUnbounded: new Set(['logflow.unbounded_lines']) });
     expect(known.problems).toEqual([]);
-    expect(formatReads(known).join('\n')).toContain('reads logflow_raw.landing UNBOUNDED (all partitions of _PARTITIONTIME, known debt: check/bounded-debt.ts)');
+    expect(formatReads(known).join('\n')).toContain(
+      'reads logflow_raw.landing UNBOUNDED (all partitions of _PARTITIONTIME, known debt: check/bounded-debt.ts)',
+    );
     const stale = await runCheck({ projectDir: fixture, zetasql, knownUnbounded: new Set(['logflow.unbounded_lines', 'logflow.lines']) });
-    expect(stale.problems.map(formatProblem)).toEqual(['check/bounded-debt.ts:1:1: logflow.lines (bounded reads): logflow.lines reads only pruned partitions now: remove it from KNOWN_UNBOUNDED in check/bounded-debt.ts']);
+    expect(stale.problems.map(formatProblem)).toEqual([
+      'check/bounded-debt.ts:1:1: logflow.lines (bounded reads): logflow.lines reads only pruned partitions now: remove it from KNOWN_UNBOUNDED in check/bounded-debt.ts',
+    ]);
   });
 });

@@ -28,8 +28,12 @@ describe('logflow check', () => {
     const { code, stdout, stderr } = await logflow(['check', '--project-dir', fixture]);
     expect(stderr).toBe('');
     // The fixture's actions are tagged full_history: their unbounded reads are summarised, not problems.
-    expect(stdout).toMatch(/^Reads of partitioned tables in a scheduled run:\n(  .*\n)+check passed: 5 action\(s\), 7 statement\(s\) analysed as BigQuery SQL by ZetaSQL, no problems \(\d+\.\d\d s\)\n$/);
-    expect(stdout).toContain('  logflow_assertions.requests_have_ips: reads logflow.stg_landing__requests UNBOUNDED (all partitions of requested_at, tagged full_history)\n');
+    expect(stdout).toMatch(
+      /^Reads of partitioned tables in a scheduled run:\n(  .*\n)+check passed: 5 action\(s\), 7 statement\(s\) analysed as BigQuery SQL by ZetaSQL, no problems \(\d+\.\d\d s\)\n$/,
+    );
+    expect(stdout).toContain(
+      '  logflow_assertions.requests_have_ips: reads logflow.stg_landing__requests UNBOUNDED (all partitions of requested_at, tagged full_history)\n',
+    );
     expect(code).toBe(0);
   });
 
@@ -38,7 +42,10 @@ describe('logflow check', () => {
     dirs.push(dir);
     cpSync(fixture, dir, { recursive: true });
     const file = join(dir, 'definitions/outputs/daily_requests.sqlx');
-    writeFileSync(file, readFileSync(file, 'utf8').replace('count(*) as request_count', 'count(*) as request_count,\n    sum(bytes) as total_bytes'));
+    writeFileSync(
+      file,
+      readFileSync(file, 'utf8').replace('count(*) as request_count', 'count(*) as request_count,\n    sum(bytes) as total_bytes'),
+    );
     const { code, stdout } = await logflow(['check', '--project-dir', dir]);
     expect(stdout.split('\n').filter((l) => !/^(Reads of partitioned tables| {2})/.test(l))).toEqual([
       'definitions/outputs/daily_requests.sqlx:11:9: logflow.daily_requests (create view): Unrecognized name: bytes',

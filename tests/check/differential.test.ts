@@ -23,7 +23,11 @@ const EDGE_LINES: (string | Buffer)[] = [
   '10.0.0.3 - - [17/May/2015:10:05:03 +0000] "-" 400 0 "-" "-"',
   'not an access log line',
   '',
-  Buffer.concat([Buffer.from('10.0.0.4 - - [17/May/2015:10:05:03 +0000] "GET /caf'), Buffer.from([0xe9, 0xff]), Buffer.from(' HTTP/1.1" 200 5 "-" "-"')]),
+  Buffer.concat([
+    Buffer.from('10.0.0.4 - - [17/May/2015:10:05:03 +0000] "GET /caf'),
+    Buffer.from([0xe9, 0xff]),
+    Buffer.from(' HTTP/1.1" 200 5 "-" "-"'),
+  ]),
 ];
 
 /** Lines of the other formats and the parsing rules' corner cases, with the ingester's format attribute (undefined: none sent). */
@@ -31,8 +35,14 @@ const FORMAT_LINES: { data: string; format: string | undefined }[] = [
   { format: 'common', data: '127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] "GET /apache_pb.gif HTTP/1.0" 200 2326' },
   { format: 'vcombined', data: 'www.example.com:443 10.0.0.5 - - [17/May/2015:10:05:03 +0000] "GET / HTTP/1.1" 200 5 "-" "UA"' },
   { format: 'vcombined', data: 'www.example.com 10.0.0.5 - - [17/May/2015:10:05:04 +0000] "GET /v HTTP/1.1" 200 5 "-" "UA"' },
-  { format: 'json', data: '{"remote_addr":"10.0.0.6","time_local":"17/May/2015:10:05:03 +0000","request":"GET /j?x=1 HTTP/1.1","status":"200","body_bytes_sent":"5","http_referer":"","http_user_agent":"x"}' },
-  { format: 'json', data: '{"ip":"10.0.0.6","time_iso8601":"2015-05-17T10:05:03+02:00","method":"POST","uri":"/k","protocol":"HTTP/2.0","status":404,"bytes":0}' },
+  {
+    format: 'json',
+    data: '{"remote_addr":"10.0.0.6","time_local":"17/May/2015:10:05:03 +0000","request":"GET /j?x=1 HTTP/1.1","status":"200","body_bytes_sent":"5","http_referer":"","http_user_agent":"x"}',
+  },
+  {
+    format: 'json',
+    data: '{"ip":"10.0.0.6","time_iso8601":"2015-05-17T10:05:03+02:00","method":"POST","uri":"/k","protocol":"HTTP/2.0","status":404,"bytes":0}',
+  },
   { format: 'json', data: '{"remote_addr": "10.0.0.6", "status": "abc"' },
   { format: 'COMBINED', data: '10.0.0.7 - - [17/May/2015:10:05:03 +0000] "GET /a\\"b HTTP/1.1" 200 5 "-" "Mozilla \\"quoted\\" \\\\ x"' },
   { format: 'combined', data: '10.0.0.8 - - [17/May/2015:10:05:03 +0000] "GET /cr HTTP/1.1" 200 5 "-" "UA"\r' },
@@ -50,16 +60,34 @@ function landingRows(lines: (string | Buffer | { data: string; format: string | 
   lines.forEach((item, i) => {
     const line = typeof item === 'string' || Buffer.isBuffer(item) ? { data: item, format: 'combined' as string | undefined } : item;
     const bytes = typeof line.data === 'string' ? Buffer.from(line.data) : line.data;
-    const attributes: Record<string, string> = { source: 'access.log', source_id: 'dev:1', line_number: String(i + 1), byte_offset: String(offset), ingest_host: 'h', idempotency_key: `dev:1:${offset}` };
+    const attributes: Record<string, string> = {
+      source: 'access.log',
+      source_id: 'dev:1',
+      line_number: String(i + 1),
+      byte_offset: String(offset),
+      ingest_host: 'h',
+      idempotency_key: `dev:1:${offset}`,
+    };
     if (line.format !== undefined) attributes.format = line.format;
     offset += bytes.length + 1;
-    const row = { subscription_name: 'projects/p/subscriptions/s', message_id: `m${i}`, publish_time: new Date(Date.UTC(2026, 10, 1, 0, 0, i % 50)), data: bytes, attributes, _PARTITIONTIME: new Date(Date.UTC(2026, 10, 1, 1)) };
+    const row = {
+      subscription_name: 'projects/p/subscriptions/s',
+      message_id: `m${i}`,
+      publish_time: new Date(Date.UTC(2026, 10, 1, 0, 0, i % 50)),
+      data: bytes,
+      attributes,
+      _PARTITIONTIME: new Date(Date.UTC(2026, 10, 1, 1)),
+    };
     rows.push(row);
     // At-least-once delivery: the same message again, and an ingester re-send under a new message id, same publish time (a tie).
     if (redeliver && i % 7 === 0) rows.push({ ...row }, { ...row, message_id: `m${i}-resend` });
   });
   // _PARTITIONTIME: BigQuery's ingestion-time pseudo-column (the hour a row landed), a column here.
-  return { name: `${LANDING_DATASET}.${LANDING_TABLE}`, columns: [...LANDING_COLUMNS.map((c) => ({ name: c.name, type: c.bigquery })), { name: LANDING_ARRIVAL, type: 'TIMESTAMP' }], rows };
+  return {
+    name: `${LANDING_DATASET}.${LANDING_TABLE}`,
+    columns: [...LANDING_COLUMNS.map((c) => ({ name: c.name, type: c.bigquery })), { name: LANDING_ARRIVAL, type: 'TIMESTAMP' }],
+    rows,
+  };
 }
 
 const sampleLines = (n: number) => (hasSample ? readFileSync(sample, 'utf8').split('\n').filter(Boolean).slice(0, n) : []);
@@ -99,7 +127,12 @@ describe('compareCanonical()', () => {
 
 describe('differential()', () => {
   it('finds the fixture staging models equal on BigQuery (ZetaSQL) and DuckDB, edge cases included', async () => {
-    const results = await differential({ projectDir: fixture, models: ['stg_landing__lines', 'stg_landing__requests'], zetasql, tables: [landingRows([...EDGE_LINES, ...sampleLines(200)])] });
+    const results = await differential({
+      projectDir: fixture,
+      models: ['stg_landing__lines', 'stg_landing__requests'],
+      zetasql,
+      tables: [landingRows([...EDGE_LINES, ...sampleLines(200)])],
+    });
     expect(results.map((r) => [r.model, r.differences])).toEqual([
       ['logflow.stg_landing__lines', []],
       ['logflow.stg_landing__requests', []],
@@ -107,7 +140,7 @@ describe('differential()', () => {
     expect(results[1]!.bigquery).toContain('["m0","10.0.0.1","2015-05-17T08:05:03.000000Z","200","2026-11-01T00:00:00.000000Z"]');
   });
 
-  it('reports the rows where a DuckDB spelling departs from BigQuery semantics (regexp_extract: \'\' instead of NULL)', async () => {
+  it("reports the rows where a DuckDB spelling departs from BigQuery semantics (regexp_extract: '' instead of NULL)", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'logflow-diff-'));
     dirs.push(dir);
     cpSync(fixture, dir, { recursive: true });
@@ -116,7 +149,12 @@ describe('differential()', () => {
     const text = readFileSync(dialect, 'utf8');
     expect(text).toContain(fixed);
     writeFileSync(dialect, text.replace(fixed, "`regexp_extract(${text}, '${pattern}', 1)`"));
-    const results = await differential({ projectDir: dir, models: ['stg_landing__lines', 'stg_landing__requests'], zetasql, tables: [landingRows(EDGE_LINES)] });
+    const results = await differential({
+      projectDir: dir,
+      models: ['stg_landing__lines', 'stg_landing__requests'],
+      zetasql,
+      tables: [landingRows(EDGE_LINES)],
+    });
     expect(results[0]!.differences).toEqual([]);
     expect(results[1]!.differences).toEqual([
       'only in BigQuery: ["m4",null,null,null,"2026-11-01T00:00:04.000000Z"]',
@@ -127,7 +165,7 @@ describe('differential()', () => {
   });
 });
 
-describe('differential() on the project\'s models', () => {
+describe("differential() on the project's models", () => {
   it('gives identical staging parse and dedupe results (stg_landing__lines -> int_lines_parsed)', async () => {
     const lines = [...EDGE_LINES, ...FORMAT_LINES, ...sampleLines(300)];
     const results = await differential({ models: ['stg_landing__lines', 'int_lines_parsed'], zetasql, tables: [landingRows(lines, true)] });
@@ -144,19 +182,32 @@ describe('differential() on the project\'s models', () => {
     // The daily outputs find the new requests' dates in int_lines_parsed (by arrival): the same rows.
     const parsed: FixtureTable = {
       name: 'logflow.int_lines_parsed',
-      columns: [{ name: 'line_id', type: 'STRING' }, { name: 'is_parsed', type: 'BOOL' }, { name: 'received_at', type: 'TIMESTAMP' }, { name: 'requested_at', type: 'TIMESTAMP' }],
+      columns: [
+        { name: 'line_id', type: 'STRING' },
+        { name: 'is_parsed', type: 'BOOL' },
+        { name: 'received_at', type: 'TIMESTAMP' },
+        { name: 'requested_at', type: 'TIMESTAMP' },
+      ],
       rows: requests.rows.map((r) => {
         const row = r as Record<string, unknown>;
         return { line_id: row.request_id, is_parsed: true, received_at: row.received_at, requested_at: row.requested_at };
       }),
     };
-    const results = await differential({ models: ['int_requests_sessionized', 'sessions', 'daily_visitors'], zetasql, tables: [requests, parsed] });
+    const results = await differential({
+      models: ['int_requests_sessionized', 'sessions', 'daily_visitors'],
+      zetasql,
+      tables: [requests, parsed],
+    });
     for (const r of results) expect(r.differences, r.model).toEqual([]);
     // The edge cases are exercised: the edge visitor's gap of exactly the timeout and the tie, the bot cut at sessionMaxMinutes.
     const sessions = results[1]!;
     const col = (name: string) => sessions.columns.findIndex((c) => c.name === name);
     const hitsOf = (ip: string, ua: string) =>
-      sessions.bigquery.map((r) => JSON.parse(r) as unknown[]).filter((r) => r[col('client_ip')] === ip && r[col('user_agent')] === ua).map((r) => Number(r[col('hits')])).sort((a, b) => a - b);
+      sessions.bigquery
+        .map((r) => JSON.parse(r) as unknown[])
+        .filter((r) => r[col('client_ip')] === ip && r[col('user_agent')] === ua)
+        .map((r) => Number(r[col('hits')]))
+        .sort((a, b) => a - b);
     expect(hitsOf('10.9.9.9', 'edge')).toEqual([1, 1, 2, 2]);
     expect(hitsOf('2001:db8::7', 'Googlebot/2.1')).toEqual([4, 72]);
   });
@@ -178,7 +229,15 @@ function requestRows(columns: TypedColumn[]): FixtureTable {
   const t0 = Date.parse('2015-05-17T23:50:00Z');
   const at = (minutes: number, seconds = 0) => new Date(t0 + minutes * 60_000 + seconds * 1000).toISOString();
   // One visitor: a gap just under the timeout, exactly the timeout (new session), a tie on requested_at, across midnight.
-  for (const [m, sec] of [[0, 0], [29, 59], [59, 59], [59, 59], [89, 59], [200, 0]] as const) hits.push({ ip: '10.9.9.9', ua: 'edge', at: at(m, sec) });
+  for (const [m, sec] of [
+    [0, 0],
+    [29, 59],
+    [59, 59],
+    [59, 59],
+    [89, 59],
+    [200, 0],
+  ] as const)
+    hits.push({ ip: '10.9.9.9', ua: 'edge', at: at(m, sec) });
   // Same IP, other user agent: another visitor.
   hits.push({ ip: '10.9.9.9', ua: 'other', at: at(1) });
   // A visitor with only 4xx responses (counted only in unique_visitors_with_4xx), and NULL user agent.
@@ -190,10 +249,23 @@ function requestRows(columns: TypedColumn[]): FixtureTable {
   const rows = hits.map((h, i) => {
     const path = h.path ?? '/';
     const values: Record<string, unknown> = {
-      request_id: `r${String(i).padStart(4, '0')}`, client_ip: h.ip, ip_key: ipv4Key(h.ip), user_agent: h.ua, path, method: 'GET',
-      status: h.status ?? 200, status_class: `${String(h.status ?? 200)[0]}xx`, response_bytes: 100 + i, is_bot: h.bot ?? false,
-      is_static: STATIC.test(path), is_page_view: !STATIC.test(path) && (h.status ?? 200) < 400, browser_name: h.bot ? null : 'Chrome',
-      requested_at: h.at, received_at: '2026-11-01T00:00:00Z', source: 'access.log', log_format: 'combined',
+      request_id: `r${String(i).padStart(4, '0')}`,
+      client_ip: h.ip,
+      ip_key: ipv4Key(h.ip),
+      user_agent: h.ua,
+      path,
+      method: 'GET',
+      status: h.status ?? 200,
+      status_class: `${String(h.status ?? 200)[0]}xx`,
+      response_bytes: 100 + i,
+      is_bot: h.bot ?? false,
+      is_static: STATIC.test(path),
+      is_page_view: !STATIC.test(path) && (h.status ?? 200) < 400,
+      browser_name: h.bot ? null : 'Chrome',
+      requested_at: h.at,
+      received_at: '2026-11-01T00:00:00Z',
+      source: 'access.log',
+      log_format: 'combined',
     };
     return Object.fromEntries(columns.map((c) => [c.name, values[c.name] ?? null]));
   });

@@ -51,7 +51,10 @@ describe('mergeInto()', () => {
     { case: 'a unique key only', bigquery: {} },
     { case: 'updatePartitionFilter', bigquery: { updatePartitionFilter: 'requested_at >= requests_from' } },
     { case: 'incrementalPredicates', bigquery: { incrementalPredicates: ['DATAFORM_DEST.requested_at >= requests_from', ' '] } },
-    { case: 'both', bigquery: { updatePartitionFilter: 'requested_at >= x', incrementalPredicates: ['DATAFORM_DEST.a > 1', 'DATAFORM_DEST.b < 2'] } },
+    {
+      case: 'both',
+      bigquery: { updatePartitionFilter: 'requested_at >= x', incrementalPredicates: ['DATAFORM_DEST.a > 1', 'DATAFORM_DEST.b < 2'] },
+    },
   ])('builds exactly the MERGE the installed Dataform CLI sends ($case)', ({ bigquery }) => {
     const table = { target, uniqueKey: ['request_id'], incrementalQuery: query, bigquery } as unknown as Table;
     const statement = mergeInto(table, ['request_id', 'requested_at']);
@@ -76,7 +79,10 @@ describe('insertInto()', () => {
 describe('concatenateScript()', () => {
   it.each([
     { case: 'statements without semicolons', statements: ['declare x int64 default 1', 'select x', 'select 2'] },
-    { case: 'blank and already terminated statements', statements: ['  begin transaction;  ', '', 'delete from t where true', 'commit transaction'] },
+    {
+      case: 'blank and already terminated statements',
+      statements: ['  begin transaction;  ', '', 'delete from t where true', 'commit transaction'],
+    },
     { case: 'a trailing line comment', statements: ['select 1 -- note', 'select 2 -- last'] },
     { case: 'a statement that is only a comment', statements: ['-- nothing', 'select 1'] },
   ])('joins an action the way the CLI does ($case)', ({ statements }) => {

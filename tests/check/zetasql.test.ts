@@ -30,25 +30,60 @@ describe('ZetaSQL.analyze()', () => {
   it.each([
     { sql: 'select mesage_id from `p.raw.landing`', message: 'Unrecognized name: mesage_id; Did you mean message_id?', line: 1, column: 8 },
     { sql: "select\n  strptime('17/May/2015', '%d/%b/%Y')", message: 'Function not found: strptime', line: 2, column: 3 },
-    { sql: 'select 1 as a;\nselect count(*) from raw.landing where publish_time > 3', message: 'No matching signature for operator > for argument types: TIMESTAMP, INT64. Supported signature: ANY > ANY', line: 2, column: 40 },
-    { sql: 'select * from `p.raw.landing` where true qualify true', message: 'The QUALIFY clause requires analytic function to be present', line: 1, column: 50 },
+    {
+      sql: 'select 1 as a;\nselect count(*) from raw.landing where publish_time > 3',
+      message: 'No matching signature for operator > for argument types: TIMESTAMP, INT64. Supported signature: ANY > ANY',
+      line: 2,
+      column: 40,
+    },
+    {
+      sql: 'select * from `p.raw.landing` where true qualify true',
+      message: 'The QUALIFY clause requires analytic function to be present',
+      line: 1,
+      column: 50,
+    },
     { sql: 'begin\n  select 1;\nend', message: 'Syntax error: Expected end of input but got keyword SELECT', line: 2, column: 3 },
-    { sql: 'declare since timestamp default (\n  select max(publish_tim) from p.raw.landing);\nselect since', message: 'Unrecognized name: publish_tim; Did you mean publish_time?', line: 2, column: 14 },
-    { sql: 'declare n int64;\nselect count(*) from p.raw.landing where publish_time > n', message: 'No matching signature for operator > for argument types: TIMESTAMP, INT64. Supported signature: ANY > ANY', line: 2, column: 42 },
+    {
+      sql: 'declare since timestamp default (\n  select max(publish_tim) from p.raw.landing);\nselect since',
+      message: 'Unrecognized name: publish_tim; Did you mean publish_time?',
+      line: 2,
+      column: 14,
+    },
+    {
+      sql: 'declare n int64;\nselect count(*) from p.raw.landing where publish_time > n',
+      message: 'No matching signature for operator > for argument types: TIMESTAMP, INT64. Supported signature: ANY > ANY',
+      line: 2,
+      column: 42,
+    },
     { sql: 'set m = 1', message: 'Unrecognized variable: m (DECLARE it before SET)', line: 1, column: 1 },
-  ])('rejects `$sql` with ZetaSQL\'s message and line:column', async ({ sql, message, line, column }) => {
+  ])("rejects `$sql` with ZetaSQL's message and line:column", async ({ sql, message, line, column }) => {
     const result = await zetasql.analyze(sql, landingCatalog());
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.error).toEqual({ message, line, column });
   });
 
   it.each([
-    { sql: "select message_id, safe_convert_bytes_to_string(data) as line, json_value(attributes, '$.source') as source from `p.raw.landing`", columns: ['message_id STRING', 'line STRING', 'source STRING'] },
-    { sql: "select safe.parse_timestamp('%d/%b/%Y:%H:%M:%S %z', '17/May/2015:10:05:03 +0000') as t, net.safe_ip_from_string('1.2.3.4') as ip", columns: ['t TIMESTAMP', 'ip BYTES'] },
-    { sql: 'select message_id, countif(true) as n from p.raw.landing group by 1 qualify row_number() over (order by n) = 1', columns: ['message_id STRING', 'n INT64'] },
-    { sql: 'select [struct(1 as a, [date "2015-05-17"] as b)] as s, farm_fingerprint("x") as f', columns: ['s ARRAY<STRUCT<a INT64, b ARRAY<DATE>>>', 'f INT64'] },
+    {
+      sql: "select message_id, safe_convert_bytes_to_string(data) as line, json_value(attributes, '$.source') as source from `p.raw.landing`",
+      columns: ['message_id STRING', 'line STRING', 'source STRING'],
+    },
+    {
+      sql: "select safe.parse_timestamp('%d/%b/%Y:%H:%M:%S %z', '17/May/2015:10:05:03 +0000') as t, net.safe_ip_from_string('1.2.3.4') as ip",
+      columns: ['t TIMESTAMP', 'ip BYTES'],
+    },
+    {
+      sql: 'select message_id, countif(true) as n from p.raw.landing group by 1 qualify row_number() over (order by n) = 1',
+      columns: ['message_id STRING', 'n INT64'],
+    },
+    {
+      sql: 'select [struct(1 as a, [date "2015-05-17"] as b)] as s, farm_fingerprint("x") as f',
+      columns: ['s ARRAY<STRUCT<a INT64, b ARRAY<DATE>>>', 'f INT64'],
+    },
     // Newer than ZetaSQL 2023.08, declared in check/bigquery-extras.ts.
-    { sql: "select contains_substr(struct('a' as x), 'a') as c, json_keys(json '{}') as k, @@project_id as p", columns: ['c BOOL', 'k ARRAY<STRING>', 'p STRING'] },
+    {
+      sql: "select contains_substr(struct('a' as x), 'a') as c, json_keys(json '{}') as k, @@project_id as p",
+      columns: ['c BOOL', 'k ARRAY<STRING>', 'p STRING'],
+    },
   ])('accepts BigQuery SQL and returns its output columns: $columns', async ({ sql, columns }) => {
     const result = await zetasql.analyze(sql, landingCatalog());
     expect(result.ok).toBe(true);
@@ -58,7 +93,8 @@ describe('ZetaSQL.analyze()', () => {
 
   it('gives the statements after a DECLARE its variables, typed from the declaration or the default value', async () => {
     const catalog = landingCatalog();
-    const script = "declare since default (select max(publish_time) from p.raw.landing);\ndeclare a, b string;\nset a = 'x';\nselect since, a, b";
+    const script =
+      "declare since default (select max(publish_time) from p.raw.landing);\ndeclare a, b string;\nset a = 'x';\nselect since, a, b";
     const result = await zetasql.analyze(script, catalog);
     expect(result.ok).toBe(true);
     expect(result.statements.map((s) => s.kind)).toEqual(['declareStatement', 'declareStatement', 'setStatement', 'resolvedQueryStmtNode']);
@@ -79,28 +115,47 @@ describe('ZetaSQL.analyze()', () => {
     expect(result.statements.map((s) => s.created?.kind)).toEqual(['function', 'table', 'view']);
     expect(catalog.columns('p.app.agents')?.map((c) => c.name)).toEqual(['agent', 'seen_at']);
     const misuse = await zetasql.analyze('select `p.fn.parse_ua`(1)', catalog);
-    expect(misuse.ok ? '' : misuse.error.message).toMatch(/^No matching signature for function UDF:P\.FN\.PARSE_UA for argument types: INT64/);
+    expect(misuse.ok ? '' : misuse.error.message).toMatch(
+      /^No matching signature for function UDF:P\.FN\.PARSE_UA for argument types: INT64/,
+    );
   });
 });
 
 describe('ZetaSQL.evaluate()', () => {
   const types = [
-    { name: 's', type: 'STRING' }, { name: 'i', type: 'INT64' }, { name: 'f', type: 'FLOAT64' }, { name: 'b', type: 'BOOL' },
-    { name: 'y', type: 'BYTES' }, { name: 't', type: 'TIMESTAMP' }, { name: 'd', type: 'DATE' }, { name: 'dt', type: 'DATETIME' },
-    { name: 'tm', type: 'TIME' }, { name: 'n', type: 'NUMERIC' }, { name: 'j', type: 'JSON' }, { name: 'a', type: 'ARRAY<STRING>' },
+    { name: 's', type: 'STRING' },
+    { name: 'i', type: 'INT64' },
+    { name: 'f', type: 'FLOAT64' },
+    { name: 'b', type: 'BOOL' },
+    { name: 'y', type: 'BYTES' },
+    { name: 't', type: 'TIMESTAMP' },
+    { name: 'd', type: 'DATE' },
+    { name: 'dt', type: 'DATETIME' },
+    { name: 'tm', type: 'TIME' },
+    { name: 'n', type: 'NUMERIC' },
+    { name: 'j', type: 'JSON' },
+    { name: 'a', type: 'ARRAY<STRING>' },
     { name: 'st', type: 'STRUCT<k STRING, v INT64>' },
   ];
   const row = {
-    s: 'é"x', i: 9007199254740993n, f: 1.5, b: true, y: Buffer.from([0xff, 0x00]), t: '2015-05-17T10:05:03.123456+02:00', d: '2015-05-17',
-    dt: '2015-05-17T10:05:03.500000', tm: '23:59:01.250000', n: '-1234.000000001', j: '{"a":"1"}', a: ['x', null], st: { k: 'k', v: 2n },
+    s: 'é"x',
+    i: 9007199254740993n,
+    f: 1.5,
+    b: true,
+    y: Buffer.from([0xff, 0x00]),
+    t: '2015-05-17T10:05:03.123456+02:00',
+    d: '2015-05-17',
+    dt: '2015-05-17T10:05:03.500000',
+    tm: '23:59:01.250000',
+    n: '-1234.000000001',
+    j: '{"a":"1"}',
+    a: ['x', null],
+    st: { k: 'k', v: 2n },
   };
 
   it('passes every column type through unchanged (values in, same values out)', async () => {
     const result = await zetasql.evaluate('select * from `p.d.t`', [{ name: 'p.d.t', columns: types, rows: [row, types.map(() => null)] }]);
-    expect(result.rows).toEqual([
-      { ...row, t: '2015-05-17T08:05:03.123456Z' },
-      Object.fromEntries(types.map((c) => [c.name, null])),
-    ]);
+    expect(result.rows).toEqual([{ ...row, t: '2015-05-17T08:05:03.123456Z' }, Object.fromEntries(types.map((c) => [c.name, null]))]);
   });
 
   it.each([
@@ -112,12 +167,14 @@ describe('ZetaSQL.evaluate()', () => {
     { sql: "select date(timestamp '2015-05-17 23:30:00') as v", v: '2015-05-17' },
     { sql: 'select safe_cast("12x" as int64) as v', v: null },
     { sql: "select to_hex(net.safe_ip_from_string('10.1.2.3')) as v", v: '0a010203' },
-  ])('gives BigQuery\'s result for $sql', async ({ sql, v }) => {
+  ])("gives BigQuery's result for $sql", async ({ sql, v }) => {
     expect((await zetasql.evaluate(sql, [])).rows).toEqual([{ v }]);
   });
 
   it('reports a query it cannot evaluate with the reason', async () => {
-    await expect(zetasql.evaluate('select generate_uuid() as v', [])).rejects.toThrow(/ZetaSQL evaluation failed: .*GENERATE_UUID|generate_uuid/i);
+    await expect(zetasql.evaluate('select generate_uuid() as v', [])).rejects.toThrow(
+      /ZetaSQL evaluation failed: .*GENERATE_UUID|generate_uuid/i,
+    );
   });
 });
 
@@ -131,10 +188,12 @@ describe('startZetaSQL()', () => {
     expect(isRunning(pid)).toBe(false);
 
     let inner = 0;
-    await expect(withZetaSQL(async (z) => {
-      inner = z.pid!;
-      throw new Error('boom');
-    })).rejects.toThrow('boom');
+    await expect(
+      withZetaSQL(async (z) => {
+        inner = z.pid!;
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
     expect(inner).toBeGreaterThan(0);
     expect(isRunning(inner)).toBe(false);
   });
@@ -142,28 +201,34 @@ describe('startZetaSQL()', () => {
   // SIGKILL cannot be handled: only the kernel (PR_SET_PDEATHSIG through util-linux's setpriv) can clean up.
   const pdeathsig = process.platform === 'linux' && existsSync('/usr/bin/setpriv');
   if (!pdeathsig) console.warn('skipping the SIGKILL orphan test: needs Linux with /usr/bin/setpriv (util-linux)');
-  it.each((['SIGTERM', 'SIGINT', 'SIGKILL'] as const).filter((s) => s !== 'SIGKILL' || pdeathsig))('leaves no server behind when its process gets %s', async (signal) => {
-    const dir = mkdtempSync(join(tmpdir(), 'logflow-zetasql-'));
-    try {
-      const script = join(dir, 'hold.mts');
-      writeFileSync(script, `import { startZetaSQL } from ${JSON.stringify(join(repoRoot, 'check/zetasql.ts'))};\nconst z = await startZetaSQL();\nprocess.stdout.write(z.pid + '\\n');\nsetInterval(() => {}, 1000);\n`);
-      const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] });
-      const pid = await new Promise<number>((resolvePid, reject) => {
-        let out = '';
-        child.stdout.on('data', (d) => {
-          out += String(d);
-          if (out.includes('\n')) resolvePid(Number(out.trim()));
+  it.each((['SIGTERM', 'SIGINT', 'SIGKILL'] as const).filter((s) => s !== 'SIGKILL' || pdeathsig))(
+    'leaves no server behind when its process gets %s',
+    async (signal) => {
+      const dir = mkdtempSync(join(tmpdir(), 'logflow-zetasql-'));
+      try {
+        const script = join(dir, 'hold.mts');
+        writeFileSync(
+          script,
+          `import { startZetaSQL } from ${JSON.stringify(join(repoRoot, 'check/zetasql.ts'))};\nconst z = await startZetaSQL();\nprocess.stdout.write(z.pid + '\\n');\nsetInterval(() => {}, 1000);\n`,
+        );
+        const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] });
+        const pid = await new Promise<number>((resolvePid, reject) => {
+          let out = '';
+          child.stdout.on('data', (d) => {
+            out += String(d);
+            if (out.includes('\n')) resolvePid(Number(out.trim()));
+          });
+          child.on('exit', (code) => reject(new Error(`child exited early (${code})`)));
         });
-        child.on('exit', (code) => reject(new Error(`child exited early (${code})`)));
-      });
-      expect(isRunning(pid)).toBe(true);
-      const exited = new Promise((r) => child.on('exit', (code, sig) => r(sig ?? code)));
-      child.kill(signal);
-      expect(await exited).toBe(signal);
-      for (let i = 0; i < 50 && isRunning(pid); i++) await new Promise((r) => setTimeout(r, 20));
-      expect(isRunning(pid)).toBe(false);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+        expect(isRunning(pid)).toBe(true);
+        const exited = new Promise((r) => child.on('exit', (code, sig) => r(sig ?? code)));
+        child.kill(signal);
+        expect(await exited).toBe(signal);
+        for (let i = 0; i < 50 && isRunning(pid); i++) await new Promise((r) => setTimeout(r, 20));
+        expect(isRunning(pid)).toBe(false);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 });

@@ -10,9 +10,14 @@ const fixtures = resolve(root, 'tests/fixtures');
 /** Runs the real `logflow` bin and captures its output and exit code. */
 function logflow(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((done) => {
-    execFile(process.execPath, [join(root, 'bin/logflow.js'), ...args], { cwd: root, env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-      done({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [join(root, 'bin/logflow.js'), ...args],
+      { cwd: root, env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        done({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -54,7 +59,9 @@ describe('logflow CLI', () => {
     writeFileSync(file, 'this is not a database, just text '.repeat(200));
     const r = await logflow(['query', 'select 1', '--warehouse', file]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/warehouse .*corrupt\.duckdb is damaged \(.*not a valid DuckDB database file.*\); restore it from a backup, or move it aside and rebuild it/);
+    expect(r.stderr).toMatch(
+      /warehouse .*corrupt\.duckdb is damaged \(.*not a valid DuckDB database file.*\); restore it from a backup, or move it aside and rebuild it/,
+    );
     expect(oneLine(r.stderr)).toBe(true);
   });
 

@@ -32,11 +32,15 @@ beforeAll(async () => {
   wh.close();
 });
 
-const stillThere = async () => (await logflow(['query', 'select count(*) as n from logflow.requests', '--json', '--warehouse', warehouse])).stdout.includes('"n": "1"');
+const stillThere = async () =>
+  (await logflow(['query', 'select count(*) as n from logflow.requests', '--json', '--warehouse', warehouse])).stdout.includes('"n": "1"');
 
 describe('logflow query', () => {
   it.each([
-    ['the multi-statement bypass', () => `use memory; detach "${catalog}"; attach '${warehouse}' as w2; drop table w2.logflow.requests; select 1`],
+    [
+      'the multi-statement bypass',
+      () => `use memory; detach "${catalog}"; attach '${warehouse}' as w2; drop table w2.logflow.requests; select 1`,
+    ],
     ['ATTACH of another file', () => `attach '${join(dir, 'other.duckdb')}' as w2`],
     ['COPY ... TO a file', () => `copy (select 1) to '${join(dir, 'x.csv')}'`],
     ['EXPLAIN ANALYZE of a write', () => 'explain analyze delete from logflow.requests'],

@@ -19,11 +19,19 @@ describe('setup, load and status on the command line', () => {
     [['load', 'gs://bucket/a.log'], 2, /^logflow load: gs:\/\/bucket\/a\.log: gs:\/\/ URIs need --target bigquery$/],
     [['load', '--target', 'bigquery', 'a.log'], 2, /^logflow load: --project P is required with --target bigquery/],
     [['status', '--target', 'bigquery'], 2, /^logflow status: --project P is required .*logflow status --help/],
-    [['setup', '--project', 'demo-project', '--location', 'EU'], 1, /^logflow setup: GOOGLE_APPLICATION_CREDENTIALS does not point at a readable credential file/],
-  ])('logflow %j exits %i with one line', async (args, code, message) => {
-    const out = await logflow(args);
-    expect(out.code).toBe(code);
-    expect(out.stderr.trim()).toMatch(message);
-    expect(out.stderr.trim().split('\n')).toHaveLength(1);
-  }, 60_000);
+    [
+      ['setup', '--project', 'demo-project', '--location', 'EU'],
+      1,
+      /^logflow setup: GOOGLE_APPLICATION_CREDENTIALS does not point at a readable credential file/,
+    ],
+  ])(
+    'logflow %j exits %i with one line',
+    async (args, code, message) => {
+      const out = await logflow(args);
+      expect(out.code).toBe(code);
+      expect(out.stderr.trim()).toMatch(message);
+      expect(out.stderr.trim().split('\n')).toHaveLength(1);
+    },
+    60_000,
+  );
 });

@@ -28,7 +28,15 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const quiet = () => undefined;
 
 async function loadLocal(warehouse: string, extra: Partial<LoadOptions> = {}): Promise<LoadSummary> {
-  return runLoad({ inputs: [log], target: 'local', warehouse, ingestHost: 'test-host', chunk: { maxLines: 500 }, progress: quiet, ...extra });
+  return runLoad({
+    inputs: [log],
+    target: 'local',
+    warehouse,
+    ingestHost: 'test-host',
+    chunk: { maxLines: 500 },
+    progress: quiet,
+    ...extra,
+  });
 }
 
 /** Runs the real models on the warehouse file and returns request and parse-error counts. */
@@ -97,7 +105,10 @@ describe('runLoad() --target local', () => {
     const warehouse = join(dir, 'resume.duckdb');
     const controller = new AbortController();
     let seen = 0;
-    const stopped = await loadLocal(warehouse, { signal: controller.signal, progress: () => (++seen === 1 ? controller.abort() : undefined) });
+    const stopped = await loadLocal(warehouse, {
+      signal: controller.signal,
+      progress: () => (++seen === 1 ? controller.abort() : undefined),
+    });
     expect(stopped).toMatchObject({ loaded: 1, interrupted: true });
     const rest = await loadLocal(warehouse);
     expect(rest).toMatchObject({ loaded: 2, skipped: 1, rows: LINES - 500, interrupted: false });
@@ -114,13 +125,26 @@ describe('runLoad() --target bigquery', () => {
   beforeEach(async () => {
     cloud = await startCloudFake({ project: P });
     cloud.state.datasets.set('logflow_raw', { location: 'EU' });
-    cloud.state.tables.set('logflow_raw.landing', { tableReference: { projectId: P, datasetId: 'logflow_raw', tableId: 'landing' }, location: 'EU', timePartitioning: { type: 'HOUR' } });
+    cloud.state.tables.set('logflow_raw.landing', {
+      tableReference: { projectId: P, datasetId: 'logflow_raw', tableId: 'landing' },
+      location: 'EU',
+      timePartitioning: { type: 'HOUR' },
+    });
   });
   afterEach(() => cloud.stop());
   const load = (inputs: string[], extra: Partial<LoadOptions> = {}) =>
-    runLoad({ inputs, target: 'bigquery', project: P, ingestHost: 'test-host', chunk: { maxLines: 500 }, connection: { endpoints: { http: cloud.endpoint }, authClient: fakeAuth() }, progress: quiet, ...extra });
+    runLoad({
+      inputs,
+      target: 'bigquery',
+      project: P,
+      ingestHost: 'test-host',
+      chunk: { maxLines: 500 },
+      connection: { endpoints: { http: cloud.endpoint }, authClient: fakeAuth() },
+      progress: quiet,
+      ...extra,
+    });
 
-  it('loads chunks with load jobs into the landing table, with ingest\'s attributes and the subscription\'s columns', async () => {
+  it("loads chunks with load jobs into the landing table, with ingest's attributes and the subscription's columns", async () => {
     const summary = await load([log]);
     expect(summary).toMatchObject({ chunks: 3, loaded: 3, rows: LINES });
     expect(cloud.state.loads).toHaveLength(3);
@@ -138,21 +162,39 @@ describe('runLoad() --target bigquery', () => {
     expect(Object.keys(rows[0]!)).toEqual(['subscription_name', 'message_id', 'publish_time', 'data', 'attributes']);
     const lines = readFileSync(log, 'utf8').split('\n');
     const firstLine = lines[0]!;
-    const sourceId = `file:${createHash('sha256').update(firstLine + '\n').digest('hex').slice(0, 32)}`;
+    const sourceId = `file:${createHash('sha256')
+      .update(firstLine + '\n')
+      .digest('hex')
+      .slice(0, 32)}`;
     expect(rows[1]).toMatchObject({
       subscription_name: `projects/${P}/subscriptions/logflow-load`,
       data: Buffer.from(lines[1]!).toString('base64'),
-      attributes: { source: log, source_id: sourceId, line_number: '2', byte_offset: String(firstLine.length + 1), format: 'combined', ingest_host: 'test-host', idempotency_key: `${sourceId}@${firstLine.length + 1}` },
+      attributes: {
+        source: log,
+        source_id: sourceId,
+        line_number: '2',
+        byte_offset: String(firstLine.length + 1),
+        format: 'combined',
+        ingest_host: 'test-host',
+        idempotency_key: `${sourceId}@${firstLine.length + 1}`,
+      },
     });
   }, 60_000);
 
   it('skips chunks whose load job is done on a re-run, and retries a failed one under a new job id', async () => {
     cloud.state.failJobs.add(2);
-    await expect(load([log])).rejects.toThrow(/^.*access\.log: lines 501-1000: load job logflow_load_[0-9a-f]+ failed: .*run the same command again to retry$/);
+    await expect(load([log])).rejects.toThrow(
+      /^.*access\.log: lines 501-1000: load job logflow_load_[0-9a-f]+ failed: .*run the same command again to retry$/,
+    );
     expect(cloud.state.loads).toHaveLength(2);
     const again = await load([log]);
     expect(again).toMatchObject({ loaded: 2, skipped: 1 });
-    expect(cloud.state.loads.map((l) => l.jobId)).toEqual([cloud.state.loads[0]!.jobId, cloud.state.loads[1]!.jobId, `${cloud.state.loads[1]!.jobId}_1`, cloud.state.loads[3]!.jobId]);
+    expect(cloud.state.loads.map((l) => l.jobId)).toEqual([
+      cloud.state.loads[0]!.jobId,
+      cloud.state.loads[1]!.jobId,
+      `${cloud.state.loads[1]!.jobId}_1`,
+      cloud.state.loads[3]!.jobId,
+    ]);
     const third = await load([log]);
     expect(third).toMatchObject({ loaded: 0, skipped: 3 });
     expect(cloud.state.loads).toHaveLength(4);
@@ -166,8 +208,15 @@ describe('runLoad() --target bigquery', () => {
     expect(summary).toMatchObject({ loaded: 3, rows: LINES });
     const fromObject = cloud.state.loads.flatMap((l) => l.rows);
     const firstLine = readFileSync(log, 'utf8').split('\n')[0]!;
-    const sourceId = `file:${createHash('sha256').update(firstLine + '\n').digest('hex').slice(0, 32)}`;
-    expect(fromObject[0]!.attributes).toMatchObject({ source: 'gs://logs/2026/access.log.gz', source_id: sourceId, idempotency_key: `${sourceId}@0` });
+    const sourceId = `file:${createHash('sha256')
+      .update(firstLine + '\n')
+      .digest('hex')
+      .slice(0, 32)}`;
+    expect(fromObject[0]!.attributes).toMatchObject({
+      source: 'gs://logs/2026/access.log.gz',
+      source_id: sourceId,
+      idempotency_key: `${sourceId}@0`,
+    });
     // the same content on disk is the same chunks (same source_id and line ranges): nothing to load
     expect(await load([log])).toMatchObject({ loaded: 0, skipped: 3 });
     expect(cloud.state.loads).toHaveLength(3);
@@ -175,6 +224,8 @@ describe('runLoad() --target bigquery', () => {
 
   it('says to run setup when the landing table is missing', async () => {
     cloud.state.tables.delete('logflow_raw.landing');
-    await expect(load([log])).rejects.toThrow(/^the landing table demo-project\.logflow_raw\.landing does not exist; run `logflow setup --project demo-project --location L` first$/);
+    await expect(load([log])).rejects.toThrow(
+      /^the landing table demo-project\.logflow_raw\.landing does not exist; run `logflow setup --project demo-project --location L` first$/,
+    );
   });
 });

@@ -15,7 +15,8 @@ import { compileProject } from '../../warehouse/compile.ts';
 const yaml = createRequire(import.meta.url)('js-yaml') as { load(text: string): unknown };
 
 const input = () => setupInput({ project: 'demo-project', location: 'EU', schedule: '*/15 * * * *' }, {});
-const byKind = <K extends Resource['kind']>(rs: Resource[], kind: K) => rs.filter((r): r is Extract<Resource, { kind: K }> => r.kind === kind);
+const byKind = <K extends Resource['kind']>(rs: Resource[], kind: K) =>
+  rs.filter((r): r is Extract<Resource, { kind: K }> => r.kind === kind);
 
 describe('planSetup()', () => {
   it('plans the four datasets in the location, the landing table and the Pub/Sub chain', () => {
@@ -27,7 +28,13 @@ describe('planSetup()', () => {
       ['logflow_assertions', 'EU'],
     ]);
     const [table] = byKind(plan.resources, 'table');
-    expect(table?.fields.map((f) => `${f.name}:${f.type}`)).toEqual(['subscription_name:STRING', 'message_id:STRING', 'publish_time:TIMESTAMP', 'data:BYTES', 'attributes:JSON']);
+    expect(table?.fields.map((f) => `${f.name}:${f.type}`)).toEqual([
+      'subscription_name:STRING',
+      'message_id:STRING',
+      'publish_time:TIMESTAMP',
+      'data:BYTES',
+      'attributes:JSON',
+    ]);
     // landing-decision.md: ingestion-time hourly partitions (arrival), 365-day expiration, no clustering
     expect(table?.partitioning).toEqual({ type: 'HOUR', expirationDays: 365 });
     expect(table?.clustering).toEqual([]);
@@ -45,7 +52,9 @@ describe('planSetup()', () => {
   it('grants the Pub/Sub service agent exactly what the subscription and its dead-letter policy need, in an order that works', () => {
     const plan = planSetup({ ...input(), projectNumber: '123456789' });
     const agent = 'serviceAccount:service-123456789@gcp-sa-pubsub.iam.gserviceaccount.com';
-    const grants = byKind(plan.resources, 'iam').filter((r) => r.member === agent).map((r) => [r.role, r.target]);
+    const grants = byKind(plan.resources, 'iam')
+      .filter((r) => r.member === agent)
+      .map((r) => [r.role, r.target]);
     expect(grants).toEqual([
       ['roles/bigquery.dataEditor', { type: 'table', dataset: 'logflow_raw', table: 'landing' }],
       ['roles/pubsub.publisher', { type: 'topic', topic: 'access-logs-dead-letter' }],
@@ -53,7 +62,9 @@ describe('planSetup()', () => {
     ]);
     const index = (pred: (r: Resource) => boolean) => plan.resources.findIndex(pred);
     const subscription = index((r) => r.kind === 'subscription' && !!r.bigquery);
-    expect(index((r) => r.kind === 'iam' && r.role === 'roles/bigquery.dataEditor' && r.target.type === 'table')).toBeLessThan(subscription);
+    expect(index((r) => r.kind === 'iam' && r.role === 'roles/bigquery.dataEditor' && r.target.type === 'table')).toBeLessThan(
+      subscription,
+    );
     expect(index((r) => r.kind === 'iam' && r.role === 'roles/pubsub.subscriber')).toBeGreaterThan(subscription);
   });
 
@@ -62,17 +73,29 @@ describe('planSetup()', () => {
     const [object] = byKind(plan.resources, 'object');
     expect(object?.object).toMatch(/^logflow\/ua-parser-js-1\.\d+\.\d+\.min\.js$/);
     const [release] = byKind(plan.resources, 'releaseConfig');
-    expect(release?.overrides).toMatchObject({ defaultDatabase: 'demo-project', defaultLocation: 'EU', vars: { uaParserLibraryUri: `gs://demo-project-logflow/${object!.object}`, warehouse: 'bigquery' } });
+    expect(release?.overrides).toMatchObject({
+      defaultDatabase: 'demo-project',
+      defaultLocation: 'EU',
+      vars: { uaParserLibraryUri: `gs://demo-project-logflow/${object!.object}`, warehouse: 'bigquery' },
+    });
   });
 
   it('plans the schedule only with --schedule, with the runner roles from the Dataform docs', () => {
     expect(byKind(planSetup({ ...input(), schedule: undefined }).resources, 'workflowConfig')).toEqual([]);
     const plan = planSetup({ ...input(), projectNumber: '42' });
-    expect(byKind(plan.resources, 'workflowConfig')[0]).toMatchObject({ cronSchedule: '*/15 * * * *', timeZone: 'Etc/UTC', serviceAccount: 'logflow-dataform@demo-project.iam.gserviceaccount.com' });
+    expect(byKind(plan.resources, 'workflowConfig')[0]).toMatchObject({
+      cronSchedule: '*/15 * * * *',
+      timeZone: 'Etc/UTC',
+      serviceAccount: 'logflow-dataform@demo-project.iam.gserviceaccount.com',
+    });
     expect(plan.names.repository).toBe('projects/demo-project/locations/europe-west1/repositories/logflow');
-    const runnerRoles = byKind(plan.resources, 'iam').filter((r) => r.member === 'serviceAccount:logflow-dataform@demo-project.iam.gserviceaccount.com').map((r) => r.role);
+    const runnerRoles = byKind(plan.resources, 'iam')
+      .filter((r) => r.member === 'serviceAccount:logflow-dataform@demo-project.iam.gserviceaccount.com')
+      .map((r) => r.role);
     expect(runnerRoles).toEqual(['roles/bigquery.dataEditor', 'roles/bigquery.jobUser', 'roles/storage.objectViewer']);
-    expect(byKind(plan.resources, 'iam').find((r) => r.role === 'roles/iam.serviceAccountTokenCreator')?.member).toBe('serviceAccount:service-42@gcp-sa-dataform.iam.gserviceaccount.com');
+    expect(byKind(plan.resources, 'iam').find((r) => r.role === 'roles/iam.serviceAccountTokenCreator')?.member).toBe(
+      'serviceAccount:service-42@gcp-sa-dataform.iam.gserviceaccount.com',
+    );
   });
 
   it('gives every resource a unique label', () => {
@@ -98,12 +121,16 @@ describe('setupInput()', () => {
 describe('renderPlan()', () => {
   it('prints gcloud with project:dataset.table and the API spelling project.dataset.table', () => {
     const text = renderPlan(planSetup(input()));
-    expect(text).toContain('--bigquery-table=demo-project:logflow_raw.landing --write-metadata --dead-letter-topic=access-logs-dead-letter --max-delivery-attempts=10');
+    expect(text).toContain(
+      '--bigquery-table=demo-project:logflow_raw.landing --write-metadata --dead-letter-topic=access-logs-dead-letter --max-delivery-attempts=10',
+    );
     expect(text).toContain('bigquery table: demo-project.logflow_raw.landing');
     expect(text).toContain('bq --location=EU mk --dataset demo-project:logflow_raw');
     expect(text).toContain('"serviceAccount:service-${PROJECT_NUMBER}@gcp-sa-pubsub.iam.gserviceaccount.com"');
     expect(text).toContain('cron: */15 * * * *');
-    expect(text).toContain('bq mk --table --time_partitioning_type=HOUR --time_partitioning_expiration=31536000 demo-project:logflow_raw.landing subscription_name:STRING,message_id:STRING,publish_time:TIMESTAMP,data:BYTES,attributes:JSON');
+    expect(text).toContain(
+      'bq mk --table --time_partitioning_type=HOUR --time_partitioning_expiration=31536000 demo-project:logflow_raw.landing subscription_name:STRING,message_id:STRING,publish_time:TIMESTAMP,data:BYTES,attributes:JSON',
+    );
   });
 });
 
@@ -137,7 +164,17 @@ describe('buildTree()', () => {
       }
       // our compiler reads dataform.json; give it the same settings the yaml carries
       const s = yaml.load(tree.files.get(SETTINGS_FILE)!.toString('utf8')) as Record<string, unknown>;
-      writeFileSync(join(dir, 'dataform.json'), JSON.stringify({ warehouse: 'bigquery', defaultDatabase: s.defaultProject, defaultSchema: s.defaultDataset, assertionSchema: s.defaultAssertionDataset, defaultLocation: s.defaultLocation, vars: s.vars }));
+      writeFileSync(
+        join(dir, 'dataform.json'),
+        JSON.stringify({
+          warehouse: 'bigquery',
+          defaultDatabase: s.defaultProject,
+          defaultSchema: s.defaultDataset,
+          assertionSchema: s.defaultAssertionDataset,
+          defaultLocation: s.defaultLocation,
+          vars: s.vars,
+        }),
+      );
       const graph = compileProject({ projectDir: dir, warehouse: 'bigquery' });
       const full = compileProject({ projectDir: PROJECT_DIR, warehouse: 'bigquery' });
       expect(graph.tables?.length).toBe(full.tables?.length);
@@ -160,8 +197,21 @@ describe('digestInMessage()', () => {
 describe('logflow setup --dry-run', () => {
   it('prints the whole plan and touches nothing (no credentials needed)', async () => {
     const out = await new Promise<{ code: number; stdout: string }>((done) =>
-      execFile(process.execPath, [join(PROJECT_DIR, 'bin/logflow.js'), 'setup', '--project', 'demo-project', '--location', 'EU', '--schedule', '*/15 * * * *', '--dry-run'], { env: { ...process.env, GOOGLE_APPLICATION_CREDENTIALS: '/nonexistent.json' } }, (error, stdout) =>
-        done({ code: error ? Number((error as { code?: number }).code) : 0, stdout }),
+      execFile(
+        process.execPath,
+        [
+          join(PROJECT_DIR, 'bin/logflow.js'),
+          'setup',
+          '--project',
+          'demo-project',
+          '--location',
+          'EU',
+          '--schedule',
+          '*/15 * * * *',
+          '--dry-run',
+        ],
+        { env: { ...process.env, GOOGLE_APPLICATION_CREDENTIALS: '/nonexistent.json' } },
+        (error, stdout) => done({ code: error ? Number((error as { code?: number }).code) : 0, stdout }),
       ),
     );
     expect(out.code).toBe(0);

@@ -64,20 +64,40 @@ describe('setupWith() apply', () => {
   it('creates every resource with the exact settings requested', async () => {
     const report = await run('apply');
     expect(report.exitCode, report.lines.join('\n')).toBe(0);
-    expect(report.outcomes.every((o) => o.status === 'created' || o.status === 'ok'), report.lines.join('\n')).toBe(true);
+    expect(
+      report.outcomes.every((o) => o.status === 'created' || o.status === 'ok'),
+      report.lines.join('\n'),
+    ).toBe(true);
     const s = cloud.state;
-    expect([...s.services.entries()].filter(([, v]) => v === 'ENABLED').map(([k]) => k).sort()).toEqual(
-      ['bigquery.googleapis.com', 'cloudresourcemanager.googleapis.com', 'dataform.googleapis.com', 'iam.googleapis.com', 'pubsub.googleapis.com', 'storage.googleapis.com'],
-    );
-    expect(Object.fromEntries(s.datasets)).toEqual({ logflow: { location: 'EU' }, logflow_raw: { location: 'EU' }, logflow_ref: { location: 'EU' }, logflow_assertions: { location: 'EU' } });
+    expect(
+      [...s.services.entries()]
+        .filter(([, v]) => v === 'ENABLED')
+        .map(([k]) => k)
+        .sort(),
+    ).toEqual([
+      'bigquery.googleapis.com',
+      'cloudresourcemanager.googleapis.com',
+      'dataform.googleapis.com',
+      'iam.googleapis.com',
+      'pubsub.googleapis.com',
+      'storage.googleapis.com',
+    ]);
+    expect(Object.fromEntries(s.datasets)).toEqual({
+      logflow: { location: 'EU' },
+      logflow_raw: { location: 'EU' },
+      logflow_ref: { location: 'EU' },
+      logflow_assertions: { location: 'EU' },
+    });
     expect(s.tables.get('logflow_raw.landing')).toMatchObject({
-      schema: { fields: [
-        { name: 'subscription_name', type: 'STRING' },
-        { name: 'message_id', type: 'STRING' },
-        { name: 'publish_time', type: 'TIMESTAMP' },
-        { name: 'data', type: 'BYTES' },
-        { name: 'attributes', type: 'JSON' },
-      ] },
+      schema: {
+        fields: [
+          { name: 'subscription_name', type: 'STRING' },
+          { name: 'message_id', type: 'STRING' },
+          { name: 'publish_time', type: 'TIMESTAMP' },
+          { name: 'data', type: 'BYTES' },
+          { name: 'attributes', type: 'JSON' },
+        ],
+      },
       timePartitioning: { type: 'HOUR', expirationMs: String(365 * 86_400_000) },
     });
     expect(s.tables.get('logflow_raw.landing')?.timePartitioning).not.toHaveProperty('field');
@@ -94,14 +114,25 @@ describe('setupWith() apply', () => {
     });
     expect(sub.expirationPolicy).toBeDefined();
     expect(sub.expirationPolicy.ttl ?? null).toBeNull();
-    expect(pubsub.subscriptions.get(`projects/${P}/subscriptions/access-logs-dead-letter-hold`)).toMatchObject({ topic: `projects/${P}/topics/access-logs-dead-letter` });
-    expect(pubsub.policies.get(`projects/${P}/topics/access-logs-dead-letter`)?.bindings).toEqual([{ role: 'roles/pubsub.publisher', members: [agent] }]);
-    expect(pubsub.policies.get(`projects/${P}/subscriptions/access-logs-to-bigquery`)?.bindings).toEqual([{ role: 'roles/pubsub.subscriber', members: [agent] }]);
+    expect(pubsub.subscriptions.get(`projects/${P}/subscriptions/access-logs-dead-letter-hold`)).toMatchObject({
+      topic: `projects/${P}/topics/access-logs-dead-letter`,
+    });
+    expect(pubsub.policies.get(`projects/${P}/topics/access-logs-dead-letter`)?.bindings).toEqual([
+      { role: 'roles/pubsub.publisher', members: [agent] },
+    ]);
+    expect(pubsub.policies.get(`projects/${P}/subscriptions/access-logs-to-bigquery`)?.bindings).toEqual([
+      { role: 'roles/pubsub.subscriber', members: [agent] },
+    ]);
 
-    expect(s.buckets.get('demo-project-logflow')).toMatchObject({ location: 'EU', iamConfiguration: { uniformBucketLevelAccess: { enabled: true }, publicAccessPrevention: 'enforced' } });
+    expect(s.buckets.get('demo-project-logflow')).toMatchObject({
+      location: 'EU',
+      iamConfiguration: { uniformBucketLevelAccess: { enabled: true }, publicAccessPrevention: 'enforced' },
+    });
     const object = [...s.objects.keys()];
     expect(object).toEqual([expect.stringMatching(/^demo-project-logflow\/logflow\/ua-parser-js-1\.\d+\.\d+\.min\.js$/)]);
-    expect(s.bucketIam.get('demo-project-logflow')?.bindings).toEqual([{ role: 'roles/storage.objectViewer', members: [`serviceAccount:${runner}`] }]);
+    expect(s.bucketIam.get('demo-project-logflow')?.bindings).toEqual([
+      { role: 'roles/storage.objectViewer', members: [`serviceAccount:${runner}`] },
+    ]);
     expect(s.tables.has('logflow_ref.ip_country_ranges') && s.tables.has('logflow_ref.ip_asn_ranges')).toBe(true);
 
     expect(s.serviceAccounts.has(runner)).toBe(true);
@@ -109,7 +140,12 @@ describe('setupWith() apply', () => {
       { role: 'roles/bigquery.dataEditor', members: [`serviceAccount:${runner}`] },
       { role: 'roles/bigquery.jobUser', members: [`serviceAccount:${runner}`] },
     ]);
-    expect(s.serviceAccountIam.get(runner)?.bindings).toEqual([{ role: 'roles/iam.serviceAccountTokenCreator', members: ['serviceAccount:service-123456789@gcp-sa-dataform.iam.gserviceaccount.com'] }]);
+    expect(s.serviceAccountIam.get(runner)?.bindings).toEqual([
+      {
+        role: 'roles/iam.serviceAccountTokenCreator',
+        members: ['serviceAccount:service-123456789@gcp-sa-dataform.iam.gserviceaccount.com'],
+      },
+    ]);
 
     const repo = `projects/${P}/locations/europe-west1/repositories/logflow`;
     expect(s.repositories.get(repo)).toMatchObject({ serviceAccount: runner });
@@ -123,7 +159,13 @@ describe('setupWith() apply', () => {
     const release = s.releaseConfigs.get(`${repo}/releaseConfigs/production`)!;
     expect(release).toMatchObject({
       gitCommitish: commits[0]!.sha,
-      codeCompilationConfig: { defaultDatabase: P, defaultSchema: 'logflow', assertionSchema: 'logflow_assertions', defaultLocation: 'EU', vars: { warehouse: 'bigquery', uaParserLibraryUri: `gs://${object[0]}` } },
+      codeCompilationConfig: {
+        defaultDatabase: P,
+        defaultSchema: 'logflow',
+        assertionSchema: 'logflow_assertions',
+        defaultLocation: 'EU',
+        vars: { warehouse: 'bigquery', uaParserLibraryUri: `gs://${object[0]}` },
+      },
     });
     expect(release.releaseCompilationResult).toMatch(new RegExp(`^${repo}/compilationResults/`));
     expect(s.workflowConfigs.get(`${repo}/workflowConfigs/scheduled`)).toMatchObject({
@@ -141,7 +183,12 @@ describe('setupWith() apply', () => {
     const second = await run('apply');
     expect(second.exitCode).toBe(0);
     expect(second.outcomes.filter((o) => o.status !== 'ok').map((o) => `${o.status} ${o.label}`)).toEqual([]);
-    expect(cloud.mutations().slice(httpBefore).map((r) => `${r.method} ${r.path}`)).toEqual([]);
+    expect(
+      cloud
+        .mutations()
+        .slice(httpBefore)
+        .map((r) => `${r.method} ${r.path}`),
+    ).toEqual([]);
     expect(pubsub.mutations().slice(grpcBefore)).toEqual([]);
     const check = await run('check');
     expect(check.exitCode).toBe(0);
@@ -169,13 +216,19 @@ describe('setupWith() apply', () => {
     expect(cloud.state.datasets.get('logflow')).toEqual({ location: 'US' });
   }, 60_000);
 
-  it.each(['PERMISSION_DENIED', 'NOT_FOUND', 'SCHEMA_MISMATCH'])('--check reports a subscription in state %s with what to do', async (state) => {
-    await run('apply');
-    pubsub.subscriptions.get(`projects/${P}/subscriptions/access-logs-to-bigquery`)!.bigqueryConfig.state = state;
-    const check = await run('check');
-    expect(check.exitCode).toBe(1);
-    expect(check.lines.find((l) => l.includes('access-logs-to-bigquery') && l.startsWith('DRIFT'))).toMatch(new RegExp(`state ${state}: `));
-  }, 60_000);
+  it.each(['PERMISSION_DENIED', 'NOT_FOUND', 'SCHEMA_MISMATCH'])(
+    '--check reports a subscription in state %s with what to do',
+    async (state) => {
+      await run('apply');
+      pubsub.subscriptions.get(`projects/${P}/subscriptions/access-logs-to-bigquery`)!.bigqueryConfig.state = state;
+      const check = await run('check');
+      expect(check.exitCode).toBe(1);
+      expect(check.lines.find((l) => l.includes('access-logs-to-bigquery') && l.startsWith('DRIFT'))).toMatch(
+        new RegExp(`state ${state}: `),
+      );
+    },
+    60_000,
+  );
 
   it('--check on an empty project creates nothing and lists what is missing', async () => {
     const check = await run('check');
@@ -217,13 +270,18 @@ describe('setupWith() apply', () => {
     cloud.state.compilationErrors = [{ path: 'definitions/outputs/requests.sqlx', message: 'ua is not defined' }];
     const report = await run('apply');
     expect(report.exitCode).toBe(1);
-    expect(report.lines.find((l) => l.includes('release config'))).toMatch(/DRIFT .*could not compile the tree: 1 error\(s\), first: definitions\/outputs\/requests\.sqlx: ua is not defined/);
+    expect(report.lines.find((l) => l.includes('release config'))).toMatch(
+      /DRIFT .*could not compile the tree: 1 error\(s\), first: definitions\/outputs\/requests\.sqlx: ua is not defined/,
+    );
   }, 60_000);
 });
 
 describe('setupWith() errors', () => {
   const oneLine = async (promise: Promise<unknown>) => {
-    const error = (await promise.then(() => null, (e: unknown) => e)) as Error | null;
+    const error = (await promise.then(
+      () => null,
+      (e: unknown) => e,
+    )) as Error | null;
     expect(error).not.toBeNull();
     expect(error!.name).toBe('LogflowError');
     expect(error!.message).not.toMatch(/\n/);
@@ -232,25 +290,45 @@ describe('setupWith() errors', () => {
 
   it('says how to authenticate when there are no credentials', async () => {
     const bad = connect({ projectId: P, endpoints: { http: cloud.endpoint, pubsub: pubsub.endpoint }, authClient: fakeAuth() });
-    Object.defineProperty(bad, 'authClient', { value: async () => ({ getAccessToken: () => Promise.reject(new Error('Could not load the default credentials. Browse to https://cloud.google.com/docs/authentication/getting-started for more information.')) }) });
-    expect(await oneLine(setupWith(bad, input(), { mode: 'apply', out: () => undefined }))).toMatch(/no usable Google Cloud credentials .*gcloud auth application-default login/);
+    Object.defineProperty(bad, 'authClient', {
+      value: async () => ({
+        getAccessToken: () =>
+          Promise.reject(
+            new Error(
+              'Could not load the default credentials. Browse to https://cloud.google.com/docs/authentication/getting-started for more information.',
+            ),
+          ),
+      }),
+    });
+    expect(await oneLine(setupWith(bad, input(), { mode: 'apply', out: () => undefined }))).toMatch(
+      /no usable Google Cloud credentials .*gcloud auth application-default login/,
+    );
     await bad.close();
   });
 
   it('names a project that does not exist', async () => {
-    expect(await oneLine(setupWith(clients, { ...input(), project: 'no-such-project' }, { mode: 'apply', out: () => undefined }))).toMatch(/^project no-such-project does not exist or the account cannot see it/);
+    expect(await oneLine(setupWith(clients, { ...input(), project: 'no-such-project' }, { mode: 'apply', out: () => undefined }))).toMatch(
+      /^project no-such-project does not exist or the account cannot see it/,
+    );
   });
 
   it('names the role and the resource on PERMISSION_DENIED', async () => {
-    cloud.fail({ method: 'POST', path: /\/bigquery\/v2\/projects\/demo-project\/datasets$/, status: 403, message: 'Access Denied: Project demo-project: User does not have bigquery.datasets.create permission in project demo-project.' });
+    cloud.fail({
+      method: 'POST',
+      path: /\/bigquery\/v2\/projects\/demo-project\/datasets$/,
+      status: 403,
+      message: 'Access Denied: Project demo-project: User does not have bigquery.datasets.create permission in project demo-project.',
+    });
     expect(await oneLine(run('apply'))).toBe(
       'creating dataset demo-project.logflow: PERMISSION_DENIED; the account needs roles/bigquery.dataEditor on project demo-project (Access Denied: Project demo-project: User does not have bigquery.datasets.create permission in project demo-project.)',
     );
   }, 60_000);
 
   it('names the role on a gRPC PERMISSION_DENIED from Pub/Sub', async () => {
-    pubsub.failNext('CreateTopic', grpc.status.PERMISSION_DENIED, "User not authorized to perform this action.");
-    expect(await oneLine(run('apply'))).toMatch(/^creating topic access-logs: PERMISSION_DENIED; the account needs roles\/pubsub\.editor on project demo-project/);
+    pubsub.failNext('CreateTopic', grpc.status.PERMISSION_DENIED, 'User not authorized to perform this action.');
+    expect(await oneLine(run('apply'))).toMatch(
+      /^creating topic access-logs: PERMISSION_DENIED; the account needs roles\/pubsub\.editor on project demo-project/,
+    );
   }, 60_000);
 
   it('says which API is not enabled and how to enable it', async () => {
@@ -259,8 +337,11 @@ describe('setupWith() errors', () => {
       path: /\/repositories\/logflow$/,
       status: 403,
       reason: 'SERVICE_DISABLED',
-      message: 'Dataform API has not been used in project 123456789 before or it is disabled. Enable it by visiting https://console.developers.google.com/apis/api/dataform.googleapis.com/overview?project=123456789 then retry.',
+      message:
+        'Dataform API has not been used in project 123456789 before or it is disabled. Enable it by visiting https://console.developers.google.com/apis/api/dataform.googleapis.com/overview?project=123456789 then retry.',
     });
-    expect(await oneLine(run('apply'))).toMatch(/^reading Dataform repository .*: dataform\.googleapis\.com is not enabled in project demo-project; run `gcloud services enable dataform\.googleapis\.com --project=demo-project`/);
+    expect(await oneLine(run('apply'))).toMatch(
+      /^reading Dataform repository .*: dataform\.googleapis\.com is not enabled in project demo-project; run `gcloud services enable dataform\.googleapis\.com --project=demo-project`/,
+    );
   }, 60_000);
 });

@@ -75,7 +75,10 @@ describe('localChecks()', () => {
     await broken.connection.run(`create view logflow_assertions.always_fails as select 1 as x`);
     broken.close();
     const failing = await checks();
-    expect(byName(failing).assertions).toMatchObject({ level: 'fail', text: expect.stringMatching(/^1 of \d+ failing: always_fails \(1 rows\)$/) });
+    expect(byName(failing).assertions).toMatchObject({
+      level: 'fail',
+      text: expect.stringMatching(/^1 of \d+ failing: always_fails \(1 rows\)$/),
+    });
     expect(exitCode(failing)).toBe(1);
     expect(render('t', failing)).toMatch(/overall: FAILING\n$/);
   }, 120_000);
@@ -98,18 +101,38 @@ describe('cloudChecks()', () => {
     pubsub = await startPubsubAdminFake();
     clients = connect({ projectId: P, endpoints: { http: cloud.endpoint, pubsub: pubsub.endpoint }, authClient: fakeAuth() });
     pubsub.topics.set(`projects/${P}/topics/access-logs`, { name: `projects/${P}/topics/access-logs` });
-    pubsub.subscriptions.set(sub, { name: sub, topic: `projects/${P}/topics/access-logs`, bigqueryConfig: { table: `${P}.logflow_raw.landing`, writeMetadata: true, state: 'ACTIVE' } });
+    pubsub.subscriptions.set(sub, {
+      name: sub,
+      topic: `projects/${P}/topics/access-logs`,
+      bigqueryConfig: { table: `${P}.logflow_raw.landing`, writeMetadata: true, state: 'ACTIVE' },
+    });
     cloud.state.metrics.set(`pubsub.googleapis.com/subscription/num_undelivered_messages|access-logs-to-bigquery`, 12);
     cloud.state.metrics.set(`pubsub.googleapis.com/subscription/oldest_unacked_message_age|access-logs-to-bigquery`, 3);
     cloud.state.queryAnswers.push(
-      { contains: 'ingest_host', rows: [{ host: 'web-1', last: secondsAgo(40), lines: 1000 }, { host: 'web-2', last: secondsAgo(7200), lines: 20 }], types: { last: 'TIMESTAMP', lines: 'INTEGER' } },
+      {
+        contains: 'ingest_host',
+        rows: [
+          { host: 'web-1', last: secondsAgo(40), lines: 1000 },
+          { host: 'web-2', last: secondsAgo(7200), lines: 20 },
+        ],
+        types: { last: 'TIMESTAMP', lines: 'INTEGER' },
+      },
       { contains: 'as newest', rows: [{ newest: secondsAgo(40) }], types: { newest: 'TIMESTAMP' } },
-      { contains: '__TABLES__', rows: [{ table_id: 'requests', last_modified_time: String(now.getTime() - 300_000) }, { table_id: 'sessions', last_modified_time: String(now.getTime() - 600_000) }], types: { last_modified_time: 'INTEGER' } },
+      {
+        contains: '__TABLES__',
+        rows: [
+          { table_id: 'requests', last_modified_time: String(now.getTime() - 300_000) },
+          { table_id: 'sessions', last_modified_time: String(now.getTime() - 600_000) },
+        ],
+        types: { last_modified_time: 'INTEGER' },
+      },
     );
     cloud.state.repositories.set(repo, { name: repo });
     cloud.state.commits.set(repo, []);
     const invocation = `${repo}/workflowInvocations/1700000000-abc`;
-    cloud.state.workflowInvocations.set(repo, [{ name: invocation, state: 'FAILED', invocationTiming: { startTime: new Date(now.getTime() - 600_000).toISOString() } }]);
+    cloud.state.workflowInvocations.set(repo, [
+      { name: invocation, state: 'FAILED', invocationTiming: { startTime: new Date(now.getTime() - 600_000).toISOString() } },
+    ]);
     cloud.state.invocationActions.set(invocation, [
       { target: { database: P, schema: 'logflow', name: 'requests' }, state: 'SUCCEEDED' },
       { target: { database: P, schema: 'logflow_assertions', name: 'lines_are_conserved' }, state: 'FAILED' },
@@ -123,12 +146,21 @@ describe('cloudChecks()', () => {
 
   it('reports every source on one screen, reading only recent landing partitions', async () => {
     const checks = byName(await cloudChecks(clients, plan, now));
-    expect(checks.ingesters).toMatchObject({ level: 'warn', text: 'web-1: last line 40 s ago (1,000 in 24 h); web-2: last line 2.0 h ago (20 in 24 h)' });
+    expect(checks.ingesters).toMatchObject({
+      level: 'warn',
+      text: 'web-1: last line 40 s ago (1,000 in 24 h); web-2: last line 2.0 h ago (20 in 24 h)',
+    });
     expect(checks.subscription).toMatchObject({ level: 'ok', text: 'access-logs-to-bigquery: ACTIVE, backlog 12 messages, oldest 3 s' });
     expect(checks['dead letters']).toMatchObject({ level: 'ok' });
     expect(checks.landing).toMatchObject({ level: 'ok', text: 'newest row published 40 s ago' });
-    expect(checks['last run']).toMatchObject({ level: 'fail', text: expect.stringMatching(/^FAILED 10 min ago: 1 action\(s\) failed: logflow_assertions\.lines_are_conserved/) });
-    expect(checks.outputs).toMatchObject({ level: 'ok', text: '2 tables; newest logflow.requests 5 min ago, oldest logflow.sessions 10 min ago' });
+    expect(checks['last run']).toMatchObject({
+      level: 'fail',
+      text: expect.stringMatching(/^FAILED 10 min ago: 1 action\(s\) failed: logflow_assertions\.lines_are_conserved/),
+    });
+    expect(checks.outputs).toMatchObject({
+      level: 'ok',
+      text: '2 tables; newest logflow.requests 5 min ago, oldest logflow.sessions 10 min ago',
+    });
     expect(checks.assertions).toMatchObject({ level: 'fail', text: '1 failing in the last run: logflow_assertions.lines_are_conserved' });
     const landingQueries = cloud.state.queries.filter((q) => q.includes('logflow_raw.landing'));
     expect(landingQueries).toHaveLength(2);
@@ -139,14 +171,31 @@ describe('cloudChecks()', () => {
     pubsub.subscriptions.get(sub)!.bigqueryConfig.state = 'PERMISSION_DENIED';
     cloud.state.metrics.set('pubsub.googleapis.com/subscription/num_undelivered_messages|access-logs-dead-letter-hold', 7);
     const checks = byName(await cloudChecks(clients, plan, now));
-    expect(checks.subscription).toMatchObject({ level: 'fail', text: expect.stringMatching(/PERMISSION_DENIED \(the Pub\/Sub service agent cannot write the table; grant it roles\/bigquery\.dataEditor/) });
-    expect(checks['dead letters']).toMatchObject({ level: 'warn', text: expect.stringMatching(/^7 messages held in access-logs-dead-letter-hold/) });
+    expect(checks.subscription).toMatchObject({
+      level: 'fail',
+      text: expect.stringMatching(
+        /PERMISSION_DENIED \(the Pub\/Sub service agent cannot write the table; grant it roles\/bigquery\.dataEditor/,
+      ),
+    });
+    expect(checks['dead letters']).toMatchObject({
+      level: 'warn',
+      text: expect.stringMatching(/^7 messages held in access-logs-dead-letter-hold/),
+    });
   });
 
   it('turns a permission error into a failing line, not a crash', async () => {
-    cloud.fail({ method: 'GET', path: /timeSeries$/, status: 403, message: 'Permission monitoring.timeSeries.list denied (or the resource may not exist).', times: 5 });
+    cloud.fail({
+      method: 'GET',
+      path: /timeSeries$/,
+      status: 403,
+      message: 'Permission monitoring.timeSeries.list denied (or the resource may not exist).',
+      times: 5,
+    });
     const checks = byName(await cloudChecks(clients, plan, now));
-    expect(checks.subscription).toMatchObject({ level: 'fail', text: expect.stringMatching(/PERMISSION_DENIED; the account needs roles\/pubsub\.viewer and roles\/monitoring\.viewer/) });
+    expect(checks.subscription).toMatchObject({
+      level: 'fail',
+      text: expect.stringMatching(/PERMISSION_DENIED; the account needs roles\/pubsub\.viewer and roles\/monitoring\.viewer/),
+    });
     expect(checks.landing?.level).toBe('ok');
   });
 });

@@ -4,7 +4,11 @@ import { registerFunctions } from '../../pipeline/functions.ts';
 import { loadInclude } from '../support/includes.ts';
 import { DIALECT_CASES, type Helpers } from './cases.ts';
 
-const dialect = loadInclude<{ forWarehouse(w: string): Helpers; isolateGroup(p: string, keep: number): { pattern: string; groups: number }; timestampShape(format: string): string }>('dialect');
+const dialect = loadInclude<{
+  forWarehouse(w: string): Helpers;
+  isolateGroup(p: string, keep: number): { pattern: string; groups: number };
+  timestampShape(format: string): string;
+}>('dialect');
 const duck = dialect.forWarehouse('duckdb');
 const bq = dialect.forWarehouse('bigquery');
 
@@ -28,7 +32,10 @@ describe('dialect helpers spell BigQuery', () => {
     [bq.safeCast('x', 'float64'), 'safe_cast(x as FLOAT64)'],
     [bq.regexContains('x', "a'b"), `regexp_contains(x, r"a'b")`],
     [bq.regexExtract('x', 'a(b)'), "regexp_extract(x, r'a(b)')"],
-    [bq.parseTimestamp('%Y-%m-%d', 't'), "(case when regexp_contains(t, r'^(?:000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])$') then safe.parse_timestamp('%Y-%m-%d', t) end)"],
+    [
+      bq.parseTimestamp('%Y-%m-%d', 't'),
+      "(case when regexp_contains(t, r'^(?:000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])$') then safe.parse_timestamp('%Y-%m-%d', t) end)",
+    ],
     [bq.timestampDiff('a', 'b', 'second'), 'timestamp_diff(a, b, second)'],
     [bq.parseJson('t'), "(case when not starts_with(t, '\\ufeff') then safe.parse_json(t, wide_number_mode => 'round') end)"],
     [bq.ipKey('ip'), 'to_hex(net.safe_ip_from_string(ip))'],

@@ -32,7 +32,14 @@ export async function compareExpression(
 ): Promise<Disagreement[]> {
   const type = c.input === 'string' ? 'STRING' : 'BYTES';
   const evaluated = await zetasql.evaluate(`select i, ${c.sql(helpers.bigquery, 'x')} as v from \`p.fuzz.inputs\``, [
-    { name: 'p.fuzz.inputs', columns: [{ name: 'i', type: 'INT64' }, { name: 'x', type }], rows: inputs.map((x, i) => ({ i: BigInt(i), x })) },
+    {
+      name: 'p.fuzz.inputs',
+      columns: [
+        { name: 'i', type: 'INT64' },
+        { name: 'x', type },
+      ],
+      rows: inputs.map((x, i) => ({ i: BigInt(i), x })),
+    },
   ]);
   const valueType = evaluated.columns.find((col) => col.name === 'v')!.type;
   const bigquery = new Map(evaluated.rows.map((r) => [Number(r.i), canonical(r.v, valueType)]));

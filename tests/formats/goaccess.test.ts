@@ -14,7 +14,20 @@ const HAS_GOACCESS = spawnSync('goaccess', ['--version']).status === 0;
 if (!HAS_GOACCESS) console.log('goaccess format tests skipped: goaccess is not installed (apt-get install goaccess)');
 
 /** GoAccess 1.7's predefined formats (TRAEFIKCLF came later). */
-const GOACCESS_FORMATS = ['combined', 'vcombined', 'common', 'vcommon', 'w3c', 'cloudfront', 'cloudstorage', 'awselb', 'squid', 'awss3', 'caddy', 'awsalb'];
+const GOACCESS_FORMATS = [
+  'combined',
+  'vcombined',
+  'common',
+  'vcommon',
+  'w3c',
+  'cloudfront',
+  'cloudstorage',
+  'awselb',
+  'squid',
+  'awss3',
+  'caddy',
+  'awsalb',
+];
 const dir = mkdtempSync(join(tmpdir(), 'logflow-goaccess-formats-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

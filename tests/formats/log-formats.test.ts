@@ -68,15 +68,22 @@ function blanks(struct: Record<string, unknown> | null | undefined, names: strin
 }
 
 async function onDuckdb(line: string, pattern: string, names: string[]) {
-  const reader = await connection.runAndReadAll(`select ${duck.regexContains('$1', pattern)} as matched, ${duck.regexExtractFields('$1', pattern, names)} as v`, [line]);
+  const reader = await connection.runAndReadAll(
+    `select ${duck.regexContains('$1', pattern)} as matched, ${duck.regexExtractFields('$1', pattern, names)} as v`,
+    [line],
+  );
   const row = reader.getRowObjectsJson()[0] as { matched: boolean; v: Record<string, string> };
   return { matched: row.matched, fields: blanks(row.v, names) };
 }
 
 async function onBigquery(line: string, pattern: string, names: string[]) {
-  const result = await zetasql.evaluate(`select ${bq.regexContains('line', pattern)} as matched, ${bq.regexExtractFields('line', pattern, names)} as v`, [], {
-    variables: [{ name: 'line', type: 'STRING', value: line }],
-  });
+  const result = await zetasql.evaluate(
+    `select ${bq.regexContains('line', pattern)} as matched, ${bq.regexExtractFields('line', pattern, names)} as v`,
+    [],
+    {
+      variables: [{ name: 'line', type: 'STRING', value: line }],
+    },
+  );
   const row = result.rows[0] as { matched: boolean; v: Record<string, string | null> };
   return { matched: row.matched, fields: blanks(row.v, names) };
 }
@@ -89,7 +96,22 @@ function inJavascript(line: string, pattern: string, names: string[]) {
 describe('predefinedFormat()', () => {
   it('knows every GoAccess predefined format and Cloud Logging', () => {
     expect(formats.PREDEFINED_NAMES.map((n) => n.toUpperCase()).sort()).toEqual(
-      ['AWSALB', 'AWSELB', 'AWSS3', 'CADDY', 'CLOUDFRONT', 'CLOUDLOGGING', 'CLOUDSTORAGE', 'COMBINED', 'COMMON', 'SQUID', 'TRAEFIKCLF', 'VCOMBINED', 'VCOMMON', 'W3C'].sort(),
+      [
+        'AWSALB',
+        'AWSELB',
+        'AWSS3',
+        'CADDY',
+        'CLOUDFRONT',
+        'CLOUDLOGGING',
+        'CLOUDSTORAGE',
+        'COMBINED',
+        'COMMON',
+        'SQUID',
+        'TRAEFIKCLF',
+        'VCOMBINED',
+        'VCOMMON',
+        'W3C',
+      ].sort(),
     );
   });
 
@@ -153,7 +175,8 @@ describe('compiled patterns on DuckDB, BigQuery (ZetaSQL) and JavaScript', () =>
     for (const name of distinct) {
       const compiled = formats.predefinedFormat(name);
       const others = FORMAT_CASES.filter((c) => c.format !== name && !(name === 'traefikclf' && c.format === 'combined'));
-      for (const c of others) expect(new RegExp(compiled.pattern).test(c.line), `${name} matched a ${c.format} line: ${c.name}`).toBe(false);
+      for (const c of others)
+        expect(new RegExp(compiled.pattern).test(c.line), `${name} matched a ${c.format} line: ${c.name}`).toBe(false);
     }
   });
 });
@@ -196,7 +219,9 @@ describe('secondsOf() on both engines', () => {
     ['12ms', 'duration', null],
   ])('%s %s', async (text, unit, expected) => {
     const local = await connection.runAndReadAll(`select ${formats.secondsOf(duck, '$1', unit)} as v`, [text]);
-    const remote = await zetasql.evaluate(`select ${formats.secondsOf(bq, 'x', unit)} as v`, [], { variables: [{ name: 'x', type: 'STRING', value: text }] });
+    const remote = await zetasql.evaluate(`select ${formats.secondsOf(bq, 'x', unit)} as v`, [], {
+      variables: [{ name: 'x', type: 'STRING', value: text }],
+    });
     const duckValue = local.getRowObjectsJson()[0]?.v ?? null;
     if (expected === null) expect(duckValue).toBeNull();
     else expect(Number(duckValue)).toBeCloseTo(expected, 9);
@@ -208,17 +233,27 @@ describe('JSON formats (Caddy, Cloud Logging) on both engines', () => {
   it.each(JSON_CASES)('$format: $name', async ({ format, line, expected }) => {
     const compiled = formats.predefinedFormat(format);
     const fields = Object.keys(expected);
-    const duckColumns = fields.map((f) => `coalesce(${compiled.paths[f]!.map((p) => `json_extract_string(j, '${formats.jsonPath(p)}')`).join(', ')}) as ${f}`);
-    const bqColumns = fields.map((f) => `coalesce(${compiled.paths[f]!.map((p) => `json_value(j, '${formats.jsonPath(p)}')`).join(', ')}) as ${f}`);
-    const local = (await connection.runAndReadAll(`select ${duckColumns.join(', ')} from (select cast($1 as json) as j)`, [line])).getRowObjectsJson()[0];
-    const remote = (await zetasql.evaluate(`select ${bqColumns.join(', ')} from (select parse_json(line, wide_number_mode => 'round') as j)`, [], {
-      variables: [{ name: 'line', type: 'STRING', value: line }],
-    })).rows[0];
+    const duckColumns = fields.map(
+      (f) => `coalesce(${compiled.paths[f]!.map((p) => `json_extract_string(j, '${formats.jsonPath(p)}')`).join(', ')}) as ${f}`,
+    );
+    const bqColumns = fields.map(
+      (f) => `coalesce(${compiled.paths[f]!.map((p) => `json_value(j, '${formats.jsonPath(p)}')`).join(', ')}) as ${f}`,
+    );
+    const local = (
+      await connection.runAndReadAll(`select ${duckColumns.join(', ')} from (select cast($1 as json) as j)`, [line])
+    ).getRowObjectsJson()[0];
+    const remote = (
+      await zetasql.evaluate(`select ${bqColumns.join(', ')} from (select parse_json(line, wide_number_mode => 'round') as j)`, [], {
+        variables: [{ name: 'line', type: 'STRING', value: line }],
+      })
+    ).rows[0];
     expect(local).toEqual(expected);
     // JSON numbers come back as text in each engine's own rendering (BigQuery: 5.1e-05, DuckDB:
     // 0.000051): equal as numbers, which is how the models must read them (cast, never compare text).
     const asNumbers = (row: Record<string, unknown> | undefined) =>
-      Object.fromEntries(Object.entries(row ?? {}).map(([k, v]) => [k, typeof v === 'string' && /^-?[\d.]+(?:e-?\d+)?$/i.test(v) ? Number(v) : v]));
+      Object.fromEntries(
+        Object.entries(row ?? {}).map(([k, v]) => [k, typeof v === 'string' && /^-?[\d.]+(?:e-?\d+)?$/i.test(v) ? Number(v) : v]),
+      );
     expect(asNumbers(remote)).toEqual(asNumbers(local));
   });
 });
@@ -256,20 +291,45 @@ async function columnsOn(engine: 'duckdb' | 'bigquery', compiled: Compiled, line
   const field =
     compiled.kind === 'regex'
       ? (f: string) => `s.f.${f}`
-      : (f: string) => `coalesce(${compiled.paths[f]!.map((p) => `${engine === 'duckdb' ? 'json_extract_string' : 'json_value'}(s.f, '${formats.jsonPath(p)}')`).join(', ')})`;
-  const from = compiled.kind === 'regex' ? d.regexExtractFields(input, compiled.pattern, compiled.fields) : engine === 'duckdb' ? `cast(${input} as json)` : `parse_json(${input}, wide_number_mode => 'round')`;
+      : (f: string) =>
+          `coalesce(${compiled.paths[f]!.map((p) => `${engine === 'duckdb' ? 'json_extract_string' : 'json_value'}(s.f, '${formats.jsonPath(p)}')`).join(', ')})`;
+  const from =
+    compiled.kind === 'regex'
+      ? d.regexExtractFields(input, compiled.pattern, compiled.fields)
+      : engine === 'duckdb'
+        ? `cast(${input} as json)`
+        : `parse_json(${input}, wide_number_mode => 'round')`;
   const cols = formats.requestColumns(d, compiled, field);
-  const select = Object.entries(cols).map(([name, sql]) => (name === 'request_at' ? `${d.formatTimestamp('%Y-%m-%dT%H:%M:%S', sql)} as ${name}` : `${sql} as ${name}`));
+  const select = Object.entries(cols).map(([name, sql]) =>
+    name === 'request_at' ? `${d.formatTimestamp('%Y-%m-%dT%H:%M:%S', sql)} as ${name}` : `${sql} as ${name}`,
+  );
   const sql = `select ${select.join(', ')} from (select ${from} as f) as s`;
   const row =
     engine === 'duckdb'
       ? ((await connection.runAndReadAll(sql, [line])).getRowObjectsJson()[0] as Record<string, unknown>)
-      : ((await zetasql.evaluate(sql, [], { variables: [{ name: 'line', type: 'STRING', value: line }] })).rows[0] as Record<string, unknown>);
-  return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : k.endsWith('_seconds') || ['status', 'port', 'response_bytes'].includes(k) ? (v === null ? null : Number(v)) : v]));
+      : ((await zetasql.evaluate(sql, [], { variables: [{ name: 'line', type: 'STRING', value: line }] })).rows[0] as Record<
+          string,
+          unknown
+        >);
+  return Object.fromEntries(
+    Object.entries(row).map(([k, v]) => [
+      k,
+      typeof v === 'bigint'
+        ? Number(v)
+        : k.endsWith('_seconds') || ['status', 'port', 'response_bytes'].includes(k)
+          ? v === null
+            ? null
+            : Number(v)
+          : v,
+    ]),
+  );
 }
 
 describe('requestColumns() on both engines', () => {
-  const all = [...FORMAT_CASES.map((c) => ({ format: c.format, name: c.name, line: c.line })), ...JSON_CASES.map((c) => ({ format: c.format, name: c.name, line: c.line }))];
+  const all = [
+    ...FORMAT_CASES.map((c) => ({ format: c.format, name: c.name, line: c.line })),
+    ...JSON_CASES.map((c) => ({ format: c.format, name: c.name, line: c.line })),
+  ];
   it.each(all)('$format: $name', async ({ format, line }) => {
     const compiled = formats.compileFormat(format);
     const local = await columnsOn('duckdb', compiled, line);
@@ -280,13 +340,55 @@ describe('requestColumns() on both engines', () => {
   });
 
   it.each([
-    ['combined', FORMAT_CASES[1]!.line, { auth_user: 'alice', request: 'POST /api?q="x" HTTP/2.0', method: 'POST', path: '/api', query: 'q="x"', protocol: 'HTTP/2.0', response_bytes: 0, referrer: null, user_agent: 'curl "7.1"', request_at: '2026-11-02T06:59:59' }],
+    [
+      'combined',
+      FORMAT_CASES[1]!.line,
+      {
+        auth_user: 'alice',
+        request: 'POST /api?q="x" HTTP/2.0',
+        method: 'POST',
+        path: '/api',
+        query: 'q="x"',
+        protocol: 'HTTP/2.0',
+        response_bytes: 0,
+        referrer: null,
+        user_agent: 'curl "7.1"',
+        request_at: '2026-11-02T06:59:59',
+      },
+    ],
     ['combined', FORMAT_CASES[3]!.line, { method: 'GET', path: '/a.html', protocol: 'HTTP/1.0', status: 400 }],
-    ['awselb', FORMAT_CASES.find((c) => c.name === 'backend failed (-1, -)')!.line, { latency_seconds: null, upstream_addr: null, path: '/', status: 504, vhost: 'my-loadbalancer' }],
-    ['squid', FORMAT_CASES.find((c) => c.format === 'squid')!.line, { method: 'GET', path: '/', vhost: 'www.google.com', latency_seconds: 0.18, cache_status: 'TCP_MISS' }],
-    ['apache:%{%Y-%m-%dT%H:%M:%S%z}t %a %m %U%q %H %s %{ms}T', FORMAT_CASES.find((c) => c.name === 'strftime time, split request')!.line, { path: '/search', query: 'q=a+b', latency_seconds: 0.012 }],
-    ['cloudlogging', JSON_CASES.find((c) => c.format === 'cloudlogging')!.line, { vhost: 'www.example.com', path: '/index.html', query: 'utm=x', latency_seconds: 0.012345, response_bytes: 5120, request_id: '1xkv3aqf2kv8a1' }],
-    ['nginx:$host $remote_addr [$time_iso8601] "$request" $status $bytes_sent $request_time $upstream_response_time $upstream_cache_status $ssl_protocol/$ssl_cipher', FORMAT_CASES.find((c) => c.name === 'upstream list, cache, TLS')!.line, { upstream_seconds: 3, latency_seconds: 3.001, tls_protocol: 'TLSv1.2' }],
+    [
+      'awselb',
+      FORMAT_CASES.find((c) => c.name === 'backend failed (-1, -)')!.line,
+      { latency_seconds: null, upstream_addr: null, path: '/', status: 504, vhost: 'my-loadbalancer' },
+    ],
+    [
+      'squid',
+      FORMAT_CASES.find((c) => c.format === 'squid')!.line,
+      { method: 'GET', path: '/', vhost: 'www.google.com', latency_seconds: 0.18, cache_status: 'TCP_MISS' },
+    ],
+    [
+      'apache:%{%Y-%m-%dT%H:%M:%S%z}t %a %m %U%q %H %s %{ms}T',
+      FORMAT_CASES.find((c) => c.name === 'strftime time, split request')!.line,
+      { path: '/search', query: 'q=a+b', latency_seconds: 0.012 },
+    ],
+    [
+      'cloudlogging',
+      JSON_CASES.find((c) => c.format === 'cloudlogging')!.line,
+      {
+        vhost: 'www.example.com',
+        path: '/index.html',
+        query: 'utm=x',
+        latency_seconds: 0.012345,
+        response_bytes: 5120,
+        request_id: '1xkv3aqf2kv8a1',
+      },
+    ],
+    [
+      'nginx:$host $remote_addr [$time_iso8601] "$request" $status $bytes_sent $request_time $upstream_response_time $upstream_cache_status $ssl_protocol/$ssl_cipher',
+      FORMAT_CASES.find((c) => c.name === 'upstream list, cache, TLS')!.line,
+      { upstream_seconds: 3, latency_seconds: 3.001, tls_protocol: 'TLSv1.2' },
+    ],
   ])('%s', async (format, line, expected) => {
     const local = await columnsOn('duckdb', formats.compileFormat(format), line);
     expect(local).toMatchObject(expected);
@@ -298,10 +400,20 @@ describe('formatFromShape() on both engines', () => {
     ...JSON_CASES.map((c) => [c.name, c.line, c.format] as const),
     ...FORMAT_CASES.filter((c) => c.format === 'combined').map((c) => [c.name, c.line, null] as const),
     ['nginx json', '{"remote_addr":"192.0.2.1","request":"GET / HTTP/1.1","status":200}', null] as const,
-    ['a combined line whose path mentions httpRequest', '192.0.2.1 - - [17/May/2015:10:05:03 +0000] "GET /{"httpRequest":{} HTTP/1.1" 200 1 "-" "-"', null] as const,
+    [
+      'a combined line whose path mentions httpRequest',
+      '192.0.2.1 - - [17/May/2015:10:05:03 +0000] "GET /{"httpRequest":{} HTTP/1.1" 200 1 "-" "-"',
+      null,
+    ] as const,
   ])('%s', async (_name, line, expected) => {
-    const local = (await connection.runAndReadAll(`select ${formats.formatFromShape(duck, '$1')} as v`, [line])).getRowObjectsJson()[0]?.v ?? null;
-    const remote = (await zetasql.evaluate(`select ${formats.formatFromShape(bq, 'line')} as v`, [], { variables: [{ name: 'line', type: 'STRING', value: line }] })).rows[0]?.v ?? null;
+    const local =
+      (await connection.runAndReadAll(`select ${formats.formatFromShape(duck, '$1')} as v`, [line])).getRowObjectsJson()[0]?.v ?? null;
+    const remote =
+      (
+        await zetasql.evaluate(`select ${formats.formatFromShape(bq, 'line')} as v`, [], {
+          variables: [{ name: 'line', type: 'STRING', value: line }],
+        })
+      ).rows[0]?.v ?? null;
     expect(local).toBe(expected);
     expect(remote).toBe(expected);
   });

@@ -23,9 +23,12 @@ async function one(sql: string, ...values: Array<string | null>): Promise<unknow
 const CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36';
 const FIREFOX = 'Mozilla/5.0 (X11; Ubuntu; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0';
 const SAFARI = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Safari/605.1.15';
-const IPHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1';
-const IPAD = 'Mozilla/5.0 (iPad; CPU OS 16_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/16.6 Mobile/15E148 Safari/604.1';
-const ANDROID = 'Mozilla/5.0 (Linux; Android 14; SM-S918B) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.6367.82 Mobile Safari/537.36';
+const IPHONE =
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1';
+const IPAD =
+  'Mozilla/5.0 (iPad; CPU OS 16_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/16.6 Mobile/15E148 Safari/604.1';
+const ANDROID =
+  'Mozilla/5.0 (Linux; Android 14; SM-S918B) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.6367.82 Mobile Safari/537.36';
 const GOOGLEBOT = 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)';
 const OLD_IE = 'Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1; SV1)';
 
@@ -35,20 +38,69 @@ describe('registerLocalFunctions()', () => {
   });
 
   it.each([
-    [CHROME, { browser_name: 'Chrome', browser_major: '124', engine_name: 'Blink', os_name: 'Windows', os_version: '10', device_type: 'desktop', device_vendor: null }],
+    [
+      CHROME,
+      {
+        browser_name: 'Chrome',
+        browser_major: '124',
+        engine_name: 'Blink',
+        os_name: 'Windows',
+        os_version: '10',
+        device_type: 'desktop',
+        device_vendor: null,
+      },
+    ],
     [FIREFOX, { browser_name: 'Firefox', browser_version: '125.0', engine_name: 'Gecko', os_name: 'Ubuntu', device_type: 'desktop' }],
-    [SAFARI, { browser_name: 'Safari', browser_version: '17.4', engine_name: 'WebKit', os_name: 'Mac OS', os_version: '10.15.7', device_type: 'desktop' }],
-    [IPHONE, { browser_name: 'Mobile Safari', os_name: 'iOS', os_version: '17.4', device_type: 'mobile', device_vendor: 'Apple', device_model: 'iPhone' }],
+    [
+      SAFARI,
+      {
+        browser_name: 'Safari',
+        browser_version: '17.4',
+        engine_name: 'WebKit',
+        os_name: 'Mac OS',
+        os_version: '10.15.7',
+        device_type: 'desktop',
+      },
+    ],
+    [
+      IPHONE,
+      {
+        browser_name: 'Mobile Safari',
+        os_name: 'iOS',
+        os_version: '17.4',
+        device_type: 'mobile',
+        device_vendor: 'Apple',
+        device_model: 'iPhone',
+      },
+    ],
     [IPAD, { os_name: 'iOS', device_type: 'tablet', device_vendor: 'Apple', device_model: 'iPad' }],
-    [ANDROID, { browser_name: 'Chrome', os_name: 'Android', os_version: '14', device_type: 'mobile', device_vendor: 'Samsung', device_model: 'SM-S918B' }],
+    [
+      ANDROID,
+      {
+        browser_name: 'Chrome',
+        os_name: 'Android',
+        os_version: '14',
+        device_type: 'mobile',
+        device_vendor: 'Samsung',
+        device_model: 'SM-S918B',
+      },
+    ],
     [OLD_IE, { browser_name: 'IE', browser_major: '6', os_name: 'Windows', os_version: 'XP', device_type: 'desktop' }],
     [GOOGLEBOT, { browser_name: null, os_name: null, device_type: 'desktop', device_model: null }],
     ['curl/8.5.0', { browser_name: null, engine_name: null, device_type: 'desktop' }],
   ])('logflow_parse_user_agent(%j)', async (ua, expected) => {
     const struct = (await one('select logflow_parse_user_agent($1) as v', ua)) as Record<string, string | null>;
     expect(Object.keys(struct)).toEqual([
-      'browser_name', 'browser_version', 'browser_major', 'engine_name', 'engine_version',
-      'os_name', 'os_version', 'device_type', 'device_vendor', 'device_model',
+      'browser_name',
+      'browser_version',
+      'browser_major',
+      'engine_name',
+      'engine_version',
+      'os_name',
+      'os_version',
+      'device_type',
+      'device_vendor',
+      'device_model',
     ]);
     expect(struct).toMatchObject(expected);
   });

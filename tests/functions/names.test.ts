@@ -19,7 +19,9 @@ afterAll(() => wh.close());
 
 describe('LOCAL_FUNCTIONS', () => {
   it('are the logflow_ functions registered on a DuckDB connection, no more, no fewer', async () => {
-    const reader = await wh.connection.runAndReadAll("select distinct function_name from duckdb_functions() where function_name like 'logflow\\_%' escape '\\' order by 1");
+    const reader = await wh.connection.runAndReadAll(
+      "select distinct function_name from duckdb_functions() where function_name like 'logflow\\_%' escape '\\' order by 1",
+    );
     expect(reader.getRows().map(([name]) => name)).toEqual(Object.values(LOCAL_FUNCTIONS).sort());
   });
 

@@ -32,7 +32,11 @@ beforeAll(() => {
     mkdirSync(dirname(join(work, file)), { recursive: true });
     copyFileSync(join(PROJECT_DIR, file), join(work, file));
   }
-  const graph = compileProject({ projectDir: work, warehouse: 'bigquery', vars: { uaParserLibraryUri: 'gs://bucket/lib/ua-parser.min.js' } });
+  const graph = compileProject({
+    projectDir: work,
+    warehouse: 'bigquery',
+    vars: { uaParserLibraryUri: 'gs://bucket/lib/ua-parser.min.js' },
+  });
   const op = graph.operations?.find((o) => o.target.name === 'parse_user_agent');
   const sql = op?.queries?.join('\n') ?? '';
   body = /as r"""\n([\s\S]*)\n"""/.exec(sql)?.[1] ?? '';
@@ -58,12 +62,21 @@ describe('parse_user_agent UDF (definitions/udfs/parse_user_agent.sqlx)', () => 
   });
 
   it('fails compilation with a message naming the var when the library is not a gs:// URI', () => {
-    expect(() => compileProject({ projectDir: work, warehouse: 'bigquery', vars: { uaParserLibraryUri: 'https://x/ua.js' } })).toThrow(/uaParserLibraryUri/);
+    expect(() => compileProject({ projectDir: work, warehouse: 'bigquery', vars: { uaParserLibraryUri: 'https://x/ua.js' } })).toThrow(
+      /uaParserLibraryUri/,
+    );
   });
 
   it('gives, in a bare V8 context with dist/ua-parser.min.js, the same STRUCT as logflow_parse_user_agent in DuckDB', async () => {
     const sample = existsSync(SAMPLE)
-      ? [...new Set(readFileSync(SAMPLE, 'utf8').split('\n').map((l) => /" "([^"]*)"?\s*$/.exec(l)?.[1]).filter((u): u is string => !!u))].slice(0, 400)
+      ? [
+          ...new Set(
+            readFileSync(SAMPLE, 'utf8')
+              .split('\n')
+              .map((l) => /" "([^"]*)"?\s*$/.exec(l)?.[1])
+              .filter((u): u is string => !!u),
+          ),
+        ].slice(0, 400)
       : [];
     const uas = [...UAS, ...sample];
     const udf = bigQueryUdf();

@@ -8,7 +8,9 @@ import { escapeApache, escapeJson } from '../../generator/escape.ts';
 import { looksLikePageView, parseLine, unescapeApache } from './reference-parser.ts';
 
 const sample = (format: string, utcOffsetMinutes = 0) =>
-  [...generateRecords({ seed: 42, lines: 30_000, format: format as never, utcOffsetMinutes, scanShare: 0.05, malformedShare: 0.01 })].map(({ line, truth }) => ({ line, truth }));
+  [...generateRecords({ seed: 42, lines: 30_000, format: format as never, utcOffsetMinutes, scanShare: 0.05, malformedShare: 0.01 })].map(
+    ({ line, truth }) => ({ line, truth }),
+  );
 
 describe('generated formats', () => {
   it.each(LOG_FORMATS)('every %s line parses with the reference parser unless it is labelled malformed', (format) => {
@@ -51,7 +53,11 @@ describe('generated formats', () => {
     expect(lines.some((l) => l.includes(' "\\"><script>alert(1)</script>" '))).toBe(true);
     expect(lines.some((l) => l.endsWith('"http://localhost\\\\admin" "Mozilla/5.0\\x0d\\x0aX-Forwarded-For: 127.0.0.1"'))).toBe(true);
     const json = sample('json').map((r) => r.line);
-    expect(json.some((l) => l.includes('"http_referer":"http://localhost\\\\admin","http_user_agent":"Mozilla/5.0\\r\\nX-Forwarded-For: 127.0.0.1"'))).toBe(true);
+    expect(
+      json.some((l) =>
+        l.includes('"http_referer":"http://localhost\\\\admin","http_user_agent":"Mozilla/5.0\\r\\nX-Forwarded-For: 127.0.0.1"'),
+      ),
+    ).toBe(true);
     expect(json.some((l) => l.includes('"request":"GET /\\tHTTP/1.1\\r\\nHost: x"'))).toBe(true);
     expect(json.some((l) => l.includes('"request":"\\u0016\\u0003\\u0001'))).toBe(true);
   });
@@ -68,9 +74,12 @@ describe('generated formats', () => {
     expect(unescapeApache(escapeApache(input))).toBe(input);
   });
 
-  it.each(['plain', 'say "hi"', 'back\\slash', 'tab\there\n', 'café', '\u0000\u001f'])('escapeJson(%j) round-trips through JSON.parse', (input) => {
-    expect(JSON.parse(`"${escapeJson(input)}"`)).toBe(input);
-  });
+  it.each(['plain', 'say "hi"', 'back\\slash', 'tab\there\n', 'café', '\u0000\u001f'])(
+    'escapeJson(%j) round-trips through JSON.parse',
+    (input) => {
+      expect(JSON.parse(`"${escapeJson(input)}"`)).toBe(input);
+    },
+  );
 
   it('is accepted by GoAccess --log-format=COMBINED, which rejects exactly the malformed lines', (ctx) => {
     const which = spawnSync('sh', ['-c', 'command -v goaccess']);
@@ -85,7 +94,11 @@ describe('generated formats', () => {
       const log = path.join(dir, 'access.log');
       const invalid = path.join(dir, 'invalid.txt');
       fs.writeFileSync(log, records.map((r) => r.line).join('\n') + '\n');
-      const run = spawnSync('goaccess', [log, '--log-format=COMBINED', '-o', path.join(dir, 'report.json'), `--invalid-requests=${invalid}`, '--no-progress'], { encoding: 'utf8' });
+      const run = spawnSync(
+        'goaccess',
+        [log, '--log-format=COMBINED', '-o', path.join(dir, 'report.json'), `--invalid-requests=${invalid}`, '--no-progress'],
+        { encoding: 'utf8' },
+      );
       expect(run.status, run.stderr).toBe(0);
       const report = JSON.parse(fs.readFileSync(path.join(dir, 'report.json'), 'utf8'));
       const malformed = records.filter((r) => r.truth.scenario === 'malformed').map((r) => r.line);
@@ -98,4 +111,3 @@ describe('generated formats', () => {
     }
   });
 });
-

@@ -76,11 +76,19 @@ describe('logflow generate', () => {
     try {
       const out = path.join(dir, 'access.log');
       const truth = path.join(dir, 'truth.ndjson');
-      const run = spawnSync('node', [bin, 'generate', '--lines', '3000', '--seed', '7', '--format', 'vcombined', '--out', out, '--truth', truth], { encoding: 'utf8' });
+      const run = spawnSync(
+        'node',
+        [bin, 'generate', '--lines', '3000', '--seed', '7', '--format', 'vcombined', '--out', out, '--truth', truth],
+        { encoding: 'utf8' },
+      );
       expect(run.status, run.stderr).toBe(0);
       const expected = [...generateLines({ lines: 3000, seed: 7, format: 'vcombined' })].join('\n') + '\n';
       expect(fs.readFileSync(out, 'utf8')).toBe(expected);
-      const records = fs.readFileSync(truth, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l));
+      const records = fs
+        .readFileSync(truth, 'utf8')
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l));
       expect(records).toHaveLength(3000);
       expect(records.map((r) => r.line)).toEqual(Array.from({ length: 3000 }, (_, i) => i + 1));
     } finally {
@@ -88,11 +96,7 @@ describe('logflow generate', () => {
     }
   });
 
-  it.each([
-    [['--rate', '-5']],
-    [['--format', 'xml']],
-    [['--start', 'not-a-date']],
-  ])('exits 2 with one line on stderr for %j', (argv) => {
+  it.each([[['--rate', '-5']], [['--format', 'xml']], [['--start', 'not-a-date']]])('exits 2 with one line on stderr for %j', (argv) => {
     const run = spawnSync('node', [bin, 'generate', ...argv], { encoding: 'utf8' });
     expect(run.status).toBe(2);
     expect(run.stdout).toBe('');

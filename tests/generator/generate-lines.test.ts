@@ -37,7 +37,10 @@ describe('generateLines()', () => {
   });
 
   it('keeps lines in time order without jitter, and within the jitter with it', () => {
-    for (const [jitterMs, slack] of [[0, 0], [3000, 3000]] as const) {
+    for (const [jitterMs, slack] of [
+      [0, 0],
+      [3000, 3000],
+    ] as const) {
       let last = -Infinity;
       let maxBack = 0;
       for (const { truth } of generateRecords({ seed: 11, lines: 20_000, jitterMs })) {

@@ -58,7 +58,17 @@ function validIp(ip: string): boolean {
   return IPV4.test(ip) || (IPV6.test(ip) && ip.includes(':') && ip.split('::').length <= 2);
 }
 
-function timeOf(d: string, mon: string, y: string, h: string, mi: string, s: string, sign: string, oh: string, om: string): { timeMs: number; offsetMinutes: number } | null {
+function timeOf(
+  d: string,
+  mon: string,
+  y: string,
+  h: string,
+  mi: string,
+  s: string,
+  sign: string,
+  oh: string,
+  om: string,
+): { timeMs: number; offsetMinutes: number } | null {
   const month = MONTHS.indexOf(mon);
   if (month < 0 || Number(h) > 23 || Number(mi) > 59 || Number(s) > 59 || Number(om) > 59) return null;
   const offsetMinutes = (sign === '-' ? -1 : 1) * (Number(oh) * 60 + Number(om));
@@ -96,7 +106,17 @@ export function parseText(format: 'common' | 'combined' | 'vcombined', line: str
   };
 }
 
-export const JSON_FIELDS = ['time_local', 'remote_addr', 'remote_user', 'request', 'status', 'body_bytes_sent', 'http_referer', 'http_user_agent', 'host'];
+export const JSON_FIELDS = [
+  'time_local',
+  'remote_addr',
+  'remote_user',
+  'request',
+  'status',
+  'body_bytes_sent',
+  'http_referer',
+  'http_user_agent',
+  'host',
+];
 
 export function parseJson(line: string): ParsedLine | null {
   let o: Record<string, unknown>;

@@ -58,36 +58,41 @@ describe('ground truth', () => {
     [30, 0],
     [30, 5000],
     [10, 0],
-  ])('keeps every gap inside a session below the %i-minute timeout and gaps between sessions above it (jitter %i ms)', (timeoutMinutes, jitterMs) => {
-    const timeout = timeoutMinutes * 60_000;
-    const rows = run({ seed: 9, lines: 120_000, sessionTimeoutMinutes: timeoutMinutes, jitterMs, visitors: 800 }).filter((r) => r.truth.sessionId !== null);
-    const sessions = new Map<number, { visitor: number; times: number[] }>();
-    for (const r of rows) {
-      const s = sessions.get(r.truth.sessionId!) ?? { visitor: r.truth.visitorId!, times: [] };
-      s.times.push(r.timeMs);
-      expect(s.visitor).toBe(r.truth.visitorId);
-      sessions.set(r.truth.sessionId!, s);
-    }
-    const byVisitor = new Map<number, Array<[number, number]>>();
-    let maxInside = 0;
-    for (const s of sessions.values()) {
-      s.times.sort((a, b) => a - b);
-      for (let i = 1; i < s.times.length; i++) maxInside = Math.max(maxInside, s.times[i]! - s.times[i - 1]!);
-      const list = byVisitor.get(s.visitor) ?? [];
-      list.push([s.times[0]!, s.times.at(-1)!]);
-      byVisitor.set(s.visitor, list);
-    }
-    expect(maxInside).toBeLessThan(timeout);
-    let minBetween = Infinity;
-    let repeatVisitors = 0;
-    for (const list of byVisitor.values()) {
-      if (list.length > 1) repeatVisitors++;
-      list.sort((a, b) => a[0] - b[0]);
-      for (let i = 1; i < list.length; i++) minBetween = Math.min(minBetween, list[i]![0] - list[i - 1]![1]);
-    }
-    expect(repeatVisitors).toBeGreaterThan(50);
-    expect(minBetween).toBeGreaterThan(timeout);
-  });
+  ])(
+    'keeps every gap inside a session below the %i-minute timeout and gaps between sessions above it (jitter %i ms)',
+    (timeoutMinutes, jitterMs) => {
+      const timeout = timeoutMinutes * 60_000;
+      const rows = run({ seed: 9, lines: 120_000, sessionTimeoutMinutes: timeoutMinutes, jitterMs, visitors: 800 }).filter(
+        (r) => r.truth.sessionId !== null,
+      );
+      const sessions = new Map<number, { visitor: number; times: number[] }>();
+      for (const r of rows) {
+        const s = sessions.get(r.truth.sessionId!) ?? { visitor: r.truth.visitorId!, times: [] };
+        s.times.push(r.timeMs);
+        expect(s.visitor).toBe(r.truth.visitorId);
+        sessions.set(r.truth.sessionId!, s);
+      }
+      const byVisitor = new Map<number, Array<[number, number]>>();
+      let maxInside = 0;
+      for (const s of sessions.values()) {
+        s.times.sort((a, b) => a - b);
+        for (let i = 1; i < s.times.length; i++) maxInside = Math.max(maxInside, s.times[i]! - s.times[i - 1]!);
+        const list = byVisitor.get(s.visitor) ?? [];
+        list.push([s.times[0]!, s.times.at(-1)!]);
+        byVisitor.set(s.visitor, list);
+      }
+      expect(maxInside).toBeLessThan(timeout);
+      let minBetween = Infinity;
+      let repeatVisitors = 0;
+      for (const list of byVisitor.values()) {
+        if (list.length > 1) repeatVisitors++;
+        list.sort((a, b) => a[0] - b[0]);
+        for (let i = 1; i < list.length; i++) minBetween = Math.min(minBetween, list[i]![0] - list[i - 1]![1]);
+      }
+      expect(repeatVisitors).toBeGreaterThan(50);
+      expect(minBetween).toBeGreaterThan(timeout);
+    },
+  );
 
   it('gives each visitor one stable IP, user agent and country', () => {
     const seen = new Map<number, string>();
@@ -110,7 +115,14 @@ describe('ground truth', () => {
     [false, 1, 1.2],
   ])('follows the daily rhythm when diurnal is %s (busiest / quietest six UTC hours between %d and %d)', (diurnal, low, high) => {
     const blocks = [0, 0, 0, 0];
-    for (const { truth } of generateRecords({ seed: 8, durationSeconds: 86_400, linesPerSecond: 1.2, diurnal, botShare: 0, scanShare: 0 })) {
+    for (const { truth } of generateRecords({
+      seed: 8,
+      durationSeconds: 86_400,
+      linesPerSecond: 1.2,
+      diurnal,
+      botShare: 0,
+      scanShare: 0,
+    })) {
       blocks[Math.floor(new Date(truth.timeMs).getUTCHours() / 6)]! += 1;
     }
     const ratio = Math.max(...blocks) / Math.min(...blocks);

@@ -41,7 +41,10 @@ function parseMultipart(req: IncomingMessage, body: Buffer): Upload {
     .filter((p) => p.trim() !== '' && p.trim() !== '--');
   const payload = (part: string) => part.slice(part.indexOf('\r\n\r\n') + 4).replace(/\r\n$/, '');
   const metadata = JSON.parse(payload(parts[0]!)) as { configuration: Upload['configuration'] };
-  const rows = payload(parts[1]!).split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+  const rows = payload(parts[1]!)
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
   return { configuration: metadata.configuration, rows };
 }
 
@@ -57,7 +60,13 @@ beforeAll(async () => {
       if (req.method === 'GET' && url.pathname === '/bigquery/v2/projects/p/datasets/logflow_ref') {
         return datasetExists
           ? json(res, 200, { datasetReference: { projectId: 'p', datasetId: 'logflow_ref' }, location: 'EU' })
-          : json(res, 404, { error: { code: 404, message: 'Not found: Dataset p:logflow_ref', errors: [{ message: 'Not found: Dataset p:logflow_ref', reason: 'notFound' }] } });
+          : json(res, 404, {
+              error: {
+                code: 404,
+                message: 'Not found: Dataset p:logflow_ref',
+                errors: [{ message: 'Not found: Dataset p:logflow_ref', reason: 'notFound' }],
+              },
+            });
       }
       if (req.method === 'POST' && url.pathname === '/bigquery/v2/projects/p/datasets') {
         datasetExists = true;
@@ -66,16 +75,28 @@ beforeAll(async () => {
       if (req.method === 'POST' && url.pathname === '/upload/bigquery/v2/projects/p/jobs') {
         if (rejectUploads > 0) {
           rejectUploads--;
-          return json(res, 403, { error: { code: 403, message: 'Access Denied: Project p: User does not have bigquery.jobs.create permission', errors: [{ message: 'Access Denied: Project p: User does not have bigquery.jobs.create permission', reason: 'accessDenied' }] } });
+          return json(res, 403, {
+            error: {
+              code: 403,
+              message: 'Access Denied: Project p: User does not have bigquery.jobs.create permission',
+              errors: [{ message: 'Access Denied: Project p: User does not have bigquery.jobs.create permission', reason: 'accessDenied' }],
+            },
+          });
         }
         const upload = parseMultipart(req, Buffer.concat(chunks));
         uploads.push(upload);
         const jobId = `job_${uploads.length}`;
-        return json(res, 200, { jobReference: { projectId: 'p', jobId, location: 'EU' }, configuration: upload.configuration, status: { state: 'RUNNING' } });
+        return json(res, 200, {
+          jobReference: { projectId: 'p', jobId, location: 'EU' },
+          configuration: upload.configuration,
+          status: { state: 'RUNNING' },
+        });
       }
       const job = /^\/bigquery\/v2\/projects\/p\/jobs\/(job_\d+)$/.exec(url.pathname);
       if (req.method === 'GET' && job) {
-        const status = failJobs ? { state: 'DONE', errorResult: { message: 'Error while reading data' }, errors: [{ message: 'Error while reading data' }] } : { state: 'DONE' };
+        const status = failJobs
+          ? { state: 'DONE', errorResult: { message: 'Error while reading data' }, errors: [{ message: 'Error while reading data' }] }
+          : { state: 'DONE' };
         return json(res, 200, { jobReference: { projectId: 'p', jobId: job[1], location: 'EU' }, status });
       }
       return json(res, 404, { error: { code: 404, message: `fake: no route for ${req.method} ${url.pathname}` } });
@@ -98,7 +119,10 @@ function target(): BigQueryTarget {
 describe('loadIntoBigQuery()', () => {
   it('creates the dataset, uploads the bucketed rows as NDJSON in a WRITE_TRUNCATE load job and waits for it', async () => {
     const csv = join(dir, 'asn.csv');
-    writeFileSync(csv, 'start,end,asn,org\n8.8.8.0,8.8.8.255,15169,Google LLC\n8.0.0.0,9.255.255.255,3356,"Level 3, Inc."\n2001:4860::,2001:4860:ffff:ffff:ffff:ffff:ffff:ffff,15169,\n');
+    writeFileSync(
+      csv,
+      'start,end,asn,org\n8.8.8.0,8.8.8.255,15169,Google LLC\n8.0.0.0,9.255.255.255,3356,"Level 3, Inc."\n2001:4860::,2001:4860:ffff:ffff:ffff:ffff:ffff:ffff,15169,\n',
+    );
     const t = target();
     const client = bigQueryClient(t);
     await checkCredentials(client);
@@ -112,19 +136,27 @@ describe('loadIntoBigQuery()', () => {
       sourceFormat: 'NEWLINE_DELIMITED_JSON',
       writeDisposition: 'WRITE_TRUNCATE',
       clustering: { fields: ['bucket'] },
-      schema: { fields: [
-        { name: 'bucket', type: 'STRING', mode: 'REQUIRED' },
-        { name: 'start_key', type: 'STRING', mode: 'REQUIRED' },
-        { name: 'end_key', type: 'STRING', mode: 'REQUIRED' },
-        { name: 'asn', type: 'INT64', mode: 'REQUIRED' },
-        { name: 'as_org', type: 'STRING', mode: 'NULLABLE' },
-      ] },
+      schema: {
+        fields: [
+          { name: 'bucket', type: 'STRING', mode: 'REQUIRED' },
+          { name: 'start_key', type: 'STRING', mode: 'REQUIRED' },
+          { name: 'end_key', type: 'STRING', mode: 'REQUIRED' },
+          { name: 'asn', type: 'INT64', mode: 'REQUIRED' },
+          { name: 'as_org', type: 'STRING', mode: 'NULLABLE' },
+        ],
+      },
     });
     expect(upload.rows).toEqual([
       { bucket: '4080808', start_key: '08080800', end_key: '080808ff', asn: 15169, as_org: 'Google LLC' },
       { bucket: '408', start_key: '08000000', end_key: '09ffffff', asn: 3356, as_org: 'Level 3, Inc.' },
       { bucket: '409', start_key: '08000000', end_key: '09ffffff', asn: 3356, as_org: 'Level 3, Inc.' },
-      { bucket: '620014860', start_key: '20014860000000000000000000000000', end_key: '20014860ffffffffffffffffffffffff', asn: 15169, as_org: null },
+      {
+        bucket: '620014860',
+        start_key: '20014860000000000000000000000000',
+        end_key: '20014860ffffffffffffffffffffffff',
+        asn: 15169,
+        as_org: null,
+      },
     ]);
     expect(requests.filter((r) => r.startsWith('GET /bigquery/v2/projects/p/jobs/')).length).toBeGreaterThan(0);
   });
@@ -135,7 +167,9 @@ describe('loadIntoBigQuery()', () => {
     const t = target();
     failJobs = true;
     try {
-      await expect(loadIntoBigQuery(bigQueryClient(t), t, 'country', [csv])).rejects.toThrow(/^loading p\.logflow_ref\.ip_country_ranges failed: Error while reading data$/);
+      await expect(loadIntoBigQuery(bigQueryClient(t), t, 'country', [csv])).rejects.toThrow(
+        /^loading p\.logflow_ref\.ip_country_ranges failed: Error while reading data$/,
+      );
     } finally {
       failJobs = false;
     }
@@ -145,15 +179,21 @@ describe('loadIntoBigQuery()', () => {
     const csv = join(dir, 'country.csv');
     const t = target();
     rejectUploads = 1;
-    await expect(loadIntoBigQuery(bigQueryClient(t), t, 'country', [csv])).rejects.toThrow(/permission denied .*BigQuery Data Editor and Job User/);
+    await expect(loadIntoBigQuery(bigQueryClient(t), t, 'country', [csv])).rejects.toThrow(
+      /permission denied .*BigQuery Data Editor and Job User/,
+    );
   });
 });
 
 describe('checkCredentials()', () => {
   it.each([
-    ['Could not load the default credentials. Browse to https://cloud.google.com/docs/authentication/getting-started for more information.'],
+    [
+      'Could not load the default credentials. Browse to https://cloud.google.com/docs/authentication/getting-started for more information.',
+    ],
     ['invalid_grant: reauth related error (invalid_rapt)'],
-    ['Unable to read the credential file specified by the GOOGLE_APPLICATION_CREDENTIALS environment variable: The file at /x.json does not exist'],
+    [
+      'Unable to read the credential file specified by the GOOGLE_APPLICATION_CREDENTIALS environment variable: The file at /x.json does not exist',
+    ],
   ])('says how to authenticate when the auth library fails with %j', async (message) => {
     const client = bigQueryClient({ projectId: 'p', dataset: 'd', location: 'US', apiEndpoint: endpoint });
     Object.defineProperty(client, 'authClient', { value: { getAccessToken: () => Promise.reject(new Error(message)) } });

@@ -72,7 +72,11 @@ describe('lookupIps()', () => {
 
   it('returns NULLs for text that is not an address, in input order', async () => {
     const rows = await lookupIps(warehouse.connection, ['nonsense', '8.8.8.8', "1.2.3.4'; drop table x; --"]);
-    expect(rows.map((r) => [r.ip, r.countryCode])).toEqual([['nonsense', null], ['8.8.8.8', 'US'], ["1.2.3.4'; drop table x; --", null]]);
+    expect(rows.map((r) => [r.ip, r.countryCode])).toEqual([
+      ['nonsense', null],
+      ['8.8.8.8', 'US'],
+      ["1.2.3.4'; drop table x; --", null],
+    ]);
   });
 });
 
@@ -80,7 +84,11 @@ describe('loadIntoDuckDB()', () => {
   it('reports the file and line of a bad row and keeps the previous table', async () => {
     const bad = file('bad.csv', '1.2.3.0,1.2.3.255,AU\n1.2.4.0,1.2.4.255,Australia\n');
     await expect(loadIntoDuckDB(warehouse.connection, 'country', [bad])).rejects.toThrow(
-      new LogflowError(`${bad}:2: country_code 'Australia' is not a two-letter ISO 3166 code; a country CSV has the columns start,end,country_code`, 1, ['countryCsv']),
+      new LogflowError(
+        `${bad}:2: country_code 'Australia' is not a two-letter ISO 3166 code; a country CSV has the columns start,end,country_code`,
+        1,
+        ['countryCsv'],
+      ),
     );
     const [row] = await lookupIps(warehouse.connection, ['8.8.8.8']);
     expect(row?.countryCode).toBe('US');
@@ -117,7 +125,9 @@ describe('ipLocationsSql()', () => {
       const width = v6 ? 32 : 8;
       const size = BigInt(faker.number.int({ min: 0, max: v6 ? 100 : 26 }));
       const max = (1n << BigInt(bits)) - 1n;
-      const start = faker.datatype.boolean() ? (BigInt(faker.number.bigInt({ min: 0n, max })) >> size) << size : BigInt(faker.number.bigInt({ min: 0n, max }));
+      const start = faker.datatype.boolean()
+        ? (BigInt(faker.number.bigInt({ min: 0n, max })) >> size) << size
+        : BigInt(faker.number.bigInt({ min: 0n, max }));
       const end = start + (1n << size) - 1n > max ? max : start + (1n << size) - 1n;
       const key = `${hexOf(start, width)},${hexOf(end, width)}`;
       if (ranges.has(key)) continue;
@@ -130,7 +140,9 @@ describe('ipLocationsSql()', () => {
     const codes = ['US', 'GB', 'FR', 'DE', 'JP', 'BR', 'IN', 'AU'];
     const db = await openWarehouse(':memory:');
     try {
-      await loadIntoDuckDB(db.connection, 'country', [file('rand-country.csv', rows.map((r, i) => `${r},${codes[i % codes.length]}`).join('\n'))]);
+      await loadIntoDuckDB(db.connection, 'country', [
+        file('rand-country.csv', rows.map((r, i) => `${r},${codes[i % codes.length]}`).join('\n')),
+      ]);
       await loadIntoDuckDB(db.connection, 'asn', [file('rand-asn.csv', rows.map((r, i) => `${r},${i + 1},org ${i + 1}`).join('\n'))]);
       await db.connection.run('create temp table probes (ip_key varchar)');
       const appender = await db.connection.createAppender('probes', 'main', 'temp');
@@ -139,10 +151,17 @@ describe('ipLocationsSql()', () => {
         appender.endRow();
       }
       appender.closeSync();
-      const bucketed = GEO.ipLocationsSql({ ipKeys: 'temp.main.probes', countryRanges: 'logflow_ref.ip_country_ranges', asnRanges: 'logflow_ref.ip_asn_ranges' });
+      const bucketed = GEO.ipLocationsSql({
+        ipKeys: 'temp.main.probes',
+        countryRanges: 'logflow_ref.ip_country_ranges',
+        asnRanges: 'logflow_ref.ip_asn_ranges',
+      });
       const naive = (table: string, payload: string) => `
         select ip_key, ${payload} from (
-          select k.ip_key, ${payload.split(', ').map((c) => `r.${c}`).join(', ')},
+          select k.ip_key, ${payload
+            .split(', ')
+            .map((c) => `r.${c}`)
+            .join(', ')},
                  row_number() over (partition by k.ip_key order by r.start_key desc, r.end_key) as n
           from (select ip_key, ${GEO.lookupKey('ip_key')} as lookup_key from temp.main.probes) as k
           join (select distinct start_key, end_key, ${payload} from logflow_ref.${table}) as r
@@ -187,7 +206,9 @@ describe('logflow geo', () => {
     const path = join(dir, 'cli.duckdb');
     const loaded = await run(['load', '--warehouse', path, '--country-csv', join(dir, 'country.csv'), '--asn-csv', join(dir, 'asn.csv')]);
     expect(loaded.code).toBe(0);
-    expect(loaded.out).toMatch(/^logflow_ref\.ip_country_ranges: 5 ranges \(5 rows\) in [\d.]+ s\nlogflow_ref\.ip_asn_ranges: 6 ranges \(6 rows\) in [\d.]+ s\n$/);
+    expect(loaded.out).toMatch(
+      /^logflow_ref\.ip_country_ranges: 5 ranges \(5 rows\) in [\d.]+ s\nlogflow_ref\.ip_asn_ranges: 6 ranges \(6 rows\) in [\d.]+ s\n$/,
+    );
     const looked = await run(['lookup', '--warehouse', path, '8.8.8.8', '10.0.0.1']);
     expect(looked.out).toBe('8.8.8.8\t08080808\tUS\t15169\tGoogle LLC\tpublic\n10.0.0.1\t0a000001\tZZ\tNULL\tNULL\tprivate\n');
   });

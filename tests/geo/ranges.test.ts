@@ -17,7 +17,10 @@ describe('splitCsvLine()', () => {
 describe('parseCountryFields()', () => {
   it.each([
     [['1.0.4.0', '1.0.7.255', 'AU'], { startKey: '01000400', endKey: '010007ff', countryCode: 'AU' }],
-    [['2001:200::', '2001:200:ffff:ffff:ffff:ffff:ffff:ffff', 'jp'], { startKey: '20010200000000000000000000000000', endKey: '20010200ffffffffffffffffffffffff', countryCode: 'JP' }],
+    [
+      ['2001:200::', '2001:200:ffff:ffff:ffff:ffff:ffff:ffff', 'jp'],
+      { startKey: '20010200000000000000000000000000', endKey: '20010200ffffffffffffffffffffffff', countryCode: 'JP' },
+    ],
   ])('%j', (fields, range) => {
     expect(parseCountryFields(fields)).toEqual(range);
   });

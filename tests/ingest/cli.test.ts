@@ -24,22 +24,35 @@ afterAll(async () => {
 const N = 60_000;
 function writeLog(name: string, n = N): string {
   const file = join(dir, name);
-  writeFileSync(file, Array.from({ length: n }, (_, i) => `198.51.100.${i % 250} - - [17/May/2015:10:05:03 +0000] "GET /kill/${i} HTTP/1.1" 200 ${i}`).join('\n') + '\n');
+  writeFileSync(
+    file,
+    Array.from({ length: n }, (_, i) => `198.51.100.${i % 250} - - [17/May/2015:10:05:03 +0000] "GET /kill/${i} HTTP/1.1" 200 ${i}`).join(
+      '\n',
+    ) + '\n',
+  );
   return file;
 }
 
 function start(args: string[], env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, [bin, 'ingest', ...args], { cwd: dir, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [bin, 'ingest', ...args], {
+    cwd: dir,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((res) => child.on('close', (code, signal) => res({ code, signal, stderr })));
+  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((res) =>
+    child.on('close', (code, signal) => res({ code, signal, stderr })),
+  );
   return { child, done };
 }
 
 async function landing(warehouse: string): Promise<{ rows: number; distinct: number; maxLine: number }> {
   const w = await openWarehouse(warehouse, { catalog: 'wh' });
   try {
-    const r = await w.connection.runAndReadAll(`select count(*)::int as rows, count(distinct attributes->>'idempotency_key')::int as distinct_keys, coalesce(max((attributes->>'line_number')::int), 0) as max_line from logflow_raw.landing`);
+    const r = await w.connection.runAndReadAll(
+      `select count(*)::int as rows, count(distinct attributes->>'idempotency_key')::int as distinct_keys, coalesce(max((attributes->>'line_number')::int), 0) as max_line from logflow_raw.landing`,
+    );
     const o = r.getRowObjectsJS()[0]!;
     return { rows: Number(o.rows), distinct: Number(o.distinct_keys), maxLine: Number(o.max_line) };
   } catch {
@@ -58,7 +71,8 @@ describe('logflow ingest (child process)', () => {
       const { child, done } = start([file, '--warehouse', warehouse, '--batch-lines', '500', '--quiet']);
       // wait for the first commits of this run (the write-ahead log appears), then kill mid-run
       const deadline = Date.now() + 15_000;
-      while (!(existsSync(`${warehouse}.wal`) && statSync(`${warehouse}.wal`).size > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+      while (!(existsSync(`${warehouse}.wal`) && statSync(`${warehouse}.wal`).size > 0) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 5));
       await new Promise((r) => setTimeout(r, delay));
       child.kill('SIGKILL');
       await done;
@@ -68,14 +82,32 @@ describe('logflow ingest (child process)', () => {
     const result = await done;
     expect(result.code, result.stderr).toBe(0);
     expect(await landing(warehouse)).toEqual({ rows: N, distinct: N, maxLine: N });
-    expect(partials.some((n) => n > 0 && n < N), `rows after each kill: ${partials.join(', ')}`).toBe(true);
+    expect(
+      partials.some((n) => n > 0 && n < N),
+      `rows after each kill: ${partials.join(', ')}`,
+    ).toBe(true);
   }, 60_000);
 
   it('after kill -9, a restart publishes every line at least once and resumes from the acknowledged checkpoint (Pub/Sub)', async () => {
     const file = writeLog('kill-pubsub.log', 40_000);
     fake.messages.length = 0;
     fake.setDelay(15);
-    const args = [file, '--sink', 'pubsub', '--topic', 'projects/test-project/topics/kill', '--state', join(dir, 'kill-state.json'), '--max-messages', '200', '--max-outstanding-messages', '1000', '--batch-lines', '500', '--quiet'];
+    const args = [
+      file,
+      '--sink',
+      'pubsub',
+      '--topic',
+      'projects/test-project/topics/kill',
+      '--state',
+      join(dir, 'kill-state.json'),
+      '--max-messages',
+      '200',
+      '--max-outstanding-messages',
+      '1000',
+      '--batch-lines',
+      '500',
+      '--quiet',
+    ];
     const env = { PUBSUB_EMULATOR_HOST: fake.endpoint };
     const first = start(args, env);
     const deadline = Date.now() + 20_000;
@@ -115,11 +147,16 @@ describe('logflow ingest (child process)', () => {
     const file = writeLog('denied.log', 50);
     fake.failAlways(status.PERMISSION_DENIED);
     try {
-      const result = await start([file, '--sink', 'pubsub', '--topic', 'projects/test-project/topics/denied', '--state', join(dir, 'denied.json'), '--quiet'], { PUBSUB_EMULATOR_HOST: fake.endpoint }).done;
+      const result = await start(
+        [file, '--sink', 'pubsub', '--topic', 'projects/test-project/topics/denied', '--state', join(dir, 'denied.json'), '--quiet'],
+        { PUBSUB_EMULATOR_HOST: fake.endpoint },
+      ).done;
       expect(result.code).toBe(1);
       const lines = result.stderr.trim().split('\n');
       expect(lines).toHaveLength(1);
-      expect(lines[0]).toMatch(/^logflow ingest: Pub\/Sub refused to publish to projects\/test-project\/topics\/denied: .*PERMISSION_DENIED\)$/);
+      expect(lines[0]).toMatch(
+        /^logflow ingest: Pub\/Sub refused to publish to projects\/test-project\/topics\/denied: .*PERMISSION_DENIED\)$/,
+      );
       expect(existsSync(join(dir, 'denied.json'))).toBe(false);
     } finally {
       fake.clearFaults();
@@ -128,7 +165,10 @@ describe('logflow ingest (child process)', () => {
 
   it('ingests the generator in-process with --generate', () => {
     const warehouse = join(dir, 'gen.duckdb');
-    const run = spawnSync(process.execPath, [bin, 'ingest', '--generate', '--lines', '500', '--seed', '3', '--warehouse', warehouse], { cwd: dir, encoding: 'utf8' });
+    const run = spawnSync(process.execPath, [bin, 'ingest', '--generate', '--lines', '500', '--seed', '3', '--warehouse', warehouse], {
+      cwd: dir,
+      encoding: 'utf8',
+    });
     expect(run.status, run.stderr).toBe(0);
     expect(run.stderr).toMatch(/read 500 lines from 1 source\(s\): delivered 500/);
   });
@@ -165,14 +205,23 @@ describe('logflow ingest (child process)', () => {
 
   it('reads stdin with -, and rejects bad flags with exit 2', () => {
     const warehouse = join(dir, 'stdin.duckdb');
-    const ok = spawnSync(process.execPath, [bin, 'ingest', '-', '--warehouse', warehouse], { input: 'x 1\r\ny 2\n\nz', cwd: dir, encoding: 'utf8' });
+    const ok = spawnSync(process.execPath, [bin, 'ingest', '-', '--warehouse', warehouse], {
+      input: 'x 1\r\ny 2\n\nz',
+      cwd: dir,
+      encoding: 'utf8',
+    });
     expect(ok.status, ok.stderr).toBe(0);
     expect(ok.stderr).toMatch(/read 4 lines .* delivered 4/);
     const bad = spawnSync(process.execPath, [bin, 'ingest', '--sink', 'kafka', 'x.log'], { cwd: dir, encoding: 'utf8' });
     expect(bad.status).toBe(2);
     expect(bad.stderr.trim().split('\n')).toHaveLength(1);
-    const fatal = spawnSync(process.execPath, [bin, 'ingest', '--sink', 'pubsub', '--topic', 'not-a-topic', 'x.log'], { cwd: dir, encoding: 'utf8' });
+    const fatal = spawnSync(process.execPath, [bin, 'ingest', '--sink', 'pubsub', '--topic', 'not-a-topic', 'x.log'], {
+      cwd: dir,
+      encoding: 'utf8',
+    });
     expect(fatal.status).toBe(2);
-    expect(fatal.stderr.trim()).toMatch(/^logflow ingest: the topic must look like projects\/PROJECT\/topics\/TOPIC, got 'not-a-topic' \(see --topic\)$/);
+    expect(fatal.stderr.trim()).toMatch(
+      /^logflow ingest: the topic must look like projects\/PROJECT\/topics\/TOPIC, got 'not-a-topic' \(see --topic\)$/,
+    );
   });
 });

@@ -14,16 +14,27 @@ describe('createLineDetector()', () => {
   });
 
   it.each([
-    ['logflow json (nginx escape=json)', '{"remote_addr":"192.0.2.1","time_local":"17/May/2015:10:05:03 +0000","request":"GET / HTTP/1.1","status":200}', 'json'],
-    ['combined with two trailing fields', '192.0.2.1 - - [17/May/2015:10:05:03 +0000] "GET / HTTP/1.1" 200 1 "-" "ua" 0.004 0.003', 'combined'],
+    [
+      'logflow json (nginx escape=json)',
+      '{"remote_addr":"192.0.2.1","time_local":"17/May/2015:10:05:03 +0000","request":"GET / HTTP/1.1","status":200}',
+      'json',
+    ],
+    [
+      'combined with two trailing fields',
+      '192.0.2.1 - - [17/May/2015:10:05:03 +0000] "GET / HTTP/1.1" 200 1 "-" "ua" 0.004 0.003',
+      'combined',
+    ],
     ['common with a trailing request time', '192.0.2.1 - - [17/May/2015:10:05:03 +0000] "GET / HTTP/1.1" 200 1 1234', 'common'],
   ])('%s', (_name, line, format) => {
     expect(createLineDetector()(line)?.format).toBe(format);
   });
 
-  it.each([[''], ['   '], ['#Version: 1.0'], ['not a log line at all'], ['{"some":"json"}'], ['{broken json']])('%j is no format', (line) => {
-    expect(createLineDetector()(line)).toBeNull();
-  });
+  it.each([[''], ['   '], ['#Version: 1.0'], ['not a log line at all'], ['{"some":"json"}'], ['{broken json']])(
+    '%j is no format',
+    (line) => {
+      expect(createLineDetector()(line)).toBeNull();
+    },
+  );
 
   it('a #Fields header decides the columns of the lines after it', () => {
     const detect = createLineDetector();
@@ -43,7 +54,13 @@ describe('detectFormat()', () => {
 
   it('a W3C source with its #Fields header returns the header and ignores comments', () => {
     const header = '#Fields: date time cs-method cs-uri-stem sc-status sc-bytes time-taken cs(Host) c-ip';
-    const lines = ['#Software: Microsoft Internet Information Services 10.0', '#Version: 1.0', header, '2026-11-29 10:00:03 GET /x.css 200 5120 15 www.example.com 192.0.2.11', '2026-11-29 10:00:04 GET / 200 1 1 www.example.com 192.0.2.12'];
+    const lines = [
+      '#Software: Microsoft Internet Information Services 10.0',
+      '#Version: 1.0',
+      header,
+      '2026-11-29 10:00:03 GET /x.css 200 5120 15 www.example.com 192.0.2.11',
+      '2026-11-29 10:00:04 GET / 200 1 1 www.example.com 192.0.2.12',
+    ];
     expect(detectFormat(lines)).toEqual({ format: 'w3c', fields: header, confidence: 1, sampled: 2, matched: 2, others: {} });
   });
 

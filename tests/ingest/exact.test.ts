@@ -25,15 +25,27 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-interface Landed { text: string; key: string; sourceId: string; attributes: Record<string, string> }
+interface Landed {
+  text: string;
+  key: string;
+  sourceId: string;
+  attributes: Record<string, string>;
+}
 
 async function landed(): Promise<Landed[]> {
   const w = await openWarehouse(warehouse, { catalog: 'wh' });
   try {
-    const r = await w.connection.runAndReadAll(`select data, attributes::varchar as attributes from logflow_raw.landing order by publish_time, attributes->>'source_id', (attributes->>'line_number')::bigint`);
+    const r = await w.connection.runAndReadAll(
+      `select data, attributes::varchar as attributes from logflow_raw.landing order by publish_time, attributes->>'source_id', (attributes->>'line_number')::bigint`,
+    );
     return r.getRowObjectsJS().map((o) => {
       const attributes = JSON.parse(String(o.attributes)) as Record<string, string>;
-      return { text: Buffer.from(o.data as Uint8Array).toString(), key: attributes.idempotency_key!, sourceId: attributes.source_id!, attributes };
+      return {
+        text: Buffer.from(o.data as Uint8Array).toString(),
+        key: attributes.idempotency_key!,
+        sourceId: attributes.source_id!,
+        attributes,
+      };
     });
   } finally {
     w.close();
@@ -44,16 +56,22 @@ async function landed(): Promise<Landed[]> {
 function bySource(rows: Landed[]): string[][] {
   const groups = new Map<string, Landed[]>();
   for (const r of rows) groups.set(r.sourceId, [...(groups.get(r.sourceId) ?? []), r]);
-  return [...groups.values()].map((g) => {
-    const sorted = g.sort((a, b) => Number(a.attributes.line_number) - Number(b.attributes.line_number));
-    expect(sorted.map((r) => Number(r.attributes.line_number))).toEqual(sorted.map((_, i) => i + 1));
-    return sorted.map((r) => r.text);
-  }).sort(bigFirst);
+  return [...groups.values()]
+    .map((g) => {
+      const sorted = g.sort((a, b) => Number(a.attributes.line_number) - Number(b.attributes.line_number));
+      expect(sorted.map((r) => Number(r.attributes.line_number))).toEqual(sorted.map((_, i) => i + 1));
+      return sorted.map((r) => r.text);
+    })
+    .sort(bigFirst);
 }
 
 const bigFirst = (a: string[], b: string[]) => b.length - a.length || (a.at(-1)! < b.at(-1)! ? -1 : 1);
 
-const lines = (n: number, tag: string) => Array.from({ length: n }, (_, i) => `10.0.${i % 250}.1 - - [17/May/2015:10:05:03 +0000] "GET /${tag}/${i} HTTP/1.1" 200 ${i} "-" "test-agent"`);
+const lines = (n: number, tag: string) =>
+  Array.from(
+    { length: n },
+    (_, i) => `10.0.${i % 250}.1 - - [17/May/2015:10:05:03 +0000] "GET /${tag}/${i} HTTP/1.1" 200 ${i} "-" "test-agent"`,
+  );
 
 async function until(what: string, check: () => Promise<boolean> | boolean, ms = 20_000): Promise<void> {
   const end = Date.now() + ms;
@@ -83,8 +101,8 @@ describe('runIngest({ follow: true }) through a rename rotation of a glob', () =
     ['the new file appears after a poll saw the rename', 0, false, 200],
     ['the writer appends to the renamed file, the new file appears at once', 500, false, 0],
     ['the writer appends to the renamed file, the new file appears after a poll', 500, false, 200],
-    ['the new file begins with the old one\'s lines', 0, true, 0],
-    ['the new file begins with the old one\'s lines, appends to the renamed file', 500, true, 200],
+    ["the new file begins with the old one's lines", 0, true, 0],
+    ["the new file begins with the old one's lines, appends to the renamed file", 500, true, 200],
   ])('lands every line exactly once: %s', async (_name, late, samePrefix, gapMs) => {
     const log = join(dir, 'access.log');
     const before = lines(1000, 'old');
@@ -132,7 +150,10 @@ async function transform(): Promise<{ staged: number; requests: number; parseErr
     await prepareWarehouse(wh.connection, compileProject({ warehouse: 'duckdb' }));
     await ensureGeoTables(wh.connection);
     await runModels(wh, { tags: ['requests'], includeDeps: true });
-    const [n] = await queryRows(wh, `select (select count(*) from logflow.stg_landing__lines) as staged, (select count(*) from logflow.requests) as requests, (select count(*) from logflow.parse_errors) as parse_errors`);
+    const [n] = await queryRows(
+      wh,
+      `select (select count(*) from logflow.stg_landing__lines) as staged, (select count(*) from logflow.requests) as requests, (select count(*) from logflow.parse_errors) as parse_errors`,
+    );
     return { staged: Number(n!.staged), requests: Number(n!.requests), parseErrors: Number(n!.parse_errors) };
   } finally {
     wh.close();
@@ -169,14 +190,18 @@ describe('lines_are_conserved', () => {
     // a second content under the same keys, as an identity collision would land it
     const wh = await openWarehouse(warehouse);
     try {
-      await wh.connection.run(`insert into logflow_raw.landing (subscription_name, message_id, publish_time, data, attributes) select subscription_name, message_id || '-resend', publish_time + interval 1 second, data, attributes from logflow_raw.landing`);
+      await wh.connection.run(
+        `insert into logflow_raw.landing (subscription_name, message_id, publish_time, data, attributes) select subscription_name, message_id || '-resend', publish_time + interval 1 second, data, attributes from logflow_raw.landing`,
+      );
     } finally {
       wh.close();
     }
     await expect(transform()).resolves.toEqual({ staged: 3, requests: 3, parseErrors: 0 });
     const wh2 = await openWarehouse(warehouse);
     try {
-      await wh2.connection.run(`insert into logflow_raw.landing (subscription_name, message_id, publish_time, data, attributes) select subscription_name, message_id || '-other', publish_time + interval 2 second, encode('other text'), attributes from logflow_raw.landing where message_id like '%-resend'`);
+      await wh2.connection.run(
+        `insert into logflow_raw.landing (subscription_name, message_id, publish_time, data, attributes) select subscription_name, message_id || '-other', publish_time + interval 2 second, encode('other text'), attributes from logflow_raw.landing where message_id like '%-resend'`,
+      );
     } finally {
       wh2.close();
     }
@@ -195,7 +220,9 @@ describe('runIngest() on a file whose last line is still being written', () => {
     writeFileSync(file, all.slice(0, 100).join('\n') + '\n' + last.slice(0, 50));
     const first = await runIngest({ inputs: [file], warehouse, report });
     expect(first).toMatchObject({ read: 100, delivered: 100, heldLines: 1 });
-    expect(reports.join('\n')).toMatch(/live\.log: the last line \(50 bytes at byte \d+\) has no newline yet; held back until it is completed/);
+    expect(reports.join('\n')).toMatch(
+      /live\.log: the last line \(50 bytes at byte \d+\) has no newline yet; held back until it is completed/,
+    );
     appendFileSync(file, last.slice(50) + '\n');
     const second = await runIngest({ inputs: [file], warehouse, report });
     expect(second).toMatchObject({ read: 1, delivered: 1, heldLines: 0 });
@@ -239,14 +266,22 @@ describe('runIngest() on a line over the 9 MiB message limit', () => {
   it('lands it as a parse error "line too long" with its original length, counted by conservation', async () => {
     const file = join(dir, 'huge.log');
     const size = 9 * 1024 * 1024 + 10;
-    writeFileSync(file, Buffer.concat([Buffer.from(lines(1, 'a')[0] + '\n'), Buffer.alloc(size, 0x41), Buffer.from('\n' + lines(1, 'b')[0] + '\n')]));
+    writeFileSync(
+      file,
+      Buffer.concat([Buffer.from(lines(1, 'a')[0] + '\n'), Buffer.alloc(size, 0x41), Buffer.from('\n' + lines(1, 'b')[0] + '\n')]),
+    );
     const first = await runIngest({ inputs: [file], warehouse, report });
     expect(first).toMatchObject({ read: 3, delivered: 3, failed: 0, truncated: 1 });
     expect(await runIngest({ inputs: [file], warehouse, report })).toMatchObject({ read: 0, resumedLines: 3 });
     expect(await transform()).toEqual({ staged: 3, requests: 2, parseErrors: 1 });
     const wh = await openWarehouse(warehouse);
     try {
-      expect(await queryRows(wh, `select line_number, parse_error, original_length_bytes, octet_length(raw_bytes) as kept from logflow.parse_errors`)).toEqual([
+      expect(
+        await queryRows(
+          wh,
+          `select line_number, parse_error, original_length_bytes, octet_length(raw_bytes) as kept from logflow.parse_errors`,
+        ),
+      ).toEqual([
         { line_number: '2', parse_error: 'line too long', original_length_bytes: String(size), kept: String(TRUNCATED_PREFIX_BYTES) },
       ]);
     } finally {

@@ -6,7 +6,20 @@ const content = Buffer.from('first line\nsecond line\nthird line\n');
 const fp = fingerprint(content, false)!;
 
 function checkpoint(over: Partial<Checkpoint> = {}): Checkpoint {
-  return { sourceId: newSourceId(fp), path: '/logs/a.log', offset: 23, line: 2, fpLen: fp.fpLen, fpHash: fp.fpHash, tailOffset: 11, tailLen: 11, tailHash: sha256('second line'), dev: 1, ino: 100, ...over };
+  return {
+    sourceId: newSourceId(fp),
+    path: '/logs/a.log',
+    offset: 23,
+    line: 2,
+    fpLen: fp.fpLen,
+    fpHash: fp.fpHash,
+    tailOffset: 11,
+    tailLen: 11,
+    tailHash: sha256('second line'),
+    dev: 1,
+    ino: 100,
+    ...over,
+  };
 }
 
 function probe(bytes: Buffer, ino: number, stillHeld: boolean): IdentityProbe {
@@ -64,7 +77,15 @@ describe('resolveIdentity()', () => {
       expect(r!.resume).toBeNull();
       ids.push(r!.sourceId);
       const last = bytes.subarray(0, -1).lastIndexOf(0x0a) + 1;
-      known.push(checkpoint({ sourceId: r!.sourceId, offset: bytes.length, tailOffset: last, tailLen: bytes.length - 1 - last, tailHash: sha256(bytes.subarray(last, -1)) }));
+      known.push(
+        checkpoint({
+          sourceId: r!.sourceId,
+          offset: bytes.length,
+          tailOffset: last,
+          tailLen: bytes.length - 1 - last,
+          tailHash: sha256(bytes.subarray(last, -1)),
+        }),
+      );
     }
     expect(ids).toEqual([newSourceId(fp), newSourceId(fp, { dev: 1, ino: 100 }), `${newSourceId(fp, { dev: 1, ino: 100 })}.2`]);
   });

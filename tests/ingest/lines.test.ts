@@ -6,7 +6,8 @@ type Out = { text: string | null; offset: number; length: number; next: number }
 function split(chunks: (string | Buffer)[], options: { end?: boolean; max?: number; prefix?: number } = {}): Out[] {
   const out: Out[] = [];
   const s = new LineSplitter(0, options.max, options.prefix);
-  const emit = (b: Buffer | null, offset: number, length: number, next: number) => out.push({ text: b === null ? null : b.toString('latin1'), offset, length, next });
+  const emit = (b: Buffer | null, offset: number, length: number, next: number) =>
+    out.push({ text: b === null ? null : b.toString('latin1'), offset, length, next });
   for (const c of chunks) s.push(typeof c === 'string' ? Buffer.from(c, 'latin1') : c, emit);
   if (options.end !== false) s.end(emit);
   return out;
@@ -14,13 +15,56 @@ function split(chunks: (string | Buffer)[], options: { end?: boolean; max?: numb
 
 describe('LineSplitter', () => {
   it.each([
-    ['LF endings', ['a\nbb\n'], [['a', 0, 2], ['bb', 2, 5]]],
-    ['CRLF endings lose the CR', ['a\r\nbb\r\n'], [['a', 0, 3], ['bb', 3, 7]]],
+    [
+      'LF endings',
+      ['a\nbb\n'],
+      [
+        ['a', 0, 2],
+        ['bb', 2, 5],
+      ],
+    ],
+    [
+      'CRLF endings lose the CR',
+      ['a\r\nbb\r\n'],
+      [
+        ['a', 0, 3],
+        ['bb', 3, 7],
+      ],
+    ],
     ['a lone CR is kept', ['a\rb\n'], [['a\rb', 0, 4]]],
-    ['empty lines are lines', ['\n\nx\n'], [['', 0, 1], ['', 1, 2], ['x', 2, 4]]],
-    ['no final newline: the tail is a line at the end', ['a\nb'], [['a', 0, 2], ['b', 2, 3]]],
-    ['a line split across chunks', ['ab', 'c\nd', 'e\n'], [['abc', 0, 4], ['de', 4, 7]]],
-    ['CR and LF in different chunks', ['ab\r', '\ncd\n'], [['ab', 0, 4], ['cd', 4, 7]]],
+    [
+      'empty lines are lines',
+      ['\n\nx\n'],
+      [
+        ['', 0, 1],
+        ['', 1, 2],
+        ['x', 2, 4],
+      ],
+    ],
+    [
+      'no final newline: the tail is a line at the end',
+      ['a\nb'],
+      [
+        ['a', 0, 2],
+        ['b', 2, 3],
+      ],
+    ],
+    [
+      'a line split across chunks',
+      ['ab', 'c\nd', 'e\n'],
+      [
+        ['abc', 0, 4],
+        ['de', 4, 7],
+      ],
+    ],
+    [
+      'CR and LF in different chunks',
+      ['ab\r', '\ncd\n'],
+      [
+        ['ab', 0, 4],
+        ['cd', 4, 7],
+      ],
+    ],
     ['NUL bytes stay', ['a\0b\n'], [['a\0b', 0, 4]]],
     ['a final lone CR at the end of a file stays', ['a\r'], [['a\r', 0, 2]]],
   ])('%s', (_name, chunks, expected) => {

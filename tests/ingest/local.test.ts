@@ -19,12 +19,20 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-interface Row { message_id: string; publish_time: string; data: Buffer; attributes: Record<string, string>; subscription_name: string }
+interface Row {
+  message_id: string;
+  publish_time: string;
+  data: Buffer;
+  attributes: Record<string, string>;
+  subscription_name: string;
+}
 
 async function rows(): Promise<Row[]> {
   const w = await openWarehouse(warehouse, { catalog: 'wh' });
   try {
-    const r = await w.connection.runAndReadAll(`select subscription_name, message_id, epoch_us(publish_time)::varchar as publish_time, data, attributes::varchar as attributes from logflow_raw.landing order by publish_time, (attributes->>'line_number')::bigint`);
+    const r = await w.connection.runAndReadAll(
+      `select subscription_name, message_id, epoch_us(publish_time)::varchar as publish_time, data, attributes::varchar as attributes from logflow_raw.landing order by publish_time, (attributes->>'line_number')::bigint`,
+    );
     return r.getRowObjectsJS().map((o) => ({
       subscription_name: String(o.subscription_name),
       message_id: String(o.message_id),
@@ -37,7 +45,11 @@ async function rows(): Promise<Row[]> {
   }
 }
 
-const lines = (n: number, from = 0) => Array.from({ length: n }, (_, i) => `10.0.0.${(from + i) % 250} - - [17/May/2015:10:05:03 +0000] "GET /p/${from + i} HTTP/1.1" 200 ${from + i}`);
+const lines = (n: number, from = 0) =>
+  Array.from(
+    { length: n },
+    (_, i) => `10.0.0.${(from + i) % 250} - - [17/May/2015:10:05:03 +0000] "GET /p/${from + i} HTTP/1.1" 200 ${from + i}`,
+  );
 
 describe('runIngest() to the local landing table', () => {
   it('lands every line of a file with its raw bytes and attributes, once', async () => {
@@ -50,7 +62,9 @@ describe('runIngest() to the local landing table', () => {
     const first = got[0]!;
     const source = { name: file, sourceId: first.attributes.source_id!, resumable: true };
     expect(first.attributes).toEqual(lineAttributes(source, 1, 0, { format: 'combined', ingestHost: 'test-host' }));
-    expect(JSON.stringify(got[7]!.attributes)).toBe(JSON.stringify(lineAttributes(source, 8, Number(got[7]!.attributes.byte_offset), { format: 'combined', ingestHost: 'test-host' })));
+    expect(JSON.stringify(got[7]!.attributes)).toBe(
+      JSON.stringify(lineAttributes(source, 8, Number(got[7]!.attributes.byte_offset), { format: 'combined', ingestHost: 'test-host' })),
+    );
     expect(new Set(got.map((r) => r.message_id)).size).toBe(500);
     expect(got.every((r) => r.subscription_name === LOCAL_SUBSCRIPTION)).toBe(true);
     const times = got.map((r) => BigInt(r.publish_time));
@@ -103,7 +117,12 @@ describe('runIngest() to the local landing table', () => {
     writeFileSync(join(dir, 'empty.log'), '');
     mkdirSync(join(dir, 'adir'));
     // --final: the file is complete, so its last line without a newline is a line
-    const s = await runIngest({ inputs: [bad, join(dir, 'empty.log'), join(dir, 'adir'), join(dir, 'missing.log')], warehouse, report, final: true });
+    const s = await runIngest({
+      inputs: [bad, join(dir, 'empty.log'), join(dir, 'adir'), join(dir, 'missing.log')],
+      warehouse,
+      report,
+      final: true,
+    });
     expect(s).toMatchObject({ read: 3, delivered: 3, failed: 0, errors: 2 });
     expect(messages.join('\n')).toMatch(/adir: cannot read: is a directory/);
     expect(messages.join('\n')).toMatch(/missing\.log: cannot read: no such file/);
@@ -130,13 +149,17 @@ describe('runIngest() to the local landing table', () => {
     const s = await runIngest({ inputs: [file], warehouse, report });
     expect(s).toMatchObject({ read: 3, delivered: 3, failed: 0, truncated: 1 });
     expect(messages).toHaveLength(1);
-    expect(messages[0]).toMatch(/line 2 \(byte 6\) is 10485760 bytes, over the .*-byte Pub\/Sub message limit; delivered its first 65536 bytes with the attribute original_length/);
+    expect(messages[0]).toMatch(
+      /line 2 \(byte 6\) is 10485760 bytes, over the .*-byte Pub\/Sub message limit; delivered its first 65536 bytes with the attribute original_length/,
+    );
     const got = await rows();
     expect(got.map((r) => r.data.length)).toEqual([5, TRUNCATED_PREFIX_BYTES, 5]);
     expect(got[1]!.attributes.original_length).toBe(String(10 * 1024 * 1024));
     expect(got[0]!.attributes.original_length).toBeUndefined();
     const source = { name: file, sourceId: got[1]!.attributes.source_id!, resumable: true };
-    expect(JSON.stringify(got[1]!.attributes)).toBe(JSON.stringify(lineAttributes(source, 2, 6, { format: 'combined', ingestHost: got[1]!.attributes.ingest_host! }, 10 * 1024 * 1024)));
+    expect(JSON.stringify(got[1]!.attributes)).toBe(
+      JSON.stringify(lineAttributes(source, 2, 6, { format: 'combined', ingestHost: got[1]!.attributes.ingest_host! }, 10 * 1024 * 1024)),
+    );
     expect(await runIngest({ inputs: [file], warehouse, report })).toMatchObject({ read: 0, resumedLines: 3 });
   });
 
@@ -148,7 +171,9 @@ describe('runIngest() to the local landing table', () => {
     writeFileSync(file, 'x\n');
     await runIngest({ inputs: [file], warehouse, report, ingestHost: 'h' });
     const [row] = await rows();
-    expect(row!.attributes).toEqual(lineAttributes({ name: file, sourceId: row!.attributes.source_id!, resumable: true }, 1, 0, { format: 'combined', ingestHost: 'h' }));
+    expect(row!.attributes).toEqual(
+      lineAttributes({ name: file, sourceId: row!.attributes.source_id!, resumable: true }, 1, 0, { format: 'combined', ingestHost: 'h' }),
+    );
     expect(Buffer.byteLength(row!.attributes.source!)).toBeLessThanOrEqual(1024);
   });
 

@@ -31,7 +31,8 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-const lines = (n: number) => Array.from({ length: n }, (_, i) => `192.0.2.${i % 250} - - [17/May/2015:10:05:03 +0000] "GET /item/${i} HTTP/1.1" 200 ${i}`);
+const lines = (n: number) =>
+  Array.from({ length: n }, (_, i) => `192.0.2.${i % 250} - - [17/May/2015:10:05:03 +0000] "GET /item/${i} HTTP/1.1" 200 ${i}`);
 
 function options(file: string, over: Partial<NonNullable<IngestOptions['pubsub']>> = {}): IngestOptions {
   return {
@@ -62,7 +63,9 @@ function writeLog(n: number): string {
 function state(): { offset: number; line: number }[] {
   const path = join(dir, 'state.json');
   if (!existsSync(path)) return [];
-  return Object.values((JSON.parse(readFileSync(path, 'utf8')) as { checkpoints: Record<string, { offset: number; line: number }> }).checkpoints);
+  return Object.values(
+    (JSON.parse(readFileSync(path, 'utf8')) as { checkpoints: Record<string, { offset: number; line: number }> }).checkpoints,
+  );
 }
 
 const receivedLines = () => new Set(fake.messages.map((m) => Number(m.attributes.line_number)));
@@ -75,7 +78,12 @@ describe('runIngest() to Pub/Sub (loopback server, real client)', () => {
     expect(fake.messages).toHaveLength(1000);
     expect(fake.messages.map((m) => m.data.toString()).sort()).toEqual(lines(1000).sort());
     const m = fake.messages.find((x) => x.attributes.line_number === '3')!;
-    expect(m.attributes).toEqual(lineAttributes({ name: file, sourceId: m.attributes.source_id!, resumable: true }, 3, Number(m.attributes.byte_offset), { format: 'combined', ingestHost: 'h1' }));
+    expect(m.attributes).toEqual(
+      lineAttributes({ name: file, sourceId: m.attributes.source_id!, resumable: true }, 3, Number(m.attributes.byte_offset), {
+        format: 'combined',
+        ingestHost: 'h1',
+      }),
+    );
     expect(m.topic).toBe(TOPIC);
     expect(Math.max(...fake.requests)).toBeLessThanOrEqual(50);
     expect(state()).toEqual([expect.objectContaining({ line: 1000 })]);
@@ -87,7 +95,9 @@ describe('runIngest() to Pub/Sub (loopback server, real client)', () => {
     const file = writeLog(300);
     const s = await runIngest(options(file, { batching: { maxMessages: 1000, maxBytes: 3000, maxMilliseconds: 5 } }));
     expect(s.delivered).toBe(300);
-    const smallest = Math.min(...fake.messages.map((m) => m.data.length + Object.entries(m.attributes).reduce((n, [k, v]) => n + k.length + v.length, 0)));
+    const smallest = Math.min(
+      ...fake.messages.map((m) => m.data.length + Object.entries(m.attributes).reduce((n, [k, v]) => n + k.length + v.length, 0)),
+    );
     expect(Math.max(...fake.requests)).toBeLessThanOrEqual(Math.floor(3000 / smallest));
     expect(fake.requests.length).toBeGreaterThanOrEqual(Math.ceil(300 / Math.floor(3000 / smallest)));
   });
@@ -164,9 +174,16 @@ describe('runIngest() to Pub/Sub (loopback server, real client)', () => {
 
   it('publishes lines of a file whose path is over the 1,024-byte attribute limit, keeping the full path in the checkpoint', async () => {
     // the fake refuses what the real service refuses
-    const client = new PubSub({ projectId: 'test-project', apiEndpoint: fake.endpoint, emulatorMode: true, universeDomain: 'googleapis.com' });
+    const client = new PubSub({
+      projectId: 'test-project',
+      apiEndpoint: fake.endpoint,
+      emulatorMode: true,
+      universeDomain: 'googleapis.com',
+    });
     try {
-      await expect(client.topic(TOPIC).publishMessage({ data: Buffer.from('x'), attributes: { source: 'p'.repeat(1025) } })).rejects.toMatchObject({ code: status.INVALID_ARGUMENT });
+      await expect(
+        client.topic(TOPIC).publishMessage({ data: Buffer.from('x'), attributes: { source: 'p'.repeat(1025) } }),
+      ).rejects.toMatchObject({ code: status.INVALID_ARGUMENT });
     } finally {
       await client.close();
     }

@@ -32,7 +32,22 @@ type Report = Record<string, { data: Item[] }> & { general: { total_requests: nu
 
 function goaccess(file: string, dir: string, extra: string[] = []): Report {
   const out = join(dir, `report-${randomUUID()}.json`);
-  execFileSync('goaccess', [file, '--log-format=COMBINED', '-q', '--http-method=no', '--http-protocol=no', '--max-items=1000000', '--no-progress', ...extra, '-o', out], { stdio: 'ignore' });
+  execFileSync(
+    'goaccess',
+    [
+      file,
+      '--log-format=COMBINED',
+      '-q',
+      '--http-method=no',
+      '--http-protocol=no',
+      '--max-items=1000000',
+      '--no-progress',
+      ...extra,
+      '-o',
+      out,
+    ],
+    { stdio: 'ignore' },
+  );
   // GoAccess copies invalid UTF-8 from the log into its JSON: decode leniently.
   return JSON.parse(readFileSync(out).toString('utf8')) as Report;
 }
@@ -46,7 +61,15 @@ async function land(wh: Warehouse, lines: string[]): Promise<void> {
       m: randomUUID(),
       t: new Date(Date.parse('2026-11-01T00:00:00Z') + i).toISOString(),
       h: bytes.toString('hex'),
-      a: { source: 'goaccess-test', source_id: 'g', line_number: String(i + 1), byte_offset: String(offset), format: 'combined', ingest_host: 'test', idempotency_key: `g:${offset}` },
+      a: {
+        source: 'goaccess-test',
+        source_id: 'g',
+        line_number: String(i + 1),
+        byte_offset: String(offset),
+        format: 'combined',
+        ingest_host: 'test',
+        idempotency_key: `g:${offset}`,
+      },
     };
     offset += bytes.length + 1;
     return row;
@@ -63,7 +86,10 @@ async function land(wh: Warehouse, lines: string[]): Promise<void> {
  * U+FFFD on both sides).
  */
 export function goaccessDecode(path: string): string {
-  const bytes = Buffer.from(path.replace(/%([0-9a-fA-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))), 'latin1');
+  const bytes = Buffer.from(
+    path.replace(/%([0-9a-fA-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))),
+    'latin1',
+  );
   const text = bytes.toString('utf8');
   return text.trim();
 }
@@ -85,7 +111,11 @@ const itemMap = (items: Item[]) => {
  * totals still have to agree: ours without the malformed requests' hits, GoAccess's without
  * its keys that are not paths.
  */
-function wellFormed(paths: Record<string, number>, malformed?: Record<string, unknown>[], malformedKeys = new Set<string>()): Record<string, number> {
+function wellFormed(
+  paths: Record<string, number>,
+  malformed?: Record<string, unknown>[],
+  malformedKeys = new Set<string>(),
+): Record<string, number> {
   const out: Record<string, number> = {};
   let malformedHits = 0;
   if (malformed) {
@@ -106,8 +136,22 @@ function wellFormed(paths: Record<string, number>, malformed?: Record<string, un
 }
 
 interface Comparison {
-  ours: { total: number; visitors: Record<string, number>; visitorsWith4xx: Record<string, number>; statuses: Record<string, number>; paths: Record<string, number>; notFound: Record<string, number> };
-  theirs: { total: number; visitors: Record<string, number>; visitorsWith4xx: Record<string, number>; statuses: Record<string, number>; paths: Record<string, number>; notFound: Record<string, number> };
+  ours: {
+    total: number;
+    visitors: Record<string, number>;
+    visitorsWith4xx: Record<string, number>;
+    statuses: Record<string, number>;
+    paths: Record<string, number>;
+    notFound: Record<string, number>;
+  };
+  theirs: {
+    total: number;
+    visitors: Record<string, number>;
+    visitorsWith4xx: Record<string, number>;
+    statuses: Record<string, number>;
+    paths: Record<string, number>;
+    notFound: Record<string, number>;
+  };
 }
 
 async function compare(lines: string[], file: string, dir: string): Promise<Comparison> {
@@ -118,14 +162,26 @@ async function compare(lines: string[], file: string, dir: string): Promise<Comp
     await ensureGeoTables(wh.connection);
     await land(wh, lines);
     await runModels(wh);
-    const days = await queryRows(wh, `select strftime(request_date, '%Y%m%d') as day, hits, unique_visitors, unique_visitors_with_4xx from ${T('daily_visitors')}`);
-    const statuses = await queryRows(wh, `select cast(status as varchar) as status, sum(hits) as hits from ${T('status_codes')} group by 1`);
-    const paths = await queryRows(wh, `select path, sum(hits) as hits from (select path, hits from ${T('pages')} union all select path, hits from ${T('static_files')}) group by 1`);
+    const days = await queryRows(
+      wh,
+      `select strftime(request_date, '%Y%m%d') as day, hits, unique_visitors, unique_visitors_with_4xx from ${T('daily_visitors')}`,
+    );
+    const statuses = await queryRows(
+      wh,
+      `select cast(status as varchar) as status, sum(hits) as hits from ${T('status_codes')} group by 1`,
+    );
+    const paths = await queryRows(
+      wh,
+      `select path, sum(hits) as hits from (select path, hits from ${T('pages')} union all select path, hits from ${T('static_files')}) group by 1`,
+    );
     const notFound = await queryRows(wh, `select path, sum(hits) as hits from ${T('not_found')} group by 1`);
     // Request lines that are not METHOD PATH PROTOCOL (TLS handshakes, '-', SSH banners, HTTP/0.9
     // lines without a protocol): GoAccess keys them by the request text or '-'; we keep the
     // path NULL, or the path of an HTTP/0.9 line.
-    const malformed = await queryRows(wh, `select path, request_line, status = 404 as is_404, count(*) as hits from ${T('requests')} where not coalesce(is_request_line_valid, true) or protocol is null group by 1, 2, 3`);
+    const malformed = await queryRows(
+      wh,
+      `select path, request_line, status = 404 as is_404, count(*) as hits from ${T('requests')} where not coalesce(is_request_line_valid, true) or protocol is null group by 1, 2, 3`,
+    );
     const malformedKeys = new Set(['-', ...malformed.map((m) => String(m.request_line))]);
     return {
       ours: {
@@ -133,8 +189,14 @@ async function compare(lines: string[], file: string, dir: string): Promise<Comp
         visitors: asMap(days, 'day', 'unique_visitors'),
         visitorsWith4xx: asMap(days, 'day', 'unique_visitors_with_4xx'),
         statuses: asMap(statuses, 'status', 'hits'),
-        paths: wellFormed(asMap(paths, 'path', 'hits', goaccessDecode), malformed.filter((m) => !m.is_404)),
-        notFound: wellFormed(asMap(notFound, 'path', 'hits', goaccessDecode), malformed.filter((m) => m.is_404)),
+        paths: wellFormed(
+          asMap(paths, 'path', 'hits', goaccessDecode),
+          malformed.filter((m) => !m.is_404),
+        ),
+        notFound: wellFormed(
+          asMap(notFound, 'path', 'hits', goaccessDecode),
+          malformed.filter((m) => m.is_404),
+        ),
       },
       theirs: {
         total: plain.general.valid_requests,
@@ -167,7 +229,9 @@ describe.skipIf(!HAS_GOACCESS)('agreement with GoAccess 1.7', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it.skipIf(!existsSync(SAMPLE))('on the real sample (elastic-apache-10k.log)', async () => {
-    const lines = readFileSync(SAMPLE, 'utf8').split('\n').filter((l) => l !== '');
+    const lines = readFileSync(SAMPLE, 'utf8')
+      .split('\n')
+      .filter((l) => l !== '');
     const c = await compare(lines, SAMPLE, dir);
     expect(c.theirs.total).toBe(10_000);
     expectAgreement(c);

@@ -16,7 +16,10 @@ function lines(source: string, count: number, at: number): string[] {
 
 /** Every table of the graph, row for row (views follow from them). */
 async function snapshot(wh: Warehouse): Promise<Record<string, string>> {
-  const tables = await queryRows(wh, `select table_schema, table_name from information_schema.tables where table_schema in ('logflow') and table_type = 'BASE TABLE' order by all`);
+  const tables = await queryRows(
+    wh,
+    `select table_schema, table_name from information_schema.tables where table_schema in ('logflow') and table_type = 'BASE TABLE' order by all`,
+  );
   const out: Record<string, string> = {};
   for (const t of tables) {
     const name = `logflow.${String(t.table_name)}`;
@@ -35,16 +38,22 @@ describe('late landing', () => {
       await runModels(wh);
       // A subscription paused for hours delivers a backlog: published 5 hours ago, landing now.
       await landLines(wh, lines('web2', 30, now - 6 * HOUR), { source: 'web2', publishTime: new Date(now - 5 * HOUR) });
-      const [old] = await queryRows(wh, `select
+      const [old] = await queryRows(
+        wh,
+        `select
           (select max(received_at) from logflow.stg_landing__lines) as staged_until,
-          (select max(publish_time) from logflow_raw.landing where attributes->>'source' = 'web2') as late_published`);
+          (select max(publish_time) from logflow_raw.landing where attributes->>'source' = 'web2') as late_published`,
+      );
       // A publish-time watermark (newest staged publish time minus the lookback) would skip them.
       expect(Date.parse(String(old!.late_published))).toBeLessThan(now - 4 * HOUR);
       await runModels(wh);
 
-      const [counts] = await queryRows(wh, `select
+      const [counts] = await queryRows(
+        wh,
+        `select
           (select count(*) from logflow.requests where source = 'web2') as late_requests,
-          (select count(*) from logflow.requests) + (select count(*) from logflow.parse_errors) as accounted`);
+          (select count(*) from logflow.requests) + (select count(*) from logflow.parse_errors) as accounted`,
+      );
       expect(counts).toEqual({ late_requests: '30', accounted: '60' });
       const incremental = await snapshot(wh);
       expect(Object.keys(incremental).length).toBeGreaterThan(15);
@@ -67,7 +76,9 @@ describe('late landing', () => {
       await landLines(wh, lines('recent', 5, now - 10 * MIN), { source: 'recent', publishTime: new Date(now - 5 * MIN) });
       await runModels(wh); // the assertion passes
       await wh.connection.run(`delete from logflow.int_lines_parsed where source = 'early' and line_number = 2`);
-      await expect(runModels(wh, { actions: ['lines_are_conserved'], tags: [], includeDeps: false })).rejects.toThrow(/lines_are_conserved: assertion: 1 row\(s\) violate it.*"lost":"1","texts_sharing_a_key":"0"/);
+      await expect(runModels(wh, { actions: ['lines_are_conserved'], tags: [], includeDeps: false })).rejects.toThrow(
+        /lines_are_conserved: assertion: 1 row\(s\) violate it.*"lost":"1","texts_sharing_a_key":"0"/,
+      );
     } finally {
       wh.close();
     }

@@ -24,11 +24,16 @@ function batches(seed: number): Hit[][] {
       at: new Date(REF + faker.number.int({ min: 0, max: 3 * 24 * 60 }) * MIN + faker.number.int({ min: 0, max: 59_999 })),
       ip: c.ip,
       ua: c.ua,
-      path: scanner ? `/probe-${faker.number.int({ min: 1, max: 15 })}.php` : faker.helpers.arrayElement(['/', '/a', '/b.css', '/c.png', '/search']),
-      query: faker.helpers.maybe(() => faker.helpers.arrayElement(['q=1', "q=1%27+or+1=1"]), { probability: 0.2 }) ?? null,
+      path: scanner
+        ? `/probe-${faker.number.int({ min: 1, max: 15 })}.php`
+        : faker.helpers.arrayElement(['/', '/a', '/b.css', '/c.png', '/search']),
+      query: faker.helpers.maybe(() => faker.helpers.arrayElement(['q=1', 'q=1%27+or+1=1']), { probability: 0.2 }) ?? null,
       status: scanner ? 404 : faker.helpers.arrayElement([200, 200, 200, 304, 404, 500]),
       bytes: faker.number.int({ min: 0, max: 5000 }),
-      referrer: faker.helpers.maybe(() => faker.helpers.arrayElement(['https://www.google.com/', 'https://news.example.net/x']), { probability: 0.3 }) ?? null,
+      referrer:
+        faker.helpers.maybe(() => faker.helpers.arrayElement(['https://www.google.com/', 'https://news.example.net/x']), {
+          probability: 0.3,
+        }) ?? null,
     };
   });
   // Arrival follows request time (+ a few minutes), except for a share that arrives late,
@@ -60,12 +65,32 @@ async function snapshot(wh: Awaited<ReturnType<typeof requestsWarehouse>>, table
 }
 
 describe('output tables after incremental runs', () => {
-  const tables = (downstreamGraph().tables ?? []).filter((t) => t.type === 'incremental' && t.target.schema === 'logflow' && t.target.name !== 'requests').map((t) => t.target.name!);
+  const tables = (downstreamGraph().tables ?? [])
+    .filter((t) => t.type === 'incremental' && t.target.schema === 'logflow' && t.target.name !== 'requests')
+    .map((t) => t.target.name!);
   const upstream = ['requests', 'stg_landing__lines', 'int_lines_parsed', 'user_agents', 'ip_locations'];
   const ours = tables.filter((t) => !upstream.includes(t));
 
   it('cover every output model', () => {
-    expect(ours).toEqual(expect.arrayContaining(['sessions', 'daily_visitors', 'pages', 'static_files', 'not_found', 'status_codes', 'referrers', 'browsers', 'operating_systems', 'devices', 'countries', 'asns', 'suspicious_clients', 'traffic_by_minute', 'traffic_by_hour']));
+    expect(ours).toEqual(
+      expect.arrayContaining([
+        'sessions',
+        'daily_visitors',
+        'pages',
+        'static_files',
+        'not_found',
+        'status_codes',
+        'referrers',
+        'browsers',
+        'operating_systems',
+        'devices',
+        'countries',
+        'asns',
+        'suspicious_clients',
+        'traffic_by_minute',
+        'traffic_by_hour',
+      ]),
+    );
   });
 
   it.each([11, 12])('equal a full refresh row for row (seed %i)', async (seed) => {

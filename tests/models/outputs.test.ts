@@ -21,7 +21,16 @@ const BASE: Hit[] = [
   { id: 'a2', at: day1('10:00:05'), ua: FIREFOX, path: '/app.css', bytes: 200 },
   { id: 'a3', at: day1('10:02:00'), ua: FIREFOX, path: '/about', bytes: 800, referrer: 'https://example.org/x' },
   { id: 'b1', at: day1('10:01:00'), ua: CHROME, path: '/', bytes: 1000 },
-  { id: 'c1', at: day1('11:00:00'), ua: CHROME, ip: '198.51.100.9', path: '/old', status: 404, bytes: 10, referrer: 'https://example.org/y' },
+  {
+    id: 'c1',
+    at: day1('11:00:00'),
+    ua: CHROME,
+    ip: '198.51.100.9',
+    path: '/old',
+    status: 404,
+    bytes: 10,
+    referrer: 'https://example.org/y',
+  },
   { id: 'd1', at: day2('00:10:00'), ua: FIREFOX, path: '/', status: 500, bytes: 0 },
 ];
 
@@ -31,8 +40,28 @@ describe('daily_visitors', () => {
     await runDownstream(wh);
     const rows = await queryRows(wh, `select * exclude (last_received_at) from ${T('daily_visitors')} order by request_date`);
     expect(rows).toEqual([
-      { request_date: '2026-11-01', hits: '5', unique_visitors: '2', unique_visitors_with_4xx: '3', page_views: '3', bot_hits: '0', sessions: '3', human_sessions: '3', bytes: '3010' },
-      { request_date: '2026-11-02', hits: '1', unique_visitors: '1', unique_visitors_with_4xx: '1', page_views: '0', bot_hits: '0', sessions: '1', human_sessions: '1', bytes: '0' },
+      {
+        request_date: '2026-11-01',
+        hits: '5',
+        unique_visitors: '2',
+        unique_visitors_with_4xx: '3',
+        page_views: '3',
+        bot_hits: '0',
+        sessions: '3',
+        human_sessions: '3',
+        bytes: '3010',
+      },
+      {
+        request_date: '2026-11-02',
+        hits: '1',
+        unique_visitors: '1',
+        unique_visitors_with_4xx: '1',
+        page_views: '0',
+        bot_hits: '0',
+        sessions: '1',
+        human_sessions: '1',
+        bytes: '0',
+      },
     ]);
   });
 });
@@ -48,24 +77,36 @@ describe('panels', () => {
       { request_date: '2026-11-02', path: '/', hits: '1', visitors: '1', bytes: '0' },
     ]);
     expect(await queryRows(wh, `select path, hits from ${T('static_files')}`)).toEqual([{ path: '/app.css', hits: '1' }]);
-    expect(await queryRows(wh, `select path, hits, top_referrer_host from ${T('not_found')}`)).toEqual([{ path: '/old', hits: '1', top_referrer_host: 'example.org' }]);
+    expect(await queryRows(wh, `select path, hits, top_referrer_host from ${T('not_found')}`)).toEqual([
+      { path: '/old', hits: '1', top_referrer_host: 'example.org' },
+    ]);
     const statuses = await queryRows(wh, `select status, sum(hits) as hits from ${T('status_codes')} group by 1 order by 1`);
-    expect(statuses).toEqual([{ status: '200', hits: '4' }, { status: '404', hits: '1' }, { status: '500', hits: '1' }]);
+    expect(statuses).toEqual([
+      { status: '200', hits: '4' },
+      { status: '404', hits: '1' },
+      { status: '500', hits: '1' },
+    ]);
   });
 
-  it.each(['browsers', 'operating_systems', 'devices', 'countries', 'asns', 'status_codes'])('%s accounts for every request', async (table) => {
-    await addHits(wh, BASE);
-    await runDownstream(wh);
-    const [row] = await queryRows(wh, `select sum(hits) as hits, sum(bytes) as bytes from ${T(table)}`);
-    expect(row).toEqual({ hits: '6', bytes: '3010' });
-  });
+  it.each(['browsers', 'operating_systems', 'devices', 'countries', 'asns', 'status_codes'])(
+    '%s accounts for every request',
+    async (table) => {
+      await addHits(wh, BASE);
+      await runDownstream(wh);
+      const [row] = await queryRows(wh, `select sum(hits) as hits, sum(bytes) as bytes from ${T(table)}`);
+      expect(row).toEqual({ hits: '6', bytes: '3010' });
+    },
+  );
 });
 
 describe('traffic_by_minute and traffic_by_hour', () => {
   it('count status classes and error rates per bucket', async () => {
     await addHits(wh, BASE);
     await runDownstream(wh);
-    const hours = await queryRows(wh, `select hour_at, hits, unique_visitors, status_2xx, status_4xx, status_5xx, error_rate from ${T('traffic_by_hour')} order by 1`);
+    const hours = await queryRows(
+      wh,
+      `select hour_at, hits, unique_visitors, status_2xx, status_4xx, status_5xx, error_rate from ${T('traffic_by_hour')} order by 1`,
+    );
     expect(hours.map((h) => [h.hits, h.unique_visitors, h.status_2xx, h.status_4xx, h.status_5xx, h.error_rate])).toEqual([
       ['4', '2', '4', '0', '0', 0],
       ['1', '1', '0', '1', '0', 1],
@@ -74,7 +115,10 @@ describe('traffic_by_minute and traffic_by_hour', () => {
   });
 
   it('recompute only touched buckets yet equal a full refresh after late arrivals', async () => {
-    await addHits(wh, BASE.map((h) => ({ ...h, receivedAt: day2('01:00:00') })));
+    await addHits(
+      wh,
+      BASE.map((h) => ({ ...h, receivedAt: day2('01:00:00') })),
+    );
     await runDownstream(wh);
     await addHits(wh, [
       { id: 'late1', at: day1('10:00:30'), receivedAt: day2('00:30:00'), path: '/late', status: 404 },
@@ -92,18 +136,71 @@ describe('traffic_by_minute and traffic_by_hour', () => {
 
 describe('suspicious_clients', () => {
   it('flags scanning, probing, injection and bursts with their evidence, and leaves ordinary clients out', async () => {
-    const scanner: Hit[] = Array.from({ length: 12 }, (_, i) => ({ id: `s${i}`, at: day1(`12:00:${String(i).padStart(2, '0')}`), ip: '203.0.113.66', ua: 'zgrab/0.x', path: `/missing-${i}.php`, status: 404 }));
-    const prober: Hit[] = ['/wp-login.php', '/.env', '/.git/config'].map((path, i) => ({ id: `p${i}`, at: day1(`13:00:0${i}`), ip: '203.0.113.67', path, status: 404 }));
+    const scanner: Hit[] = Array.from({ length: 12 }, (_, i) => ({
+      id: `s${i}`,
+      at: day1(`12:00:${String(i).padStart(2, '0')}`),
+      ip: '203.0.113.66',
+      ua: 'zgrab/0.x',
+      path: `/missing-${i}.php`,
+      status: 404,
+    }));
+    const prober: Hit[] = ['/wp-login.php', '/.env', '/.git/config'].map((path, i) => ({
+      id: `p${i}`,
+      at: day1(`13:00:0${i}`),
+      ip: '203.0.113.67',
+      path,
+      status: 404,
+    }));
     const injector: Hit[] = [{ id: 'i1', at: day1('14:00:00'), ip: '203.0.113.68', path: '/search', query: 'q=1%27+OR+1=1--' }];
-    const burst: Hit[] = Array.from({ length: 130 }, (_, i) => ({ id: `b${String(i).padStart(3, '0')}`, at: new Date(Date.parse(day1('15:00:00')) + i * 300), ip: '203.0.113.69', path: '/api' }));
+    const burst: Hit[] = Array.from({ length: 130 }, (_, i) => ({
+      id: `b${String(i).padStart(3, '0')}`,
+      at: new Date(Date.parse(day1('15:00:00')) + i * 300),
+      ip: '203.0.113.69',
+      path: '/api',
+    }));
     await addHits(wh, [...BASE, ...scanner, ...prober, ...injector, ...burst]);
     await runDownstream(wh);
-    const rows = await queryRows(wh, `select client_ip, reasons, distinct_not_found_paths, probe_hits, injection_hits, example_injection, max_hits_per_minute from ${T('suspicious_clients')} order by client_ip`);
+    const rows = await queryRows(
+      wh,
+      `select client_ip, reasons, distinct_not_found_paths, probe_hits, injection_hits, example_injection, max_hits_per_minute from ${T('suspicious_clients')} order by client_ip`,
+    );
     expect(rows).toEqual([
-      { client_ip: '203.0.113.66', reasons: 'scanning', distinct_not_found_paths: '12', probe_hits: '0', injection_hits: '0', example_injection: null, max_hits_per_minute: '12' },
-      { client_ip: '203.0.113.67', reasons: 'probing', distinct_not_found_paths: '3', probe_hits: '3', injection_hits: '0', example_injection: null, max_hits_per_minute: '3' },
-      { client_ip: '203.0.113.68', reasons: 'injection', distinct_not_found_paths: '0', probe_hits: '0', injection_hits: '1', example_injection: '/search?q=1%27+OR+1=1--', max_hits_per_minute: '1' },
-      { client_ip: '203.0.113.69', reasons: 'burst', distinct_not_found_paths: '0', probe_hits: '0', injection_hits: '0', example_injection: null, max_hits_per_minute: '130' },
+      {
+        client_ip: '203.0.113.66',
+        reasons: 'scanning',
+        distinct_not_found_paths: '12',
+        probe_hits: '0',
+        injection_hits: '0',
+        example_injection: null,
+        max_hits_per_minute: '12',
+      },
+      {
+        client_ip: '203.0.113.67',
+        reasons: 'probing',
+        distinct_not_found_paths: '3',
+        probe_hits: '3',
+        injection_hits: '0',
+        example_injection: null,
+        max_hits_per_minute: '3',
+      },
+      {
+        client_ip: '203.0.113.68',
+        reasons: 'injection',
+        distinct_not_found_paths: '0',
+        probe_hits: '0',
+        injection_hits: '1',
+        example_injection: '/search?q=1%27+OR+1=1--',
+        max_hits_per_minute: '1',
+      },
+      {
+        client_ip: '203.0.113.69',
+        reasons: 'burst',
+        distinct_not_found_paths: '0',
+        probe_hits: '0',
+        injection_hits: '0',
+        example_injection: null,
+        max_hits_per_minute: '130',
+      },
     ]);
   });
 });

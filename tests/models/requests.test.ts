@@ -6,7 +6,8 @@ import { landLines, queryRows, runModels, testWarehouse, type TestLine } from '.
 
 // requests: derived fields, and incremental runs in batches equal to a full refresh.
 
-const run = (wh: Warehouse, options: Parameters<typeof runModels>[1] = {}) => runModels(wh, { tags: ['requests'], includeDeps: true, ...options });
+const run = (wh: Warehouse, options: Parameters<typeof runModels>[1] = {}) =>
+  runModels(wh, { tags: ['requests'], includeDeps: true, ...options });
 
 async function freshWarehouse(): Promise<Warehouse> {
   const wh = await testWarehouse();
@@ -81,25 +82,60 @@ describe('requests: incremental runs', () => {
 
 describe('requests: derived fields', () => {
   let wh: Warehouse;
-  const line = (request: string, status: number, referrer = '-', ua = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36') =>
-    `198.51.100.7 - - [01/Nov/2026:10:00:00 +0000] "${request}" ${status} 10 "${referrer}" "${ua}"`;
+  const line = (
+    request: string,
+    status: number,
+    referrer = '-',
+    ua = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36',
+  ) => `198.51.100.7 - - [01/Nov/2026:10:00:00 +0000] "${request}" ${status} 10 "${referrer}" "${ua}"`;
   const CASES = [
-    { name: 'page view', data: line('GET /blog/post HTTP/1.1', 200), expected: { is_page_view: true, is_static: false, status_class: '2xx', is_bot: false } },
-    { name: 'static asset, upper-case extension', data: line('GET /img/Logo.PNG?v=2 HTTP/1.1', 200), expected: { is_page_view: false, is_static: true } },
-    { name: 'webp image (beyond GoAccess 1.7 list)', data: line('GET /images/p-thumb.webp HTTP/1.1', 200), expected: { is_page_view: false, is_static: true } },
+    {
+      name: 'page view',
+      data: line('GET /blog/post HTTP/1.1', 200),
+      expected: { is_page_view: true, is_static: false, status_class: '2xx', is_bot: false },
+    },
+    {
+      name: 'static asset, upper-case extension',
+      data: line('GET /img/Logo.PNG?v=2 HTTP/1.1', 200),
+      expected: { is_page_view: false, is_static: true },
+    },
+    {
+      name: 'webp image (beyond GoAccess 1.7 list)',
+      data: line('GET /images/p-thumb.webp HTTP/1.1', 200),
+      expected: { is_page_view: false, is_static: true },
+    },
     { name: '304 page view', data: line('GET /about HTTP/1.1', 304), expected: { is_page_view: true, status_class: '3xx' } },
     { name: 'POST is not a page view', data: line('POST /cart HTTP/1.1', 302), expected: { is_page_view: false } },
     { name: '404 is not a page view', data: line('GET /missing HTTP/1.1', 404), expected: { is_page_view: false, status_class: '4xx' } },
     { name: 'robots.txt makes a bot', data: line('GET /robots.txt HTTP/1.1', 200), expected: { is_bot: true, is_static: true } },
-    { name: 'internal referrer (site host)', data: line('GET /a HTTP/1.1', 200, 'https://www.Example.com/b?c=1'), expected: { referrer_host: 'www.example.com', is_internal_referrer: true } },
-    { name: 'internal referrer (subdomain)', data: line('GET /a HTTP/1.1', 200, 'http://user@blog.example.com:8080/x'), expected: { referrer_host: 'blog.example.com', is_internal_referrer: true } },
-    { name: 'external referrer', data: line('GET /a HTTP/1.1', 200, 'https://notexample.com/'), expected: { referrer_host: 'notexample.com', is_internal_referrer: false } },
-    { name: 'relative referrer has no host', data: line('GET /a HTTP/1.1', 200, '/local'), expected: { referrer_host: null, is_internal_referrer: false } },
+    {
+      name: 'internal referrer (site host)',
+      data: line('GET /a HTTP/1.1', 200, 'https://www.Example.com/b?c=1'),
+      expected: { referrer_host: 'www.example.com', is_internal_referrer: true },
+    },
+    {
+      name: 'internal referrer (subdomain)',
+      data: line('GET /a HTTP/1.1', 200, 'http://user@blog.example.com:8080/x'),
+      expected: { referrer_host: 'blog.example.com', is_internal_referrer: true },
+    },
+    {
+      name: 'external referrer',
+      data: line('GET /a HTTP/1.1', 200, 'https://notexample.com/'),
+      expected: { referrer_host: 'notexample.com', is_internal_referrer: false },
+    },
+    {
+      name: 'relative referrer has no host',
+      data: line('GET /a HTTP/1.1', 200, '/local'),
+      expected: { referrer_host: null, is_internal_referrer: false },
+    },
     { name: '5xx', data: line('GET /a HTTP/1.1', 503), expected: { status_class: '5xx' } },
   ];
   beforeAll(async () => {
     wh = await freshWarehouse();
-    await landLines(wh, CASES.map((c) => c.data));
+    await landLines(
+      wh,
+      CASES.map((c) => c.data),
+    );
     await run(wh, { vars: { siteHosts: 'example.com, shop.example.org' } });
   });
   afterAll(() => wh?.close());

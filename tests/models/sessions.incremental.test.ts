@@ -30,7 +30,14 @@ function scenario(seed: number, lookbackMinutes: number): Hit[][] {
     const count = faker.number.int({ min: 5, max: 40 });
     for (let i = 0; i < count; i++) {
       t += faker.helpers.arrayElement(gaps);
-      hits.push({ id: `r${String(n++).padStart(4, '0')}`, at: new Date(t), ip: v.ip, ua: v.ua, path: faker.helpers.arrayElement(['/', '/a', '/b.css', '/c']), status: faker.helpers.arrayElement([200, 200, 304, 404, 500]) });
+      hits.push({
+        id: `r${String(n++).padStart(4, '0')}`,
+        at: new Date(t),
+        ip: v.ip,
+        ua: v.ua,
+        path: faker.helpers.arrayElement(['/', '/a', '/b.css', '/c']),
+        status: faker.helpers.arrayElement([200, 200, 304, 404, 500]),
+      });
     }
   }
   const shuffled = faker.helpers.shuffle(hits);
@@ -44,7 +51,9 @@ function scenario(seed: number, lookbackMinutes: number): Hit[][] {
   return batches.map((batch, k) => {
     const out = batch.map((h) => {
       const late = k > 0 && faker.number.float() < 0.3;
-      const received = late ? previousMax - faker.number.int({ min: 1, max: lookbackMinutes - 1 }) * MIN : REF + 24 * 60 * MIN + (k + 1) * step - faker.number.int({ min: 0, max: 10 }) * MIN;
+      const received = late
+        ? previousMax - faker.number.int({ min: 1, max: lookbackMinutes - 1 }) * MIN
+        : REF + 24 * 60 * MIN + (k + 1) * step - faker.number.int({ min: 0, max: 10 }) * MIN;
       return { ...h, receivedAt: new Date(received) };
     });
     previousMax = Math.max(previousMax, ...out.map((h) => (h.receivedAt as Date).getTime()));

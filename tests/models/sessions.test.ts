@@ -39,7 +39,13 @@ describe('sessions (one batch)', () => {
   });
 
   it('follows the sessionTimeoutMinutes var', async () => {
-    const rows = await sessionsOf([{ id: 'a', at: at('10:00:00') }, { id: 'b', at: at('10:10:00') }], { sessionTimeoutMinutes: '5', sessionMaxMinutes: '60' });
+    const rows = await sessionsOf(
+      [
+        { id: 'a', at: at('10:00:00') },
+        { id: 'b', at: at('10:10:00') },
+      ],
+      { sessionTimeoutMinutes: '5', sessionMaxMinutes: '60' },
+    );
     expect(rows).toHaveLength(2);
   });
 
@@ -88,8 +94,17 @@ describe('sessions (one batch)', () => {
       { id: 'd', at: at('10:05:00'), path: '/about', bytes: 500 },
     ]);
     expect(rows[0]).toMatchObject({
-      hits: '4', page_views: '2', error_hits: '1', bytes: '1560', duration_seconds: '300', is_bounce: false, is_bot: false,
-      landing_path: '/', exit_path: '/about', entry_referrer_host: 'www.google.com', country_code: 'DE',
+      hits: '4',
+      page_views: '2',
+      error_hits: '1',
+      bytes: '1560',
+      duration_seconds: '300',
+      is_bounce: false,
+      is_bot: false,
+      landing_path: '/',
+      exit_path: '/about',
+      entry_referrer_host: 'www.google.com',
+      country_code: 'DE',
     });
   });
 });

@@ -31,14 +31,23 @@ const LINES: { data: string | Buffer; format?: string }[] = [
     data: '{"time_local":"04/Nov/2026:15:59:45 +0100","remote_addr":"66.249.68.118","remote_user":"","request":"GET /s?q=a HTTP/1.1","status":200,"body_bytes_sent":19281,"http_referer":"","http_user_agent":"Mozilla \\"q\\"","host":"www.example.com"}',
     format: 'json',
   },
-  { data: '{"time_iso8601":"2026-11-04T10:00:00.250+05:30","remote_addr":"::1","request_method":"POST","request_uri":"/api?x=1","server_protocol":"HTTP/1.1","status":"201","body_bytes_sent":"-"}', format: 'json' },
+  {
+    data: '{"time_iso8601":"2026-11-04T10:00:00.250+05:30","remote_addr":"::1","request_method":"POST","request_uri":"/api?x=1","server_protocol":"HTTP/1.1","status":"201","body_bytes_sent":"-"}',
+    format: 'json',
+  },
   // A number too wide for a FLOAT64 to hold exactly: BigQuery's default PARSE_JSON refused the line (issue 10).
-  { data: '{"time_local":"04/Nov/2026:15:59:45 +0000","remote_addr":"1.2.3.4","request":"GET /w HTTP/1.1","status":200,"body_bytes_sent":5,"upstream_response_time":0.30000000000000004441}', format: 'json' },
+  {
+    data: '{"time_local":"04/Nov/2026:15:59:45 +0000","remote_addr":"1.2.3.4","request":"GET /w HTTP/1.1","status":200,"body_bytes_sent":5,"upstream_response_time":0.30000000000000004441}',
+    format: 'json',
+  },
   // Addresses that are not IP addresses are requests (their IP key is NULL).
   { data: line(`"GET / HTTP/1.1" 200 1 "-" "x"`, 'not-an-ip - - [10/Oct/2026:13:55:36 +0000]') },
   { data: line(`"GET / HTTP/1.1" 200 1 "-" "x"`, '999.999.999.999 - - [10/Oct/2026:13:55:36 +0000]') },
   // Quarantined on both engines (issue 11: DuckDB alone used to parse them).
-  { data: '{"time_local":"04/Nov/2026:15:59:45 +0000","remote_addr":"1.2.3.4","request":"GET / HTTP/1.1","status":"200.5"}', format: 'json' },
+  {
+    data: '{"time_local":"04/Nov/2026:15:59:45 +0000","remote_addr":"1.2.3.4","request":"GET / HTTP/1.1","status":"200.5"}',
+    format: 'json',
+  },
   { data: '{"time_local":"04/Nov/2026:15:59:45 +0000","remote_addr":"1.2.3.4","request":"GET / HTTP/1.1","status":"1e3"}', format: 'json' },
   { data: line(`"GET / HTTP/1.1" 200 1 "-" "x"`, '1.2.3.4 - - [31/Dec/9999:23:59:59 -1200]') },
   { data: line(`"GET / HTTP/1.1" 200 1 "-" "x"`, '1.2.3.4 - - [01/Jan/0001:00:00:00 +0100]') },
@@ -71,15 +80,43 @@ function landing(): FixtureTable {
   let offset = 0;
   LINES.forEach(({ data, format }, i) => {
     const bytes = typeof data === 'string' ? Buffer.from(data) : data;
-    const attributes = { source: 'access.log', source_id: 'dev:1', line_number: String(i + 1), byte_offset: String(offset), format: format ?? 'combined', ingest_host: 'h', idempotency_key: `dev:1:${offset}` };
+    const attributes = {
+      source: 'access.log',
+      source_id: 'dev:1',
+      line_number: String(i + 1),
+      byte_offset: String(offset),
+      format: format ?? 'combined',
+      ingest_host: 'h',
+      idempotency_key: `dev:1:${offset}`,
+    };
     offset += bytes.length + 1;
-    const row = { subscription_name: 'projects/p/subscriptions/s', message_id: `m${i}`, publish_time: new Date(Date.UTC(2026, 10, 1, 0, 0, i)), data: bytes, attributes, _PARTITIONTIME: new Date(Date.UTC(2026, 10, 1, 0)) };
+    const row = {
+      subscription_name: 'projects/p/subscriptions/s',
+      message_id: `m${i}`,
+      publish_time: new Date(Date.UTC(2026, 10, 1, 0, 0, i)),
+      data: bytes,
+      attributes,
+      _PARTITIONTIME: new Date(Date.UTC(2026, 10, 1, 0)),
+    };
     rows.push(row);
     // A redelivery, and a re-send published later under another message id.
-    if (i % 5 === 0) rows.push({ ...row, _PARTITIONTIME: new Date(Date.UTC(2026, 10, 1, 3)) }, { ...row, message_id: `m${i}-resend`, publish_time: new Date(Date.UTC(2026, 10, 1, 1, 0, i)), _PARTITIONTIME: new Date(Date.UTC(2026, 10, 1, 1)) });
+    if (i % 5 === 0)
+      rows.push(
+        { ...row, _PARTITIONTIME: new Date(Date.UTC(2026, 10, 1, 3)) },
+        {
+          ...row,
+          message_id: `m${i}-resend`,
+          publish_time: new Date(Date.UTC(2026, 10, 1, 1, 0, i)),
+          _PARTITIONTIME: new Date(Date.UTC(2026, 10, 1, 1)),
+        },
+      );
   });
   // _PARTITIONTIME: BigQuery's ingestion-time pseudo-column (the hour a row landed), a column here.
-  return { name: `${LANDING_DATASET}.${LANDING_TABLE}`, columns: [...LANDING_COLUMNS.map((c) => ({ name: c.name, type: c.bigquery })), { name: LANDING_ARRIVAL, type: 'TIMESTAMP' }], rows };
+  return {
+    name: `${LANDING_DATASET}.${LANDING_TABLE}`,
+    columns: [...LANDING_COLUMNS.map((c) => ({ name: c.name, type: c.bigquery })), { name: LANDING_ARRIVAL, type: 'TIMESTAMP' }],
+    rows,
+  };
 }
 
 /** A reference table with one range, stored under each of its buckets as `logflow geo load` does. */

@@ -11,12 +11,16 @@ async function connect() {
 }
 
 describe('ensureLanding()', () => {
-  it('gives every row the hour it landed in _PARTITIONTIME, as BigQuery\'s ingestion-time partitioning does, whatever its publish_time', async () => {
+  it("gives every row the hour it landed in _PARTITIONTIME, as BigQuery's ingestion-time partitioning does, whatever its publish_time", async () => {
     const c = await connect();
     await ensureLanding(c);
     await c.run(`insert into logflow_raw.landing (subscription_name, message_id, publish_time, data, attributes)
       values ('s', 'm1', timestamptz '2020-01-01 00:00:00+00', 'x'::blob, '{}'::json)`);
-    const row = (await c.runAndReadAll(`select epoch_us(_PARTITIONTIME) as landed, epoch_us(date_trunc('hour', current_timestamp)) as hour, epoch_us(publish_time) as published from logflow_raw.landing`)).getRowObjectsJS()[0]!;
+    const row = (
+      await c.runAndReadAll(
+        `select epoch_us(_PARTITIONTIME) as landed, epoch_us(date_trunc('hour', current_timestamp)) as hour, epoch_us(publish_time) as published from logflow_raw.landing`,
+      )
+    ).getRowObjectsJS()[0]!;
     expect(row.landed).toBe(row.hour);
     expect(row.published).toBe(BigInt(Date.UTC(2020, 0, 1)) * 1000n);
   });
@@ -24,11 +28,15 @@ describe('ensureLanding()', () => {
   it('adds the arrival column to a landing table created before it existed', async () => {
     const c = await connect();
     await c.run('create schema logflow_raw');
-    await c.run('create table logflow_raw.landing (subscription_name varchar, message_id varchar, publish_time timestamptz, data blob, attributes json)');
+    await c.run(
+      'create table logflow_raw.landing (subscription_name varchar, message_id varchar, publish_time timestamptz, data blob, attributes json)',
+    );
     await c.run(`insert into logflow_raw.landing values ('s', 'm0', now(), 'x'::blob, '{}'::json)`);
     await ensureLanding(c);
     await ensureLanding(c);
-    const rows = (await c.runAndReadAll(`select message_id, _partitiontime is not null as landed from logflow_raw.landing`)).getRowObjectsJS();
+    const rows = (
+      await c.runAndReadAll(`select message_id, _partitiontime is not null as landed from logflow_raw.landing`)
+    ).getRowObjectsJS();
     expect(rows).toEqual([{ message_id: 'm0', landed: true }]);
   });
 });

@@ -41,7 +41,10 @@ function sharedBlocks(files: SourceFile[], minLines: number): SharedBlock[] {
   const windows = new Map<string, { file: number; at: number }[]>();
   lines.forEach((fileLines, file) => {
     for (let at = 0; at + minLines <= fileLines.length; at++) {
-      const key = fileLines.slice(at, at + minLines).map((l) => l.text).join('\n');
+      const key = fileLines
+        .slice(at, at + minLines)
+        .map((l) => l.text)
+        .join('\n');
       windows.set(key, [...(windows.get(key) ?? []), { file, at }]);
     }
   });
@@ -84,13 +87,44 @@ describe('sharedBlocks()', () => {
   it.each([
     { name: 'ten shared lines', a: numbered('x', 10), b: numbered('x', 10), expected: [{ first: 1, second: 1, lines: 10 }] },
     { name: 'nine shared lines', a: numbered('x', 9), b: numbered('x', 9), expected: [] },
-    { name: 'a longer block, reported once at its start', a: `other\n${numbered('x', 14)}`, b: `${numbered('x', 14)}\nelse`, expected: [{ first: 2, second: 1, lines: 14 }] },
-    { name: 'indentation and inner spaces differ', a: numbered('x  y', 10), b: numbered('  x y', 10).replace(/\n/g, '\n\t'), expected: [{ first: 1, second: 1, lines: 10 }] },
-    { name: 'blank and bracket-only lines neither count nor break it', a: numbered('x', 10).replace(/\n/g, '\n\n  ),\n{\n'), b: numbered('x', 10), expected: [{ first: 1, second: 1, lines: 10 }] },
-    { name: 'eight shared lines padded with brackets', a: `(\n)\n{\n}\n${numbered('x', 8)}`, b: `(\n)\n{\n}\n${numbered('x', 8)}`, expected: [] },
-    { name: 'one line differs in the middle', a: numbered('x', 10), b: numbered('x', 10).replace('x line 5,', 'x line five,'), expected: [] },
+    {
+      name: 'a longer block, reported once at its start',
+      a: `other\n${numbered('x', 14)}`,
+      b: `${numbered('x', 14)}\nelse`,
+      expected: [{ first: 2, second: 1, lines: 14 }],
+    },
+    {
+      name: 'indentation and inner spaces differ',
+      a: numbered('x  y', 10),
+      b: numbered('  x y', 10).replace(/\n/g, '\n\t'),
+      expected: [{ first: 1, second: 1, lines: 10 }],
+    },
+    {
+      name: 'blank and bracket-only lines neither count nor break it',
+      a: numbered('x', 10).replace(/\n/g, '\n\n  ),\n{\n'),
+      b: numbered('x', 10),
+      expected: [{ first: 1, second: 1, lines: 10 }],
+    },
+    {
+      name: 'eight shared lines padded with brackets',
+      a: `(\n)\n{\n}\n${numbered('x', 8)}`,
+      b: `(\n)\n{\n}\n${numbered('x', 8)}`,
+      expected: [],
+    },
+    {
+      name: 'one line differs in the middle',
+      a: numbered('x', 10),
+      b: numbered('x', 10).replace('x line 5,', 'x line five,'),
+      expected: [],
+    },
   ])('$name', ({ a, b, expected }) => {
-    const blocks = sharedBlocks([{ path: 'a', text: a }, { path: 'b', text: b }], MIN_LINES);
+    const blocks = sharedBlocks(
+      [
+        { path: 'a', text: a },
+        { path: 'b', text: b },
+      ],
+      MIN_LINES,
+    );
     expect(blocks.map((s) => ({ first: s.first.line, second: s.second.line, lines: s.lines }))).toEqual(expected);
   });
 
@@ -100,7 +134,11 @@ describe('sharedBlocks()', () => {
 
   it('reports every pair of files that share a block', () => {
     const files = ['a', 'b', 'c'].map((path) => ({ path, text: numbered('x', 10) }));
-    expect(sharedBlocks(files, MIN_LINES).map((s) => `${s.first.path}-${s.second.path}`).sort()).toEqual(['a-b', 'a-c', 'b-c']);
+    expect(
+      sharedBlocks(files, MIN_LINES)
+        .map((s) => `${s.first.path}-${s.second.path}`)
+        .sort(),
+    ).toEqual(['a-b', 'a-c', 'b-c']);
   });
 });
 
@@ -108,7 +146,9 @@ describe('definitions/', () => {
   it(`has no block of ${MIN_LINES} or more identical lines in two files`, () => {
     const files = filesUnder(join(ROOT, 'definitions'));
     expect(files.length).toBeGreaterThan(10);
-    const found = sharedBlocks(files, MIN_LINES).map((s) => `${s.first.path}:${s.first.line} and ${s.second.path}:${s.second.line} share ${s.lines} lines`);
+    const found = sharedBlocks(files, MIN_LINES).map(
+      (s) => `${s.first.path}:${s.first.line} and ${s.second.path}:${s.second.line} share ${s.lines} lines`,
+    );
     expect(found).toEqual([]);
   });
 });

@@ -51,7 +51,9 @@ describe('the dimension fragments', () => {
   });
 
   it('keep the stored span when the new lines fall inside it', async () => {
-    expect(await run([['a', '2026-11-01 10:30:00+00']])).toEqual([['a', 'looked up before', '2026-11-01 10:00:00+00', '2026-11-01 11:00:00+00']]);
+    expect(await run([['a', '2026-11-01 10:30:00+00']])).toEqual([
+      ['a', 'looked up before', '2026-11-01 10:00:00+00', '2026-11-01 11:00:00+00'],
+    ]);
   });
 });
 

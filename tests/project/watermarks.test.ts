@@ -17,9 +17,21 @@ interface DailyRebuild {
 interface Watermarks {
   EPOCH: string;
   watermarkQuery(d: Helpers, incremental: boolean, table: string, column: string, lookbackMinutes: number, recentDays?: number): string;
-  declareWatermark(d: Helpers, name: string, incremental: boolean, table: string, column: string, lookbackMinutes: number, recentDays?: number): string;
+  declareWatermark(
+    d: Helpers,
+    name: string,
+    incremental: boolean,
+    table: string,
+    column: string,
+    lookbackMinutes: number,
+    recentDays?: number,
+  ): string;
   touchedFromQuery(d: Helpers, requests: string, since: string, parsed?: string): string;
-  dailyRebuild(d: Helpers, name: string, run: { incremental: boolean; self: string; requests: string; parsed?: string; lookbackMinutes: number }): DailyRebuild;
+  dailyRebuild(
+    d: Helpers,
+    name: string,
+    run: { incremental: boolean; self: string; requests: string; parsed?: string; lookbackMinutes: number },
+  ): DailyRebuild;
 }
 
 const watermarks = loadInclude<Watermarks>('watermarks');
@@ -44,7 +56,12 @@ describe('watermarkQuery()', () => {
   it.each([
     { name: 'a full refresh reads everything', incremental: false, rows: ['2026-11-01 10:00:00+00'], expected: '1970-01-01 00:00:00+00' },
     { name: 'an empty table reads everything', incremental: true, rows: [], expected: '1970-01-01 00:00:00+00' },
-    { name: 'a table reads from its newest row minus the lookback', incremental: true, rows: ['2026-11-01 09:00:00+00', '2026-11-01 10:00:00+00'], expected: '2026-11-01 09:00:00+00' },
+    {
+      name: 'a table reads from its newest row minus the lookback',
+      incremental: true,
+      rows: ['2026-11-01 09:00:00+00', '2026-11-01 10:00:00+00'],
+      expected: '2026-11-01 09:00:00+00',
+    },
   ])('$name', async ({ incremental, rows, expected }) => {
     for (const at of rows) await wh.connection.run(`insert into model values ('${at}')`);
     expect(await text(watermarks.watermarkQuery(duck, incremental, 'model', 'last_received_at', 60))).toBe(expected);
@@ -66,7 +83,11 @@ describe('watermarkQuery()', () => {
     // Nothing in the last 7 days: the epoch (this one run re-reads history).
     expect(await text(watermarks.watermarkQuery(duck, true, 'model', 'last_received_at', 60, 7))).toBe('1970-01-01 00:00:00+00');
     await wh.connection.run(`insert into model values ('${recent}')`);
-    expect(await text(`select cast((${watermarks.watermarkQuery(duck, true, 'model', 'last_received_at', 60, 7)}) = cast('${recent}' as timestamptz) - interval 60 minute as varchar)`)).toBe('true');
+    expect(
+      await text(
+        `select cast((${watermarks.watermarkQuery(duck, true, 'model', 'last_received_at', 60, 7)}) = cast('${recent}' as timestamptz) - interval 60 minute as varchar)`,
+      ),
+    ).toBe('true');
   });
 });
 
@@ -86,13 +107,16 @@ describe('declareWatermark()', () => {
 });
 
 describe('dailyRebuild()', () => {
-  const run = (incremental: boolean) => watermarks.dailyRebuild(duck, 'daily', { incremental, self: 'daily', requests: 'requests', lookbackMinutes: 60 });
+  const run = (incremental: boolean) =>
+    watermarks.dailyRebuild(duck, 'daily', { incremental, self: 'daily', requests: 'requests', lookbackMinutes: 60 });
 
   beforeEach(async () => {
     await wh.connection.run('create or replace table requests (requested_at timestamptz, received_at timestamptz)');
     await wh.connection.run('create or replace table daily (request_date date, hits bigint, last_received_at timestamptz)');
     // Built by an earlier run: two days, the second received up to 23:30.
-    await wh.connection.run("insert into daily values ('2026-11-01', 5, '2026-11-01 23:00:00+00'), ('2026-11-02', 7, '2026-11-02 23:30:00+00')");
+    await wh.connection.run(
+      "insert into daily values ('2026-11-01', 5, '2026-11-01 23:00:00+00'), ('2026-11-02', 7, '2026-11-02 23:30:00+00')",
+    );
   });
 
   it('deletes every date from the earliest one holding a request received after the watermark', async () => {
@@ -121,7 +145,12 @@ describe('dailyRebuild()', () => {
   });
 
   it('names its variables after the model', () => {
-    const rebuild = watermarks.dailyRebuild(bq, 'pages', { incremental: true, self: '`p.logflow.pages`', requests: '`p.logflow.requests`', lookbackMinutes: 60 });
+    const rebuild = watermarks.dailyRebuild(bq, 'pages', {
+      incremental: true,
+      self: '`p.logflow.pages`',
+      requests: '`p.logflow.requests`',
+      lookbackMinutes: 60,
+    });
     expect(rebuild.preOps).toEqual([
       "declare pages_since TIMESTAMP default (select coalesce(timestamp_sub(max(last_received_at), interval 60 minute), timestamp '1970-01-01 00:00:00+00') from `p.logflow.pages`)",
       'declare pages_from DATE default (select min(date(requested_at)) from `p.logflow.requests` where requested_at is not null and received_at > pages_since)',

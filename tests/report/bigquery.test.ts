@@ -29,10 +29,22 @@ describe('bigquerySource() against a loopback BigQuery REST fake', () => {
   async function answer(body: Record<string, unknown>): Promise<Record<string, unknown>> {
     const name = nameOf.get(String(body.query));
     if (!name) throw new Error('fake: not one of the report queries');
-    const params = Object.fromEntries(((body.queryParameters ?? []) as { name: string; parameterValue: { value: string } }[]).map((p) => [p.name, p.parameterValue.value]));
+    const params = Object.fromEntries(
+      ((body.queryParameters ?? []) as { name: string; parameterValue: { value: string } }[]).map((p) => [p.name, p.parameterValue.value]),
+    );
     const reader = await wh.connection.runAndReadAll(duckQueries[name]!, params);
     const types = reader.columnTypes().map((t) => String(t));
-    const fields = reader.columnNames().map((n, i) => ({ name: n, type: /INT/.test(types[i]!) ? 'INTEGER' : /DOUBLE|FLOAT|DECIMAL/.test(types[i]!) ? 'FLOAT' : types[i] === 'BOOLEAN' ? 'BOOLEAN' : 'STRING', mode: 'NULLABLE' }));
+    const fields = reader.columnNames().map((n, i) => ({
+      name: n,
+      type: /INT/.test(types[i]!)
+        ? 'INTEGER'
+        : /DOUBLE|FLOAT|DECIMAL/.test(types[i]!)
+          ? 'FLOAT'
+          : types[i] === 'BOOLEAN'
+            ? 'BOOLEAN'
+            : 'STRING',
+      mode: 'NULLABLE',
+    }));
     const rows = reader.getRowsJS().map((r) => ({ f: r.map((v) => ({ v: v === null ? null : String(v) })) }));
     return { kind: 'bigquery#getQueryResultsResponse', schema: { fields }, rows, totalRows: String(rows.length), jobComplete: true };
   }
@@ -49,16 +61,26 @@ describe('bigquerySource() against a loopback BigQuery REST fake', () => {
           const url = new URL(req.url ?? '/', 'http://x');
           const body = text ? (JSON.parse(text) as Record<string, unknown>) : undefined;
           received.push({ method: req.method ?? '', path: url.pathname, body });
-          const json = (status: number, value: unknown) => { res.writeHead(status, { 'content-type': 'application/json' }); res.end(JSON.stringify(value)); };
+          const json = (status: number, value: unknown) => {
+            res.writeHead(status, { 'content-type': 'application/json' });
+            res.end(JSON.stringify(value));
+          };
           try {
             if (req.method === 'POST' && url.pathname === '/bigquery/v2/projects/p/queries') {
               const jobId = `job_${++next}`;
               pending.set(jobId, body!);
-              return json(200, { kind: 'bigquery#queryResponse', jobReference: { projectId: 'p', jobId, location: 'EU' }, jobComplete: false });
+              return json(200, {
+                kind: 'bigquery#queryResponse',
+                jobReference: { projectId: 'p', jobId, location: 'EU' },
+                jobComplete: false,
+              });
             }
             const poll = /^\/bigquery\/v2\/projects\/p\/queries\/(job_\d+)$/.exec(url.pathname);
             if (req.method === 'GET' && poll && pending.has(poll[1]!)) {
-              return json(200, { ...(await answer(pending.get(poll[1]!)!)), jobReference: { projectId: 'p', jobId: poll[1], location: 'EU' } });
+              return json(200, {
+                ...(await answer(pending.get(poll[1]!)!)),
+                jobReference: { projectId: 'p', jobId: poll[1], location: 'EU' },
+              });
             }
             return json(404, { error: { code: 404, message: `fake: no route for ${req.method} ${url.pathname}` } });
           } catch (error) {
@@ -91,11 +113,19 @@ describe('bigquerySource() against a loopback BigQuery REST fake', () => {
       expect(body!.location).toBe('EU');
       expect(String(body!.query)).not.toMatch(/2026-11-0[12]/); // values are bound, never spliced
       expect(String(body!.query)).toMatch(/`p\.logflow\.[a-z_]+`/);
-      const params = (body!.queryParameters ?? []) as { name: string; parameterType: { type: string }; parameterValue: { value: string } }[];
+      const params = (body!.queryParameters ?? []) as {
+        name: string;
+        parameterType: { type: string };
+        parameterValue: { value: string };
+      }[];
       for (const p of params) expect(String(body!.query)).toContain(`@${p.name}`);
       if (String(body!.query).includes('@from')) {
         expect(String(body!.parameterMode).toUpperCase()).toBe('NAMED');
-        expect(params.find((p) => p.name === 'from')).toEqual({ name: 'from', parameterType: { type: 'STRING' }, parameterValue: { value: '2026-11-01' } });
+        expect(params.find((p) => p.name === 'from')).toEqual({
+          name: 'from',
+          parameterType: { type: 'STRING' },
+          parameterValue: { value: '2026-11-01' },
+        });
       }
     }
     expect(received.filter((r) => r.method === 'GET' && r.path.includes('/queries/')).length).toBe(posts.length);

@@ -11,7 +11,15 @@ import { buildFixtureWarehouse, XSS_PATH, XSS_USER_AGENT } from './fixture.ts';
 
 export const CHROMIUM = process.env.LOGFLOW_CHROMIUM ?? '/usr/bin/chromium';
 /** Flags that keep Debian's Chromium off the (closed) network and quiet in a container. */
-export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) console.log(`skipping the report browser test: no Chromium at ${CHROMIUM} (apt-get install chromium)`);
@@ -54,10 +62,17 @@ describe.skipIf(!hasChromium)('logflow report in headless Chromium', () => {
       outside.push(route.request().url());
       return route.abort();
     });
-    page.on('request', (r) => { if (r.url() !== url) outside.push(r.url()); });
-    page.on('dialog', (d) => { dialogs.push(d.message()); void d.dismiss(); });
+    page.on('request', (r) => {
+      if (r.url() !== url) outside.push(r.url());
+    });
+    page.on('dialog', (d) => {
+      dialogs.push(d.message());
+      void d.dismiss();
+    });
     page.on('pageerror', (e) => errors.push(e.message));
-    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
     await page.goto(url);
     await page.waitForSelector('body[data-rendered]');
     await page.selectOption('#topn', '100');
@@ -89,7 +104,12 @@ describe.skipIf(!hasChromium)('logflow report in headless Chromium', () => {
   });
 
   it('shows the overview figures the warehouse holds, with and without bots', async () => {
-    const metrics = async () => Object.fromEntries(await page.$$eval('#overview .metric', (els) => els.map((e) => [(e as HTMLElement).dataset.metric, Number((e as HTMLElement).dataset.value)])));
+    const metrics = async () =>
+      Object.fromEntries(
+        await page.$$eval('#overview .metric', (els) =>
+          els.map((e) => [(e as HTMLElement).dataset.metric, Number((e as HTMLElement).dataset.value)]),
+        ),
+      );
     const all = await metrics();
     const hits = await one('select sum(hits) from logflow.daily_visitors');
     expect(all.hits).toBe(hits);
@@ -109,57 +129,99 @@ describe.skipIf(!hasChromium)('logflow report in headless Chromium', () => {
     expect(human.hits).toBeLessThan(all.hits!);
     expect(human.sessions).toBe(await one('select count(*) from logflow.sessions where not is_bot'));
     expect(human.page_views).toBe(await one('select count(*) from logflow.requests where is_page_view and not is_bot'));
-    expect(human.visitors).toBe(await one('select sum(v) from (select count(distinct (client_ip, user_agent)) as v from logflow.requests where not is_bot group by cast(requested_at as date))'));
+    expect(human.visitors).toBe(
+      await one(
+        'select sum(v) from (select count(distinct (client_ip, user_agent)) as v from logflow.requests where not is_bot group by cast(requested_at as date))',
+      ),
+    );
   });
 
-  it.each(PANELS.map((p) => [p.id, p]))('panel %s shows the top items with the warehouse\'s hits and visitors', async (id, panel) => {
+  it.each(PANELS.map((p) => [p.id, p]))("panel %s shows the top items with the warehouse's hits and visitors", async (id, panel) => {
     const keys = panel.keys.map((k) => `cast(${k} as varchar)`).join(', ');
-    const expected = await rows(`select ${keys.split(', ').map((k, i) => `${k} as k${i}`).join(', ')}, sum(hits) as hits, sum(visitors) as visitors
+    const expected = await rows(`select ${keys
+      .split(', ')
+      .map((k, i) => `${k} as k${i}`)
+      .join(', ')}, sum(hits) as hits, sum(visitors) as visitors
       from logflow.${panel.table} group by ${panel.keys.map((_, i) => i + 1).join(', ')}`);
     const key = (r: Record<string, unknown>) => panel.keys.map((_, i) => String(r[`k${i}`] ?? '(none)')).join(' | ');
     const truth = new Map(expected.map((r) => [key(r), { hits: Number(r.hits), visitors: Number(r.visitors) }]));
-    const shown = await page.$$eval(`#${id}-table tbody tr`, (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => ({ text: td.textContent ?? '', value: td.dataset.value }))));
+    const shown = await page.$$eval(`#${id}-table tbody tr`, (trs) =>
+      trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => ({ text: td.textContent ?? '', value: td.dataset.value }))),
+    );
     const items = shown.filter((cells) => !/^\((\d[\d,]* more|items beyond)/.test(cells[0]!.text));
     expect(items.length).toBe(Math.min(100, truth.size));
     const n = panel.keys.length;
     for (const cells of items) {
-      let k = cells.slice(0, n).map((c) => c.text).join(' | ');
+      let k = cells
+        .slice(0, n)
+        .map((c) => c.text)
+        .join(' | ');
       if (id === 'countries') k = /\(([A-Z0-9]{2})\)$/.exec(k)?.[1] ?? k;
       expect(truth.has(k), `${id}: ${k} is in the warehouse`).toBe(true);
       expect(Number(cells[n]!.value), `${id}: hits of ${k}`).toBe(truth.get(k)!.hits);
       expect(Number(cells[n + 2]!.value), `${id}: visitors of ${k}`).toBe(truth.get(k)!.visitors);
     }
     // The shown items are the top ones: none left out has more hits than the least shown.
-    const shownKeys = new Set(items.map((cells) => cells.slice(0, n).map((c) => c.text).join(' | ')));
+    const shownKeys = new Set(
+      items.map((cells) =>
+        cells
+          .slice(0, n)
+          .map((c) => c.text)
+          .join(' | '),
+      ),
+    );
     const least = Math.min(...items.map((cells) => Number(cells[n]!.value)));
-    if (id !== 'countries') for (const [k, v] of truth) if (!shownKeys.has(k)) expect(v.hits, `${id}: ${k} left out`).toBeLessThanOrEqual(least);
+    if (id !== 'countries')
+      for (const [k, v] of truth) if (!shownKeys.has(k)) expect(v.hits, `${id}: ${k} left out`).toBeLessThanOrEqual(least);
   });
 
   it('draws traffic, sessions and the map from the warehouse', async () => {
     const sums = await page.evaluate(() => {
-      const chart = (id: string) => (window as unknown as { Chart: { getChart(c: Element): { data: { datasets: { data: unknown[] }[] } } } }).Chart.getChart(document.getElementById(id)!)!;
-      const ys = (id: string) => (chart(id).data.datasets[0]!.data as ({ y: number } | number | { value: number })[]).map((d) => (typeof d === 'number' ? d : 'y' in d ? d.y : d.value));
+      const chart = (id: string) =>
+        (window as unknown as { Chart: { getChart(c: Element): { data: { datasets: { data: unknown[] }[] } } } }).Chart.getChart(
+          document.getElementById(id)!,
+        )!;
+      const ys = (id: string) =>
+        (chart(id).data.datasets[0]!.data as ({ y: number } | number | { value: number })[]).map((d) =>
+          typeof d === 'number' ? d : 'y' in d ? d.y : d.value,
+        );
       const sum = (a: number[]) => a.reduce((x, y) => x + y, 0);
-      return { traffic: sum(ys('traffic-chart')), duration: sum(ys('duration-chart')), depth: sum(ys('depth-chart')), map: sum(ys('country-map')), mapMax: Math.max(...ys('country-map')) };
+      return {
+        traffic: sum(ys('traffic-chart')),
+        duration: sum(ys('duration-chart')),
+        depth: sum(ys('depth-chart')),
+        map: sum(ys('country-map')),
+        mapMax: Math.max(...ys('country-map')),
+      };
     });
     expect(sums.traffic).toBe(await one('select sum(hits) from logflow.traffic_by_hour'));
     const sessions = await one('select count(*) from logflow.sessions');
     expect(sums.duration).toBe(sessions);
     expect(sums.depth).toBe(sessions);
-    expect(sums.mapMax).toBe(await one(`select max(h) from (select sum(hits) as h from logflow.countries where country_code not in ('ZZ') group by country_code)`));
+    expect(sums.mapMax).toBe(
+      await one(`select max(h) from (select sum(hits) as h from logflow.countries where country_code not in ('ZZ') group by country_code)`),
+    );
     expect(sums.map).toBeGreaterThan(0);
-    const landing = await page.$$eval('#landing-table tbody tr', (trs) => trs.slice(0, 5).map((tr) => [tr.children[0]!.textContent, Number((tr.children[1] as HTMLElement).dataset.value)]));
+    const landing = await page.$$eval('#landing-table tbody tr', (trs) =>
+      trs.slice(0, 5).map((tr) => [tr.children[0]!.textContent, Number((tr.children[1] as HTMLElement).dataset.value)]),
+    );
     const top = await rows(`select landing_path, count(*) as n from logflow.sessions group by 1 order by 2 desc, 1 limit 5`);
     expect(landing.map((r) => r[1])).toEqual(top.map((r) => Number(r.n)));
   });
 
   it('lists suspicious clients with their evidence and parse errors by reason', async () => {
-    const suspicious = await page.$$eval('#suspicious-table tbody tr', (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent ?? '')));
+    const suspicious = await page.$$eval('#suspicious-table tbody tr', (trs) =>
+      trs.map((tr) => [...tr.children].map((td) => td.textContent ?? '')),
+    );
     const count = await one('select count(*) from logflow.suspicious_clients');
     expect(suspicious.length).toBe(Math.min(count, 200));
-    const top = (await rows('select client_ip, reasons, hits from logflow.suspicious_clients order by hits desc, request_date, client_ip limit 1'))[0]!;
+    const top = (
+      await rows('select client_ip, reasons, hits from logflow.suspicious_clients order by hits desc, request_date, client_ip limit 1')
+    )[0]!;
     expect(suspicious[0]!.slice(1, 4)).toEqual([String(top.client_ip), String(top.reasons), Number(top.hits).toLocaleString('en')]);
-    const reasons = await page.$$eval('#parse-errors-table tbody tr', (trs) => trs.map((tr) => [tr.children[0]!.textContent, Number((tr.children[1] as HTMLElement).dataset.value)]));
+    const reasons = await page.$$eval('#parse-errors-table tbody tr', (trs) =>
+      trs.map((tr) => [tr.children[0]!.textContent, Number((tr.children[1] as HTMLElement).dataset.value)]),
+    );
     const expected = await rows('select parse_error, count(*) as n from logflow.parse_errors group by 1 order by 2 desc, 1');
     expect(reasons).toEqual(expected.map((r) => [r.parse_error, Number(r.n)]));
   });

@@ -23,7 +23,9 @@ describe('safeJson()', () => {
 describe('contentSecurityPolicy()', () => {
   it('allows nothing to load and only the hashed scripts to run', () => {
     const csp = contentSecurityPolicy(['a()', 'b()'], 'body{}', false);
-    expect(csp).toMatch(/^default-src 'none'; script-src 'sha256-[^']+' 'sha256-[^']+'; style-src 'sha256-[^']+'; img-src data:; connect-src 'none'/);
+    expect(csp).toMatch(
+      /^default-src 'none'; script-src 'sha256-[^']+' 'sha256-[^']+'; style-src 'sha256-[^']+'; img-src data:; connect-src 'none'/,
+    );
     expect(csp).not.toMatch(/unsafe/);
   });
   it('lets the live page connect to its own server only', () => {
@@ -32,7 +34,12 @@ describe('contentSecurityPolicy()', () => {
 });
 
 describe('topKeys()', () => {
-  const rows = [{ k: 'a', hits: 5 }, { k: 'b', hits: 3 }, { k: 'a', hits: 1 }, { k: 'c', hits: 4 }];
+  const rows = [
+    { k: 'a', hits: 5 },
+    { k: 'b', hits: 3 },
+    { k: 'a', hits: 1 },
+    { k: 'c', hits: 4 },
+  ];
   const human = [{ k: 'd', hits: 9 }];
   it.each([
     [1, ['a', 'd']],
@@ -45,9 +52,24 @@ describe('topKeys()', () => {
 
 describe('foldOther()', () => {
   it('sums items beyond the kept ones into one (other) row per day, visitors unknown', () => {
-    const rows = [{ d: 0, k: 'a', h: 5, v: 2, b: 10 }, { d: 0, k: 'b', h: 3, v: 1, b: 7 }, { d: 0, k: 'c', h: 2, v: 1, b: 1 }, { d: 1, k: 'c', h: 1, v: 1, b: 4 }];
-    const out = foldOther(rows, new Set(['a']), (r) => String(r.k), (r) => [r.d as number, r.k as string, r.h as number, r.v as number, r.b as number], 1);
-    expect(out).toEqual([[0, 'a', 5, 2, 10], [0, OTHER, 5, null, 8], [1, OTHER, 1, null, 4]]);
+    const rows = [
+      { d: 0, k: 'a', h: 5, v: 2, b: 10 },
+      { d: 0, k: 'b', h: 3, v: 1, b: 7 },
+      { d: 0, k: 'c', h: 2, v: 1, b: 1 },
+      { d: 1, k: 'c', h: 1, v: 1, b: 4 },
+    ];
+    const out = foldOther(
+      rows,
+      new Set(['a']),
+      (r) => String(r.k),
+      (r) => [r.d as number, r.k as string, r.h as number, r.v as number, r.b as number],
+      1,
+    );
+    expect(out).toEqual([
+      [0, 'a', 5, 2, 10],
+      [0, OTHER, 5, null, 8],
+      [1, OTHER, 1, null, 4],
+    ]);
   });
 });
 

@@ -35,8 +35,14 @@ async function serve(args: string[]): Promise<Served> {
   const url = await new Promise<string>((resolve, reject) => {
     const t = setInterval(() => {
       const m = /serving the live report at (\S+)/.exec(out);
-      if (m) { clearInterval(t); resolve(m[1]!); }
-      if (child.exitCode !== null) { clearInterval(t); reject(new Error(`serve exited: ${out} ${err}`)); }
+      if (m) {
+        clearInterval(t);
+        resolve(m[1]!);
+      }
+      if (child.exitCode !== null) {
+        clearInterval(t);
+        reject(new Error(`serve exited: ${out} ${err}`));
+      }
     }, 50);
   });
   return { child, url, stdout: () => out, exited };
@@ -76,7 +82,10 @@ function waitForEvent(url: string, until: (json: string) => boolean, timeoutMs: 
       });
     });
     req.on('error', () => undefined);
-    const timer = setTimeout(() => { req.destroy(); reject(new Error(`no event within ${timeoutMs} ms`)); }, timeoutMs);
+    const timer = setTimeout(() => {
+      req.destroy();
+      reject(new Error(`no event within ${timeoutMs} ms`));
+    }, timeoutMs);
   });
 }
 
@@ -86,11 +95,14 @@ const line = (path: string, at = new Date()) => {
 };
 
 describe('logflow serve', () => {
-  it('shows a followed file\'s new lines within seconds over SSE, stops cleanly on Ctrl-C and resumes on restart', async () => {
+  it("shows a followed file's new lines within seconds over SSE, stops cleanly on Ctrl-C and resumes on restart", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'logflow-serve-'));
     const log = join(dir, 'access.log');
     const warehouse = join(dir, 'warehouse.duckdb');
-    writeFileSync(log, [...generateLines({ seed: 3, lines: 200, start: new Date(Date.now() - 3_600_000), durationSeconds: 3_600 })].join('\n') + '\n');
+    writeFileSync(
+      log,
+      [...generateLines({ seed: 3, lines: 200, start: new Date(Date.now() - 3_600_000), durationSeconds: 3_600 })].join('\n') + '\n',
+    );
     loadTinyReference(warehouse); // (an empty logflow_ref would get the bundled data: slow for a test)
     const first = await serve([log, '--every', '1s', '--keep', '10000', '--warehouse', warehouse]);
 
@@ -123,7 +135,9 @@ describe('logflow serve', () => {
     expect(await second.exited).toBe(0);
     const wh = await openWarehouse(warehouse, { readOnly: true });
     try {
-      const rows = (await wh.connection.runAndReadAll('select count(*) as n, count(distinct message_id) as m from logflow_raw.landing')).getRowObjectsJS()[0]!;
+      const rows = (
+        await wh.connection.runAndReadAll('select count(*) as n, count(distinct message_id) as m from logflow_raw.landing')
+      ).getRowObjectsJS()[0]!;
       expect(Number(rows.n)).toBe(202);
       expect(Number(rows.m)).toBe(202);
     } finally {

@@ -24,13 +24,41 @@ function sampleUserAgents(): string[] {
 function fuzz(count: number, seeds: readonly string[]): string[] {
   faker.seed(20260601);
   const fragments = list.flatMap((entry) => entry.replace(/\\[bsdw]|[\\^$()?*+{}[\]|:<!=]/g, ' ').split(/ {2,}/)).filter(Boolean);
-  const tricky = ['\u017f', '\u212a', '\u00a0', '\u000b', '\n', '\r', '\u2028', '\u0130', ';', '/', ' ', '_', '-', '.', '()', 'sapphire', 'channel/', 'google/', 'cu', 'cam', 'lib', ';java', 'pixel'];
+  const tricky = [
+    '\u017f',
+    '\u212a',
+    '\u00a0',
+    '\u000b',
+    '\n',
+    '\r',
+    '\u2028',
+    '\u0130',
+    ';',
+    '/',
+    ' ',
+    '_',
+    '-',
+    '.',
+    '()',
+    'sapphire',
+    'channel/',
+    'google/',
+    'cu',
+    'cam',
+    'lib',
+    ';java',
+    'pixel',
+  ];
   const out: string[] = [];
   for (let i = 0; i < count; i++) {
     let s = faker.helpers.arrayElement([faker.internet.userAgent(), faker.helpers.arrayElement(seeds), '']);
     for (let k = faker.number.int({ min: 0, max: 4 }); k > 0; k--) {
       const at = faker.number.int({ min: 0, max: s.length });
-      const piece = faker.helpers.arrayElement([faker.helpers.arrayElement(fragments), faker.helpers.arrayElement(tricky), faker.string.alphanumeric(3)]);
+      const piece = faker.helpers.arrayElement([
+        faker.helpers.arrayElement(fragments),
+        faker.helpers.arrayElement(tricky),
+        faker.string.alphanumeric(3),
+      ]);
       s = s.slice(0, at) + piece + s.slice(at + (faker.datatype.boolean() ? 0 : faker.number.int({ min: 0, max: 3 })));
     }
     if (faker.number.int(9) === 0) s = faker.datatype.boolean() ? s.toUpperCase() : s.toLowerCase();
@@ -61,7 +89,9 @@ async function duckdbIsBot(uas: readonly string[]): Promise<boolean[]> {
     appender.endRow();
   });
   appender.closeSync();
-  const reader = await connection.runAndReadAll('select coalesce(regexp_matches(ua, $1), false) as b from uas order by i', [bots.BOT_PATTERN]);
+  const reader = await connection.runAndReadAll('select coalesce(regexp_matches(ua, $1), false) as b from uas order by i', [
+    bots.BOT_PATTERN,
+  ]);
   return reader.getRowObjects().map((row) => row.b as boolean);
 }
 
@@ -101,7 +131,10 @@ describe('BOT_PATTERN', () => {
     ['Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Mobile Safari/537.36', false],
     ['Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) GoogleApp/15.1 Mobile Safari/537.36', false],
     ['Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36', false],
-    ['Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1', false],
+    [
+      'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1',
+      false,
+    ],
     ['', false],
   ])('DuckDB regexp_matches(%j) = %s, like isbot()', async (ua, expected) => {
     expect(isbot(ua)).toBe(expected);
@@ -147,4 +180,3 @@ describe('BOT_NAME_PATTERN', () => {
     if (name === null) expect(row.product).toBe('curl');
   });
 });
-

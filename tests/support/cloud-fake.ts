@@ -128,13 +128,25 @@ function json(res: ServerResponse, status: number, body: unknown): void {
 }
 
 function googleError(res: ServerResponse, status: number, message: string, reason?: string): void {
-  const statusName = ({ 400: 'INVALID_ARGUMENT', 401: 'UNAUTHENTICATED', 403: 'PERMISSION_DENIED', 404: 'NOT_FOUND', 409: 'ALREADY_EXISTS' } as Record<number, string>)[status] ?? 'UNKNOWN';
+  const statusName =
+    (
+      { 400: 'INVALID_ARGUMENT', 401: 'UNAUTHENTICATED', 403: 'PERMISSION_DENIED', 404: 'NOT_FOUND', 409: 'ALREADY_EXISTS' } as Record<
+        number,
+        string
+      >
+    )[status] ?? 'UNKNOWN';
   json(res, status, {
     error: {
       code: status,
       message,
       status: statusName,
-      errors: [{ message, reason: reason === 'SERVICE_DISABLED' ? 'accessNotConfigured' : status === 404 ? 'notFound' : status === 403 ? 'forbidden' : 'invalid' }],
+      errors: [
+        {
+          message,
+          reason:
+            reason === 'SERVICE_DISABLED' ? 'accessNotConfigured' : status === 404 ? 'notFound' : status === 403 ? 'forbidden' : 'invalid',
+        },
+      ],
       ...(reason ? { details: [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason, domain: 'googleapis.com' }] } : {}),
     },
   });
@@ -178,7 +190,8 @@ export async function startCloudFake(options: { project?: string; number?: strin
     // The Storage client sends no credentials to a custom endpoint (its emulator mode); every other
     // client must present the token.
     const storagePath = path.startsWith('/storage/') || path.startsWith('/upload/storage/') || path.startsWith('/download/storage/');
-    if (req.headers.authorization !== 'Bearer fake-token' && !(storagePath && req.headers.authorization === undefined)) return googleError(res, 401, 'Request had invalid authentication credentials.');
+    if (req.headers.authorization !== 'Bearer fake-token' && !(storagePath && req.headers.authorization === undefined))
+      return googleError(res, 401, 'Request had invalid authentication credentials.');
     const fault = faults.find((f) => f.method === method && f.path.test(path) && f.times > 0);
     if (fault) {
       fault.times -= 1;
@@ -204,17 +217,29 @@ export async function startCloudFake(options: { project?: string; number?: strin
       const sub = /resource\.labels\.subscription_id\s*=\s*"([^"]+)"/.exec(filter)?.[1] ?? '';
       const value = state.metrics.get(`${type}|${sub}`);
       if (value === undefined) return json(res, 200, {});
-      return json(res, 200, { timeSeries: [{ metric: { type }, points: [{ interval: { endTime: new Date().toISOString() }, value: { int64Value: String(value) } }] }] });
+      return json(res, 200, {
+        timeSeries: [
+          { metric: { type }, points: [{ interval: { endTime: new Date().toISOString() }, value: { int64Value: String(value) } }] },
+        ],
+      });
     }
     // ---- Service Usage v1
     if ((m = /^\/v1\/projects\/([^/]+)\/services\/([^/:]+)(:enable)?$/.exec(path))) {
       const service = m[2]!;
-      if (m[1] !== project && m[1] !== number) return googleError(res, 403, `Permission denied on resource project ${m[1]} (or it may not exist).`);
+      if (m[1] !== project && m[1] !== number)
+        return googleError(res, 403, `Permission denied on resource project ${m[1]} (or it may not exist).`);
       const name = `projects/${number}/services/${service}`;
       if (method === 'GET') return json(res, 200, { name, parent: `projects/${number}`, state: state.services.get(service) ?? 'DISABLED' });
       if (method === 'POST' && m[3]) {
         state.services.set(service, 'ENABLED');
-        return json(res, 200, { name: `operations/acf.${sha().slice(0, 8)}`, done: true, response: { '@type': 'type.googleapis.com/google.api.serviceusage.v1.EnableServiceResponse', service: { name, state: 'ENABLED' } } });
+        return json(res, 200, {
+          name: `operations/acf.${sha().slice(0, 8)}`,
+          done: true,
+          response: {
+            '@type': 'type.googleapis.com/google.api.serviceusage.v1.EnableServiceResponse',
+            service: { name, state: 'ENABLED' },
+          },
+        });
       }
     }
     // ---- IAM v1 service accounts
@@ -230,17 +255,30 @@ export async function startCloudFake(options: { project?: string; number?: strin
     }
     if (method === 'POST' && (m = /^\/v1\/projects\/([^/]+)\/serviceAccounts$/.exec(path))) {
       const email = `${b.accountId}@${project}.iam.gserviceaccount.com`;
-      if (state.serviceAccounts.has(email)) return googleError(res, 409, `Service account ${b.accountId} already exists within project projects/${project}.`);
-      const account = { name: `projects/${project}/serviceAccounts/${email}`, projectId: project, email, displayName: b.serviceAccount?.displayName ?? '' };
+      if (state.serviceAccounts.has(email))
+        return googleError(res, 409, `Service account ${b.accountId} already exists within project projects/${project}.`);
+      const account = {
+        name: `projects/${project}/serviceAccounts/${email}`,
+        projectId: project,
+        email,
+        displayName: b.serviceAccount?.displayName ?? '',
+      };
       state.serviceAccounts.set(email, account);
       return json(res, 200, account);
     }
     // ---- Dataform v1
     if (path.startsWith('/v1/projects/') && path.includes('/locations/')) return dataform(method, path, url.searchParams, b, res);
     // ---- BigQuery v2
-    if (path.startsWith('/bigquery/v2/') || path.startsWith('/upload/bigquery/v2/')) return bigquery(req, method, path, url.searchParams, b, raw, res);
+    if (path.startsWith('/bigquery/v2/') || path.startsWith('/upload/bigquery/v2/'))
+      return bigquery(req, method, path, url.searchParams, b, raw, res);
     // ---- Storage v1
-    if (path.startsWith('/storage/v1/') || path.startsWith('/upload/storage/v1/') || path.startsWith('/download/storage/v1/') || path.startsWith('/b/')) return storage(req, method, path, url.searchParams, b, raw, res);
+    if (
+      path.startsWith('/storage/v1/') ||
+      path.startsWith('/upload/storage/v1/') ||
+      path.startsWith('/download/storage/v1/') ||
+      path.startsWith('/b/')
+    )
+      return storage(req, method, path, url.searchParams, b, raw, res);
     return googleError(res, 400, `fake: no route for ${method} ${path}`);
   };
 
@@ -262,7 +300,12 @@ export async function startCloudFake(options: { project?: string; number?: strin
       if (method === 'GET' && !m[2]) return json(res, 200, repository);
       if (method === 'GET' && m[2] === 'fetchHistory') {
         const size = Number(query.get('pageSize') ?? 100);
-        return json(res, 200, { commits: [...commits].reverse().slice(0, size).map((c) => ({ commitSha: c.sha, commitMessage: c.message, author: { name: 'logflow setup', emailAddress: 'x' } })) });
+        return json(res, 200, {
+          commits: [...commits]
+            .reverse()
+            .slice(0, size)
+            .map((c) => ({ commitSha: c.sha, commitMessage: c.message, author: { name: 'logflow setup', emailAddress: 'x' } })),
+        });
       }
       if (method === 'GET' && m[2] === 'readFile') {
         const commit = commits.find((c) => c.sha === query.get('commitSha')) ?? commits.at(-1);
@@ -272,9 +315,12 @@ export async function startCloudFake(options: { project?: string; number?: strin
       }
       if (method === 'POST' && m[2] === 'commit') {
         const head = commits.at(-1);
-        if (b.requiredHeadCommitSha && b.requiredHeadCommitSha !== head?.sha) return googleError(res, 400, 'required_head_commit_sha does not match');
+        if (b.requiredHeadCommitSha && b.requiredHeadCommitSha !== head?.sha)
+          return googleError(res, 400, 'required_head_commit_sha does not match');
         const files = new Map(head?.files ?? []);
-        for (const [file, op] of Object.entries((b.fileOperations ?? {}) as Record<string, { writeFile?: { contents: string }; deleteFile?: unknown }>)) {
+        for (const [file, op] of Object.entries(
+          (b.fileOperations ?? {}) as Record<string, { writeFile?: { contents: string }; deleteFile?: unknown }>,
+        )) {
           if (op.writeFile) files.set(file, Buffer.from(op.writeFile.contents ?? '', 'base64'));
           else files.delete(file);
         }
@@ -283,22 +329,41 @@ export async function startCloudFake(options: { project?: string; number?: strin
         return json(res, 200, { commitSha: commit.sha });
       }
     }
-    if ((m = /^\/v1\/(projects\/[^/]+\/locations\/[^/]+\/repositories\/[^/]+)\/(releaseConfigs|workflowConfigs|compilationResults|workflowInvocations)(?:\/([^/]+))?$/.exec(path))) {
+    if (
+      (m =
+        /^\/v1\/(projects\/[^/]+\/locations\/[^/]+\/repositories\/[^/]+)\/(releaseConfigs|workflowConfigs|compilationResults|workflowInvocations)(?:\/([^/]+))?$/.exec(
+          path,
+        ))
+    ) {
       const [, repo, collection, id] = m as unknown as [string, string, string, string | undefined];
       if (!state.repositories.has(repo)) return googleError(res, 404, `Repository ${repo} not found`);
       if (collection === 'workflowInvocations' && method === 'GET' && id?.endsWith(':query')) {
-        return json(res, 200, { workflowInvocationActions: state.invocationActions.get(`${repo}/${collection}/${id.slice(0, -':query'.length)}`) ?? [] });
+        return json(res, 200, {
+          workflowInvocationActions: state.invocationActions.get(`${repo}/${collection}/${id.slice(0, -':query'.length)}`) ?? [],
+        });
       }
       if (collection === 'workflowInvocations' && method === 'GET' && !id) {
         return json(res, 200, { workflowInvocations: state.workflowInvocations.get(repo) ?? [] });
       }
-      const store = collection === 'releaseConfigs' ? state.releaseConfigs : collection === 'workflowConfigs' ? state.workflowConfigs : state.compilationResults;
+      const store =
+        collection === 'releaseConfigs'
+          ? state.releaseConfigs
+          : collection === 'workflowConfigs'
+            ? state.workflowConfigs
+            : state.compilationResults;
       if (method === 'POST' && !id) {
         if (collection === 'compilationResults') {
           const release = state.releaseConfigs.get(b.releaseConfig);
           if (!release) return googleError(res, 400, `release config ${b.releaseConfig} not found`);
           const name = `${repo}/compilationResults/${sha().slice(0, 12)}`;
-          const result = { name, releaseConfig: b.releaseConfig, resolvedGitCommitSha: release.gitCommitish, codeCompilationConfig: release.codeCompilationConfig, dataformCoreVersion: '3.0.62', compilationErrors: state.compilationErrors };
+          const result = {
+            name,
+            releaseConfig: b.releaseConfig,
+            resolvedGitCommitSha: release.gitCommitish,
+            codeCompilationConfig: release.codeCompilationConfig,
+            dataformCoreVersion: '3.0.62',
+            compilationErrors: state.compilationErrors,
+          };
           store.set(name, result);
           return json(res, 200, result);
         }
@@ -314,7 +379,10 @@ export async function startCloudFake(options: { project?: string; number?: strin
       if (!existing) return googleError(res, 404, `${name} not found`);
       if (method === 'GET') return json(res, 200, existing);
       if (method === 'PATCH') {
-        const mask = (query.get('updateMask') ?? '').split(',').filter(Boolean).map((f) => f.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()));
+        const mask = (query.get('updateMask') ?? '')
+          .split(',')
+          .filter(Boolean)
+          .map((f) => f.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()));
         const updated = { ...existing };
         for (const field of mask) updated[field] = b[field];
         store.set(name, updated);
@@ -324,7 +392,15 @@ export async function startCloudFake(options: { project?: string; number?: strin
     return googleError(res, 400, `fake: no Dataform route for ${method} ${path}`);
   }
 
-  function bigquery(req: IncomingMessage, method: string, path: string, query: URLSearchParams, b: Record<string, any>, raw: Buffer, res: ServerResponse): void {
+  function bigquery(
+    req: IncomingMessage,
+    method: string,
+    path: string,
+    query: URLSearchParams,
+    b: Record<string, any>,
+    raw: Buffer,
+    res: ServerResponse,
+  ): void {
     let m: RegExpExecArray | null;
     const base = `/bigquery/v2/projects/${project}`;
     if (method === 'POST' && path === `${base}/datasets`) {
@@ -335,7 +411,9 @@ export async function startCloudFake(options: { project?: string; number?: strin
     }
     if ((m = new RegExp(`^${base}/datasets/([^/]+)$`).exec(path)) && method === 'GET') {
       const d = state.datasets.get(m[1]!);
-      return d ? json(res, 200, { datasetReference: { projectId: project, datasetId: m[1] }, location: d.location }) : googleError(res, 404, `Not found: Dataset ${project}:${m[1]}`);
+      return d
+        ? json(res, 200, { datasetReference: { projectId: project, datasetId: m[1] }, location: d.location })
+        : googleError(res, 404, `Not found: Dataset ${project}:${m[1]}`);
     }
     if ((m = new RegExp(`^${base}/datasets/([^/]+)/tables$`).exec(path)) && method === 'POST') {
       if (!state.datasets.has(m[1]!)) return googleError(res, 404, `Not found: Dataset ${project}:${m[1]}`);
@@ -349,7 +427,7 @@ export async function startCloudFake(options: { project?: string; number?: strin
       const table = state.tables.get(key);
       if (!table) return googleError(res, 404, `Not found: Table ${project}:${key}`);
       if (method === 'GET' && !m[3]) return json(res, 200, table);
-      if (method === 'POST' && m[3] === 'get') return json(res, 200, state.tableIam.get(key) ?? { etag: 'BwW=' , version: 1 });
+      if (method === 'POST' && m[3] === 'get') return json(res, 200, state.tableIam.get(key) ?? { etag: 'BwW=', version: 1 });
       if (method === 'POST' && m[3] === 'set') {
         state.tableIam.set(key, { ...b.policy, etag: `BwW${requests.length}=` });
         return json(res, 200, state.tableIam.get(key));
@@ -363,7 +441,11 @@ export async function startCloudFake(options: { project?: string; number?: strin
         const job = JSON.parse(meta!.toString('utf8')) as { configuration: LoadUpload['configuration']; jobReference?: { jobId?: string } };
         configuration = job.configuration;
         b.jobReference = job.jobReference;
-        rows = data!.toString('utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+        rows = data!
+          .toString('utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as Record<string, unknown>);
       } else {
         configuration = b.configuration;
       }
@@ -374,18 +456,34 @@ export async function startCloudFake(options: { project?: string; number?: strin
       const load = configuration.load as { destinationTable?: { datasetId: string; tableId: string } } | undefined;
       if (load?.destinationTable) {
         const key = `${load.destinationTable.datasetId}.${load.destinationTable.tableId}`;
-        if (!state.tables.has(key)) state.tables.set(key, { tableReference: load.destinationTable, schema: (configuration.load as any).schema, numRows: '0' });
+        if (!state.tables.has(key))
+          state.tables.set(key, { tableReference: load.destinationTable, schema: (configuration.load as any).schema, numRows: '0' });
         const t = state.tables.get(key)!;
         t.numRows = String(Number(t.numRows ?? 0) + rows.length);
       }
-      return json(res, 200, { jobReference: { projectId: project, jobId, location: query.get('location') ?? 'EU' }, configuration, status: { state: 'RUNNING' } });
+      return json(res, 200, {
+        jobReference: { projectId: project, jobId, location: query.get('location') ?? 'EU' },
+        configuration,
+        status: { state: 'RUNNING' },
+      });
     }
     if ((m = new RegExp(`^${base}/jobs/([^/]+)$`).exec(path)) && method === 'GET') {
       const index = state.loads.findIndex((l) => l.jobId === m![1]);
       if (index < 0) return googleError(res, 404, `Not found: Job ${project}:${m[1]}`);
       const failed = state.failJobs.has(index + 1);
-      const status = failed ? { state: 'DONE', errorResult: { message: 'Error while reading data, error message: JSON table encountered too many errors' }, errors: [{ message: 'Error while reading data' }] } : { state: 'DONE' };
-      return json(res, 200, { jobReference: { projectId: project, jobId: m[1], location: 'EU' }, configuration: state.loads[index]!.configuration, status, statistics: { load: { outputRows: String(state.loads[index]!.rows.length) } } });
+      const status = failed
+        ? {
+            state: 'DONE',
+            errorResult: { message: 'Error while reading data, error message: JSON table encountered too many errors' },
+            errors: [{ message: 'Error while reading data' }],
+          }
+        : { state: 'DONE' };
+      return json(res, 200, {
+        jobReference: { projectId: project, jobId: m[1], location: 'EU' },
+        configuration: state.loads[index]!.configuration,
+        status,
+        statistics: { load: { outputRows: String(state.loads[index]!.rows.length) } },
+      });
     }
     if (method === 'POST' && path === `${base}/queries`) {
       const sql = String(b.query ?? '');
@@ -406,11 +504,20 @@ export async function startCloudFake(options: { project?: string; number?: strin
     return googleError(res, 400, `fake: no BigQuery route for ${method} ${path}`);
   }
 
-  function storage(req: IncomingMessage, method: string, path: string, query: URLSearchParams, b: Record<string, any>, raw: Buffer, res: ServerResponse): void {
+  function storage(
+    req: IncomingMessage,
+    method: string,
+    path: string,
+    query: URLSearchParams,
+    b: Record<string, any>,
+    raw: Buffer,
+    res: ServerResponse,
+  ): void {
     let m: RegExpExecArray | null;
     const p = path.replace(/^\/storage\/v1/, '');
     if (method === 'POST' && p === '/b') {
-      if (state.buckets.has(b.name)) return googleError(res, 409, 'Your previous request to create the named bucket succeeded and you already own it.');
+      if (state.buckets.has(b.name))
+        return googleError(res, 409, 'Your previous request to create the named bucket succeeded and you already own it.');
       const bucket = { ...b, kind: 'storage#bucket', id: b.name, location: String(b.location ?? 'US').toUpperCase() };
       state.buckets.set(b.name, bucket);
       return json(res, 200, bucket);
@@ -419,7 +526,18 @@ export async function startCloudFake(options: { project?: string; number?: strin
       const bucket = state.buckets.get(m[1]!);
       if (!bucket) return googleError(res, 404, 'The specified bucket does not exist.');
       if (method === 'GET' && !m[2]) return json(res, 200, bucket);
-      if (method === 'GET' && m[2]) return json(res, 200, state.bucketIam.get(m[1]!) ?? { kind: 'storage#policy', resourceId: `projects/_/buckets/${m[1]}`, version: 1, etag: 'CAE=', bindings: [] });
+      if (method === 'GET' && m[2])
+        return json(
+          res,
+          200,
+          state.bucketIam.get(m[1]!) ?? {
+            kind: 'storage#policy',
+            resourceId: `projects/_/buckets/${m[1]}`,
+            version: 1,
+            etag: 'CAE=',
+            bindings: [],
+          },
+        );
       if (method === 'PUT' && m[2]) {
         state.bucketIam.set(m[1]!, { ...b, etag: `CA${requests.length}=` } as Policy);
         return json(res, 200, state.bucketIam.get(m[1]!));
@@ -436,7 +554,13 @@ export async function startCloudFake(options: { project?: string; number?: strin
         res.end(object.data.subarray(start, end + 1));
         return;
       }
-      return json(res, 200, { kind: 'storage#object', bucket: m[1], name: m[2], size: String(object.data.length), md5Hash: object.md5Hash });
+      return json(res, 200, {
+        kind: 'storage#object',
+        bucket: m[1],
+        name: m[2],
+        size: String(object.data.length),
+        md5Hash: object.md5Hash,
+      });
     }
     if ((m = /^\/upload\/storage\/v1\/b\/([^/]+)\/o$/.exec(path)) && method === 'POST') {
       if (!state.buckets.has(m[1]!)) return googleError(res, 404, 'The specified bucket does not exist.');

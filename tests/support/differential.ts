@@ -56,20 +56,34 @@ export interface ModelComparison {
 /** The DuckDB type the local warehouse uses for a BigQuery type (as pipeline/landing.ts does for the landing table). */
 export function duckdbType(type: TypeProto): string {
   switch (type.typeKind) {
-    case 'TYPE_STRING': return 'VARCHAR';
-    case 'TYPE_INT64': return 'BIGINT';
-    case 'TYPE_DOUBLE': return 'DOUBLE';
-    case 'TYPE_BOOL': return 'BOOLEAN';
-    case 'TYPE_BYTES': return 'BLOB';
-    case 'TYPE_TIMESTAMP': return 'TIMESTAMPTZ';
-    case 'TYPE_DATETIME': return 'TIMESTAMP';
-    case 'TYPE_DATE': return 'DATE';
-    case 'TYPE_TIME': return 'TIME';
-    case 'TYPE_NUMERIC': return 'DECIMAL(38, 9)';
-    case 'TYPE_JSON': return 'JSON';
-    case 'TYPE_ARRAY': return `${duckdbType(type.arrayType!.elementType)}[]`;
-    case 'TYPE_STRUCT': return `STRUCT(${type.structType!.field.map((f) => `${ident(f.fieldName)} ${duckdbType(f.fieldType)}`).join(', ')})`;
-    default: throw new Error(`no DuckDB type for ${formatType(type)} in differential fixtures`);
+    case 'TYPE_STRING':
+      return 'VARCHAR';
+    case 'TYPE_INT64':
+      return 'BIGINT';
+    case 'TYPE_DOUBLE':
+      return 'DOUBLE';
+    case 'TYPE_BOOL':
+      return 'BOOLEAN';
+    case 'TYPE_BYTES':
+      return 'BLOB';
+    case 'TYPE_TIMESTAMP':
+      return 'TIMESTAMPTZ';
+    case 'TYPE_DATETIME':
+      return 'TIMESTAMP';
+    case 'TYPE_DATE':
+      return 'DATE';
+    case 'TYPE_TIME':
+      return 'TIME';
+    case 'TYPE_NUMERIC':
+      return 'DECIMAL(38, 9)';
+    case 'TYPE_JSON':
+      return 'JSON';
+    case 'TYPE_ARRAY':
+      return `${duckdbType(type.arrayType!.elementType)}[]`;
+    case 'TYPE_STRUCT':
+      return `STRUCT(${type.structType!.field.map((f) => `${ident(f.fieldName)} ${duckdbType(f.fieldType)}`).join(', ')})`;
+    default:
+      throw new Error(`no DuckDB type for ${formatType(type)} in differential fixtures`);
   }
 }
 
@@ -95,7 +109,13 @@ function bindValue(value: unknown, type: TypeProto): { param: string | null; sql
   }
 }
 
-async function createDuckdbTable(connection: DuckDBConnection, catalog: string, name: string, columns: TypedColumn[], rows: FixtureTable['rows']): Promise<void> {
+async function createDuckdbTable(
+  connection: DuckDBConnection,
+  catalog: string,
+  name: string,
+  columns: TypedColumn[],
+  rows: FixtureTable['rows'],
+): Promise<void> {
   const [dataset, table] = name.split('.');
   const qualified = `${ident(catalog)}.${ident(dataset!)}.${ident(table!)}`;
   await connection.run(`create schema if not exists ${ident(catalog)}.${ident(dataset!)}`);
@@ -124,7 +144,9 @@ async function bigqueryPreOps(zetasql: ZetaSQL, model: Table, tables: EvaluateTa
       const end = statementEnd(op, position);
       const statement = readVariableStatement(op, position, end);
       if (!statement || statement.expression === undefined) {
-        throw new Error(`differential: cannot evaluate this pre_operations statement of ${model.target.name} in ZetaSQL: ${op.slice(position, end).trim().slice(0, 80)}`);
+        throw new Error(
+          `differential: cannot evaluate this pre_operations statement of ${model.target.name} in ZetaSQL: ${op.slice(position, end).trim().slice(0, 80)}`,
+        );
       }
       const result = await zetasql.evaluate(`select (${statement.expression}\n) as v`, tables, { variables });
       const type = statement.type ? parseType(statement.type) : result.columns[0]!.type;
@@ -141,7 +163,10 @@ async function bigqueryPreOps(zetasql: ZetaSQL, model: Table, tables: EvaluateTa
 function findModel(graph: CompiledGraph, name: string): Table {
   const matches = (graph.tables ?? []).filter((t) => t.target.name === name || `${t.target.schema}.${t.target.name}` === name);
   if (matches.length !== 1) {
-    const known = (graph.tables ?? []).map((t) => t.target.name).sort().join(', ');
+    const known = (graph.tables ?? [])
+      .map((t) => t.target.name)
+      .sort()
+      .join(', ');
     throw new Error(`model '${name}' ${matches.length === 0 ? 'not found' : 'is ambiguous'} in the compiled graph (models: ${known})`);
   }
   return matches[0]!;
@@ -185,11 +210,18 @@ export async function differential(options: DifferentialOptions): Promise<ModelC
 
       const differences: string[] = [];
       const names = evaluated.columns.map((c) => c.name);
-      if (names.join(',') !== duckdbColumns.join(',')) differences.push(`columns: BigQuery (${names.join(', ')}), DuckDB (${duckdbColumns.join(', ')})`);
+      if (names.join(',') !== duckdbColumns.join(','))
+        differences.push(`columns: BigQuery (${names.join(', ')}), DuckDB (${duckdbColumns.join(', ')})`);
       const bigqueryCanonical = evaluated.rows.map((r) => canonicalRow(r, evaluated.columns)).sort();
       const duckdbCanonical = duckdbRows.map((r) => canonicalRow(r as Record<string, unknown>, evaluated.columns)).sort();
       differences.push(...compareCanonical(bigqueryCanonical, duckdbCanonical));
-      comparisons.push({ model: `${bq.target.schema}.${bq.target.name}`, columns: evaluated.columns, bigquery: bigqueryCanonical, duckdb: duckdbCanonical, differences });
+      comparisons.push({
+        model: `${bq.target.schema}.${bq.target.name}`,
+        columns: evaluated.columns,
+        bigquery: bigqueryCanonical,
+        duckdb: duckdbCanonical,
+        differences,
+      });
     }
     return comparisons;
   } finally {

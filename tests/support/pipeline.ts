@@ -24,7 +24,11 @@ export async function testWarehouse(): Promise<Warehouse> {
  * Lands lines in logflow_raw.landing with ingester-like attributes (source `test`, byte offsets
  * from the line index unless given). Values are bound parameters, never SQL text.
  */
-export async function landLines(wh: Warehouse, lines: (string | TestLine)[], defaults: { source?: string; publishTime?: Date; format?: string } = {}): Promise<void> {
+export async function landLines(
+  wh: Warehouse,
+  lines: (string | TestLine)[],
+  defaults: { source?: string; publishTime?: Date; format?: string } = {},
+): Promise<void> {
   const source = defaults.source ?? 'test';
   const base = (defaults.publishTime ?? new Date('2026-11-01T00:00:00Z')).getTime();
   let offset = 0;

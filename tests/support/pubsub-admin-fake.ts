@@ -44,7 +44,11 @@ function load(): { publisher: grpc.ServiceDefinition; subscriber: grpc.ServiceDe
     oneofs: true,
   });
   const pkg = grpc.loadPackageDefinition(definition) as any;
-  return { publisher: pkg.google.pubsub.v1.Publisher.service, subscriber: pkg.google.pubsub.v1.Subscriber.service, iam: pkg.google.iam.v1.IAMPolicy.service };
+  return {
+    publisher: pkg.google.pubsub.v1.Publisher.service,
+    subscriber: pkg.google.pubsub.v1.Subscriber.service,
+    iam: pkg.google.iam.v1.IAMPolicy.service,
+  };
 }
 
 const MUTATING = new Set(['CreateTopic', 'CreateSubscription', 'UpdateSubscription', 'SetIamPolicy', 'DeleteTopic', 'DeleteSubscription']);
@@ -67,20 +71,27 @@ export async function startPubsubAdminFake(): Promise<PubsubAdminFake> {
     },
   };
   type Handler = (request: Record<string, any>) => Record<string, unknown> | { error: grpc.status; details: string };
-  const wrap = (method: string, handler: Handler) => (call: grpc.ServerUnaryCall<Record<string, any>, unknown>, callback: grpc.sendUnaryData<unknown>) => {
-    fake.calls.push({ method, request: call.request });
-    const fault = faults.get(method);
-    if (fault) {
-      faults.delete(method);
-      return callback({ code: fault.code, details: fault.details });
-    }
-    const result = handler(call.request);
-    if ('error' in result && typeof result.error === 'number') return callback({ code: result.error as grpc.status, details: String(result.details) });
-    callback(null, result);
-  };
+  const wrap =
+    (method: string, handler: Handler) =>
+    (call: grpc.ServerUnaryCall<Record<string, any>, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+      fake.calls.push({ method, request: call.request });
+      const fault = faults.get(method);
+      if (fault) {
+        faults.delete(method);
+        return callback({ code: fault.code, details: fault.details });
+      }
+      const result = handler(call.request);
+      if ('error' in result && typeof result.error === 'number')
+        return callback({ code: result.error as grpc.status, details: String(result.details) });
+      callback(null, result);
+    };
   const notFound = (what: string) => ({ error: grpc.status.NOT_FOUND, details: `Resource not found (resource=${what}).` });
-  const exists = (what: string) => ({ error: grpc.status.ALREADY_EXISTS, details: `Resource already exists in the project (resource=${what}).` });
-  const unimplemented = (_call: unknown, callback: grpc.sendUnaryData<unknown>) => callback({ code: grpc.status.UNIMPLEMENTED, details: 'not implemented by the admin fake' });
+  const exists = (what: string) => ({
+    error: grpc.status.ALREADY_EXISTS,
+    details: `Resource already exists in the project (resource=${what}).`,
+  });
+  const unimplemented = (_call: unknown, callback: grpc.sendUnaryData<unknown>) =>
+    callback({ code: grpc.status.UNIMPLEMENTED, details: 'not implemented by the admin fake' });
 
   const publisher: grpc.UntypedServiceImplementation = {};
   for (const name of Object.keys(services.publisher)) publisher[name] = unimplemented;
@@ -96,7 +107,11 @@ export async function startPubsubAdminFake(): Promise<PubsubAdminFake> {
   subscriber.CreateSubscription = wrap('CreateSubscription', (r) => {
     if (fake.subscriptions.has(r.name)) return exists(r.name);
     if (!fake.topics.has(r.topic)) return notFound(r.topic);
-    const subscription = { ...r, ...(r.bigqueryConfig ? { bigqueryConfig: { ...r.bigqueryConfig, state: 'ACTIVE' } } : {}), state: 'ACTIVE' };
+    const subscription = {
+      ...r,
+      ...(r.bigqueryConfig ? { bigqueryConfig: { ...r.bigqueryConfig, state: 'ACTIVE' } } : {}),
+      state: 'ACTIVE',
+    };
     fake.subscriptions.set(r.name, subscription);
     return subscription;
   });
@@ -110,7 +125,10 @@ export async function startPubsubAdminFake(): Promise<PubsubAdminFake> {
   });
   iam.SetIamPolicy = wrap('SetIamPolicy', (r) => {
     if (!fake.topics.has(r.resource) && !fake.subscriptions.has(r.resource)) return notFound(r.resource);
-    const policy = { bindings: (r.policy?.bindings ?? []) as Array<{ role: string; members: string[] }>, etag: Buffer.from(`E${fake.calls.length}`) };
+    const policy = {
+      bindings: (r.policy?.bindings ?? []) as Array<{ role: string; members: string[] }>,
+      etag: Buffer.from(`E${fake.calls.length}`),
+    };
     fake.policies.set(r.resource, policy);
     return policy;
   });
@@ -119,7 +137,9 @@ export async function startPubsubAdminFake(): Promise<PubsubAdminFake> {
   server.addService(services.publisher, publisher);
   server.addService(services.subscriber, subscriber);
   server.addService(services.iam, iam);
-  const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, p) => (error ? reject(error) : resolve(p))));
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, p) => (error ? reject(error) : resolve(p))),
+  );
   fake.endpoint = `127.0.0.1:${port}`;
   return fake;
 }

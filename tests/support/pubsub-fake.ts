@@ -32,19 +32,25 @@ export const PUBSUB_LIMITS = {
 } as const;
 
 /** Why a decoded PublishRequest breaks PUBSUB_LIMITS (the service's INVALID_ARGUMENT text), or null. */
-export function limitViolation(messages: { data?: Buffer | Uint8Array | null; attributes?: Record<string, string> | null }[]): string | null {
+export function limitViolation(
+  messages: { data?: Buffer | Uint8Array | null; attributes?: Record<string, string> | null }[],
+): string | null {
   const L = PUBSUB_LIMITS;
-  if (messages.length > L.messagesPerRequest) return `The value for message_count is too large. You passed ${messages.length} in the request, but the maximum value is ${L.messagesPerRequest}.`;
+  if (messages.length > L.messagesPerRequest)
+    return `The value for message_count is too large. You passed ${messages.length} in the request, but the maximum value is ${L.messagesPerRequest}.`;
   let requestBytes = 0;
   for (const m of messages) {
     const attributes = Object.entries(m.attributes ?? {});
-    if (attributes.length > L.attributesPerMessage) return `Too many attributes in a message: ${attributes.length}, the maximum is ${L.attributesPerMessage}.`;
+    if (attributes.length > L.attributesPerMessage)
+      return `Too many attributes in a message: ${attributes.length}, the maximum is ${L.attributesPerMessage}.`;
     let size = m.data?.length ?? 0;
     for (const [key, value] of attributes) {
       const k = Buffer.byteLength(key);
       const v = Buffer.byteLength(value);
-      if (k > L.attributeKeyBytes) return `One of the attributes in the request has a key that is too long. The length is ${k} bytes, but the maximum allowed is ${L.attributeKeyBytes}.`;
-      if (v > L.attributeValueBytes) return `One of the attributes in the request has a value that is too long. The length is ${v} bytes, but the maximum allowed is ${L.attributeValueBytes}. Refer to https://cloud.google.com/pubsub/quotas for more information.`;
+      if (k > L.attributeKeyBytes)
+        return `One of the attributes in the request has a key that is too long. The length is ${k} bytes, but the maximum allowed is ${L.attributeKeyBytes}.`;
+      if (v > L.attributeValueBytes)
+        return `One of the attributes in the request has a value that is too long. The length is ${v} bytes, but the maximum allowed is ${L.attributeValueBytes}. Refer to https://cloud.google.com/pubsub/quotas for more information.`;
       size += k + v;
     }
     if (size > L.messageBytes) return `Message too large: ${size} bytes, the maximum is ${L.messageBytes}.`;
@@ -105,7 +111,9 @@ function loadPublisherService(): grpc.ServiceDefinition {
     defaults: true,
     oneofs: true,
   });
-  const pkg = grpc.loadPackageDefinition(definition) as unknown as { google: { pubsub: { v1: { Publisher: { service: grpc.ServiceDefinition } } } } };
+  const pkg = grpc.loadPackageDefinition(definition) as unknown as {
+    google: { pubsub: { v1: { Publisher: { service: grpc.ServiceDefinition } } } };
+  };
   return pkg.google.pubsub.v1.Publisher.service;
 }
 
@@ -113,7 +121,11 @@ function loadPublisherService(): grpc.ServiceDefinition {
  * Reads a PublishRequest without building objects: the topic (field 1) and the number of
  * messages (field 2). Used when not recording, so that a benchmark measures the client, not the fake.
  */
-export function scanPublishRequest(buf: Buffer): { topic: string; messages: { data: Buffer; attributes: Record<string, string> }[]; count: number } {
+export function scanPublishRequest(buf: Buffer): {
+  topic: string;
+  messages: { data: Buffer; attributes: Record<string, string> }[];
+  count: number;
+} {
   let pos = 0;
   let topic = '';
   let count = 0;
@@ -215,10 +227,17 @@ export async function startPubsubFake(options: { record?: boolean } = {}): Promi
     },
   };
 
-  const unimplemented = (_call: unknown, callback: grpc.sendUnaryData<unknown>) => callback({ code: grpc.status.UNIMPLEMENTED, details: 'not implemented by the test fake' });
+  const unimplemented = (_call: unknown, callback: grpc.sendUnaryData<unknown>) =>
+    callback({ code: grpc.status.UNIMPLEMENTED, details: 'not implemented by the test fake' });
   const handlers: grpc.UntypedServiceImplementation = {};
   for (const name of Object.keys(service)) handlers[name] = unimplemented;
-  handlers.Publish = (call: grpc.ServerUnaryCall<{ topic: string; messages: { data: Buffer; attributes: Record<string, string> }[]; count?: number }, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+  handlers.Publish = (
+    call: grpc.ServerUnaryCall<
+      { topic: string; messages: { data: Buffer; attributes: Record<string, string> }[]; count?: number },
+      unknown
+    >,
+    callback: grpc.sendUnaryData<unknown>,
+  ) => {
     fake.calls += 1;
     const answer = () => {
       if (dropTimes > 0) {
@@ -234,7 +253,12 @@ export async function startPubsubFake(options: { record?: boolean } = {}): Promi
         return;
       }
       const count = call.request.count ?? call.request.messages.length;
-      const violation = count > PUBSUB_LIMITS.messagesPerRequest ? limitViolation(new Array(count).fill({})) : record ? limitViolation(call.request.messages) : null;
+      const violation =
+        count > PUBSUB_LIMITS.messagesPerRequest
+          ? limitViolation(new Array(count).fill({}))
+          : record
+            ? limitViolation(call.request.messages)
+            : null;
       if (violation) {
         callback({ code: grpc.status.INVALID_ARGUMENT, details: violation });
         return;
@@ -244,7 +268,8 @@ export async function startPubsubFake(options: { record?: boolean } = {}): Promi
         const messageId = String(nextId++);
         ids.push(messageId);
         const m = call.request.messages[i];
-        if (record && m) fake.messages.push({ data: Buffer.from(m.data ?? []), attributes: { ...m.attributes }, messageId, topic: call.request.topic });
+        if (record && m)
+          fake.messages.push({ data: Buffer.from(m.data ?? []), attributes: { ...m.attributes }, messageId, topic: call.request.topic });
       }
       fake.received += count;
       fake.requests.push(count);
@@ -254,8 +279,10 @@ export async function startPubsubFake(options: { record?: boolean } = {}): Promi
     if (stalled) heldCalls.push(go);
     else go();
   };
-  handlers.CreateTopic = (call: grpc.ServerUnaryCall<{ name: string }, unknown>, callback: grpc.sendUnaryData<unknown>) => callback(null, { name: call.request.name });
-  handlers.GetTopic = (call: grpc.ServerUnaryCall<{ topic: string }, unknown>, callback: grpc.sendUnaryData<unknown>) => callback(null, { name: call.request.topic });
+  handlers.CreateTopic = (call: grpc.ServerUnaryCall<{ name: string }, unknown>, callback: grpc.sendUnaryData<unknown>) =>
+    callback(null, { name: call.request.name });
+  handlers.GetTopic = (call: grpc.ServerUnaryCall<{ topic: string }, unknown>, callback: grpc.sendUnaryData<unknown>) =>
+    callback(null, { name: call.request.topic });
 
   const server = new grpc.Server({ 'grpc.max_receive_message_length': 64 * 1024 * 1024 });
   server.addService(service, handlers);
@@ -265,7 +292,9 @@ export async function startPubsubFake(options: { record?: boolean } = {}): Promi
 
   // Real Pub/Sub front ends advertise large HTTP/2 windows; grpc-js servers keep Node's 64 KiB,
   // which would make a 1,000-message request wait for a dozen window updates. Widen them.
-  for (const http2Server of ((server as unknown as { http2Servers: Map<import('node:http2').Http2Server, unknown> }).http2Servers ?? new Map()).keys()) {
+  for (const http2Server of (
+    (server as unknown as { http2Servers: Map<import('node:http2').Http2Server, unknown> }).http2Servers ?? new Map()
+  ).keys()) {
     http2Server.on('session', (session: import('node:http2').ServerHttp2Session) => {
       session.settings({ initialWindowSize: 8 * 1024 * 1024 });
       session.setLocalWindowSize(32 * 1024 * 1024);
@@ -289,7 +318,9 @@ export async function startPubsubFake(options: { record?: boolean } = {}): Promi
       upstream.pipe(client);
     });
   });
-  const proxyPort = await new Promise<number>((resolve) => proxy.listen(0, '127.0.0.1', () => resolve((proxy.address() as { port: number }).port)));
+  const proxyPort = await new Promise<number>((resolve) =>
+    proxy.listen(0, '127.0.0.1', () => resolve((proxy.address() as { port: number }).port)),
+  );
   fake.endpoint = `127.0.0.1:${proxyPort}`;
   return fake;
 }

@@ -13,13 +13,41 @@ export const REQUESTS = '"your-gcp-project"."logflow"."requests"';
 
 /** The contract of logflow.requests (issue 5), as DuckDB column types. */
 export const REQUEST_COLUMNS: [string, string][] = [
-  ['request_id', 'varchar'], ['source', 'varchar'], ['source_id', 'varchar'], ['line_number', 'bigint'], ['byte_offset', 'bigint'],
-  ['received_at', 'timestamptz'], ['requested_at', 'timestamptz'], ['client_ip', 'varchar'], ['ip_key', 'varchar'], ['method', 'varchar'],
-  ['path', 'varchar'], ['query', 'varchar'], ['protocol', 'varchar'], ['status', 'bigint'], ['status_class', 'varchar'],
-  ['response_bytes', 'bigint'], ['referrer', 'varchar'], ['referrer_host', 'varchar'], ['is_internal_referrer', 'boolean'], ['user_agent', 'varchar'],
-  ['browser_name', 'varchar'], ['browser_version', 'varchar'], ['browser_major', 'varchar'], ['os_name', 'varchar'], ['os_version', 'varchar'],
-  ['device_type', 'varchar'], ['engine_name', 'varchar'], ['is_bot', 'boolean'], ['bot_name', 'varchar'], ['is_static', 'boolean'],
-  ['is_page_view', 'boolean'], ['country_code', 'varchar'], ['asn', 'bigint'], ['as_org', 'varchar'], ['log_format', 'varchar'],
+  ['request_id', 'varchar'],
+  ['source', 'varchar'],
+  ['source_id', 'varchar'],
+  ['line_number', 'bigint'],
+  ['byte_offset', 'bigint'],
+  ['received_at', 'timestamptz'],
+  ['requested_at', 'timestamptz'],
+  ['client_ip', 'varchar'],
+  ['ip_key', 'varchar'],
+  ['method', 'varchar'],
+  ['path', 'varchar'],
+  ['query', 'varchar'],
+  ['protocol', 'varchar'],
+  ['status', 'bigint'],
+  ['status_class', 'varchar'],
+  ['response_bytes', 'bigint'],
+  ['referrer', 'varchar'],
+  ['referrer_host', 'varchar'],
+  ['is_internal_referrer', 'boolean'],
+  ['user_agent', 'varchar'],
+  ['browser_name', 'varchar'],
+  ['browser_version', 'varchar'],
+  ['browser_major', 'varchar'],
+  ['os_name', 'varchar'],
+  ['os_version', 'varchar'],
+  ['device_type', 'varchar'],
+  ['engine_name', 'varchar'],
+  ['is_bot', 'boolean'],
+  ['bot_name', 'varchar'],
+  ['is_static', 'boolean'],
+  ['is_page_view', 'boolean'],
+  ['country_code', 'varchar'],
+  ['asn', 'bigint'],
+  ['as_org', 'varchar'],
+  ['log_format', 'varchar'],
 ];
 
 /** A request row for tests: the fields a test cares about; the rest get plain defaults. */
@@ -46,15 +74,41 @@ function rowOf(h: Hit): Record<string, unknown> {
   const isStatic = /\.(css|js|png|jpg|gif|ico|svg|woff2?)$/.test(path);
   const referrer = h.referrer ?? null;
   return {
-    request_id: h.id, source: 'test', source_id: 'test-id', line_number: 1, byte_offset: 0,
-    received_at: iso(h.receivedAt ?? h.at), requested_at: iso(h.at),
-    client_ip: h.ip ?? '192.0.2.1', ip_key: null, method: 'GET', path, query: h.query ?? null, protocol: 'HTTP/1.1',
-    status, status_class: `${Math.floor(status / 100)}xx`, response_bytes: h.bytes ?? 100,
-    referrer, referrer_host: referrer ? new URL(referrer).host : null, is_internal_referrer: false,
+    request_id: h.id,
+    source: 'test',
+    source_id: 'test-id',
+    line_number: 1,
+    byte_offset: 0,
+    received_at: iso(h.receivedAt ?? h.at),
+    requested_at: iso(h.at),
+    client_ip: h.ip ?? '192.0.2.1',
+    ip_key: null,
+    method: 'GET',
+    path,
+    query: h.query ?? null,
+    protocol: 'HTTP/1.1',
+    status,
+    status_class: `${Math.floor(status / 100)}xx`,
+    response_bytes: h.bytes ?? 100,
+    referrer,
+    referrer_host: referrer ? new URL(referrer).host : null,
+    is_internal_referrer: false,
     user_agent: h.ua === undefined ? 'Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0' : h.ua,
-    browser_name: 'Firefox', browser_version: '120.0', browser_major: '120', os_name: 'Linux', os_version: null,
-    device_type: 'desktop', engine_name: 'Gecko', is_bot: h.isBot ?? false, bot_name: null, is_static: isStatic,
-    is_page_view: h.pageView ?? (!isStatic && status < 400), country_code: 'DE', asn: 64500, as_org: 'Example', log_format: 'combined',
+    browser_name: 'Firefox',
+    browser_version: '120.0',
+    browser_major: '120',
+    os_name: 'Linux',
+    os_version: null,
+    device_type: 'desktop',
+    engine_name: 'Gecko',
+    is_bot: h.isBot ?? false,
+    bot_name: null,
+    is_static: isStatic,
+    is_page_view: h.pageView ?? (!isStatic && status < 400),
+    country_code: 'DE',
+    asn: 64500,
+    as_org: 'Example',
+    log_format: 'combined',
   };
 }
 
@@ -120,7 +174,10 @@ export function downstreamActions(graph: CompiledGraph): string[] {
 }
 
 /** Runs the models downstream of requests (optionally only `only` and their assertions); throws on a failure. */
-export async function runDownstream(wh: Warehouse, options: { fullRefresh?: boolean; only?: string[]; vars?: Record<string, string> } = {}): Promise<RunSummary> {
+export async function runDownstream(
+  wh: Warehouse,
+  options: { fullRefresh?: boolean; only?: string[]; vars?: Record<string, string> } = {},
+): Promise<RunSummary> {
   const graph = downstreamGraph(options.vars);
   let actions = downstreamActions(graph);
   if (options.only) {

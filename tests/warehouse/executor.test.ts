@@ -26,7 +26,10 @@ describe('runGraph()', () => {
     const names = summary.results.map((r) => r.name);
     expect(names.indexOf('app.event_counts')).toBeLessThan(names.indexOf('app.event_kinds'));
     expect(names.indexOf('app.broken')).toBeLessThan(names.indexOf('app.after_broken'));
-    expect(await rows('select kind, n from app.event_counts order by kind')).toEqual([{ kind: 'a', n: '2' }, { kind: 'b', n: '1' }]);
+    expect(await rows('select kind, n from app.event_counts order by kind')).toEqual([
+      { kind: 'a', n: '2' },
+      { kind: 'b', n: '1' },
+    ]);
     expect(await scalar('select count(*) from app.event_kinds')).toBe(2);
     expect(await scalar(`select count(*) from information_schema.tables where table_name = 'event_kinds' and table_type = 'VIEW'`)).toBe(1);
     expect(await scalar('select count(*) from app.latest_events')).toBe(3);
@@ -95,7 +98,9 @@ describe('runGraph()', () => {
   });
 
   it('rejects an unknown action name with the list of known ones', async () => {
-    await expect(runGraph(wh.connection, compile(), { actions: ['nope'] })).rejects.toThrow(/no action named 'nope'; known actions: .*app.event_counts/);
+    await expect(runGraph(wh.connection, compile(), { actions: ['nope'] })).rejects.toThrow(
+      /no action named 'nope'; known actions: .*app.event_counts/,
+    );
   });
 
   it('prints the SQL and changes nothing on a dry run', async () => {
@@ -110,7 +115,9 @@ describe('runGraph()', () => {
     await runGraph(wh.connection, compile());
     const lines: string[] = [];
     await runGraph(wh.connection, compile(), { dryRun: true, actions: ['latest_events'], log: (l) => lines.push(l) });
-    expect(lines.join('\n')).toMatch(/merge into "test-project"\."app"\."latest_events" as t using __logflow_incremental_source as s on \(t\."id" = s\."id"\)/);
+    expect(lines.join('\n')).toMatch(
+      /merge into "test-project"\."app"\."latest_events" as t using __logflow_incremental_source as s on \(t\."id" = s\."id"\)/,
+    );
     expect(await scalar('select count(*) from app.latest_events')).toBe(3);
   });
 

@@ -48,7 +48,11 @@ async function requestsStillThere(): Promise<boolean> {
 describe('prepareReadOnly()', () => {
   const other = () => join(dir, 'other.duckdb');
   it.each([
-    ['several statements (the issue 11 bypass)', () => `use memory; detach "${CATALOG}"; attach '${path}' as w2; drop table w2.logflow.requests; select 1`, /give exactly one read-only statement .*got 5 statements/],
+    [
+      'several statements (the issue 11 bypass)',
+      () => `use memory; detach "${CATALOG}"; attach '${path}' as w2; drop table w2.logflow.requests; select 1`,
+      /give exactly one read-only statement .*got 5 statements/,
+    ],
     ['ATTACH of another file', () => `attach '${other()}' as w2`, /is allowed, not: /],
     ['ATTACH of the warehouse itself, writable', () => `attach '${path}' as w2`, /is allowed, not: /],
     ['DETACH', () => `detach "${CATALOG}"`, /is allowed, not: /],
@@ -62,14 +66,22 @@ describe('prepareReadOnly()', () => {
     ['EXPLAIN ANALYZE of a write', () => 'explain analyze insert into logflow.requests values (2)', /is allowed, not: /],
     ['EXPLAIN ANALYZE of COPY', () => `explain analyze copy (select 1) to '${join(dir, 'y.csv')}'`, /is allowed, not: /],
     ['EXPLAIN (ANALYZE) of a write', () => 'explain (analyze) delete from logflow.requests', /is allowed, not: /],
-    ['EXPLAIN with a quoted option hiding a parenthesis', () => `explain (analyze, format ')select 1 --') delete from logflow.requests`, /is allowed, not: |SQL error: .*FORMAT/],
+    [
+      'EXPLAIN with a quoted option hiding a parenthesis',
+      () => `explain (analyze, format ')select 1 --') delete from logflow.requests`,
+      /is allowed, not: |SQL error: .*FORMAT/,
+    ],
     ['PRAGMA that is not a query', () => 'pragma enable_profiling', /is allowed, not: /],
     ['SET', () => 'set enable_external_access = true', /is allowed, not: /],
     ['CHECKPOINT', () => 'checkpoint', /is allowed, not: /],
     ['LOAD', () => 'load icu', /is allowed, not: /],
     ['a transaction', () => 'begin transaction', /is allowed, not: /],
     ['nothing', () => '  -- just a comment\n', /no SQL statement given/],
-    ['a PRAGMA DuckDB rewrites into a query (use DESCRIBE)', () => "pragma table_info('logflow.requests')", /is allowed, not: pragma table_info/],
+    [
+      'a PRAGMA DuckDB rewrites into a query (use DESCRIBE)',
+      () => "pragma table_info('logflow.requests')",
+      /is allowed, not: pragma table_info/,
+    ],
   ])('refuses %s', async (_name, sql, message) => {
     await expect(run(sql())).rejects.toThrow(message);
     expect(await requestsStillThere()).toBe(true);
@@ -86,17 +98,22 @@ describe('prepareReadOnly()', () => {
     expect(await run(sql)).toEqual(rows);
   });
 
-  it.each(['describe logflow.requests', 'show all tables', 'summarize logflow.requests', 'explain select 1', 'explain analyze select count(*) from logflow.requests'])(
-    'accepts %j',
-    async (sql) => {
-      expect((await run(sql)).length).toBeGreaterThan(0);
-    },
-  );
+  it.each([
+    'describe logflow.requests',
+    'show all tables',
+    'summarize logflow.requests',
+    'explain select 1',
+    'explain analyze select count(*) from logflow.requests',
+  ])('accepts %j', async (sql) => {
+    expect((await run(sql)).length).toBeGreaterThan(0);
+  });
 
   it('refuses a refused statement with a one-line message and exit code 2', async () => {
     const error = await run('drop table logflow.requests').catch((e: unknown) => e);
     expect(error).toMatchObject({ name: 'LogflowError', exitCode: 2 });
-    expect((error as Error).message).toBe('only one read-only statement (SELECT, WITH, DESCRIBE, SHOW, SUMMARIZE or EXPLAIN) is allowed, not: drop table logflow.requests');
+    expect((error as Error).message).toBe(
+      'only one read-only statement (SELECT, WITH, DESCRIBE, SHOW, SUMMARIZE or EXPLAIN) is allowed, not: drop table logflow.requests',
+    );
   });
 
   it('reads local files through table functions under the local policy', async () => {

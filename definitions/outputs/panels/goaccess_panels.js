@@ -18,114 +18,117 @@ const d = dialect;
 
 const PANELS = [
   {
-    name: "pages",
-    description: "Requested files (GoAccess's Requested Files panel): one row per UTC date and path, for requests that are not static files and not answered 404.",
-    dimensions: ["path"],
-    where: ["not coalesce(is_static, false)", "coalesce(status, 0) <> 404"],
-    measures: [`${d.countIf("is_page_view")} as page_views`],
+    name: 'pages',
+    description:
+      "Requested files (GoAccess's Requested Files panel): one row per UTC date and path, for requests that are not static files and not answered 404.",
+    dimensions: ['path'],
+    where: ['not coalesce(is_static, false)', 'coalesce(status, 0) <> 404'],
+    measures: [`${d.countIf('is_page_view')} as page_views`],
     columns: {
-      path: "Requested path, without the query string.",
-      page_views: "Requests of the path that are page views.",
+      path: 'Requested path, without the query string.',
+      page_views: 'Requests of the path that are page views.',
     },
-    rowConditions: ["page_views <= hits"],
+    rowConditions: ['page_views <= hits'],
   },
   {
-    name: "static_files",
-    description: "Static files (GoAccess's Static Requests panel): one row per UTC date and path, for static-file requests (is_static) not answered 404.",
-    dimensions: ["path"],
-    where: ["is_static", "coalesce(status, 0) <> 404"],
-    columns: { path: "Requested path, without the query string." },
+    name: 'static_files',
+    description:
+      "Static files (GoAccess's Static Requests panel): one row per UTC date and path, for static-file requests (is_static) not answered 404.",
+    dimensions: ['path'],
+    where: ['is_static', 'coalesce(status, 0) <> 404'],
+    columns: { path: 'Requested path, without the query string.' },
   },
   {
-    name: "not_found",
+    name: 'not_found',
     description: "Not found (GoAccess's Not Found panel): one row per UTC date and path answered 404.",
-    dimensions: ["path"],
-    where: ["status = 404"],
+    dimensions: ['path'],
+    where: ['status = 404'],
     columns: {
-      path: "Requested path, without the query string.",
-      top_referrer_host: "Referrer host that sent most of these requests (ties: alphabetical), NULL when none had one.",
+      path: 'Requested path, without the query string.',
+      top_referrer_host: 'Referrer host that sent most of these requests (ties: alphabetical), NULL when none had one.',
     },
     query: withTopReferrer,
   },
   {
-    name: "status_codes",
+    name: 'status_codes',
     description: "HTTP status codes (GoAccess's HTTP Status Codes panel): one row per UTC date and status code.",
-    dimensions: ["status", "status_class"],
+    dimensions: ['status', 'status_class'],
     columns: {
-      status: "HTTP status code.",
+      status: 'HTTP status code.',
       status_class: "Status class: '2xx', '3xx', '4xx', '5xx'.",
     },
   },
   {
-    name: "referrers",
-    description: "Referring sites (GoAccess's Referring Sites panel): one row per UTC date and referrer host, for requests with a referrer.",
-    dimensions: ["referrer_host", "is_internal_referrer"],
-    where: ["referrer_host is not null"],
+    name: 'referrers',
+    description:
+      "Referring sites (GoAccess's Referring Sites panel): one row per UTC date and referrer host, for requests with a referrer.",
+    dimensions: ['referrer_host', 'is_internal_referrer'],
+    where: ['referrer_host is not null'],
     columns: {
-      referrer_host: "Host of the Referer header.",
+      referrer_host: 'Host of the Referer header.',
       is_internal_referrer: "Whether the host is one of the site's own (var siteHosts).",
     },
   },
   {
-    name: "browsers",
+    name: 'browsers',
     description: "Browsers (GoAccess's Browsers panel): one row per UTC date, browser and major version, crawlers included (see is_bot).",
-    dimensions: ["browser_name", "browser_major", "is_bot"],
+    dimensions: ['browser_name', 'browser_major', 'is_bot'],
     columns: {
-      browser_name: "Browser family (ua-parser-js), NULL when unknown.",
-      browser_major: "Major version, NULL when unknown.",
-      is_bot: "Whether the user agents are known crawlers.",
+      browser_name: 'Browser family (ua-parser-js), NULL when unknown.',
+      browser_major: 'Major version, NULL when unknown.',
+      is_bot: 'Whether the user agents are known crawlers.',
     },
   },
   {
-    name: "operating_systems",
+    name: 'operating_systems',
     description: "Operating systems (GoAccess's Operating Systems panel): one row per UTC date, OS and version.",
-    dimensions: ["os_name", "os_version"],
+    dimensions: ['os_name', 'os_version'],
     columns: {
-      os_name: "Operating system (ua-parser-js), NULL when unknown.",
-      os_version: "OS version, NULL when unknown.",
+      os_name: 'Operating system (ua-parser-js), NULL when unknown.',
+      os_version: 'OS version, NULL when unknown.',
     },
   },
   {
-    name: "devices",
-    description: "Device types: one row per UTC date, device type (desktop, mobile, tablet, ... from ua-parser-js) and crawler flag.",
-    dimensions: ["device_type", "is_bot"],
+    name: 'devices',
+    description: 'Device types: one row per UTC date, device type (desktop, mobile, tablet, ... from ua-parser-js) and crawler flag.',
+    dimensions: ['device_type', 'is_bot'],
     columns: {
       device_type: "Device type; 'desktop' when ua-parser-js gives none.",
-      is_bot: "Whether the user agents are known crawlers.",
+      is_bot: 'Whether the user agents are known crawlers.',
     },
   },
   {
-    name: "countries",
+    name: 'countries',
     description: "Countries (GoAccess's Geo Location panel): one row per UTC date and country of the client IP.",
-    dimensions: ["country_code"],
-    columns: { country_code: "ISO 3166-1 alpha-2 code of the client IP, NULL when unknown." },
+    dimensions: ['country_code'],
+    columns: { country_code: 'ISO 3166-1 alpha-2 code of the client IP, NULL when unknown.' },
   },
   {
-    name: "asns",
+    name: 'asns',
     description: "Autonomous systems (GoAccess's ASN panel): one row per UTC date and AS number of the client IP.",
-    dimensions: ["asn", "as_org"],
+    dimensions: ['asn', 'as_org'],
     columns: {
-      asn: "AS number of the client IP, NULL when unknown.",
-      as_org: "Organisation holding the AS.",
+      asn: 'AS number of the client IP, NULL when unknown.',
+      as_org: 'Organisation holding the AS.',
     },
   },
 ];
 
 /** The requests a panel counts: those with a timestamp, on the dates this run rebuilds, that its `where` keeps. */
 function panelRequests(ctx, panel, rebuild) {
-  const conditions = ["requested_at is not null", `${d.dateOf("requested_at")} >= ${rebuild.from}`, ...(panel.where || [])];
-  return `select * from ${ctx.ref("requests")}
-  where ${conditions.join("\n    and ")}`;
+  const conditions = ['requested_at is not null', `${d.dateOf('requested_at')} >= ${rebuild.from}`, ...(panel.where || [])];
+  return `select * from ${ctx.ref('requests')}
+  where ${conditions.join('\n    and ')}`;
 }
 
 /** The panel's rows: its measures per UTC date and dimensions, from the `requests` CTE. */
 function panelCounts(panel) {
-  const columns = [`${d.dateOf("requested_at")} as request_date`, ...panel.dimensions, outputs.panelMeasures(d), ...(panel.measures || [])];
+  const columns = [`${d.dateOf('requested_at')} as request_date`, ...panel.dimensions, outputs.panelMeasures(d), ...(panel.measures || [])];
   const groupBy = columns.slice(0, 1 + panel.dimensions.length).map((_, i) => i + 1);
   return `select
-    ${columns.join(",\n    ")},
+    ${columns.join(',\n    ')},
   from requests
-  group by ${groupBy.join(", ")}`;
+  group by ${groupBy.join(', ')}`;
 }
 
 /** The usual panel: counts per date and dimensions. */
@@ -157,19 +160,22 @@ requests as (
 
 referrer_counts as (
   select
-    ${d.dateOf("requested_at")} as request_date,
-    ${keys.join(",\n    ")},
+    ${d.dateOf('requested_at')} as request_date,
+    ${keys.join(',\n    ')},
     referrer_host,
     count(*) as hits,
   from requests
   where referrer_host is not null
-  group by ${keys.map((_, i) => i + 1).concat([keys.length + 1, keys.length + 2]).join(", ")}
+  group by ${keys
+    .map((_, i) => i + 1)
+    .concat([keys.length + 1, keys.length + 2])
+    .join(', ')}
 ),
 
 referrers as (
   select * from referrer_counts
   where true
-  qualify row_number() over (partition by request_date, ${keys.join(", ")} order by hits desc, referrer_host) = 1
+  qualify row_number() over (partition by request_date, ${keys.join(', ')} order by hits desc, referrer_host) = 1
 ),
 
 totals as (
@@ -181,7 +187,7 @@ final as (
     totals.*,
     referrers.referrer_host as top_referrer_host,
   from totals
-  left join referrers on totals.request_date = referrers.request_date and ${keys.map((k) => `totals.${k} is not distinct from referrers.${k}`).join(" and ")}
+  left join referrers on totals.request_date = referrers.request_date and ${keys.map((k) => `totals.${k} is not distinct from referrers.${k}`).join(' and ')}
 )
 
 select * from final
@@ -189,24 +195,25 @@ select * from final
 }
 
 for (const panel of PANELS) {
-  const rebuild = (ctx) => watermarks.dailyRebuild(d, panel.name, {
-    incremental: ctx.incremental(),
-    self: ctx.self(),
-    requests: ctx.ref("requests"),
-    parsed: ctx.ref("int_lines_parsed"),
-    lookbackMinutes: constants.LOOKBACK_MINUTES,
-    recentDays: constants.LATE_ARRIVAL_DAYS,
-  });
+  const rebuild = (ctx) =>
+    watermarks.dailyRebuild(d, panel.name, {
+      incremental: ctx.incremental(),
+      self: ctx.self(),
+      requests: ctx.ref('requests'),
+      parsed: ctx.ref('int_lines_parsed'),
+      lookbackMinutes: constants.LOOKBACK_MINUTES,
+      recentDays: constants.LATE_ARRIVAL_DAYS,
+    });
   publish(panel.name, {
-    type: "incremental",
-    schema: "logflow",
+    type: 'incremental',
+    schema: 'logflow',
     description: `${panel.description} ${watermarks.DAILY_REBUILD_NOTE}`,
-    bigquery: { partitionBy: "request_date", clusterBy: [panel.dimensions[0]] },
+    bigquery: { partitionBy: 'request_date', clusterBy: [panel.dimensions[0]] },
     columns: { ...outputs.PANEL_COLUMNS, ...panel.columns },
     assertions: {
-      uniqueKey: ["request_date", ...panel.dimensions],
-      nonNull: ["request_date", "hits"],
-      rowConditions: ["hits >= visitors", ...(panel.rowConditions || [])],
+      uniqueKey: ['request_date', ...panel.dimensions],
+      nonNull: ['request_date', 'hits'],
+      rowConditions: ['hits >= visitors', ...(panel.rowConditions || [])],
     },
   })
     .preOps((ctx) => rebuild(ctx).preOps)

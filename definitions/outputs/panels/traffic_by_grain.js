@@ -11,7 +11,7 @@
 
 const d = dialect;
 
-const GRAINS = ["hour", "minute"];
+const GRAINS = ['hour', 'minute'];
 
 /**
  * The traffic of every bucket this run recomputes: the buckets of the requests received after
@@ -23,13 +23,16 @@ function traffic(ctx, bucketColumn, bucket, since, from) {
 with
 
 requests as (
-  select * from ${ctx.ref("requests")}
+  select * from ${ctx.ref('requests')}
   where requested_at is not null
-  ${ctx.when(ctx.incremental(), `and requested_at >= ${from}
+  ${ctx.when(
+    ctx.incremental(),
+    `and requested_at >= ${from}
     and ${bucket} in (
-      select distinct ${bucket} from ${ctx.ref("int_lines_parsed")}
+      select distinct ${bucket} from ${ctx.ref('int_lines_parsed')}
       where is_parsed and received_at > ${since}
-    )`)}
+    )`,
+  )}
 ),
 
 final as (
@@ -49,14 +52,14 @@ for (const grain of GRAINS) {
   const bucketColumn = `${grain}_at`;
   const since = `${name}_since`;
   const from = `${name}_from`;
-  const bucket = d.timestampTrunc("requested_at", grain);
+  const bucket = d.timestampTrunc('requested_at', grain);
   publish(name, {
-    type: "incremental",
-    schema: "logflow",
+    type: 'incremental',
+    schema: 'logflow',
     uniqueKey: [bucketColumn],
     description:
       `One row per UTC ${grain} with requests: hits, page views, unique visitors, bytes, hits per status class and error rates; ` +
-      "the basis for near-real-time dashboards. " +
+      'the basis for near-real-time dashboards. ' +
       `Incremental: every ${grain} that holds a request received within the lookback is recomputed whole, so the result equals a full refresh.`,
     // BigQuery only (the local executor merges on the key): the MERGE reads the recomputed buckets' partitions.
     bigquery: { partitionBy: `DATE(${bucketColumn})`, clusterBy: [bucketColumn], updatePartitionFilter: `${bucketColumn} >= ${from}` },
@@ -66,15 +69,28 @@ for (const grain of GRAINS) {
     },
     assertions: {
       uniqueKey: [bucketColumn],
-      nonNull: [bucketColumn, "hits"],
-      rowConditions: ["status_2xx + status_3xx + status_4xx + status_5xx <= hits", "unique_visitors <= hits", "error_rate between 0 and 1"],
+      nonNull: [bucketColumn, 'hits'],
+      rowConditions: ['status_2xx + status_3xx + status_4xx + status_5xx <= hits', 'unique_visitors <= hits', 'error_rate between 0 and 1'],
     },
   })
     .preOps((ctx) => [
-      watermarks.declareWatermark(d, since, ctx.incremental(), ctx.self(), "last_received_at", constants.LOOKBACK_MINUTES, constants.LATE_ARRIVAL_DAYS, { timestamp: bucketColumn }),
+      watermarks.declareWatermark(
+        d,
+        since,
+        ctx.incremental(),
+        ctx.self(),
+        'last_received_at',
+        constants.LOOKBACK_MINUTES,
+        constants.LATE_ARRIVAL_DAYS,
+        { timestamp: bucketColumn },
+      ),
       ctx.when(
         ctx.incremental(),
-        d.declareVariable(from, "timestamp", `select min(${bucket}) from ${ctx.ref("int_lines_parsed")} where is_parsed and received_at > ${d.variable(since)}`),
+        d.declareVariable(
+          from,
+          'timestamp',
+          `select min(${bucket}) from ${ctx.ref('int_lines_parsed')} where is_parsed and received_at > ${d.variable(since)}`,
+        ),
       ),
     ])
     .query((ctx) => traffic(ctx, bucketColumn, bucket, d.variable(since), d.variable(from)));
