@@ -76,9 +76,9 @@ export function setupInput(flags: SetupFlags, env: NodeJS.ProcessEnv = process.e
   if (!/^\d+$/.test(attempts) || Number(attempts) < 5 || Number(attempts) > 100)
     throw usageError(`--max-delivery-attempts must be 5-100 (Pub/Sub's range), got '${attempts}'`);
   const expiration = flags['landing-expiration-days'] ?? String(DEFAULTS.landingExpirationDays);
-  if (!/^\d+$/.test(expiration) || Number(expiration) < 8 || Number(expiration) > 416)
+  if (!/^\d+$/.test(expiration) || Number(expiration) < 8 || Number(expiration) > 415)
     throw usageError(
-      `--landing-expiration-days must be 8-416 (Pub/Sub keeps messages 7 days; 416 days of hourly partitions is BigQuery's 10,000-partition limit), got '${expiration}'`,
+      `--landing-expiration-days must be 8-415 (Pub/Sub keeps messages 7 days; about 416 days of hourly partitions reach BigQuery's 10,000-partition limit), got '${expiration}'`,
     );
   const bucket = flags.bucket ?? `${project.replace(/^.*:/, '')}-logflow`;
   if (!/^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/.test(bucket))

@@ -1,4 +1,10 @@
-import { LANDING_COLUMNS, LANDING_DATASET, LANDING_TABLE } from '../pipeline/landing.ts';
+import {
+  DEFAULT_LANDING_EXPIRATION_DAYS,
+  LANDING_COLUMNS,
+  LANDING_DATASET,
+  LANDING_PARTITION_UNIT,
+  LANDING_TABLE,
+} from '../pipeline/landing.ts';
 import { REF_DATASET, TABLES as REF_TABLES } from '../geo/load.ts';
 
 /**
@@ -118,7 +124,7 @@ export const SERVICES = [
 export const SCHEDULE_SERVICES = ['dataform.googleapis.com'] as const;
 
 export const DEFAULTS = {
-  landingExpirationDays: 365,
+  landingExpirationDays: DEFAULT_LANDING_EXPIRATION_DAYS,
   topic: 'access-logs',
   timeZone: 'Etc/UTC',
   maxDeliveryAttempts: 10,
@@ -180,9 +186,9 @@ export function planSetup(input: SetupInput): Plan {
     dataset: LANDING_DATASET,
     table: LANDING_TABLE,
     fields: landingFields(),
-    // /work/coord/landing-decision.md (issue 10): arrival is the ingestion-time partition, hourly,
+    // Arrival is the ingestion-time partition (pipeline/landing.ts, README 'Cost and atomicity'), hourly,
     // so a run reads the hours written since the last run, late rows included; no clustering.
-    partitioning: { type: 'HOUR', expirationDays: input.landingExpirationDays },
+    partitioning: { type: LANDING_PARTITION_UNIT === 'hour' ? 'HOUR' : 'DAY', expirationDays: input.landingExpirationDays },
     clustering: [],
   });
 

@@ -32,7 +32,7 @@ Options:
                               else L)
   --bucket B                  bucket for the UDF library (default <project>-logflow)
   --max-delivery-attempts N   before a message is dead-lettered, 5-100 (default 10)
-  --landing-expiration-days N landing partitions kept, 8-416 (default 365); every line stays in
+  --landing-expiration-days N landing partitions kept, 8-415 (default 365); every line stays in
                               logflow.stg_landing__lines
   --dry-run                   print every resource, setting and the equivalent gcloud/bq
                               commands; reads and changes nothing

@@ -112,7 +112,7 @@ describe('setupInput()', () => {
     [{ project: 'demo-project', location: 'EU', schedule: 'every hour' }, /five-field cron/],
     [{ project: 'demo-project', location: 'EU', 'max-delivery-attempts': '4' }, /5-100/],
     [{ project: 'demo-project', location: 'EU', 'max-delivery-attempts': '101' }, /5-100/],
-    [{ project: 'demo-project', location: 'EU', 'landing-expiration-days': '7' }, /8-416/],
+    [{ project: 'demo-project', location: 'EU', 'landing-expiration-days': '7' }, /8-415/],
   ])('rejects %j in one line', (flags, message) => {
     expect(() => setupInput(flags, {})).toThrow(message);
   });
