@@ -83,4 +83,24 @@ describe('late landing', () => {
       wh.close();
     }
   }, 120_000);
+
+  it('checks all history (lines_are_conserved_full_history): a line still landing in the newest staged hour is not lost, a missing line of an earlier hour is', async () => {
+    const wh = await testWarehouse();
+    try {
+      const now = Date.now();
+      await landLines(wh, lines('early', 5, now - 4 * HOUR), { source: 'early', publishTime: new Date(now - 4 * HOUR) });
+      await wh.connection.run(`update logflow_raw.landing set _partitiontime = date_trunc('hour', current_timestamp) - interval 3 hour`);
+      await landLines(wh, lines('recent', 5, now - 10 * MIN), { source: 'recent', publishTime: new Date(now - 5 * MIN) });
+      await runModels(wh);
+      // Lands after the run, in the hour the run staged last (BigQuery: the same ingestion hour).
+      await landLines(wh, lines('later', 3, now - MIN), { source: 'later', publishTime: new Date(now - MIN) });
+      await runModels(wh, { actions: ['lines_are_conserved_full_history'], tags: [], includeDeps: false });
+      await wh.connection.run(`delete from logflow.int_lines_parsed where source = 'early' and line_number = 2`);
+      await expect(runModels(wh, { actions: ['lines_are_conserved_full_history'], tags: [], includeDeps: false })).rejects.toThrow(
+        /lines_are_conserved_full_history: assertion: 1 row\(s\) violate it.*"lost":"1"/,
+      );
+    } finally {
+      wh.close();
+    }
+  }, 120_000);
 });
