@@ -15,6 +15,17 @@ function lines(source: string, count: number, at: number): string[] {
 }
 
 /** Every table of the graph, row for row (views follow from them). */
+/** Lands 5 lines that arrived three hours ago and 5 recent ones, and transforms them; returns now. */
+async function landEarlyAndRecent(wh: Warehouse): Promise<number> {
+  const now = Date.now();
+  await landLines(wh, lines('early', 5, now - 4 * HOUR), { source: 'early', publishTime: new Date(now - 4 * HOUR) });
+  // These landed three hours ago (BigQuery would have given them that ingestion hour).
+  await wh.connection.run(`update logflow_raw.landing set _partitiontime = date_trunc('hour', current_timestamp) - interval 3 hour`);
+  await landLines(wh, lines('recent', 5, now - 10 * MIN), { source: 'recent', publishTime: new Date(now - 5 * MIN) });
+  await runModels(wh);
+  return now;
+}
+
 async function snapshot(wh: Warehouse): Promise<Record<string, string>> {
   const tables = await queryRows(
     wh,
@@ -69,12 +80,7 @@ describe('late landing', () => {
   it('checks the landed lines of the last day on every run (lines_are_conserved) and names a lost one', async () => {
     const wh = await testWarehouse();
     try {
-      const now = Date.now();
-      await landLines(wh, lines('early', 5, now - 4 * HOUR), { source: 'early', publishTime: new Date(now - 4 * HOUR) });
-      // These landed three hours ago (BigQuery would have given them that ingestion hour).
-      await wh.connection.run(`update logflow_raw.landing set _partitiontime = date_trunc('hour', current_timestamp) - interval 3 hour`);
-      await landLines(wh, lines('recent', 5, now - 10 * MIN), { source: 'recent', publishTime: new Date(now - 5 * MIN) });
-      await runModels(wh); // the assertion passes
+      const now = await landEarlyAndRecent(wh); // the assertions pass
       await wh.connection.run(`delete from logflow.int_lines_parsed where source = 'early' and line_number = 2`);
       await expect(runModels(wh, { actions: ['lines_are_conserved'], tags: [], includeDeps: false })).rejects.toThrow(
         /lines_are_conserved: assertion: 1 row\(s\) violate it.*"lost":"1","texts_sharing_a_key":"0"/,
@@ -87,11 +93,7 @@ describe('late landing', () => {
   it('checks all history (lines_are_conserved_full_history): a line still landing in the newest staged hour is not lost, a missing line of an earlier hour is', async () => {
     const wh = await testWarehouse();
     try {
-      const now = Date.now();
-      await landLines(wh, lines('early', 5, now - 4 * HOUR), { source: 'early', publishTime: new Date(now - 4 * HOUR) });
-      await wh.connection.run(`update logflow_raw.landing set _partitiontime = date_trunc('hour', current_timestamp) - interval 3 hour`);
-      await landLines(wh, lines('recent', 5, now - 10 * MIN), { source: 'recent', publishTime: new Date(now - 5 * MIN) });
-      await runModels(wh);
+      const now = await landEarlyAndRecent(wh);
       // Lands after the run, in the hour the run staged last (BigQuery: the same ingestion hour).
       await landLines(wh, lines('later', 3, now - MIN), { source: 'later', publishTime: new Date(now - MIN) });
       await runModels(wh, { actions: ['lines_are_conserved_full_history'], tags: [], includeDeps: false });
