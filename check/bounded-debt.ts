@@ -6,7 +6,6 @@
  * converted; nothing may be added to it.
  */
 export const KNOWN_UNBOUNDED: ReadonlySet<string> = new Set<string>([
-  'logflow.sessions',
   'logflow_assertions.logflow_asns_assertions_rowConditions',
   'logflow_assertions.logflow_asns_assertions_uniqueKey_0',
   'logflow_assertions.logflow_browsers_assertions_rowConditions',
