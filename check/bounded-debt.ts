@@ -6,8 +6,6 @@
  * converted; nothing may be added to it.
  */
 export const KNOWN_UNBOUNDED: ReadonlySet<string> = new Set<string>([
-  'logflow.int_requests_sessionized',
-  'logflow.sessions',
   'logflow_assertions.logflow_asns_assertions_rowConditions',
   'logflow_assertions.logflow_asns_assertions_uniqueKey_0',
   'logflow_assertions.logflow_browsers_assertions_rowConditions',
@@ -46,6 +44,5 @@ export const KNOWN_UNBOUNDED: ReadonlySet<string> = new Set<string>([
   'logflow_assertions.logflow_traffic_by_hour_assertions_uniqueKey_0',
   'logflow_assertions.logflow_traffic_by_minute_assertions_rowConditions',
   'logflow_assertions.logflow_traffic_by_minute_assertions_uniqueKey_0',
-  'logflow_assertions.sessions_no_overlap',
   'logflow_assertions.sessions_row_conservation',
 ]);

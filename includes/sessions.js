@@ -18,9 +18,12 @@
  * of the table's watermark. For a visitor with new hits, the earliest new hit can only join
  * the block of the visitor's last older hit (the anchor) if that hit lies within the timeout
  * before it; everything from the anchor on is replayed, seeded with the anchor's stored block
- * start. Downstream, sessions rebuilds each touched visitor's sessions from the earliest
- * block that holds a new hit, after deleting the old rows there (a late hit can merge two
- * sessions into one, so some old ids must disappear).
+ * start. Downstream, sessions rebuilds each touched visitor's sessions from the start of the cut
+ * (sessionMaxMinutes-long piece of a block) that holds its earliest new hit, after deleting the
+ * old rows from there (a late hit can merge two sessions into one, so some old ids must
+ * disappear). Earlier sessions cannot change: their hits, block start and cut are the same, and
+ * the rebuild reaches back at most sessionMaxMinutes before the new hits, so a visitor that never
+ * pauses (an uptime monitor) does not make a run re-read its whole history.
  */
 
 // Every function takes the dialect helpers `d` (includes/dialect.js) first.
@@ -73,23 +76,32 @@ function sessionId(d, visitor, blockStartedAt, cut) {
 }
 
 /**
+ * The start of the cut of its block that a hit falls in (every hit of its session is at or after it).
+ * @param {string} at
+ * @param {string} blockStartedAt
+ * @param {number} maxMinutes
+ */
+function cutStartedAt(d, at, blockStartedAt, maxMinutes) {
+  return d.timestampAdd(blockStartedAt, `${cutNumber(d, at, blockStartedAt, maxMinutes)} * ${maxMinutes}`, 'minute');
+}
+
+/**
  * A query of (visitor_id, rebuild_from): for each visitor with hits in `hits` received after
- * `since`, the start of the earliest block that holds one of them. Every session of the
- * visitor ending at or after it is rebuilt.
+ * `since`, the start of the cut holding the earliest of them (a visitor's cut starts grow with its
+ * hits' times). Every session of the visitor starting at or after it is rebuilt; the ones before
+ * are unchanged.
  * @param {object} d
  * @param {string} hits int_requests_sessionized
  * @param {string} since SQL timestamp expression (the watermark)
+ * @param {string} newFrom SQL timestamp expression at or before every new hit's requested_at (the
+ *   first request time among the new lines): BigQuery prunes `hits` (partitioned by requested_at) with it
+ * @param {number} maxMinutes sessionMaxMinutes
  */
-function rebuiltRegions(d, hits, since) {
-  return `select h.visitor_id, min(h.block_started_at) as rebuild_from
-    from ${hits} as h
-    inner join (
-      select visitor_id, min(requested_at) as first_new_at
-      from ${hits}
-      where received_at > ${since}
-      group by visitor_id
-    ) as n on h.visitor_id = n.visitor_id and h.requested_at >= n.first_new_at
-    group by h.visitor_id`;
+function rebuiltRegions(d, hits, since, newFrom, maxMinutes) {
+  return `select visitor_id, min(${cutStartedAt(d, 'requested_at', 'block_started_at', maxMinutes)}) as rebuild_from
+    from ${hits}
+    where received_at > ${since} and requested_at >= ${newFrom}
+    group by visitor_id`;
 }
 
-module.exports = { VISITOR_KEYS, visitorId, startsBlock, cutNumber, sessionId, rebuiltRegions };
+module.exports = { VISITOR_KEYS, visitorId, startsBlock, cutNumber, cutStartedAt, sessionId, rebuiltRegions };

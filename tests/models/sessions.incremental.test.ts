@@ -4,8 +4,13 @@ import { queryRows } from '../support/pipeline.ts';
 import { addHits, requestsWarehouse, runDownstream, type Hit } from '../support/sessions.ts';
 
 const ONLY = ['int_requests_sessionized', 'sessions'];
-const REF = Date.parse('2026-11-01T08:00:00Z');
 const MIN = 60_000;
+/**
+ * Three days ago, on the hour: the watermarks look for their newest row in the last lateArrivalDays
+ * of event time only, and a table with nothing that recent re-reads all history (which would
+ * compare a full refresh with itself instead of the incremental path).
+ */
+const REF = Math.floor(Date.now() / (60 * MIN)) * 60 * MIN - 3 * 24 * 60 * MIN;
 
 /**
  * Hits of a few visitors (two share an IP, two share a user agent) with gaps chosen around the
