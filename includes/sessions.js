@@ -104,4 +104,24 @@ function rebuiltRegions(d, hits, since, newFrom, maxMinutes) {
     group by visitor_id`;
 }
 
-module.exports = { VISITOR_KEYS, visitorId, startsBlock, cutNumber, cutStartedAt, sessionId, rebuiltRegions };
+/**
+ * The overlapping pairs of a visitor's consecutive sessions (the later starts before the earlier
+ * ended), from `relation` (a table or CTE with visitor_id, session_id, started_at, ended_at):
+ * one row per later session, with the previous session's id and end.
+ * @param {string} relation
+ */
+function overlappingSessions(relation) {
+  const previous = 'over (partition by visitor_id order by started_at, session_id)';
+  return `select * from (
+    select
+      visitor_id,
+      session_id,
+      started_at,
+      lag(session_id) ${previous} as previous_session_id,
+      lag(ended_at) ${previous} as previous_ended_at,
+    from ${relation}
+  ) as ordered
+  where previous_ended_at >= started_at`;
+}
+
+module.exports = { overlappingSessions, VISITOR_KEYS, visitorId, startsBlock, cutNumber, cutStartedAt, sessionId, rebuiltRegions };
