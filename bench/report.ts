@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import { buildReportData, localSource, renderReport } from '../report/index.ts';
+import { CHROMIUM, CHROMIUM_ARGS } from '../tests/support/chromium.ts';
 import { warehousePath } from '../warehouse/project.ts';
 
 const path = warehousePath(process.argv[2]);
@@ -24,18 +25,7 @@ const built = (performance.now() - started) / 1000;
 const file = join(mkdtempSync(join(tmpdir(), 'logflow-report-bench-')), 'report.html');
 writeFileSync(file, html);
 
-const browser = await chromium.launch({
-  executablePath: process.env.LOGFLOW_CHROMIUM ?? '/usr/bin/chromium',
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-  ],
-});
+const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
 const renders: number[] = [];
 for (let i = 0; i < 3; i++) {
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });

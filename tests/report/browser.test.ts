@@ -7,19 +7,8 @@ import type { Browser, Page } from 'playwright-core';
 import { buildReportData, localSource, renderReport } from '../../report/index.ts';
 import { PANELS } from '../../report/queries.ts';
 import { openWarehouse, type Warehouse } from '../../warehouse/duckdb.ts';
+import { CHROMIUM, CHROMIUM_ARGS } from '../support/chromium.ts';
 import { buildFixtureWarehouse, XSS_PATH, XSS_USER_AGENT } from './fixture.ts';
-
-export const CHROMIUM = process.env.LOGFLOW_CHROMIUM ?? '/usr/bin/chromium';
-/** Flags that keep Debian's Chromium off the (closed) network and quiet in a container. */
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) console.log(`skipping the report browser test: no Chromium at ${CHROMIUM} (apt-get install chromium)`);
