@@ -43,7 +43,7 @@ const normalise = (c: { uniqueKey: string[]; rowConditions: string[] }) => ({
 
 describe('model checks (definitions/assertions/model_checks.js)', () => {
   it('replace the inline assertions: no model config declares any', () => {
-    expect((bigquery.assertions ?? []).filter((a) => a.target.name.includes('_assertions_')).map((a) => a.target.name)).toEqual([]);
+    expect((bigquery.assertions ?? []).filter((a) => (a.target.name ?? '').includes('_assertions_')).map((a) => a.target.name)).toEqual([]);
   });
 
   it.each(MODELS)('%s keeps exactly the checks it had, in the windowed and the full-history variant', (model) => {
