@@ -386,7 +386,8 @@ export async function runCheck(options: CheckOptions = {}): Promise<CheckReport>
   const starting = options.zetasql ? Promise.resolve(options.zetasql) : startZetaSQL();
   let graph: CompiledGraph;
   try {
-    graph = compileProject({ warehouse: 'bigquery', projectDir: options.projectDir, vars: options.vars });
+    // The full_history actions compile disabled unless fullHistory=true: enabled here, so that they are analysed too.
+    graph = compileProject({ warehouse: 'bigquery', projectDir: options.projectDir, vars: { fullHistory: 'true', ...options.vars } });
   } catch (error) {
     if (!options.zetasql) await (await starting.catch(() => undefined))?.close();
     throw error;

@@ -10,7 +10,7 @@
  *   hours before the current hour. A unique key whose columns do not include the partition column
  *   (line_id, request_id, session_id) is looked up lateArrivalDays further back too, where an
  *   earlier copy of a new row can be (the span the models deduplicate over).
- * - full history (tag `full_history`, run now and then): every row.
+ * - full history (tag `full_history`, run now and then, enabled by the var fullHistory=true): every row.
  *
  * A table that is not partitioned (the dimensions) gets one variant, run every time: BigQuery
  * cannot prune it.
@@ -23,6 +23,15 @@ const WINDOW_HOURS = 24;
 
 /** The tag of the checks that read all history. */
 const FULL_HISTORY_TAG = 'full_history';
+
+/**
+ * Whether the actions tagged full_history are enabled: only when the var fullHistory is "true"
+ * (`dataform run --tags full_history --vars=fullHistory=true`). Otherwise they compile disabled,
+ * so that a scheduled run of the whole release (a Dataform workflow configuration cannot exclude a
+ * tag) never scans history.
+ */
+const vars = (typeof dataform !== 'undefined' && dataform.projectConfig && dataform.projectConfig.vars) || {};
+const FULL_HISTORY_ENABLED = vars.fullHistory === 'true';
 
 /**
  * The start of the window: the current hour minus WINDOW_HOURS, a constant expression.
@@ -156,4 +165,4 @@ final as (
 select * from final`;
 }
 
-module.exports = { WINDOW_HOURS, FULL_HISTORY_TAG, windowStart, windowBound, inWindow, rowConditions, uniqueKeyQuery, rowConditionsQuery };
+module.exports = { WINDOW_HOURS, FULL_HISTORY_TAG, FULL_HISTORY_ENABLED, windowStart, windowBound, inWindow, rowConditions, uniqueKeyQuery, rowConditionsQuery };

@@ -7,7 +7,8 @@
  * - `<model>_unique_key` and `<model>_row_conditions`: every run, the window (the last
  *   model_checks.WINDOW_HOURS hours of the partition column, pruned on BigQuery), with the model's tags;
  * - `<model>_unique_key_full_history` and `<model>_row_conditions_full_history`: all history,
- *   tag `full_history` (`dataform run --tags full_history`, `logflow transform --tags full_history`).
+ *   tag `full_history`, disabled unless the var fullHistory is "true" (`dataform run --tags full_history
+ *   --vars=fullHistory=true`, `logflow transform --tags full_history --vars fullHistory=true`).
  *
  * A table without `partition` (not partitioned: BigQuery cannot prune it) gets the first two
  * only, over all its rows. To check a new model, add an entry; its grain is its unique key.
@@ -141,18 +142,30 @@ for (const check of CHECKS) {
       ? `, against rows up to lateArrivalDays older`
       : '';
   const variants = [
-    { suffix: '', partition: check.partition, tags: check.tags || [], scope: window(check) },
-    ...(check.partition ? [{ suffix: '_full_history', partition: undefined, tags: [model_checks.FULL_HISTORY_TAG], scope: 'all history (run it now and then)' }] : []),
+    { suffix: '', partition: check.partition, tags: check.tags || [], scope: window(check), disabled: false },
+    ...(check.partition
+      ? [
+          {
+            suffix: '_full_history',
+            partition: undefined,
+            tags: [model_checks.FULL_HISTORY_TAG],
+            scope: 'all history (run it now and then, with the var fullHistory=true)',
+            disabled: !model_checks.FULL_HISTORY_ENABLED,
+          },
+        ]
+      : []),
   ];
   for (const v of variants) {
     assert(`${check.model}_unique_key${v.suffix}`)
       .tags(v.tags)
+      .disabled(v.disabled)
       .description(
         `${check.model} has one row per ${check.uniqueKey.join(' + ')}: returns each key held by more than one row, over ${v.scope.replace('%s', 'unique_key')}${v.partition ? uniqueWindow : ''}.`,
       )
       .query((ctx) => model_checks.uniqueKeyQuery(d, ctx.ref(check.model), check.uniqueKey, v.partition, constants.LATE_ARRIVAL_DAYS));
     assert(`${check.model}_row_conditions${v.suffix}`)
       .tags(v.tags)
+      .disabled(v.disabled)
       .description(
         `${check.model} rows meet their conditions (${model_checks.rowConditions(check).join('; ')}): returns each row that fails one, with the first it fails, over ${v.scope.replace('%s', 'row_conditions')}.`,
       )

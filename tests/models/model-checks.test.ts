@@ -58,6 +58,14 @@ describe('model checks (definitions/assertions/model_checks.js)', () => {
     expect(assertionOf(bigquery, `${model}_unique_key_full_history`) !== undefined).toBe(partitionOf(model) !== undefined);
   });
 
+  it('compile the full-history checks disabled unless the var fullHistory is true, so that a scheduled run of the whole release never scans history', () => {
+    const history = (graph: CompiledGraph) => (graph.assertions ?? []).filter((a) => (a.tags ?? []).includes('full_history'));
+    expect(history(bigquery).length).toBeGreaterThan(MODELS.length);
+    expect(history(bigquery).filter((a) => !a.disabled)).toEqual([]);
+    expect((bigquery.assertions ?? []).filter((a) => a.disabled && !(a.tags ?? []).includes('full_history'))).toEqual([]);
+    expect(history(compileProject({ warehouse: 'bigquery', vars: { fullHistory: 'true' } })).filter((a) => a.disabled)).toEqual([]);
+  });
+
   it.each(MODELS)('%s: the windowed checks carry the model tags, the full-history ones only full_history', (model) => {
     const tags = (bigquery.tables ?? []).find((t) => t.target.name === model)?.tags ?? [];
     expect(assertionOf(bigquery, `${model}_unique_key`)?.tags ?? []).toEqual(tags);
@@ -106,13 +114,17 @@ describe('model checks on a transformed warehouse', () => {
   }, 120_000);
   afterAll(() => wh?.close());
 
-  it('run by default with `logflow transform` (windowed and full history), and `--tags full_history` runs only the full-history ones', async () => {
+  it('run windowed with `logflow transform` by default; `--tags full_history --vars fullHistory=true` runs only the full-history ones', async () => {
     const all = await runModels(wh, { actions: [], tags: [] });
-    const ran = all.results.map((r) => r.name);
-    for (const model of MODELS) expect(ran.some((n) => n.endsWith(`.${model}_row_conditions`))).toBe(true);
-    expect(all.results.filter((r) => r.kind === 'assertion' && r.status !== 'success')).toEqual([]);
-    const history = await runModels(wh, { tags: ['full_history'] });
-    expect(history.results.map((r) => r.name.replace(/^.*\./, '')).every((n) => n.endsWith('_full_history'))).toBe(true);
+    const status = (name: string) => all.results.find((r) => r.name.endsWith(`.${name}`))?.status;
+    for (const model of MODELS) {
+      expect(status(`${model}_unique_key`), model).toBe('success');
+      expect(status(`${model}_row_conditions`), model).toBe('success');
+      if (partitionOf(model)) expect(status(`${model}_row_conditions_full_history`), model).toBe('disabled');
+    }
+    expect(status('sessions_row_conservation')).toBe('success');
+    const history = await runModels(wh, { tags: ['full_history'], vars: { fullHistory: 'true' } });
+    expect(history.results.every((r) => r.name.endsWith('_full_history') && r.status === 'success')).toBe(true);
     expect(history.results.length).toBe(MODELS.filter((m) => partitionOf(m)).length * 2 + 3);
   });
 
