@@ -297,7 +297,9 @@ export async function checkGraph(
   async function traceView(table: Table): Promise<void> {
     catalog.clearVariables();
     const result = await zetasql.analyze(createOrReplace(table).sql, catalog);
-    const reads = result.statements.flatMap((s) => (s.resolved && s.text !== undefined ? partitionReads(s.resolved, partitionColumn, s.text) : []));
+    const reads = result.statements.flatMap((s) =>
+      s.resolved && s.text !== undefined ? partitionReads(s.resolved, partitionColumn, s.text) : [],
+    );
     const output = (catalog.columns(fullName(table.target)) ?? []).map((c) => c.name);
     const column = viewPartitionColumn(reads, output);
     if (column) partitions.set(fullName(table.target).toLowerCase(), column);

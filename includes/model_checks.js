@@ -165,4 +165,14 @@ final as (
 select * from final`;
 }
 
-module.exports = { WINDOW_HOURS, FULL_HISTORY_TAG, FULL_HISTORY_ENABLED, windowStart, windowBound, inWindow, rowConditions, uniqueKeyQuery, rowConditionsQuery };
+module.exports = {
+  WINDOW_HOURS,
+  FULL_HISTORY_TAG,
+  FULL_HISTORY_ENABLED,
+  windowStart,
+  windowBound,
+  inWindow,
+  rowConditions,
+  uniqueKeyQuery,
+  rowConditionsQuery,
+};

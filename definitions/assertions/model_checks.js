@@ -64,8 +64,20 @@ const CHECKS = [
     partition: requested,
     uniqueKey: ['request_id'],
     nonNull: [
-      'request_id', 'client_ip', 'status', 'status_class', 'response_bytes', 'country_code', 'asn', 'as_org', 'is_bot', 'is_static',
-      'is_page_view', 'is_internal_referrer', 'received_at', 'requested_at',
+      'request_id',
+      'client_ip',
+      'status',
+      'status_class',
+      'response_bytes',
+      'country_code',
+      'asn',
+      'as_org',
+      'is_bot',
+      'is_static',
+      'is_page_view',
+      'is_internal_referrer',
+      'received_at',
+      'requested_at',
     ],
     rowConditions: [
       'status between 100 and 999',
@@ -138,9 +150,7 @@ const window = (check) =>
 
 for (const check of CHECKS) {
   const uniqueWindow =
-    check.partition && !check.uniqueKey.includes(check.partition.column)
-      ? `, against rows up to lateArrivalDays older`
-      : '';
+    check.partition && !check.uniqueKey.includes(check.partition.column) ? `, against rows up to lateArrivalDays older` : '';
   const variants = [
     { suffix: '', partition: check.partition, tags: check.tags || [], scope: window(check), disabled: false },
     ...(check.partition

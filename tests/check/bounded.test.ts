@@ -184,7 +184,10 @@ describe('runCheck() bounded reads', () => {
       'config { type: "assertion" }\nselect message_id from ${ref("lines_view")}\nwhere received_at >= timestamp_sub(current_timestamp(), interval 1 day)\n',
     );
     write('all_through_view.sqlx', 'config { type: "assertion" }\nselect message_id from ${ref("lines_view")}\n');
-    write('all_through_hiding_view.sqlx', 'config { type: "assertion" }\nselect message_id from ${ref("line_ids")}\nwhere message_id > "a"\n');
+    write(
+      'all_through_hiding_view.sqlx',
+      'config { type: "assertion" }\nselect message_id from ${ref("line_ids")}\nwhere message_id > "a"\n',
+    );
     const report = await runCheck({ projectDir: dir, zetasql });
     expect(report.problems.map(formatProblem)).toEqual([
       expect.stringMatching(

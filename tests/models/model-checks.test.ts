@@ -128,32 +128,37 @@ describe('model checks on a transformed warehouse', () => {
     expect(history.results.length).toBe(MODELS.filter((m) => partitionOf(m)).length * 2 + 3);
   });
 
-  it.each(MODELS)('%s: each windowed check fires on a broken row in its window, not on one outside it (the full-history ones see both)', async (model) => {
-    const table = `logflow.${model}`;
-    const column = breakableColumn(model);
-    const partition = partitionOf(model);
-    const [{ n }] = (await queryRows(wh, `select count(*)::int as n from ${table}`)) as [{ n: number }];
-    expect(n, `${table} has rows`).toBeGreaterThan(0);
-    for (const name of [`${model}_unique_key`, `${model}_row_conditions`]) expect(await fired(wh, name), name).toBe(0);
-    if (partition) {
-      // Two copies of a row, 30 days back (outside the window and lateArrivalDays), one column NULL.
-      const old = partition.isDate ? `${partition.column} - 30` : `${partition.column} - interval 30 day`;
-      const copy = `insert into ${table} select * replace (${old} as ${partition.column}, null as ${column}) from (select * from ${table} limit 1)`;
-      await wh.connection.run(copy);
-      await wh.connection.run(copy);
-      for (const name of [`${model}_unique_key`, `${model}_row_conditions`]) expect(await fired(wh, name), `${name} (old rows)`).toBe(0);
-      for (const name of [`${model}_unique_key_full_history`, `${model}_row_conditions_full_history`])
+  it.each(MODELS)(
+    '%s: each windowed check fires on a broken row in its window, not on one outside it (the full-history ones see both)',
+    async (model) => {
+      const table = `logflow.${model}`;
+      const column = breakableColumn(model);
+      const partition = partitionOf(model);
+      const [{ n }] = (await queryRows(wh, `select count(*)::int as n from ${table}`)) as [{ n: number }];
+      expect(n, `${table} has rows`).toBeGreaterThan(0);
+      for (const name of [`${model}_unique_key`, `${model}_row_conditions`]) expect(await fired(wh, name), name).toBe(0);
+      if (partition) {
+        // Two copies of a row, 30 days back (outside the window and lateArrivalDays), one column NULL.
+        const old = partition.isDate ? `${partition.column} - 30` : `${partition.column} - interval 30 day`;
+        const copy = `insert into ${table} select * replace (${old} as ${partition.column}, null as ${column}) from (select * from ${table} limit 1)`;
+        await wh.connection.run(copy);
+        await wh.connection.run(copy);
+        for (const name of [`${model}_unique_key`, `${model}_row_conditions`]) expect(await fired(wh, name), `${name} (old rows)`).toBe(0);
+        for (const name of [`${model}_unique_key_full_history`, `${model}_row_conditions_full_history`])
+          expect(await fired(wh, name), name).toBeGreaterThan(0);
+      }
+      // A copy of a row in the window, one column NULL: both windowed checks fail the run.
+      await wh.connection.run(
+        `insert into ${table} select * replace (null as ${column}) from (select * from ${table} ${partition ? `where ${partition.column} >= current_date - 1` : ''} limit 1)`,
+      );
+      for (const name of [`${model}_unique_key`, `${model}_row_conditions`]) {
         expect(await fired(wh, name), name).toBeGreaterThan(0);
-    }
-    // A copy of a row in the window, one column NULL: both windowed checks fail the run.
-    await wh.connection.run(
-      `insert into ${table} select * replace (null as ${column}) from (select * from ${table} ${partition ? `where ${partition.column} >= current_date - 1` : ''} limit 1)`,
-    );
-    for (const name of [`${model}_unique_key`, `${model}_row_conditions`]) {
-      expect(await fired(wh, name), name).toBeGreaterThan(0);
-      await expect(runModels(wh, { actions: [name], tags: [], includeDeps: false }), name).rejects.toThrow(new RegExp(`${name}: assertion`));
-    }
-  });
+        await expect(runModels(wh, { actions: [name], tags: [], includeDeps: false }), name).rejects.toThrow(
+          new RegExp(`${name}: assertion`),
+        );
+      }
+    },
+  );
 });
 
 describe('sessions_row_conservation', () => {
@@ -171,30 +176,39 @@ describe('sessions_row_conservation', () => {
       sql: `delete from logflow.sessions where session_id = (select max(session_id) from logflow.sessions)`,
     },
   ];
-  it.each(cases)('fires on $what in the window (windowed and full history)', async ({ sql }) => {
-    const wh = await transformedWarehouse();
-    try {
-      expect(await fired(wh, 'sessions_row_conservation')).toBe(0);
-      expect(await fired(wh, 'sessions_row_conservation_full_history')).toBe(0);
-      await wh.connection.run(sql);
-      expect(await fired(wh, 'sessions_row_conservation')).toBe(1);
-      expect(await fired(wh, 'sessions_row_conservation_full_history')).toBe(1);
-    } finally {
-      wh.close();
-    }
-  }, 120_000);
+  it.each(cases)(
+    'fires on $what in the window (windowed and full history)',
+    async ({ sql }) => {
+      const wh = await transformedWarehouse();
+      try {
+        expect(await fired(wh, 'sessions_row_conservation')).toBe(0);
+        expect(await fired(wh, 'sessions_row_conservation_full_history')).toBe(0);
+        await wh.connection.run(sql);
+        expect(await fired(wh, 'sessions_row_conservation')).toBe(1);
+        expect(await fired(wh, 'sessions_row_conservation_full_history')).toBe(1);
+      } finally {
+        wh.close();
+      }
+    },
+    120_000,
+  );
 
   it('leaves a session that started before the window to the full-history check', async () => {
     const wh = await transformedWarehouse();
     try {
       // Move one session, its hits and their requests 30 days back, then lose one of its hits.
-      const [{ session_id: id }] = (await queryRows(wh, `select max(session_id) as session_id from logflow.sessions`)) as [{ session_id: string }];
+      const [{ session_id: id }] = (await queryRows(wh, `select max(session_id) as session_id from logflow.sessions`)) as [
+        { session_id: string },
+      ];
       await wh.connection.run(
         `update logflow.requests set requested_at = requested_at - interval 30 day
         where request_id in (select request_id from logflow.int_requests_sessionized where session_id = $1)`,
         [id],
       );
-      await wh.connection.run(`update logflow.int_requests_sessionized set requested_at = requested_at - interval 30 day where session_id = $1`, [id]);
+      await wh.connection.run(
+        `update logflow.int_requests_sessionized set requested_at = requested_at - interval 30 day where session_id = $1`,
+        [id],
+      );
       await wh.connection.run(`update logflow.sessions set started_at = started_at - interval 30 day where session_id = $1`, [id]);
       expect(await fired(wh, 'sessions_row_conservation_full_history')).toBe(0);
       await wh.connection.run(
