@@ -7,7 +7,7 @@
  *   the partition column that BigQuery prunes with. An assertion is a view on BigQuery (Dataform
  *   runs `create or replace view` then counts its rows), and a view cannot DECLARE script
  *   variables, so the window is a constant expression: the last WINDOW_HOURS arrival or event
- *   hours before the current hour. A unique key whose columns do not include the partition column
+ *   hours before the current hour, and the NULL partition. A unique key whose columns do not include the partition column
  *   (line_id, request_id, session_id) is looked up lateArrivalDays further back too, where an
  *   earlier copy of a new row can be (the span the models deduplicate over).
  * - full history (tag `full_history`, run now and then, enabled by the var fullHistory=true): every row.
@@ -18,7 +18,11 @@
  * Every function takes the dialect helpers `d` (includes/dialect.js) first.
  */
 
-/** Hours before the current hour (UTC) a windowed check covers: a scheduled run writes rows of the arrivals since its previous run. */
+/**
+ * Hours before the current hour (UTC) a windowed check covers: a run writes the rows of the
+ * arrivals since its previous run, so a schedule of at least one run a day has every row checked
+ * (rows of a longer pause, or of old dates a backfill rebuilds, are left to the full-history checks).
+ */
 const WINDOW_HOURS = 24;
 
 /** The tag of the checks that read all history. */
