@@ -247,3 +247,21 @@ export function partitionColumnOf(partitionBy: string): string | undefined {
   const keywords = /^(date|timestamp_trunc|datetime_trunc|date_trunc|range_bucket|generate_array|day|hour|month|year)$/i;
   return names.find((n) => !keywords.test(n));
 }
+
+/**
+ * What a view stands for when an action reads it: BigQuery expands a view into the reading
+ * statement, so a read of a view over a partitioned table is a read of that table, pruned only
+ * when the reading statement bounds the column the view passes through. Returns the column to
+ * treat as the view's partition column: the partition column of the first table the view reads
+ * unbounded when the view outputs it under the same name, a name no column has when it does not
+ * (then every read through the view is unbounded), or undefined when the view reads no
+ * partitioned table unbounded (its reads are bounded inside it, or there are none).
+ * @param reads the view query's reads of partitioned tables (partitionReads)
+ * @param outputColumns the view's output column names
+ */
+export function viewPartitionColumn(reads: PartitionRead[], outputColumns: string[]): string | undefined {
+  const unbounded = reads.find((r) => !r.bound);
+  if (!unbounded) return undefined;
+  const passed = outputColumns.some((c) => c.toLowerCase() === unbounded.column.toLowerCase());
+  return passed ? unbounded.column : `${unbounded.column} (of ${unbounded.table}; the view does not select it)`;
+}

@@ -9,7 +9,7 @@ import { clusterProblems, partitionProblems } from './ddl-rules.ts';
 import { mapToSource } from './locate.ts';
 import { offsetAt, positionAt } from './script.ts';
 import { SOURCE_COLUMNS, SOURCE_PARTITIONS } from './sources.ts';
-import { partitionColumnOf, partitionReads, type PartitionRead } from './bounded.ts';
+import { partitionColumnOf, partitionReads, viewPartitionColumn, type PartitionRead } from './bounded.ts';
 import { KNOWN_UNBOUNDED } from './bounded-debt.ts';
 import { assertionCount, assertionView, createOrReplace, insertInto, mergeInto, verbatim, type Statement } from './statements.ts';
 import { canonicalRow, compareCanonical } from './compare.ts';
@@ -289,6 +289,22 @@ export async function checkGraph(
 
   return { problems, skipped, actions, statements, outputs, tests, reads };
 
+  /**
+   * A view over partitioned tables: reads of it are reads of those tables (BigQuery expands the
+   * view into the reading statement), so it gets the partition column it passes through
+   * (bounded.ts viewPartitionColumn) and later reads of it are checked like reads of a table.
+   */
+  async function traceView(table: Table): Promise<void> {
+    catalog.clearVariables();
+    const result = await zetasql.analyze(createOrReplace(table).sql, catalog);
+    const reads = result.statements.flatMap((s) =>
+      s.resolved && s.text !== undefined ? partitionReads(s.resolved, partitionColumn, s.text) : [],
+    );
+    const output = (catalog.columns(fullName(table.target)) ?? []).map((c) => c.name);
+    const column = viewPartitionColumn(reads, output);
+    if (column) partitions.set(fullName(table.target).toLowerCase(), column);
+  }
+
   async function checkAction(action: Action, name: string, run: typeof analyse): Promise<boolean> {
     const file = action.fileName;
     const tags =
@@ -316,6 +332,7 @@ export async function checkGraph(
       )
         return false;
       configProblems(name, file, table);
+      if (table.type === 'view') await traceView(table);
       if (table.type !== 'incremental') return true;
       // A later run, with the table in place: its columns are what the MERGE/INSERT lists.
       return script([
@@ -371,7 +388,8 @@ export async function runCheck(options: CheckOptions = {}): Promise<CheckReport>
   const starting = options.zetasql ? Promise.resolve(options.zetasql) : startZetaSQL();
   let graph: CompiledGraph;
   try {
-    graph = compileProject({ warehouse: 'bigquery', projectDir: options.projectDir, vars: options.vars });
+    // The full_history actions compile disabled unless fullHistory=true: enabled here, so that they are analysed too.
+    graph = compileProject({ warehouse: 'bigquery', projectDir: options.projectDir, vars: { fullHistory: 'true', ...options.vars } });
   } catch (error) {
     if (!options.zetasql) await (await starting.catch(() => undefined))?.close();
     throw error;

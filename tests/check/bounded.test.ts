@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { partitionColumnOf, partitionReads } from '../../check/bounded.ts';
+import { partitionColumnOf, partitionReads, viewPartitionColumn } from '../../check/bounded.ts';
 import { Catalog } from '../../check/catalog.ts';
 import { formatProblem, formatReads, runCheck } from '../../check/run.ts';
 import { startZetaSQL, type ZetaSQL } from '../../check/zetasql.ts';
@@ -153,7 +153,55 @@ describe('partitionColumnOf()', () => {
   });
 });
 
+describe('viewPartitionColumn()', () => {
+  const read = (bound?: string) => ({ table: 'p.l.lines', column: 'received_at', ...(bound ? { bound } : {}) });
+  it.each([
+    { case: 'a view passing the partition column through', reads: [read()], output: ['message_id', 'received_at'], column: 'received_at' },
+    {
+      case: 'a view hiding it (every read through it is unbounded)',
+      reads: [read()],
+      output: ['message_id'],
+      column: 'received_at (of p.l.lines; the view does not select it)',
+    },
+    { case: 'a view bounded inside', reads: [read('received_at >= since')], output: ['received_at'], column: undefined },
+    { case: 'a view of no partitioned table', reads: [], output: ['received_at'], column: undefined },
+  ])('$case', ({ reads, output, column }) => {
+    expect(viewPartitionColumn(reads, output)).toBe(column);
+  });
+});
+
 describe('runCheck() bounded reads', () => {
+  it('traces reads through a view of a partitioned table to the table: bounded by the column the view passes through, else unbounded', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'logflow-bounded-'));
+    dirs.push(dir);
+    cpSync(fixture, dir, { recursive: true });
+    rmSync(join(dir, 'definitions/unbounded_lines.sqlx'));
+    const write = (name: string, text: string) => writeFileSync(join(dir, 'definitions', name), text);
+    write('lines_view.sqlx', 'config { type: "view" }\nselect message_id, received_at from ${ref("lines")}\n');
+    write('line_ids.sqlx', 'config { type: "view" }\nselect message_id from ${ref("lines")}\n');
+    write(
+      'recent_through_view.sqlx',
+      'config { type: "assertion" }\nselect message_id from ${ref("lines_view")}\nwhere received_at >= timestamp_sub(current_timestamp(), interval 1 day)\n',
+    );
+    write('all_through_view.sqlx', 'config { type: "assertion" }\nselect message_id from ${ref("lines_view")}\n');
+    write(
+      'all_through_hiding_view.sqlx',
+      'config { type: "assertion" }\nselect message_id from ${ref("line_ids")}\nwhere message_id > "a"\n',
+    );
+    const report = await runCheck({ projectDir: dir, zetasql });
+    expect(report.problems.map(formatProblem)).toEqual([
+      expect.stringMatching(
+        /^definitions\/all_through_hiding_view\.sqlx:2:24: logflow_assertions\.all_through_hiding_view \(assertion view\): reads logflow\.line_ids without a bound on its partition column received_at \(of fixture-project\.logflow\.lines; the view does not select it\)/,
+      ),
+      expect.stringMatching(
+        /^definitions\/all_through_view\.sqlx:2:24: logflow_assertions\.all_through_view \(assertion view\): reads logflow\.lines_view without a bound on its partition column received_at on every scheduled run/,
+      ),
+    ]);
+    expect(formatReads(report)).toContain(
+      'logflow_assertions.recent_through_view: reads logflow.lines_view where received_at >= timestamp_sub(current_timestamp(), interval 1 day)',
+    );
+  });
+
   it('passes a project whose scheduled run reads only pruned partitions, and summarises each action', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'logflow-bounded-'));
     dirs.push(dir);

@@ -96,11 +96,11 @@ describe('late landing', () => {
       const now = await landEarlyAndRecent(wh);
       // Lands after the run, in the hour the run staged last (BigQuery: the same ingestion hour).
       await landLines(wh, lines('later', 3, now - MIN), { source: 'later', publishTime: new Date(now - MIN) });
-      await runModels(wh, { actions: ['lines_are_conserved_full_history'], tags: [], includeDeps: false });
+      await runModels(wh, { actions: ['lines_are_conserved_full_history'], tags: [], includeDeps: false, vars: { fullHistory: 'true' } });
       await wh.connection.run(`delete from logflow.int_lines_parsed where source = 'early' and line_number = 2`);
-      await expect(runModels(wh, { actions: ['lines_are_conserved_full_history'], tags: [], includeDeps: false })).rejects.toThrow(
-        /lines_are_conserved_full_history: assertion: 1 row\(s\) violate it.*"lost":"1"/,
-      );
+      await expect(
+        runModels(wh, { actions: ['lines_are_conserved_full_history'], tags: [], includeDeps: false, vars: { fullHistory: 'true' } }),
+      ).rejects.toThrow(/lines_are_conserved_full_history: assertion: 1 row\(s\) violate it.*"lost":"1"/);
     } finally {
       wh.close();
     }

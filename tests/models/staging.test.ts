@@ -374,9 +374,9 @@ describe('staging models: deduplication', () => {
       await land(wh, [{ data: text }, { data: line(`"GET /b HTTP/1.1" 200 1 "-" "x"`) }]);
       await run(wh);
       await wh.connection.run(`delete from logflow.requests where line_number = 2`);
-      await expect(run(wh, { actions: ['lines_are_conserved_full_history'], tags: [], includeDeps: false })).rejects.toThrow(
-        /lines_are_conserved_full_history.*1 row\(s\) violate it.*"lines":"2","requests":"1"/,
-      );
+      await expect(
+        run(wh, { actions: ['lines_are_conserved_full_history'], tags: [], includeDeps: false, vars: { fullHistory: 'true' } }),
+      ).rejects.toThrow(/lines_are_conserved_full_history.*1 row\(s\) violate it.*"lines":"2","requests":"1"/);
     } finally {
       wh.close();
     }

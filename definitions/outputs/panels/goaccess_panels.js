@@ -11,7 +11,8 @@
  * (includes/watermarks.js dailyRebuild), so the result equals a full refresh.
  *
  * To add a panel, add an entry: name, description (its grain), dimensions, their column docs,
- * and optionally where, measures, rowConditions and query (a template below).
+ * and optionally where, measures and query (a template below); its checks (unique key, row
+ * conditions) are in definitions/assertions/model_checks.js.
  */
 
 const d = dialect;
@@ -28,7 +29,6 @@ const PANELS = [
       path: 'Requested path, without the query string.',
       page_views: 'Requests of the path that are page views.',
     },
-    rowConditions: ['page_views <= hits'],
   },
   {
     name: 'static_files',
@@ -210,11 +210,6 @@ for (const panel of PANELS) {
     description: `${panel.description} ${watermarks.DAILY_REBUILD_NOTE}`,
     bigquery: { partitionBy: 'request_date', clusterBy: [panel.dimensions[0]] },
     columns: { ...outputs.PANEL_COLUMNS, ...panel.columns },
-    assertions: {
-      uniqueKey: ['request_date', ...panel.dimensions],
-      nonNull: ['request_date', 'hits'],
-      rowConditions: ['hits >= visitors', ...(panel.rowConditions || [])],
-    },
   })
     .preOps((ctx) => rebuild(ctx).preOps)
     .postOps((ctx) => rebuild(ctx).postOps)

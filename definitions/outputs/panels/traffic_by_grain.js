@@ -67,11 +67,6 @@ for (const grain of GRAINS) {
       [bucketColumn]: `Start of the UTC ${grain}.`,
       ...outputs.TRAFFIC_COLUMNS,
     },
-    assertions: {
-      uniqueKey: [bucketColumn],
-      nonNull: [bucketColumn, 'hits'],
-      rowConditions: ['status_2xx + status_3xx + status_4xx + status_5xx <= hits', 'unique_visitors <= hits', 'error_rate between 0 and 1'],
-    },
   })
     .preOps((ctx) => [
       watermarks.declareWatermark(

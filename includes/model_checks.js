@@ -1,0 +1,182 @@
+/**
+ * The SQL of the models' data checks (definitions/assertions/model_checks.js publishes them):
+ * a unique key and row conditions (with `nonNull` columns as `column is not null`, as
+ * Dataform's inline `assertions:` wrote them), each in two variants:
+ *
+ * - windowed (every scheduled run): only the partitions a run just wrote, through a filter on
+ *   the partition column that BigQuery prunes with. An assertion is a view on BigQuery (Dataform
+ *   runs `create or replace view` then counts its rows), and a view cannot DECLARE script
+ *   variables, so the window is a constant expression: the last WINDOW_HOURS arrival or event
+ *   hours before the current hour, and the NULL partition. A unique key whose columns do not include the partition column
+ *   (line_id, request_id, session_id) is looked up lateArrivalDays further back too, where an
+ *   earlier copy of a new row can be (the span the models deduplicate over).
+ * - full history (tag `full_history`, run now and then, enabled by the var fullHistory=true): every row.
+ *
+ * A table that is not partitioned (the dimensions) gets one variant, run every time: BigQuery
+ * cannot prune it.
+ *
+ * Every function takes the dialect helpers `d` (includes/dialect.js) first.
+ */
+
+/**
+ * Hours before the current hour (UTC) a windowed check covers: a run writes the rows of the
+ * arrivals since its previous run, so a schedule of at least one run a day has every row checked
+ * (rows of a longer pause, or of old dates a backfill rebuilds, are left to the full-history checks).
+ */
+const WINDOW_HOURS = 24;
+
+/** The tag of the checks that read all history. */
+const FULL_HISTORY_TAG = 'full_history';
+
+/**
+ * Whether the actions tagged full_history are enabled: only when the var fullHistory is "true"
+ * (`dataform run --tags full_history --vars=fullHistory=true`). Otherwise they compile disabled,
+ * so that a scheduled run of the whole release (a Dataform workflow configuration cannot exclude a
+ * tag) never scans history.
+ */
+const vars = (typeof dataform !== 'undefined' && dataform.projectConfig && dataform.projectConfig.vars) || {};
+const FULL_HISTORY_ENABLED = vars.fullHistory === 'true';
+
+/**
+ * The start of the window: the current hour minus WINDOW_HOURS, a constant expression.
+ * @param {object} d
+ * @param {number} [extraDays] days further back
+ * @returns {string} a TIMESTAMP expression
+ */
+function windowStart(d, extraDays) {
+  const start = d.timestampSub(d.timestampTrunc(d.currentTimestamp(), 'hour'), WINDOW_HOURS, 'hour');
+  return extraDays ? d.timestampSub(start, extraDays, 'day') : start;
+}
+
+/**
+ * The window's lower bound on a partition column, of the column's type.
+ * @param {object} d
+ * @param {{ column: string, type: 'timestamp' | 'date' }} partition
+ * @param {number} [extraDays]
+ * @returns {string} a constant expression
+ */
+function windowBound(d, partition, extraDays) {
+  const start = windowStart(d, extraDays);
+  return partition.type === 'date' ? d.dateOf(start) : start;
+}
+
+/**
+ * The filter that keeps the window's rows: the partition column from the window's start on, or
+ * NULL (BigQuery's __NULL__ partition, one more partition: a row without its partition value is
+ * checked on every run).
+ * @param {object} d
+ * @param {{ column: string, type: 'timestamp' | 'date' }} partition
+ * @param {number} [extraDays]
+ * @returns {string}
+ */
+function inWindow(d, partition, extraDays) {
+  return `(${partition.column} >= ${windowBound(d, partition, extraDays)} or ${partition.column} is null)`;
+}
+
+/** A condition as a SQL string literal: the text has no quote or backslash (both engines spell those differently). */
+function literal(text) {
+  if (/['\\]/.test(text)) throw new Error(`model check condition must not contain a quote or backslash: ${text}`);
+  return `'${text}'`;
+}
+
+/**
+ * The conditions a row must meet: the row conditions, then `column is not null` for each non-null column.
+ * @param {{ nonNull?: string[], rowConditions?: string[] }} check
+ * @returns {string[]}
+ */
+function rowConditions(check) {
+  return [...(check.rowConditions || []), ...(check.nonNull || []).map((c) => `${c} is not null`)];
+}
+
+/**
+ * The unique-key check: one row per key held by more than one row (with the count).
+ * @param {object} d
+ * @param {string} table ref() of the model
+ * @param {string[]} uniqueKey
+ * @param {{ column: string, type: 'timestamp' | 'date' } | undefined} partition undefined: every row (full history, or an unpartitioned table)
+ * @param {number} lateArrivalDays how far before the window an earlier copy of a row can be, when the key lacks the partition column
+ * @returns {string} a query
+ */
+function uniqueKeyQuery(d, table, uniqueKey, partition, lateArrivalDays) {
+  const keys = uniqueKey.join(', ');
+  if (!partition) {
+    return `with
+
+rows_ as (
+  select ${keys} from ${table}
+),
+
+final as (
+  select ${keys}, count(*) as index_row_count,
+  from rows_
+  group by ${keys}
+  having count(*) > 1
+)
+
+select * from final`;
+  }
+  const column = partition.column;
+  const keyHasPartition = uniqueKey.includes(column);
+  const columns = keyHasPartition ? keys : `${keys}, ${column}`;
+  return `with
+
+rows_ as (
+  select ${columns} from ${table}
+  where ${inWindow(d, partition, keyHasPartition ? 0 : lateArrivalDays)}
+),
+
+final as (
+  select ${keys}, count(*) as index_row_count,
+  from rows_
+  group by ${keys}
+  having count(*) > 1 and (max(${column}) >= ${windowBound(d, partition)} or count(${column}) < count(*))
+)
+
+select * from final`;
+}
+
+/**
+ * The row-conditions check: one row per row that fails a condition, naming the first one it fails,
+ * with its key and partition column (the table is read once, and only the columns the conditions use).
+ * @param {object} d
+ * @param {string} table ref() of the model
+ * @param {{ uniqueKey: string[], nonNull?: string[], rowConditions?: string[] }} check
+ * @param {{ column: string, type: 'timestamp' | 'date' } | undefined} partition undefined: every row
+ * @returns {string} a query
+ */
+function rowConditionsQuery(d, table, check, partition) {
+  const conditions = rowConditions(check);
+  const columns = [...new Set([...check.uniqueKey, ...(partition ? [partition.column] : [])])];
+  // NULL (unknown) is not a failure, as in Dataform's `where not (condition)`.
+  const failing = conditions.map((c) => `      when not (${c}) then ${literal(c)}`).join('\n');
+  const where = partition ? `\n  where ${inWindow(d, partition)}` : '';
+  return `with
+
+checked as (
+  select
+    case
+${failing}
+    end as failing_row_condition,
+    ${columns.join(', ')},
+  from ${table}${where}
+),
+
+final as (
+  select * from checked
+  where failing_row_condition is not null
+)
+
+select * from final`;
+}
+
+module.exports = {
+  WINDOW_HOURS,
+  FULL_HISTORY_TAG,
+  FULL_HISTORY_ENABLED,
+  windowStart,
+  windowBound,
+  inWindow,
+  rowConditions,
+  uniqueKeyQuery,
+  rowConditionsQuery,
+};
