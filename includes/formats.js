@@ -140,6 +140,11 @@ const JSON_FIELDS = {
   bytes: ['body_bytes_sent', 'bytes_sent', 'bytes'],
   referrer: ['http_referer', 'referer', 'referrer'],
   user_agent: ['http_user_agent', 'user_agent'],
+  request_time: ['request_time'],
+  cache_status: ['upstream_cache_status', 'cache_status'],
+  tls_protocol: ['ssl_protocol'],
+  tls_cipher: ['ssl_cipher'],
+  content_type: ['sent_http_content_type', 'content_type'],
 };
 
 /**
