@@ -358,9 +358,18 @@ function requestParts(d, list, format, request) {
   return `case when ${inList(d, format, requestLineNames(list))} then ${d.regexExtractFields(request, lf.REQUEST_LINE_PATTERN, lf.REQUEST_LINE_FIELDS)} end`;
 }
 
-/** Step 3: an absolute URL target's parts (URL_FIELDS) for ABSOLUTE_URL_FORMATS; NULL for the others. */
-function urlParts(d, format, target) {
-  return `case when ${inList(d, format, ABSOLUTE_URL_FORMATS)} then ${d.regexExtractFields(target, lf.URL_PATTERN, lf.URL_FIELDS)} end`;
+/**
+ * Formats whose target is split as a URL (URL_PATTERN): those logging absolute URLs, and those
+ * logging the target with its query string in one field (`request_uri`: Cloud Storage, Caddy,
+ * nginx's $request_uri in a custom format).
+ */
+function urlNames(list) {
+  return [...new Set([...ABSOLUTE_URL_FORMATS, ...list.filter((f) => has(f, 'request_uri')).map((f) => f.name)])];
+}
+
+/** Step 3: the target's URL parts (URL_FIELDS) for urlNames(); NULL for the others. */
+function urlParts(d, list, format, target) {
+  return `case when ${inList(d, format, urlNames(list))} then ${d.regexExtractFields(target, lf.URL_PATTERN, lf.URL_FIELDS)} end`;
 }
 
 /**
@@ -438,6 +447,7 @@ module.exports = {
   requestMicros,
   requestedAt,
   requestParts,
+  urlNames,
   urlParts,
   structureError,
   sinkFormat,
