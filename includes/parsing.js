@@ -132,7 +132,7 @@ function compileCustom(description) {
     else compiled = lf.compileApache(text);
     return { ...compiled, label: CUSTOM };
   } catch (e) {
-    throw new Error(`var customLogFormat: ${e instanceof Error ? e.message : String(e)}`);
+    throw new Error(`var customLogFormat: ${e && e.message ? e.message : String(e)}`);
   }
 }
 

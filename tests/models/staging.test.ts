@@ -217,12 +217,12 @@ const QUARANTINED: ParseCase[] = [
   {
     name: 'combined line without referrer and user agent',
     data: line(`"GET / HTTP/1.1" 200 1`),
-    expected: { parse_error: 'no quoted referrer and user agent after the byte count, or text after them' },
+    expected: { parse_error: 'no quoted referrer and user agent after the byte count' },
   },
   {
     name: 'unterminated referrer quote',
     data: line(`"GET / HTTP/1.1" 200 1 "http://a.example/`),
-    expected: { parse_error: 'no quoted referrer and user agent after the byte count, or text after them' },
+    expected: { parse_error: 'no quoted referrer and user agent after the byte count' },
   },
   {
     name: 'vcombined without a vhost',
