@@ -477,6 +477,20 @@ function forWarehouse(warehouse) {
       return bq ? 'commit transaction' : '';
     },
 
+    /**
+     * `expr IN (values)` for constant strings we write. DuckDB rewrites an IN list of more than a
+     * few constants into a join against the list, which costs a hash join per list and makes a
+     * CREATE TABLE AS serial; list_contains is a plain function. (For a NULL expr both give NULL
+     * or FALSE, never TRUE.)
+     * @param {string} expr
+     * @param {string[]} values constants (not data)
+     */
+    inList(expr, values) {
+      if (values.length === 0) return 'false';
+      const list = values.map(str).join(', ');
+      return bq ? `${expr} in (${list})` : `list_contains([${list}], ${expr})`;
+    },
+
     /** `select * except (...)` spelling. */
     starExcept(columns) {
       return bq ? `* except (${columns.join(', ')})` : `* exclude (${columns.join(', ')})`;

@@ -152,7 +152,7 @@ function formatNames(list) {
   return [...list.map((f) => f.name), NGINX_JSON];
 }
 
-const inList = (d, format, names) => (names.length === 0 ? 'false' : `${format} in (${names.map((n) => d.str(n)).join(', ')})`);
+const inList = (d, format, names) => d.inList(format, names);
 const isRegex = (f) => f.compiled.kind === 'regex';
 const has = (f, field) => (isRegex(f) ? f.compiled.fields.includes(field) : field in f.compiled.paths);
 /** Formats (by name) whose lines are JSON. */
@@ -385,7 +385,7 @@ function structureError(d, list, line, format, matched) {
   const cloudRequest = `coalesce(${d.jsonValueAt('j', '$.httpRequest.requestMethod')}, ${d.jsonValueAt('j', '$.httpRequest.requestUrl')})`;
   return `case
       when trim(${line}) = '' then 'empty line'
-      when ${format} not in (${names.map((x) => d.str(x)).join(', ')}) then ${d.str(known)}
+      when not ${d.inList(format, names)} then ${d.str(known)}
       when ${inList(d, format, jsonNames(list))} and j is null then 'not valid JSON'
       when ${format} = 'cloud_logging' and ${cloudRequest} is null then 'Cloud Logging entry without an httpRequest'
       when ${inList(d, format, regexNames(list))} and not ${matched} then (case
