@@ -21,14 +21,17 @@ const REQUEST_COLUMNS = {
   method: 'HTTP method as logged (case kept); NULL when the request line is not METHOD TARGET [PROTOCOL].',
   path: 'Requested path, without the query string, as logged (percent-encoding kept).',
   query: "Query string after the first '?', NULL when none.",
-  protocol: 'Protocol token of the request line (HTTP/1.1, also RTSP/1.0, SIP/2.0...); NULL when not logged (HTTP/0.9) or the request line is invalid.',
+  protocol:
+    'Protocol token of the request line (HTTP/1.1, also RTSP/1.0, SIP/2.0...); NULL when not logged (HTTP/0.9) or the request line is invalid.',
   request_line:
     'The whole request line as logged (Apache escapes undone); for formats that log method, target and protocol apart (W3C, Squid, Caddy, Cloud Logging), those joined with spaces.',
-  cache_status: "Cache result when the format logs one (nginx $upstream_cache_status, CloudFront x-edge-result-type, Squid's TCP_HIT etc., Cloud Logging cacheHit as HIT/MISS); else NULL.",
+  cache_status:
+    "Cache result when the format logs one (nginx $upstream_cache_status, CloudFront x-edge-result-type, Squid's TCP_HIT etc., Cloud Logging cacheHit as HIT/MISS); else NULL.",
   tls_protocol: 'TLS version (e.g. TLSv1.3) when the format logs it; else NULL.',
   tls_cipher: 'TLS cipher suite when the format logs it (Caddy numbers mapped to IANA names for common suites); else NULL.',
   mime_type: "Response Content-Type as logged (e.g. 'text/html; charset=utf-8') when the format logs it; else NULL.",
-  trailing_text: 'Text after the last field of the line\'s format (request time, upstream time, a trailing "-" that servers append), as logged; NULL when none.',
+  trailing_text:
+    'Text after the last field of the line\'s format (request time, upstream time, a trailing "-" that servers append), as logged; NULL when none.',
   request_time_us:
     'Time taken to serve the request, in whole microseconds (rounded): Apache %D/%T/%{ms}T, nginx $request_time, ALB/ELB target processing time, Squid elapsed, Cloud Logging latency, Caddy duration, W3C time-taken; NULL when not logged or negative (ELB -1).',
   status: 'HTTP status code.',

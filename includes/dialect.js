@@ -368,7 +368,8 @@ function forWarehouse(warehouse) {
      * writes it: plain keys, double-quoted keys, array indexes), with jsonValue's rules.
      */
     jsonValueAt(expr, path) {
-      if (!/^\$(?:\.[A-Za-z_][A-Za-z0-9_]*|\."[^"\\']*"|\[\d+\])*$/.test(path)) throw new Error(`dialect.jsonValueAt: unsupported JSON path '${path}'`);
+      if (!/^\$(?:\.[A-Za-z_][A-Za-z0-9_]*|\."[^"\\']*"|\[\d+\])*$/.test(path))
+        throw new Error(`dialect.jsonValueAt: unsupported JSON path '${path}'`);
       const p = `'${path}'`;
       if (bq) {
         const value = `json_value(${expr}, ${p})`;
@@ -383,7 +384,8 @@ function forWarehouse(warehouse) {
      * warehouses (both parse the decimal text to the nearest double); NULL when absent or not a number.
      */
     jsonNumberAt(expr, path) {
-      if (!/^\$(?:\.[A-Za-z_][A-Za-z0-9_]*|\."[^"\\']*"|\[\d+\])*$/.test(path)) throw new Error(`dialect.jsonNumberAt: unsupported JSON path '${path}'`);
+      if (!/^\$(?:\.[A-Za-z_][A-Za-z0-9_]*|\."[^"\\']*"|\[\d+\])*$/.test(path))
+        throw new Error(`dialect.jsonNumberAt: unsupported JSON path '${path}'`);
       const p = `'${path}'`;
       if (bq) return `(case json_type(json_query(${expr}, ${p})) when 'number' then lax_float64(json_query(${expr}, ${p})) end)`;
       return `(case when json_type(${expr}, ${p}) in ('BIGINT', 'UBIGINT', 'DOUBLE', 'HUGEINT') then try_cast(json_extract_string(${expr}, ${p}) as double) end)`;

@@ -107,7 +107,7 @@ const REWRITES = {
   },
   cloud_logging: {
     // httpRequest.cacheHit is a boolean; absent when no cache was looked up.
-    cache_status: (d, x) => `(case ${x} when 'true' then 'HIT' when 'false' then 'MISS' end)`,
+    cache_status: (_d, x) => `(case ${x} when 'true' then 'HIT' when 'false' then 'MISS' end)`,
   },
 };
 
@@ -132,7 +132,7 @@ function compileCustom(description) {
     else compiled = lf.compileApache(text);
     return { ...compiled, label: CUSTOM };
   } catch (e) {
-    throw new Error(`var customLogFormat: ${e && e.message ? e.message : String(e)}`);
+    throw new Error(`var customLogFormat: ${e?.message ?? String(e)}`);
   }
 }
 
@@ -209,7 +209,8 @@ function field(d, list, name, format, options = {}) {
     const rewrite = REWRITES[f.name]?.[name];
     branches.push(`when ${d.str(f.name)} then ${rewrite ? rewrite(d, text) : text}`);
   }
-  const nginx = options.json !== undefined ? options.json : NGINX_JSON_FIELDS[name] ? formats.jsonField(d, 'j', NGINX_JSON_FIELDS[name]) : null;
+  const nginx =
+    options.json !== undefined ? options.json : NGINX_JSON_FIELDS[name] ? formats.jsonField(d, 'j', NGINX_JSON_FIELDS[name]) : null;
   if (nginx) branches.push(`when ${d.str(NGINX_JSON)} then ${nginx}`);
   if (branches.length === 0) return `cast(null as ${d.type('string')})`;
   return `(case ${format} ${branches.join(' ')} end)`;
@@ -347,7 +348,9 @@ function requestedAt(d, list, format, time, timeIso, timeNumber) {
   branches.push(
     `when ${format} = ${d.str(NGINX_JSON)} then (case when ${time} is not null then ${formats.clfTimestamp(d, time)} else ${formats.isoTimestamp(d, timeIso)} end)`,
   );
-  const numeric = list.filter((f) => f.compiled.time && (NUMERIC_JSON_FIELDS[f.name] ?? []).includes(f.compiled.time.field)).map((f) => f.name);
+  const numeric = list
+    .filter((f) => f.compiled.time && (NUMERIC_JSON_FIELDS[f.name] ?? []).includes(f.compiled.time.field))
+    .map((f) => f.name);
   const micros = `(case when ${timeNumber} >= 0 and ${timeNumber} < 253402300800 then ${d.cast(`floor(${timeNumber} * 1000000)`, 'int64')} end)`;
   branches.push(`when ${inList(d, format, numeric)} then ${d.timestampFromMicros(micros)}`);
   return `(case ${branches.join(' ')} end)`;

@@ -168,10 +168,15 @@ export const DIALECT_CASES: DialectCase[] = [
   },
   {
     name: 'jsonValueAt reads a nested, quoted and indexed path',
-    sql: (d) => d.jsonValueAt(d.parseJson(d.str('{"request":{"headers":{"User-Agent":["curl/8","x"]}}}')), '$.request.headers."User-Agent"[0]'),
+    sql: (d) =>
+      d.jsonValueAt(d.parseJson(d.str('{"request":{"headers":{"User-Agent":["curl/8","x"]}}}')), '$.request.headers."User-Agent"[0]'),
     expected: 'curl/8',
   },
-  { name: 'jsonValueAt of a boolean', sql: (d) => d.jsonValueAt(d.parseJson(d.str('{"h":{"cacheHit":true}}')), '$.h.cacheHit'), expected: 'true' },
+  {
+    name: 'jsonValueAt of a boolean',
+    sql: (d) => d.jsonValueAt(d.parseJson(d.str('{"h":{"cacheHit":true}}')), '$.h.cacheHit'),
+    expected: 'true',
+  },
   { name: 'jsonValueAt of a fraction is NULL', sql: (d) => d.jsonValueAt(d.parseJson(d.str('{"ts":1.5}')), '$.ts'), expected: null },
   {
     name: 'jsonNumberAt reads a fraction as the same double',
@@ -185,8 +190,16 @@ export const DIALECT_CASES: DialectCase[] = [
     expected: '2022-03-09 21:30:01',
   },
   { name: 'timestampFromMicros out of range is NULL', sql: (d) => d.timestampFromMicros('253402300800000000'), expected: null },
-  { name: 'inList', sql: (d) => d.inList(d.str('w3c'), ['combined', 'common', 'vcombined', 'vcommon', 'w3c', 'squid', 'json']), expected: true },
-  { name: 'inList without the value', sql: (d) => d.inList(d.str('x'), ['combined', 'common', 'vcombined', 'vcommon', 'w3c', 'squid']), expected: false },
+  {
+    name: 'inList',
+    sql: (d) => d.inList(d.str('w3c'), ['combined', 'common', 'vcombined', 'vcommon', 'w3c', 'squid', 'json']),
+    expected: true,
+  },
+  {
+    name: 'inList without the value',
+    sql: (d) => d.inList(d.str('x'), ['combined', 'common', 'vcombined', 'vcommon', 'w3c', 'squid']),
+    expected: false,
+  },
   { name: 'jsonValue reads a key', sql: (d) => d.jsonValue(d.parseJson(d.str('{"source":"a.log","n":"3"}')), 'source'), expected: 'a.log' },
   { name: 'jsonValue of a missing key is NULL', sql: (d) => d.jsonValue(d.parseJson(d.str('{"a":"1"}')), 'b'), expected: null },
   { name: 'parseJson of bad text is NULL', sql: (d) => d.parseJson(d.str('{nope')), expected: null },

@@ -21,8 +21,16 @@ const parsing = loadInclude<{ compileCustom(description: string): Compiled }>('p
 
 describe('compileCustom()', () => {
   it.each([
-    ['%h %l %u %t "%r" %>s %b %D', 'apache', ['client_ip', 'ident', 'auth_user', 'time_local', 'request', 'status', 'bytes', 'latency', 'extra']],
-    ['$remote_addr - [$time_local] "$request" $status $body_bytes_sent $request_time', 'nginx', ['client_ip', 'time_local', 'request', 'status', 'bytes', 'latency', 'extra']],
+    [
+      '%h %l %u %t "%r" %>s %b %D',
+      'apache',
+      ['client_ip', 'ident', 'auth_user', 'time_local', 'request', 'status', 'bytes', 'latency', 'extra'],
+    ],
+    [
+      '$remote_addr - [$time_local] "$request" $status $body_bytes_sent $request_time',
+      'nginx',
+      ['client_ip', 'time_local', 'request', 'status', 'bytes', 'latency', 'extra'],
+    ],
     ['apache:%h %>s', 'apache', ['client_ip', 'status', 'extra']],
     ['nginx:$remote_addr $status', 'nginx', ['client_ip', 'status', 'extra']],
     ['#Fields: date time c-ip cs-method cs-uri-stem sc-status', 'w3c', ['date', 'time', 'client_ip', 'method', 'path', 'status']],
@@ -34,7 +42,10 @@ describe('compileCustom()', () => {
 
   it.each([
     ['%h %l %Q', "var customLogFormat: log format: unknown Apache directive '%Q' at position 7 of the Apache format"],
-    ['$remote_addr [$time_local] $bogus', "var customLogFormat: log format: unknown nginx variable '$bogus' at position 28 of the nginx format"],
+    [
+      '$remote_addr [$time_local] $bogus',
+      "var customLogFormat: log format: unknown nginx variable '$bogus' at position 28 of the nginx format",
+    ],
   ])('%s is refused naming the directive', (description, message) => {
     expect(() => parsing.compileCustom(description)).toThrow(message);
   });

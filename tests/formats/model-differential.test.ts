@@ -26,7 +26,11 @@ interface Line {
 const COMBINED_HEAD = '203.0.113.7 - - [29/Nov/2026:10:00:00 +0000]';
 
 const LINES: Line[] = [
-  ...FORMAT_CASES.filter((c) => !/^(apache|nginx|w3c):/.test(c.format)).map((c) => ({ data: c.line, format: c.format, name: `${c.format}: ${c.name}` })),
+  ...FORMAT_CASES.filter((c) => !/^(apache|nginx|w3c):/.test(c.format)).map((c) => ({
+    data: c.line,
+    format: c.format,
+    name: `${c.format}: ${c.name}`,
+  })),
   ...JSON_CASES.map((c) => ({ data: c.line, format: c.format, name: `${c.format}: ${c.name}` })),
   { data: CUSTOM_APACHE.line, format: 'custom', name: 'custom (var customLogFormat): Apache with TLS and MIME type' },
   // Issue 14's request lines inside a combined line (a real newline only fits in a JSON line).
@@ -164,7 +168,10 @@ const EXPECTED: Record<string, Record<string, unknown>> = {
 };
 
 /** The Cloud Logging entry a Log Router sink publishes: the LogEntry as data, one attribute, published twice. */
-const SINK_ENTRY = JSON_CASES.find((c) => c.name === 'Cloud Run, no referrer')!.line.replace('"insertId"', '"logName":"projects/p/logs/run.googleapis.com%2Frequests","insertId"');
+const SINK_ENTRY = JSON_CASES.find((c) => c.name === 'Cloud Run, no referrer')!.line.replace(
+  '"insertId"',
+  '"logName":"projects/p/logs/run.googleapis.com%2Frequests","insertId"',
+);
 
 function landing(): FixtureTable {
   let offset = 0;
@@ -278,7 +285,24 @@ describe('int_lines_parsed on every format (ZetaSQL evaluator vs DuckDB)', () =>
 
   it('covers every format the model parses', () => {
     const formats = new Set(parsed.filter((r) => r.parse_error === null).map((r) => r.log_format));
-    for (const name of ['combined', 'vcombined', 'common', 'vcommon', 'w3c', 'squid', 'cloudfront', 'cloudstorage', 'awselb', 'awsalb', 'awss3', 'caddy', 'traefikclf', 'json', 'cloud_logging', 'custom'])
+    for (const name of [
+      'combined',
+      'vcombined',
+      'common',
+      'vcommon',
+      'w3c',
+      'squid',
+      'cloudfront',
+      'cloudstorage',
+      'awselb',
+      'awsalb',
+      'awss3',
+      'caddy',
+      'traefikclf',
+      'json',
+      'cloud_logging',
+      'custom',
+    ])
       expect([...formats], name).toContain(name);
   });
 });

@@ -234,7 +234,11 @@ const QUARANTINED: ParseCase[] = [
     name: 'unknown format',
     format: 'nope',
     data: line(`"GET / HTTP/1.1" 200 1 "-" "x"`),
-    expected: { parse_error: expect.stringMatching(/^unknown log format \(expected one of combined, vcombined, common, vcommon, w3c, .*json; custom needs the var customLogFormat\)$/) },
+    expected: {
+      parse_error: expect.stringMatching(
+        /^unknown log format \(expected one of combined, vcombined, common, vcommon, w3c, .*json; custom needs the var customLogFormat\)$/,
+      ),
+    },
   },
   {
     name: 'a W3C directive line',
