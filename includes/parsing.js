@@ -259,6 +259,11 @@ function requestLineNames(list) {
   return [...list.filter((f) => has(f, 'request')).map((f) => f.name), NGINX_JSON];
 }
 
+/** W3C extended formats (IIS, CloudFront, a custom #Fields line): the ones without trailing text. */
+function w3cNames(list) {
+  return list.filter((f) => isRegex(f) && !f.compiled.fields.includes('extra')).map((f) => f.name);
+}
+
 /** Formats whose last field is the quoted user agent, which may lack its closing quote. */
 function openQuoteNames(list) {
   return list
@@ -393,6 +398,7 @@ function structureError(d, list, line, format, matched) {
       when ${format} = 'cloud_logging' and ${cloudRequest} is null then 'Cloud Logging entry without an httpRequest'
       when ${inList(d, format, regexNames(list))} and not ${matched} then (case
         when ${inList(d, format, diagnosed)} then ${formats.apacheMismatchReason(d, line, format)}
+        when ${inList(d, format, w3cNames(list))} and starts_with(${line}, '#') then 'W3C directive line (#Version, #Fields...), not a request'
         else 'the line does not have the fields of its format (' || ${format} || ')' end)
     end`;
 }

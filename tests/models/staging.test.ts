@@ -244,6 +244,12 @@ const QUARANTINED: ParseCase[] = [
     name: 'a W3C directive line',
     format: 'w3c',
     data: '#Fields: date time',
+    expected: { parse_error: 'W3C directive line (#Version, #Fields...), not a request' },
+  },
+  {
+    name: 'a line that is not W3C',
+    format: 'w3c',
+    data: line(`"GET / HTTP/1.1" 200 1 "-" "x"`),
     expected: { parse_error: 'the line does not have the fields of its format (w3c)' },
   },
   {
