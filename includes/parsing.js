@@ -142,10 +142,17 @@ function compileCustom(description) {
  * @param {string} [custom] the var customLogFormat ('' or undefined: none)
  */
 function lineFormats(custom = vars.customLogFormat) {
-  const list = [...REGEX_FORMATS, ...JSON_PATH_FORMATS].map((name) => ({ name, compiled: lf.predefinedFormat(name) }));
-  if (custom && String(custom).trim() !== '') list.push({ name: CUSTOM, compiled: compileCustom(custom) });
-  return list;
+  const key = String(custom ?? '').trim();
+  if (!compiledLists.has(key)) {
+    const list = [...REGEX_FORMATS, ...JSON_PATH_FORMATS].map((name) => ({ name, compiled: lf.predefinedFormat(name) }));
+    if (key !== '') list.push({ name: CUSTOM, compiled: compileCustom(key) });
+    compiledLists.set(key, list);
+  }
+  return compiledLists.get(key);
 }
+
+/** lineFormats() by custom format: Dataform evaluates a model's js block once per statement. */
+const compiledLists = new Map();
 
 /** Every log_format the model parses. */
 function formatNames(list) {
