@@ -10,16 +10,30 @@ const REQUEST_COLUMNS = {
   source_id: 'Identity of the source (device/inode and a head fingerprint for files).',
   line_number: '1-based line number within the source.',
   byte_offset: 'Byte offset of the line within the source.',
-  log_format: 'Format the line was parsed with: combined, common, vcombined or json.',
-  vhost: 'Virtual host, when the format logs it (vcombined, json); else NULL.',
+  log_format:
+    'Format the line was parsed with: combined, vcombined, common, vcommon, w3c, squid, cloudfront, cloudstorage, awselb, awsalb, awss3, caddy, traefikclf, json, cloud_logging, or custom (the var customLogFormat).',
+  vhost:
+    "Virtual host as the format logs it (GoAccess's %v: vcombined/vcommon's server name, json's host, CloudFront's distribution domain, ELB/ALB's load balancer or domain name, S3's bucket, Traefik's router); else NULL.",
+  host: 'Host the request was for, lower case: the Host header when logged, else the host of an absolute request URL (ELB/ALB, Squid, Cloud Logging), else the virtual host when it names one; NULL otherwise.',
   client_ip: 'Client address as logged (IPv4 or IPv6).',
   ip_key: 'Client address as lowercase hex (8 chars IPv4, 32 IPv6); NULL when the logged value is not an address.',
   auth_user: 'Authenticated user name (%u); NULL when none.',
   method: 'HTTP method as logged (case kept); NULL when the request line is not METHOD TARGET [PROTOCOL].',
   path: 'Requested path, without the query string, as logged (percent-encoding kept).',
   query: "Query string after the first '?', NULL when none.",
-  protocol: 'HTTP protocol, e.g. HTTP/1.1; NULL when not logged.',
-  request_line: 'The whole request line as logged (Apache escapes undone).',
+  protocol:
+    'Protocol token of the request line (HTTP/1.1, also RTSP/1.0, SIP/2.0...); NULL when not logged (HTTP/0.9) or the request line is invalid.',
+  request_line:
+    'The whole request line as logged (Apache escapes undone); for formats that log method, target and protocol apart (W3C, Squid, Caddy, Cloud Logging), those joined with spaces.',
+  cache_status:
+    "Cache result when the format logs one (nginx $upstream_cache_status, CloudFront x-edge-result-type, Squid's TCP_HIT etc., Cloud Logging cacheHit as HIT/MISS); else NULL.",
+  tls_protocol: 'TLS version (e.g. TLSv1.3) when the format logs it; else NULL.',
+  tls_cipher: 'TLS cipher suite when the format logs it (Caddy numbers mapped to IANA names for common suites); else NULL.',
+  mime_type: "Response Content-Type as logged (e.g. 'text/html; charset=utf-8') when the format logs it; else NULL.",
+  trailing_text:
+    'Text after the last field of the line\'s format (request time, upstream time, a trailing "-" that servers append), as logged; NULL when none.',
+  request_time_us:
+    'Time taken to serve the request, in whole microseconds (rounded): Apache %D/%T/%{ms}T, nginx $request_time, ALB/ELB target processing time, Squid elapsed, Cloud Logging latency, Caddy duration, W3C time-taken; NULL when not logged or negative (ELB -1).',
   status: 'HTTP status code.',
   status_class: "Status class: '2xx', '3xx', '4xx', '5xx' (or '1xx').",
   response_bytes: "Response body size in bytes (0 when logged as '-').",
@@ -47,7 +61,7 @@ const REQUEST_COLUMNS = {
   as_org: "Autonomous system organisation; 'unknown', the address scope (private, loopback...) or 'invalid address' when there is none.",
   ip_scope: 'public, private, shared, loopback, link_local, unspecified, multicast, documentation, reserved or invalid.',
   is_request_line_valid:
-    'The request line is METHOD TARGET [PROTOCOL]; FALSE for e.g. "-" or a TLS handshake sent to the HTTP port (kept as a request, method/path NULL).',
+    'The request line is METHOD PATH[?QUERY] [NAME/VERSION]; FALSE for e.g. "-", a path with a space, a random token where the protocol belongs, or a TLS handshake sent to the HTTP port (kept as a request, method/path NULL).',
   has_unclosed_user_agent_quote:
     'The line ended inside the quoted user agent (its closing quote missing); parsed anyway, as GoAccess does.',
   is_valid_utf8: 'The landed bytes were valid UTF-8 (when FALSE, text fields show U+FFFD for invalid bytes).',

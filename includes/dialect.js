@@ -267,6 +267,17 @@ function forWarehouse(warehouse) {
       return bq ? `date(${ts})` : `cast(timezone('UTC', ${ts}) as date)`;
     },
 
+    /**
+     * The timestamp `micros` (INT64) microseconds after the Unix epoch; NULL outside BigQuery's
+     * TIMESTAMP range (0001-01-01 to 9999-12-31 UTC), where BigQuery's TIMESTAMP_MICROS would fail.
+     */
+    timestampFromMicros(micros) {
+      const inRange = `${micros} between -62135596800000000 and 253402300799999999`;
+      return bq
+        ? `(case when ${inRange} then timestamp_micros(${micros}) end)`
+        : `(case when ${inRange} then timezone('UTC', make_timestamp(${micros})) end)`;
+    },
+
     /** Microseconds since the Unix epoch, as INT64. */
     unixMicros(ts) {
       return bq ? `unix_micros(${ts})` : `epoch_us(${ts})`;
@@ -350,6 +361,34 @@ function forWarehouse(warehouse) {
       }
       const at = `json_extract(${expr}, ${path})`;
       return `(case json_type(${expr}, ${path}) when 'VARCHAR' then json_extract_string(${expr}, ${path}) when 'BOOLEAN' then json_extract_string(${expr}, ${path}) when 'BIGINT' then cast(cast(${at} as bigint) as varchar) when 'UBIGINT' then cast(cast(${at} as ubigint) as varchar) end)`;
+    },
+
+    /**
+     * jsonValue at a JSON path (`$.request.headers."User-Agent"[0]`, as log_formats.jsonPath
+     * writes it: plain keys, double-quoted keys, array indexes), with jsonValue's rules.
+     */
+    jsonValueAt(expr, path) {
+      if (!/^\$(?:\.[A-Za-z_][A-Za-z0-9_]*|\."[^"\\']*"|\[\d+\])*$/.test(path))
+        throw new Error(`dialect.jsonValueAt: unsupported JSON path '${path}'`);
+      const p = `'${path}'`;
+      if (bq) {
+        const value = `json_value(${expr}, ${p})`;
+        return `(case json_type(json_query(${expr}, ${p})) when 'string' then ${value} when 'boolean' then ${value} when 'number' then (case when ${regexContains(value, INTEGER_TEXT)} then ${value} end) end)`;
+      }
+      const at = `json_extract(${expr}, ${p})`;
+      return `(case json_type(${expr}, ${p}) when 'VARCHAR' then json_extract_string(${expr}, ${p}) when 'BOOLEAN' then json_extract_string(${expr}, ${p}) when 'BIGINT' then cast(cast(${at} as bigint) as varchar) when 'UBIGINT' then cast(cast(${at} as ubigint) as varchar) end)`;
+    },
+
+    /**
+     * The JSON number at a path (see jsonValueAt) as FLOAT64, the same double in both
+     * warehouses (both parse the decimal text to the nearest double); NULL when absent or not a number.
+     */
+    jsonNumberAt(expr, path) {
+      if (!/^\$(?:\.[A-Za-z_][A-Za-z0-9_]*|\."[^"\\']*"|\[\d+\])*$/.test(path))
+        throw new Error(`dialect.jsonNumberAt: unsupported JSON path '${path}'`);
+      const p = `'${path}'`;
+      if (bq) return `(case json_type(json_query(${expr}, ${p})) when 'number' then lax_float64(json_query(${expr}, ${p})) end)`;
+      return `(case when json_type(${expr}, ${p}) in ('BIGINT', 'UBIGINT', 'DOUBLE', 'HUGEINT') then try_cast(json_extract_string(${expr}, ${p}) as double) end)`;
     },
 
     /**
@@ -438,6 +477,20 @@ function forWarehouse(warehouse) {
     /** Commits the transaction opened by beginTransaction() (a post-operation); empty on DuckDB. */
     commitTransaction() {
       return bq ? 'commit transaction' : '';
+    },
+
+    /**
+     * `expr IN (values)` for constant strings we write. DuckDB rewrites an IN list of more than a
+     * few constants into a join against the list, which costs a hash join per list and makes a
+     * CREATE TABLE AS serial; list_contains is a plain function. (For a NULL expr both give NULL
+     * or FALSE, never TRUE.)
+     * @param {string} expr
+     * @param {string[]} values constants (not data)
+     */
+    inList(expr, values) {
+      if (values.length === 0) return 'false';
+      const list = values.map(str).join(', ');
+      return bq ? `${expr} in (${list})` : `list_contains([${list}], ${expr})`;
     },
 
     /** `select * except (...)` spelling. */

@@ -1,17 +1,16 @@
+const lf = require('./log_formats');
+
 /**
  * How each log format is read: the regexes, the JSON field mapping and the rules that turn a
  * landed line into typed request fields, and the derived request fields (static asset, page view,
  * status class, referrer host). int_lines_parsed and requests call these functions; every regex
  * is RE2 (BigQuery and DuckDB) and every warehouse spelling goes through the dialect helpers.
  *
- * Formats (the ingester's `format` attribute, else the project var `defaultFormat`):
- *
- * | format    | Apache LogFormat                                                   |
- * |-----------|--------------------------------------------------------------------|
- * | common    | %h %l %u %t "%r" %>s %b                                            |
- * | combined  | %h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-Agent}i" (nginx too)   |
- * | vcombined | %v:%p %h %l %u %t ... as combined (Apache's vhost_combined; :%p optional) |
- * | json      | one JSON object per line, keys in JSON_FIELDS (nginx escape=json)  |
+ * Formats (the ingester's `format` attribute, else the project var `defaultFormat`): every
+ * GoAccess predefined format, Cloud Logging and a custom format are compiled by
+ * includes/log_formats.js and read by includes/parsing.js; this file holds what they share with
+ * logflow's own nginx-style `json` format (JSON_FIELDS, one JSON object per line, nginx
+ * `escape=json`), the Apache-family mismatch diagnosis, and the derived request fields.
  *
  * Rules shared by the Apache family:
  * - A quoted field is `"` then any characters except `"` and `\`, or a backslash escape, then
@@ -23,7 +22,8 @@
  *   case, a Googlebot line in the elastic sample, lost only its last two characters) and the
  *   request is flagged has_unclosed_user_agent_quote. Any other missing quote is quarantined.
  * - `-` means "none": ident, user, referrer and user agent become NULL, a `-` byte count is
- *   0 (CLF's "no body sent"). Trailing spaces or a CR are ignored; other trailing text is not.
+ *   0 (CLF's "no body sent"). Trailing spaces or a CR are ignored; other text after the format's last
+ *   field (request time, upstream time, a trailing "-") is kept in trailing_text.
  * - The timestamp is `dd/Mon/yyyy:HH:MM:SS ±hhmm` exactly (two-digit fields, seconds 00-59,
  *   offsets -1400 to +1400), converted to UTC, within 0001-01-01 and 9999-12-31 UTC (BigQuery's
  *   TIMESTAMP range); anything else is 'invalid timestamp' on both warehouses.
@@ -35,42 +35,10 @@
  *   reads, so it has no country or ASN.
  */
 
-/** The formats the models parse. */
-const FORMATS = ['combined', 'common', 'vcombined', 'json'];
-
-/** The Apache-family formats (parsed with one regex per line). */
-const APACHE_FORMATS = ['combined', 'common', 'vcombined'];
-
-/**
- * The capturing groups of every Apache-family regex, in order (a format without a field has an
- * empty group there, so one STRUCT type serves all three). `ua_close` is the user agent's closing
- * quote ('' when it is missing).
- */
-const APACHE_FIELDS = [
-  'vhost',
-  'client_ip',
-  'ident',
-  'auth_user',
-  'time_local',
-  'request',
-  'status',
-  'bytes',
-  'referrer',
-  'user_agent',
-  'ua_close',
-];
+/** The Apache-family formats whose mismatch is diagnosed step by step (apacheMismatchReason). */
+const APACHE_FORMATS = ['combined', 'common', 'vcombined', 'vcommon'];
 
 const QUOTED = '"((?:[^"\\\\]|\\\\.)*)"';
-const LAST_QUOTED = '"((?:[^"\\\\]|\\\\.)*)(")?';
-const HEAD = '(\\S+) (\\S+) (\\S+) \\[([^\\]]+)\\] ' + QUOTED + ' (\\d{3}) (\\d+|-)';
-const END = '\\s*$';
-
-/** RE2 pattern per Apache-family format, with the groups of APACHE_FIELDS. */
-const APACHE_PATTERNS = {
-  common: '^()' + HEAD + '()()()' + END,
-  combined: '^()' + HEAD + ' ' + QUOTED + ' ' + LAST_QUOTED + END,
-  vcombined: '^([^\\s:]+)(?::\\d+)? ' + HEAD + ' ' + QUOTED + ' ' + LAST_QUOTED + END,
-};
 
 /**
  * Why an Apache-family line did not match, found by testing ever longer prefixes of the
@@ -88,19 +56,11 @@ const APACHE_DIAGNOSES = [
 
 /** Reason for an Apache-family line that passed every diagnosis step, per format. */
 const APACHE_TAIL_REASONS = {
-  common: 'unexpected text after the byte count (a combined line labelled common?)',
-  combined: 'no quoted referrer and user agent after the byte count, or text after them',
+  common: 'unexpected text after the byte count',
+  combined: 'no quoted referrer and user agent after the byte count',
   vcombined: 'no vhost prefix, or no quoted referrer and user agent after the byte count',
+  vcommon: 'no vhost prefix',
 };
-
-/**
- * The request line: method (an RFC 9110 token), target, and an optional protocol. The target
- * splits at the first `?` into path and query string; it may contain spaces (as logged).
- * A request that does not match (`-`, TLS handshakes sent to the HTTP port, ...) is still a
- * request: method, path and protocol are NULL and is_request_line_valid is false.
- */
-const REQUEST_PATTERN = '^([A-Za-z0-9!#$%&*+.^_|~-]+) ([^?]*?)(?:\\?(.*?))?(?: (HTTP/[0-9.]+))?$';
-const REQUEST_FIELDS = ['method', 'path', 'query', 'protocol'];
 
 /**
  * The largest byte count a request may report: 1 TiB (2^40). A line claiming more is quarantined
@@ -140,19 +100,12 @@ const JSON_FIELDS = {
   bytes: ['body_bytes_sent', 'bytes_sent', 'bytes'],
   referrer: ['http_referer', 'referer', 'referrer'],
   user_agent: ['http_user_agent', 'user_agent'],
+  request_time: ['request_time'],
+  cache_status: ['upstream_cache_status', 'cache_status'],
+  tls_protocol: ['ssl_protocol'],
+  tls_cipher: ['ssl_cipher'],
+  content_type: ['sent_http_content_type', 'content_type'],
 };
-
-/**
- * One Apache-family line's fields as a STRUCT (APACHE_FIELDS), by the line's format: a single
- * regex evaluation per line. NULL for other formats.
- * @param {object} d dialect helpers
- * @param {string} line SQL expression of the line text
- * @param {string} format SQL expression of the format name
- */
-function apacheFields(d, line, format) {
-  const branches = APACHE_FORMATS.map((f) => `when ${d.str(f)} then ${d.regexExtractFields(line, APACHE_PATTERNS[f], APACHE_FIELDS)}`);
-  return `(case ${format} ${branches.join(' ')} end)`;
-}
 
 /**
  * The reason an Apache-family line of `format` did not match its pattern (see APACHE_DIAGNOSES).
@@ -162,24 +115,6 @@ function apacheMismatchReason(d, line, format) {
   const steps = APACHE_DIAGNOSES.map(([pattern, reason]) => `when not ${d.regexContains(line, pattern)} then ${d.str(reason)}`);
   const tails = APACHE_FORMATS.map((f) => `when ${format} = ${d.str(f)} then ${d.str(APACHE_TAIL_REASONS[f])}`);
   return `(case ${steps.join(' ')} ${tails.join(' ')} end)`;
-}
-
-/**
- * Why a line does not have its format's shape, or NULL when it does: an empty line, an unknown
- * format, invalid JSON, or (Apache family) the first part of the pattern that fails.
- * @param {object} d dialect helpers
- * @param {string} line SQL expression of the line text
- * @param {string} format SQL expression of the format name
- * @param {string} fields the STRUCT from apacheFields
- * @param {string} json the line parsed as JSON (NULL for other formats)
- */
-function structureError(d, line, format, fields, json) {
-  return `case
-      when trim(${line}) = '' then 'empty line'
-      when ${format} not in (${FORMATS.map((x) => d.str(x)).join(', ')}) then 'unknown log format (expected combined, common, vcombined or json)'
-      when ${format} = 'json' and ${json} is null then 'not valid JSON'
-      when ${format} <> 'json' and ${d.nullIfEmpty(`${fields}.client_ip`)} is null then ${apacheMismatchReason(d, line, format)}
-    end`;
 }
 
 /** A field read out of a regex STRUCT: NULL for '' and for Apache's `-`. */
@@ -228,9 +163,9 @@ function clfTimestamp(d, expr) {
   return d.parseTimestamp(CLF_TIME_FORMAT, expr);
 }
 
-/** The request line's parts as a STRUCT (REQUEST_FIELDS); fields are '' or NULL when it does not match. */
+/** The request line's parts as a STRUCT (log_formats.REQUEST_LINE_FIELDS); fields are '' or NULL when it does not match. */
 function requestParts(d, request) {
-  return d.regexExtractFields(request, REQUEST_PATTERN, REQUEST_FIELDS);
+  return d.regexExtractFields(request, lf.REQUEST_LINE_PATTERN, lf.REQUEST_LINE_FIELDS);
 }
 
 // ---- Derived request fields ----------------------------------------------------------------
@@ -342,20 +277,13 @@ module.exports = {
   statusClass,
   referrerHost,
   isInternalReferrer,
-  FORMATS,
   APACHE_FORMATS,
-  APACHE_FIELDS,
-  APACHE_PATTERNS,
   APACHE_DIAGNOSES,
-  REQUEST_PATTERN,
-  REQUEST_FIELDS,
   CLF_TIME_FORMAT,
   MAX_RESPONSE_BYTES,
   BYTES_TOO_LARGE,
   JSON_FIELDS,
-  apacheFields,
   apacheMismatchReason,
-  structureError,
   dashIsNull,
   unescapeApache,
   jsonField,

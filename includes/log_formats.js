@@ -11,6 +11,7 @@
  *     kind,       // 'regex' or 'json'
  *     pattern,    // (regex) the RE2 pattern, anchored ^...$; one group per entry of `fields`
  *     fields,     // (regex) capture names in group order, from FIELDS (or header_in_*, cookie_*, ...)
+    witness,    // (regex) a field that is never empty when the line matches (NULL/'' means no match), or null
  *     paths,      // (json) field -> list of JSON paths (arrays of keys/indexes), first non-empty wins
  *     time,       // { field, kind: 'strftime', format } | { field, kind: 'iso8601' }
  *                 // | { field, kind: 'epoch', unit: 'seconds'|'milliseconds'|'microseconds' }
@@ -93,10 +94,14 @@ function escapeLiteral(text) {
  */
 function fromParts(label, parts, meta = {}) {
   const fields = [];
+  let witness = null;
   let pattern = '^';
+  let depth = 0;
   for (const part of parts) {
     if (typeof part === 'string') {
       pattern += part;
+      const bare = part.replace(/\\./g, '');
+      depth += (bare.match(/\(/g) ?? []).length - (bare.match(/\)/g) ?? []).length;
       continue;
     }
     const [name, re] = part;
@@ -105,6 +110,7 @@ function fromParts(label, parts, meta = {}) {
     } else {
       fields.push(name);
       pattern += `(${re})`;
+      if (witness === null && depth === 0 && !new RegExp(`^(?:${re})$`).test('')) witness = name;
     }
   }
   if (meta.trailer === false) pattern += '[ \\t\\r]*$';
@@ -114,7 +120,7 @@ function fromParts(label, parts, meta = {}) {
   }
   const units = {};
   for (const [field, unit] of Object.entries(meta.units ?? {})) if (fields.includes(field)) units[field] = unit;
-  return { label, kind: 'regex', pattern, fields, time: meta.time ?? null, units };
+  return { label, kind: 'regex', pattern, fields, witness, time: meta.time ?? null, units };
 }
 
 /** A header/cookie/env name as a capture-name suffix: `User-Agent` -> `user_agent`. */
@@ -518,12 +524,23 @@ const CSV = (name, re = '[^"]*') => ['"', [name, re], '"'];
 const ISO_UTC = '\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(?:\\.\\d+)?Z';
 const ELB_TIMES = { request_processing_time: 'seconds', latency: 'seconds', response_processing_time: 'seconds' };
 
+/**
+ * An Apache-family predefined format as GoAccess reads it (and logflow always has): the `:port`
+ * after the virtual host is optional (GoAccess's `%v:%^`, Apache's vhost_combined with
+ * `%v %h ...`), and the status is three digits (a `-` status is not an Apache-family line).
+ */
+function goaccessApache(format, label) {
+  const compiled = compileApache(format, label);
+  const pattern = compiled.pattern.replace('^([^\\s:]+):(\\d+|-) ', '^([^\\s:]+)(?::(\\d+|-))? ').replace(' (\\d{3}|-) ', ' (\\d{3}) ');
+  return { ...compiled, pattern };
+}
+
 /** Builders of GoAccess's predefined formats, by GoAccess's name (lower case). */
 const PREDEFINED = {
-  combined: () => compileApache('%h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-Agent}i"', 'combined'),
-  vcombined: () => compileApache('%v:%p %h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-Agent}i"', 'vcombined'),
-  common: () => compileApache('%h %l %u %t "%r" %>s %b', 'common'),
-  vcommon: () => compileApache('%v:%p %h %l %u %t "%r" %>s %b', 'vcommon'),
+  combined: () => goaccessApache('%h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-Agent}i"', 'combined'),
+  vcombined: () => goaccessApache('%v:%p %h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-Agent}i"', 'vcombined'),
+  common: () => goaccessApache('%h %l %u %t "%r" %>s %b', 'common'),
+  vcommon: () => goaccessApache('%v:%p %h %l %u %t "%r" %>s %b', 'vcommon'),
   w3c: () => compileW3c(IIS_FIELDS, { label: 'w3c' }),
   cloudfront: () => compileW3c(CLOUDFRONT_FIELDS, { label: 'cloudfront', timeTakenUnit: 'seconds' }),
   // Squid native: time elapsed remotehost code/status bytes method URL rfc931 peerstatus/peerhost type,
@@ -802,8 +819,8 @@ const PREDEFINED = {
   // Google Cloud Logging LogEntry with httpRequest (load balancer, Cloud Run, App Engine), as a
   // Log Router sink publishes it to Pub/Sub: requestUrl is absolute, responseSize a string,
   // latency a protobuf Duration ("0.012s"), timestamp RFC 3339 with nanoseconds, insertId the dedupe key.
-  cloudlogging: () => ({
-    label: 'cloudlogging',
+  cloud_logging: () => ({
+    label: 'cloud_logging',
     kind: 'json',
     paths: {
       request_id: [['insertId']],
@@ -826,12 +843,12 @@ const PREDEFINED = {
   }),
 };
 
-/** GoAccess's predefined format names plus cloudlogging, lower case. */
+/** GoAccess's predefined format names plus cloud_logging, lower case. */
 const PREDEFINED_NAMES = Object.keys(PREDEFINED);
 
 /**
  * One of GoAccess's predefined formats (COMBINED, VCOMBINED, COMMON, VCOMMON, W3C, CLOUDFRONT,
- * CLOUDSTORAGE, AWSELB, AWSALB, AWSS3, SQUID, CADDY, TRAEFIKCLF) or `cloudlogging`, compiled.
+ * CLOUDSTORAGE, AWSELB, AWSALB, AWSS3, SQUID, CADDY, TRAEFIKCLF) or `cloud_logging`, compiled.
  * @param {string} name case-insensitive
  * @returns {object} a compiled format
  */
@@ -858,12 +875,15 @@ function compileFormat(description) {
 
 /**
  * A request line as real servers log it: the method (an RFC 9110 token), one or more spaces, the
- * target (never whitespace), then optionally spaces and ONE protocol token (any token:
- * `HTTP/1.1`, `RTSP/1.0`, `SIP/2.0`, `HTTP/V1.0`, `HTTP/1.1\n` as Apache logs a stray newline),
- * then trailing spaces. The target splits at its first `?`. HTTP/0.9 (`GET /`) has no protocol.
- * Anything else (`-`, three tokens after the method, TLS bytes) does not match: NULL method and path.
+ * target's path (never whitespace), an optional `?` and query string (which may hold spaces, as
+ * logged), then optionally whitespace and ONE protocol token of the form NAME/VERSION (`HTTP/1.1`,
+ * `RTSP/1.0`, `SIP/2.0`, `HTTP/V1.0`; Apache's escaped stray newline `\n` after it is dropped),
+ * then trailing whitespace. HTTP/0.9 (`GET /`) has no protocol. Anything else (`-`, a path with
+ * a space, a random token where the protocol belongs, TLS bytes) does not match: NULL method and
+ * path. The protocol never ends up in the path.
  */
-const REQUEST_LINE_PATTERN = '^([A-Za-z0-9!#$%&*+.^_|~-]+) +([^?\\s]*)(?:\\?(\\S*))? *(?: (\\S+))? *$';
+const REQUEST_LINE_PATTERN =
+  '^([A-Za-z0-9!#$%&*+.^_|~-]+) +([^?\\s]*)(?:\\?(.*?))?(?:\\s+([A-Za-z][A-Za-z0-9+.-]*/[^\\s\\\\]*)(?:\\\\[nrt])*)?\\s*$';
 const REQUEST_LINE_FIELDS = ['method', 'path', 'query', 'protocol'];
 /** A protocol token that is HTTP proper (the rest are kept but flagged by is_http_protocol). */
 const HTTP_PROTOCOL_PATTERN = '^HTTP/[0-9]+(?:\\.[0-9]+)?$';
@@ -935,19 +955,15 @@ function scaledFraction(d, fraction, digits) {
 function timestampOf(d, compiled, field) {
   const time = compiled.time;
   if (!time) throw new Error(`log_formats.timestampOf: format '${compiled.label}' has no time field`);
-  const epoch = d.timestampLiteral('1970-01-01 00:00:00+00');
   const fractionOf = (text) => d.regexExtract(text, '\\.(\\d+)');
   const plusFraction = (ts, text) => d.timestampAdd(ts, scaledFraction(d, fractionOf(text), 6), 'microsecond');
   if (time.kind === 'epoch') {
     const text = field(time.field);
     const digits = { seconds: 6, milliseconds: 3, microseconds: 0 }[time.unit];
     const whole = d.safeCast(d.regexExtract(text, '^(\\d+)(?:\\.\\d+)?$'), 'int64');
-    const micros = digits === 0 ? whole : `(${whole} * ${10 ** digits} + ${scaledFraction(d, fractionOf(text), digits)})`;
-    // DuckDB multiplies an interval by an INT32 at most: add days, then seconds, then microseconds.
-    const days = d.intDiv(micros, '86400000000');
-    const seconds = d.intDiv(`(${micros} - ${days} * 86400000000)`, '1000000');
-    const rest = `(${micros} - ${days} * 86400000000 - ${seconds} * 1000000)`;
-    return d.timestampAdd(d.timestampAdd(d.timestampAdd(epoch, days, 'day'), seconds, 'second'), rest, 'microsecond');
+    const whole12 = d.safeCast(d.regexExtract(text, '^(\\d{1,12})(?:\\.\\d+)?$'), 'int64');
+    const micros = digits === 0 ? whole : `(${whole12} * ${10 ** digits} + ${scaledFraction(d, fractionOf(text), digits)})`;
+    return d.timestampFromMicros(micros);
   }
   if (time.kind === 'iso8601') {
     const text = field(time.field);
@@ -976,7 +992,7 @@ function timestampOf(d, compiled, field) {
  */
 function formatFromShape(d, line) {
   return `(case
-      when ${d.regexContains(line, '^\\s*\\{.*"httpRequest"\\s*:\\s*\\{')} then 'cloudlogging'
+      when ${d.regexContains(line, '^\\s*\\{.*"httpRequest"\\s*:\\s*\\{')} then 'cloud_logging'
       when ${d.regexContains(line, '^\\s*\\{.*"request"\\s*:\\s*\\{.*"(?:remote_ip|client_ip)"\\s*:')} then 'caddy'
     end)`;
 }

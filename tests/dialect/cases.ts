@@ -23,6 +23,10 @@ export type Helpers = Record<string, (...args: never[]) => string> & {
   md5Hex(e: string): string;
   hashId(...p: string[]): string;
   jsonValue(e: string, k: string): string;
+  jsonValueAt(e: string, p: string): string;
+  jsonNumberAt(e: string, p: string): string;
+  timestampFromMicros(e: string): string;
+  inList(e: string, v: string[]): string;
   parseJson(e: string): string;
   bytesToString(e: string): string;
   isValidUtf8(e: string): string;
@@ -161,6 +165,40 @@ export const DIALECT_CASES: DialectCase[] = [
     name: 'hashId joins parts and NULLs the same way',
     sql: (d) => d.hashId(d.str('a'), 'null', d.str('b')),
     expected: md5('a\x1f\\N\x1fb'),
+  },
+  {
+    name: 'jsonValueAt reads a nested, quoted and indexed path',
+    sql: (d) =>
+      d.jsonValueAt(d.parseJson(d.str('{"request":{"headers":{"User-Agent":["curl/8","x"]}}}')), '$.request.headers."User-Agent"[0]'),
+    expected: 'curl/8',
+  },
+  {
+    name: 'jsonValueAt of a boolean',
+    sql: (d) => d.jsonValueAt(d.parseJson(d.str('{"h":{"cacheHit":true}}')), '$.h.cacheHit'),
+    expected: 'true',
+  },
+  { name: 'jsonValueAt of a fraction is NULL', sql: (d) => d.jsonValueAt(d.parseJson(d.str('{"ts":1.5}')), '$.ts'), expected: null },
+  {
+    name: 'jsonNumberAt reads a fraction as the same double',
+    sql: (d) => d.cast(d.cast(`round(${d.jsonNumberAt(d.parseJson(d.str('{"d":0.000929675}')), '$.d')} * 1000000000)`, 'int64'), 'string'),
+    expected: '929675',
+  },
+  { name: 'jsonNumberAt of a string is NULL', sql: (d) => d.jsonNumberAt(d.parseJson(d.str('{"d":"0.5"}')), '$.d'), expected: null },
+  {
+    name: 'timestampFromMicros',
+    sql: (d) => d.formatTimestamp('%Y-%m-%d %H:%M:%S', d.timestampFromMicros('1646861401524102')),
+    expected: '2022-03-09 21:30:01',
+  },
+  { name: 'timestampFromMicros out of range is NULL', sql: (d) => d.timestampFromMicros('253402300800000000'), expected: null },
+  {
+    name: 'inList',
+    sql: (d) => d.inList(d.str('w3c'), ['combined', 'common', 'vcombined', 'vcommon', 'w3c', 'squid', 'json']),
+    expected: true,
+  },
+  {
+    name: 'inList without the value',
+    sql: (d) => d.inList(d.str('x'), ['combined', 'common', 'vcombined', 'vcommon', 'w3c', 'squid']),
+    expected: false,
   },
   { name: 'jsonValue reads a key', sql: (d) => d.jsonValue(d.parseJson(d.str('{"source":"a.log","n":"3"}')), 'source'), expected: 'a.log' },
   { name: 'jsonValue of a missing key is NULL', sql: (d) => d.jsonValue(d.parseJson(d.str('{"a":"1"}')), 'b'), expected: null },

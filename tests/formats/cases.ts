@@ -583,7 +583,12 @@ export const REQUEST_LINE_CASES: RequestLineCase[] = [
   { request: 'OPTIONS * RTSP/1.0', expected: ['OPTIONS', '*', '', 'RTSP/1.0'] },
   { request: 'INVITE sip:bob@example.com SIP/2.0', expected: ['INVITE', 'sip:bob@example.com', '', 'SIP/2.0'] },
   { request: 'GET /x HTTP/V1.0', expected: ['GET', '/x', '', 'HTTP/V1.0'] },
-  { request: 'GET /index.html HTTP/1.1\\n', expected: ['GET', '/index.html', '', 'HTTP/1.1\\n'] },
+  { request: 'GET /index.html HTTP/1.1\\n', expected: ['GET', '/index.html', '', 'HTTP/1.1'] },
+  { request: 'GET /index.html HTTP/1.1\n', expected: ['GET', '/index.html', '', 'HTTP/1.1'] },
+  { request: 'GET /s?q=a b HTTP/1.1', expected: ['GET', '/s', 'q=a b', 'HTTP/1.1'] },
+  { request: 'GET /a.html\tHTTP/1.0', expected: ['GET', '/a.html', '', 'HTTP/1.0'] },
+  { request: 'GET /x foo', expected: null },
+  { request: 'GET /x HTTP/1.1 HTTP/1.1', expected: null },
   { request: 'CONNECT example.com:443 HTTP/1.1', expected: ['CONNECT', 'example.com:443', '', 'HTTP/1.1'] },
   { request: 'GET http://proxy.example/x?y HTTP/1.0', expected: ['GET', 'http://proxy.example/x', 'y', 'HTTP/1.0'] },
   { request: 'GET /a b HTTP/1.1', expected: null },
@@ -594,7 +599,7 @@ export const REQUEST_LINE_CASES: RequestLineCase[] = [
 ];
 
 export interface JsonCase {
-  format: 'caddy' | 'cloudlogging';
+  format: 'caddy' | 'cloud_logging';
   name: string;
   line: string;
   expected: Record<string, string | null>;
@@ -651,7 +656,7 @@ export const JSON_CASES: JsonCase[] = [
     expected: { client_ip: '2001:db8::9', protocol: 'HTTP/3.0', status: '404', latency: '0.000051', user_agent: null },
   },
   {
-    format: 'cloudlogging',
+    format: 'cloud_logging',
     at: '2026-11-29T10:00:00.123456Z',
     name: 'external HTTP(S) load balancer',
     line: '{"insertId":"1xkv3aqf2kv8a1","httpRequest":{"requestMethod":"GET","requestUrl":"https://www.example.com/index.html?utm=x","requestSize":"345","status":200,"responseSize":"5120","userAgent":"Mozilla/5.0 (X11)","remoteIp":"203.0.113.40","serverIp":"10.128.0.2","referer":"https://google.com/","latency":"0.012345s","protocol":"HTTP/1.1","cacheHit":true},"resource":{"type":"http_load_balancer"},"timestamp":"2026-11-29T10:00:00.123456789Z","severity":"INFO","logName":"projects/p/logs/requests","receiveTimestamp":"2026-11-29T10:00:01.000Z"}',
@@ -673,7 +678,7 @@ export const JSON_CASES: JsonCase[] = [
     },
   },
   {
-    format: 'cloudlogging',
+    format: 'cloud_logging',
     at: '2026-11-29T10:00:02.500000Z',
     name: 'Cloud Run, no referrer',
     line: '{"insertId":"64a1f2b0000a3c9e1b7c2d4f","httpRequest":{"requestMethod":"POST","requestUrl":"https://svc-abc-uc.a.run.app/api/v1/items","requestSize":"1024","status":201,"responseSize":"87","userAgent":"Go-http-client/2.0","remoteIp":"2001:db8::44","serverIp":"216.239.32.53","latency":"0.734812039s","protocol":"HTTP/1.1"},"resource":{"type":"cloud_run_revision"},"timestamp":"2026-11-29T10:00:02.5Z"}',
@@ -688,7 +693,7 @@ export const JSON_CASES: JsonCase[] = [
     },
   },
   {
-    format: 'cloudlogging',
+    format: 'cloud_logging',
     name: 'App Engine 304, whole seconds',
     line: '{"insertId":"g2s5k3f1","httpRequest":{"requestMethod":"GET","requestUrl":"https://my-app.appspot.com/static/app.js","status":304,"responseSize":"0","userAgent":"Mozilla/5.0","remoteIp":"198.51.100.70","latency":"2s","protocol":"HTTP/2"},"timestamp":"2026-11-29T10:00:03Z"}',
     expected: { status: '304', bytes: '0', latency: '2s', protocol: 'HTTP/2', time_local: '2026-11-29T10:00:03Z' },

@@ -102,7 +102,7 @@ describe('predefinedFormat()', () => {
         'AWSS3',
         'CADDY',
         'CLOUDFRONT',
-        'CLOUDLOGGING',
+        'CLOUD_LOGGING',
         'CLOUDSTORAGE',
         'COMBINED',
         'COMMON',
@@ -115,7 +115,7 @@ describe('predefinedFormat()', () => {
     );
   });
 
-  it.each(formats.PREDEFINED_NAMES.filter((n) => !['caddy', 'cloudlogging'].includes(n)))('%s has at least 3 test lines', (name) => {
+  it.each(formats.PREDEFINED_NAMES.filter((n) => !['caddy', 'cloud_logging'].includes(n)))('%s has at least 3 test lines', (name) => {
     expect(FORMAT_CASES.filter((c) => c.format === name).length).toBeGreaterThanOrEqual(3);
   });
 
@@ -373,8 +373,8 @@ describe('requestColumns() on both engines', () => {
       { path: '/search', query: 'q=a+b', latency_seconds: 0.012 },
     ],
     [
-      'cloudlogging',
-      JSON_CASES.find((c) => c.format === 'cloudlogging')!.line,
+      'cloud_logging',
+      JSON_CASES.find((c) => c.format === 'cloud_logging')!.line,
       {
         vhost: 'www.example.com',
         path: '/index.html',
