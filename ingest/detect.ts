@@ -1,4 +1,6 @@
+import { LogflowError } from '../core/errors.ts';
 import { loadInclude } from '../warehouse/includes.ts';
+import type { LineBatch, Reporter } from './types.ts';
 
 /**
  * Log-format autodetection, pure: which format a source's lines are in, from its first lines,
@@ -22,6 +24,7 @@ interface Compiled {
 }
 
 interface LogFormats {
+  PREDEFINED_NAMES: string[];
   predefinedFormat(name: string): Compiled;
   compileW3c(fieldsLine: string, options?: { label?: string; timeTakenUnit?: string }): Compiled;
 }
@@ -43,7 +46,7 @@ export const REGEX_CANDIDATES = [
 ] as const;
 
 /** Every label detection can give. `json` is logflow's existing nginx-style JSON format. */
-export type FormatLabel = (typeof REGEX_CANDIDATES)[number] | 'caddy' | 'cloudlogging' | 'json';
+export type FormatLabel = (typeof REGEX_CANDIDATES)[number] | 'caddy' | 'cloud_logging' | 'json';
 
 export interface LineDetection {
   format: FormatLabel;
@@ -87,7 +90,7 @@ function jsonLabel(line: string): FormatLabel | null {
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return null;
   const o = value as Record<string, unknown>;
-  if (o.httpRequest && typeof o.httpRequest === 'object') return 'cloudlogging';
+  if (o.httpRequest && typeof o.httpRequest === 'object') return 'cloud_logging';
   const request = o.request;
   if (request && typeof request === 'object' && ('remote_ip' in request || 'client_ip' in request) && ('ts' in o || 'duration' in o))
     return 'caddy';
@@ -164,4 +167,117 @@ export function detectFormat(lines: readonly string[]): SourceDetection | null {
   const [format, { n, fields }] = top;
   const others = Object.fromEntries(ranked.slice(1).map(([label, e]) => [label, e.n]));
   return { format, ...(fields ? { fields } : {}), confidence: n / sampled, sampled, matched: n, others };
+}
+
+// ---- Labelling what the ingester sends -------------------------------------------------------
+
+/** Format names as the `format` attribute spells them (plan: lower case, `cloud_logging`). */
+function canonical(name: string): string {
+  return name === 'cloudlogging' ? 'cloud_logging' : name;
+}
+
+/**
+ * Every name `--format` accepts and the models parse: GoAccess's predefined formats, Cloud
+ * Logging's LogEntry JSON and logflow's nginx-style `json`, lower case.
+ */
+export const KNOWN_FORMATS: readonly string[] = [...new Set([...formats.PREDEFINED_NAMES.map(canonical), 'json'])];
+
+/** The longest name in KNOWN_FORMATS (bounds the size of a line's attributes). */
+export const LONGEST_FORMAT = KNOWN_FORMATS.reduce((a, b) => (b.length > a.length ? b : a));
+
+/** `auto`: detect each source's format from its first lines. */
+export const AUTO_FORMAT = 'auto';
+
+/**
+ * A `--format` value checked: `auto` or a known name (case-insensitive), lower-cased.
+ * @throws LogflowError (exit 2) naming the known formats
+ */
+export function checkFormatName(name: string): string {
+  const lower = name.toLowerCase();
+  if (lower === AUTO_FORMAT || KNOWN_FORMATS.includes(lower)) return lower;
+  throw new LogflowError(`unknown log format '${name}': use one of ${KNOWN_FORMATS.join(', ')}, or auto (detect)`, 2, ['format']);
+}
+
+/** Lines of a source sampled before its format is fixed (non-empty, non-comment lines). */
+export const SAMPLE_LINES = 50;
+
+/** The format a source is labelled with when none of its sampled lines parses as any format. */
+export const FALLBACK_FORMAT = 'combined';
+
+interface SourceState {
+  name: string;
+  detect: (line: string) => LineDetection | null;
+  counts: Map<string, number>;
+  sampled: number;
+  /** Set once the sample showed one format only: later lines are labelled without a look. */
+  fixed: string | null;
+  reported: boolean;
+}
+
+export interface FormatLabeler {
+  /** The batch with its lines' formats: `format` when they share one, else `formats`, one per line. */
+  label(batch: LineBatch): LineBatch;
+  /** Reports the sources whose sample ended early (short sources) with no known format, or mixed. */
+  finish(): void;
+}
+
+/**
+ * Labels batches with their lines' formats (LineBatch.format / .formats), per source: the first
+ * `sampleLines` lines of a source are detected one by one (each labelled with its own format);
+ * when they all agree, the rest of the source is labelled with that format without looking at it
+ * (no per-line cost). When they do not (a file where two log formats are interleaved), every
+ * line of that source keeps being detected and labelled with its own format. A line no format
+ * parses (garbage, a blank or comment line) is labelled with the source's most frequent format
+ * so far, so that it lands as a parse error of that format, with its reason. A source with no
+ * recognisable line in its sample is labelled FALLBACK_FORMAT. Both cases are reported once.
+ * @param report where the one-line notices go
+ */
+export function createFormatLabeler(report: Reporter, sampleLines = SAMPLE_LINES): FormatLabeler {
+  const states = new Map<string, SourceState>();
+  const ranked = (state: SourceState) => [...state.counts.entries()].sort((a, b) => b[1] - a[1]);
+  const notify = (state: SourceState) => {
+    if (state.reported) return;
+    state.reported = true;
+    const seen = ranked(state);
+    if (seen.length === 0)
+      report(
+        `${state.name}: no known log format in its first ${state.sampled} line(s); labelled ${FALLBACK_FORMAT}, so they land as parse errors unless that is right (give --format NAME)`,
+      );
+    else if (seen.length > 1)
+      report(
+        `${state.name}: mixed log formats in its first ${state.sampled} line(s) (${seen.map(([f, n]) => `${f} ${n}`).join(', ')}); each line is labelled with its own format`,
+      );
+  };
+  return {
+    label(batch) {
+      let state = states.get(batch.source.sourceId);
+      if (!state) {
+        state = { name: batch.source.name, detect: createLineDetector(), counts: new Map(), sampled: 0, fixed: null, reported: false };
+        states.set(batch.source.sourceId, state);
+      }
+      if (state.fixed) return { ...batch, format: state.fixed };
+      const s = state;
+      const labels = batch.lines.map((bytes) => {
+        const line = bytes.toString('utf8');
+        const found = s.detect(line);
+        if (s.sampled < sampleLines && line.trim() !== '' && !line.startsWith('#')) {
+          s.sampled++;
+          if (found) s.counts.set(found.format, (s.counts.get(found.format) ?? 0) + 1);
+        }
+        return found?.format ?? null;
+      });
+      const seen = ranked(s);
+      const majority = seen[0]?.[0] ?? FALLBACK_FORMAT;
+      if (s.sampled >= sampleLines) {
+        if (seen.length === 1) s.fixed = majority;
+        notify(s);
+      }
+      const formats = labels.map((l) => l ?? majority);
+      const first = formats[0] ?? majority;
+      return formats.every((f) => f === first) ? { ...batch, format: first } : { ...batch, formats };
+    },
+    finish() {
+      for (const state of states.values()) if (state.sampled > 0) notify(state);
+    },
+  };
 }
