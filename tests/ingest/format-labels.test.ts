@@ -12,7 +12,7 @@ import { LogflowError } from '../../core/errors.ts';
 import { FORMAT_CASES, JSON_CASES } from '../formats/cases.ts';
 
 const one = (format: string) => FORMAT_CASES.find((c) => c.format === format)!.line;
-const cloudLogging = JSON_CASES.find((c) => c.format === 'cloudlogging' || c.format === 'cloud_logging')!.line;
+const cloudLogging = JSON_CASES.find((c) => ['cloudlogging', 'cloud_logging'].includes(c.format))!.line;
 
 function batch(lines: string[], source: SourceRef = { name: 'a.log', sourceId: 'file:a', resumable: true }): LineBatch {
   return {
