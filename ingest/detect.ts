@@ -25,6 +25,9 @@ interface Compiled {
 
 interface LogFormats {
   PREDEFINED_NAMES: string[];
+  compileApache(format: string): Compiled;
+  compileNginx(format: string): Compiled;
+  compileFormat(description: string): Compiled;
   predefinedFormat(name: string): Compiled;
   compileW3c(fieldsLine: string, options?: { label?: string; timeTakenUnit?: string }): Compiled;
 }
@@ -46,7 +49,7 @@ export const REGEX_CANDIDATES = [
 ] as const;
 
 /** Every label detection can give. `json` is logflow's existing nginx-style JSON format. */
-export type FormatLabel = (typeof REGEX_CANDIDATES)[number] | 'caddy' | 'cloud_logging' | 'json';
+export type FormatLabel = (typeof REGEX_CANDIDATES)[number] | 'caddy' | 'cloud_logging' | 'json' | 'custom';
 
 export interface LineDetection {
   format: FormatLabel;
@@ -109,10 +112,11 @@ function headerMatcher(fieldsLine: string): Matcher {
 }
 
 /**
- * A line-by-line detector for one source: remembers the last W3C `#Fields:` header. Returns
- * the line's format, or null for an empty line, a comment (`#...`) or a line no format parses.
+ * A line-by-line detector for one source: remembers the last W3C `#Fields:` header. A custom
+ * format (the var customLogFormat) is tried first and wins ties. Returns the line's format, or null for an empty line, a comment (`#...`) or a line no format parses.
  */
-export function createLineDetector(): (line: string) => LineDetection | null {
+export function createLineDetector(custom: CustomFormat | null = null): (line: string) => LineDetection | null {
+  const matchers = custom ? [matcher(custom.compiled, 'custom'), ...MATCHERS] : MATCHERS;
   let header: { line: string; matcher: Matcher } | null = null;
   return (raw: string) => {
     const line = raw.replace(/\r?\n$/, '');
@@ -127,7 +131,7 @@ export function createLineDetector(): (line: string) => LineDetection | null {
     }
     if (header?.matcher.re.test(line)) return { format: header.matcher.label, fields: header.line };
     let best: { label: FormatLabel; extra: number } | null = null;
-    for (const m of MATCHERS) {
+    for (const m of matchers) {
       const found = m.re.exec(line);
       if (!found) continue;
       const extra = m.extra ? (found[m.extra] ?? '').length : 0;
@@ -185,17 +189,56 @@ export const KNOWN_FORMATS: readonly string[] = [...new Set([...formats.PREDEFIN
 /** The longest name in KNOWN_FORMATS (bounds the size of a line's attributes). */
 export const LONGEST_FORMAT = KNOWN_FORMATS.reduce((a, b) => (b.length > a.length ? b : a));
 
+/** The `format` of lines in the project's custom format (the var customLogFormat). */
+export const CUSTOM_FORMAT = 'custom';
+
+/** A custom format string, compiled (as the models compile the var customLogFormat). */
+export interface CustomFormat {
+  description: string;
+  compiled: Compiled;
+}
+
+/**
+ * Compiles a custom format string as the models compile the var customLogFormat: an Apache
+ * `LogFormat` string, an nginx `log_format` string (`$variables`, no `%` directive), a W3C
+ * `#Fields:` line, or one of them prefixed `apache:`, `nginx:` or `w3c:`.
+ * @throws LogflowError (exit 2) naming the unknown directive
+ */
+export function compileCustomFormat(description: string): CustomFormat {
+  const text = description.trim();
+  if (text === '') throw new LogflowError('the custom log format is empty: give an Apache LogFormat or nginx log_format string', 2, ['customFormat']);
+  try {
+    let compiled: Compiled;
+    if (/^(?:apache|nginx|w3c):/.test(text)) compiled = formats.compileFormat(text);
+    else if (/^#Fields:/.test(text)) compiled = formats.compileW3c(text);
+    else if (/\$\{?[A-Za-z_]/.test(text) && !/%[<>]?(?:\{[^}]*\})?[A-Za-z]/.test(text)) compiled = formats.compileNginx(text);
+    else compiled = formats.compileApache(text);
+    return { description: text, compiled };
+  } catch (error) {
+    throw new LogflowError(`custom log format: ${(error as Error).message.replace(/^log format: /, '')}`, 2, ['customFormat']);
+  }
+}
+
 /** `auto`: detect each source's format from its first lines. */
 export const AUTO_FORMAT = 'auto';
 
 /**
- * A `--format` value checked: `auto` or a known name (case-insensitive), lower-cased.
+ * A `--format` value checked: `auto`, a known name (case-insensitive), or `custom` when a custom
+ * format string is given; lower-cased.
  * @throws LogflowError (exit 2) naming the known formats
  */
-export function checkFormatName(name: string): string {
+export function checkFormatName(name: string, hasCustom = false): string {
   const lower = name.toLowerCase();
   if (lower === AUTO_FORMAT || KNOWN_FORMATS.includes(lower)) return lower;
-  throw new LogflowError(`unknown log format '${name}': use one of ${KNOWN_FORMATS.join(', ')}, or auto (detect)`, 2, ['format']);
+  if (lower === CUSTOM_FORMAT) {
+    if (hasCustom) return lower;
+    throw new LogflowError(`log format 'custom' needs the custom format string (the var customLogFormat)`, 2, ['customFormat']);
+  }
+  throw new LogflowError(
+    `unknown log format '${name}': use one of ${KNOWN_FORMATS.join(', ')}, custom (with a custom format string), or auto (detect)`,
+    2,
+    ['format'],
+  );
 }
 
 /** Lines of a source sampled before its format is fixed (non-empty, non-comment lines). */
@@ -231,8 +274,13 @@ export interface FormatLabeler {
  * so far, so that it lands as a parse error of that format, with its reason. A source with no
  * recognisable line in its sample is labelled FALLBACK_FORMAT. Both cases are reported once.
  * @param report where the one-line notices go
+ * @param options.custom the custom format: its lines are labelled `custom`
  */
-export function createFormatLabeler(report: Reporter, sampleLines = SAMPLE_LINES): FormatLabeler {
+export function createFormatLabeler(
+  report: Reporter,
+  options: { sampleLines?: number; custom?: CustomFormat | null } = {},
+): FormatLabeler {
+  const sampleLines = options.sampleLines ?? SAMPLE_LINES;
   const states = new Map<string, SourceState>();
   const ranked = (state: SourceState) => [...state.counts.entries()].sort((a, b) => b[1] - a[1]);
   const notify = (state: SourceState) => {
@@ -252,7 +300,7 @@ export function createFormatLabeler(report: Reporter, sampleLines = SAMPLE_LINES
     label(batch) {
       let state = states.get(batch.source.sourceId);
       if (!state) {
-        state = { name: batch.source.name, detect: createLineDetector(), counts: new Map(), sampled: 0, fixed: null, reported: false };
+        state = { name: batch.source.name, detect: createLineDetector(options.custom ?? null), counts: new Map(), sampled: 0, fixed: null, reported: false };
         states.set(batch.source.sourceId, state);
       }
       if (state.fixed) return { ...batch, format: state.fixed };

@@ -12,7 +12,14 @@ import { PubsubSink, type PubsubSinkOptions } from './sinks/pubsub.ts';
 import type { Sink } from './sinks/sink.ts';
 import { emptyCounts, type Checkpoint, type IngestCounts, type Reporter, type SourceRef } from './types.ts';
 import type { AttributeContext } from './attributes.ts';
-import { AUTO_FORMAT, LONGEST_FORMAT, createFormatLabeler } from './detect.ts';
+import {
+  AUTO_FORMAT,
+  CUSTOM_FORMAT,
+  LONGEST_FORMAT,
+  checkFormatName,
+  compileCustomFormat,
+  createFormatLabeler,
+} from './detect.ts';
 import type { Warehouse } from '../warehouse/duckdb.ts';
 
 export interface IngestOptions {
@@ -36,6 +43,12 @@ export interface IngestOptions {
    * lines, line by line for a source that mixes formats (ingest/detect.ts).
    */
   format?: string;
+  /**
+   * A custom format string (Apache LogFormat, nginx log_format or W3C #Fields; the var
+   * customLogFormat the models compile): lines in it are labelled `custom` (detected, or all of
+   * them with format 'custom'). Checked here: an unknown directive is one error naming it.
+   */
+  customFormat?: string;
   /** Keep reading files as they grow, rotate and appear (like tail -F) until `signal` aborts. */
   follow?: boolean;
   /**
@@ -82,7 +95,9 @@ export async function runIngest(options: IngestOptions): Promise<IngestSummary> 
   // can get, for the sinks' message-size bound
   const format = auto ? LONGEST_FORMAT : (options.format ?? 'combined');
   const context: AttributeContext = { format, ingestHost: options.ingestHost ?? hostname() };
-  const labeler = auto ? createFormatLabeler(report) : null;
+  const custom = options.customFormat ? compileCustomFormat(options.customFormat) : null;
+  if (options.format === CUSTOM_FORMAT && !custom) checkFormatName(CUSTOM_FORMAT, false);
+  const labeler = auto ? createFormatLabeler(report, { custom }) : null;
   const sinkKind = options.sink ?? 'local';
   const sink = await openSink(sinkKind, options, context, runId, report);
   const counts = { ...emptyCounts(), errors: 0, sources: 0, resumedLines: 0, heldLines: 0 };

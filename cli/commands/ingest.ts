@@ -1,7 +1,7 @@
 import type { Command } from '../command.ts';
 import { intFlag, numberFlag, parseFlags } from '../args.ts';
 import { LogflowError, usageError } from '../../core/errors.ts';
-import { warehousePath } from '../../warehouse/project.ts';
+import { readProjectConfig, warehousePath } from '../../warehouse/project.ts';
 import { runIngest, type IngestOptions, type IngestSummary } from '../../ingest/run.ts';
 import { generatorLines } from '../../ingest/generator.ts';
 import type { LogFormat } from '../../generator/index.ts';
@@ -55,7 +55,14 @@ Sources:
                      auto (default: detected per source from its first 50 lines, line by line
                      for a source mixing formats; reported on stderr when mixed or unknown),
                      or a name (case-insensitive):
-${wrap(KNOWN_FORMATS.join(', '), 21, 96)}
+${wrap(KNOWN_FORMATS.join(', '), 21, 96)},
+                     custom (the --custom-format string)
+  --custom-format S  your server's own format: an Apache LogFormat string
+                     ('%h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-Agent}i" %D'), an nginx
+                     log_format string ('$remote_addr - $remote_user [$time_local] "$request"
+                     ...'), or a W3C #Fields: line (default: dataform.json's var
+                     customLogFormat, which the models compile; set it there so that ingest
+                     and transform agree). Lines in it are labelled custom (detected first)
                      With --generate: the generator's format, combined
                      (default), common, vcombined or json
 
@@ -107,6 +114,7 @@ export const command: Command = {
         topic: { type: 'string' },
         state: { type: 'string' },
         format: { type: 'string' },
+        'custom-format': { type: 'string' },
         follow: { type: 'boolean' },
         final: { type: 'boolean' },
         'poll-ms': { type: 'string' },
@@ -128,7 +136,12 @@ export const command: Command = {
     const sink = f.sink ?? 'local';
     if (sink !== 'local' && sink !== 'pubsub')
       throw usageError(`--sink must be local or pubsub, got '${sink}' (see: logflow ingest --help)`);
-    const format = f.generate ? (f.format ?? 'combined') : f.format === undefined ? AUTO_FORMAT : checkFormatName(f.format);
+    const customFormat = f['custom-format'] ?? (readProjectConfig().vars.customLogFormat || undefined);
+    const format = f.generate
+      ? (f.format ?? 'combined')
+      : f.format === undefined
+        ? AUTO_FORMAT
+        : checkFormatName(f.format, customFormat !== undefined);
     if (f.generate && !GENERATOR_FORMATS.includes(format))
       throw usageError(`--format with --generate must be one of ${GENERATOR_FORMATS.join(', ')}, got '${format}' (see: logflow ingest --help)`);
     if (!f.generate && (f.lines !== undefined || f.seed !== undefined))
@@ -157,6 +170,7 @@ export const command: Command = {
       inputs: positionals,
       sink,
       format,
+      customFormat: f.generate ? undefined : customFormat,
       follow: f.follow ?? false,
       final: f.final ?? false,
       pollMs: intFlag('ingest', 'poll-ms', f['poll-ms'], 250, 10, 60_000),

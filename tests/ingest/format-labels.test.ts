@@ -5,6 +5,7 @@ import {
   KNOWN_FORMATS,
   LONGEST_FORMAT,
   checkFormatName,
+  compileCustomFormat,
   createFormatLabeler,
 } from '../../ingest/detect.ts';
 import type { LineBatch, SourceRef } from '../../ingest/types.ts';
@@ -48,7 +49,7 @@ describe('checkFormatName()', () => {
     })();
     expect(error).toBeInstanceOf(LogflowError);
     expect(error!.exitCode).toBe(2);
-    expect(error!.message).toBe(`unknown log format '${name}': use one of ${KNOWN_FORMATS.join(', ')}, or auto (detect)`);
+    expect(error!.message).toBe(`unknown log format '${name}': use one of ${KNOWN_FORMATS.join(', ')}, custom (with a custom format string), or auto (detect)`);
     expect(error!.message).not.toContain('\n');
   });
 
@@ -63,14 +64,14 @@ describe('checkFormatName()', () => {
 
 describe('createFormatLabeler()', () => {
   it.each(['combined', 'squid', 'awsalb', 'traefikclf', 'cloudstorage'])('labels a whole %s source with one format', (format) => {
-    const labeler = createFormatLabeler(() => undefined, 4);
+    const labeler = createFormatLabeler(() => undefined, { sampleLines: 4 });
     const lines = Array.from({ length: 6 }, () => one(format));
     expect(labeler.label(batch(lines))).toEqual(expect.objectContaining({ format }));
   });
 
   it('fixes a uniform source after its sample: later lines are not looked at', () => {
     const notices: string[] = [];
-    const labeler = createFormatLabeler((m) => notices.push(m), 3);
+    const labeler = createFormatLabeler((m) => notices.push(m), { sampleLines: 3 });
     expect(labeler.label(batch([one('squid'), one('squid'), one('squid')])).format).toBe('squid');
     // after the sample, a combined line in a squid source stays squid (it lands as a squid parse error)
     expect(labeler.label(batch([one('combined'), 'garbage'])).format).toBe('squid');
@@ -80,7 +81,7 @@ describe('createFormatLabeler()', () => {
 
   it('labels each line of a source mixing formats with its own, garbage with the majority, and says so once', () => {
     const notices: string[] = [];
-    const labeler = createFormatLabeler((m) => notices.push(m), 4);
+    const labeler = createFormatLabeler((m) => notices.push(m), { sampleLines: 4 });
     const first = labeler.label(batch([one('combined'), one('squid'), one('combined'), 'garbage']));
     expect(first.format).toBeUndefined();
     expect(first).toMatchObject({ formats: ['combined', 'squid', 'combined', 'combined'] });
@@ -94,7 +95,7 @@ describe('createFormatLabeler()', () => {
   });
 
   it('keeps sources apart, by source id', () => {
-    const labeler = createFormatLabeler(() => undefined, 2);
+    const labeler = createFormatLabeler(() => undefined, { sampleLines: 2 });
     const b = { name: 'b.log', sourceId: 'file:b', resumable: true };
     expect(labeler.label(batch([one('combined'), one('combined')])).format).toBe('combined');
     expect(labeler.label(batch([one('awss3'), one('awss3')], b)).format).toBe('awss3');
@@ -102,7 +103,7 @@ describe('createFormatLabeler()', () => {
   });
 
   it('a W3C source: the #Fields header decides, comments are labelled with the source format', () => {
-    const labeler = createFormatLabeler(() => undefined, 2);
+    const labeler = createFormatLabeler(() => undefined, { sampleLines: 2 });
     const header = '#Fields: date time cs-method cs-uri-stem sc-status sc-bytes time-taken cs(Host) c-ip';
     const got = labeler.label(
       batch(['#Version: 1.0', header, '2026-11-29 10:00:03 GET /x.css 200 5120 15 www.example.com 192.0.2.11', '2026-11-29 10:00:04 GET / 200 1 1 www.example.com 192.0.2.12']),
@@ -112,12 +113,55 @@ describe('createFormatLabeler()', () => {
 
   it('a source with no known format is labelled with the fallback, and reported once at the end when short', () => {
     const notices: string[] = [];
-    const labeler = createFormatLabeler((m) => notices.push(m), 50);
+    const labeler = createFormatLabeler((m) => notices.push(m), { sampleLines: 50 });
     expect(labeler.label(batch(['hello', 'world'])).format).toBe(FALLBACK_FORMAT);
     labeler.finish();
     labeler.finish();
     expect(notices).toEqual([
       `a.log: no known log format in its first 2 line(s); labelled ${FALLBACK_FORMAT}, so they land as parse errors unless that is right (give --format NAME)`,
     ]);
+  });
+});
+
+describe('compileCustomFormat()', () => {
+  it.each([
+    ['%h %Q %t', "custom log format: unknown Apache directive '%Q'"],
+    ['$remote_addr [$time_local] "$request" $no_such_variable', "custom log format: unknown nginx variable '$no_such_variable'"],
+    ['   ', 'the custom log format is empty'],
+  ])('%j is one usage error naming the problem', (text, start) => {
+    let error: LogflowError | null = null;
+    try {
+      compileCustomFormat(text);
+    } catch (e) {
+      error = e as LogflowError;
+    }
+    expect(error).toBeInstanceOf(LogflowError);
+    expect(error!.exitCode).toBe(2);
+    expect(error!.message.startsWith(start)).toBe(true);
+    expect(error!.message).not.toContain('\n');
+  });
+
+  it.each([
+    ['%h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-Agent}i" %D'],
+    ['apache:%h %l %u %t "%r" %>s %b'],
+    ['$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" $request_time'],
+    ['#Fields: date time cs-method cs-uri-stem sc-status'],
+  ])('compiles %j to one regex', (text) => {
+    expect(compileCustomFormat(text).compiled.kind).toBe('regex');
+  });
+});
+
+describe('createFormatLabeler() with a custom format', () => {
+  const custom = compileCustomFormat('%h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-Agent}i" %D');
+  it('labels lines in the custom format custom (they also match combined with trailing text), and others by theirs', () => {
+    const labeler = createFormatLabeler(() => undefined, { sampleLines: 3, custom });
+    const line = '192.0.2.1 - - [17/May/2015:10:05:03 +0000] "GET / HTTP/1.1" 200 1 "-" "ua" 1234';
+    expect(labeler.label(batch([line, one('squid'), line])).formats).toEqual(['custom', 'squid', 'custom']);
+    expect(createFormatLabeler(() => undefined, { sampleLines: 1 }).label(batch([line])).format).toBe('combined');
+  });
+
+  it("'custom' is a format name only with a custom format", () => {
+    expect(checkFormatName('custom', true)).toBe('custom');
+    expect(() => checkFormatName('custom')).toThrow("log format 'custom' needs the custom format string (the var customLogFormat)");
   });
 });
