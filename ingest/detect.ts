@@ -81,6 +81,11 @@ function matcher(compiled: Compiled, label: FormatLabel): Matcher {
 
 const MATCHERS: Matcher[] = REGEX_CANDIDATES.map((name) => matcher(formats.predefinedFormat(name), name));
 
+/** Whether the models' predefined pattern of `format` reads `line` (a W3C line is read by its #Fields header only when that header is the predefined one). */
+function predefinedReads(format: string, line: string): boolean {
+  return MATCHERS.some((m) => m.label === format && m.re.test(line));
+}
+
 /** Keys that mark logflow's nginx-style `json` format (includes/formats.js JSON_FIELDS). */
 const NGINX_JSON_KEYS = ['remote_addr', 'request', 'time_local', 'time_iso8601', 'request_uri', 'status', 'http_user_agent'];
 
@@ -129,6 +134,7 @@ export function createLineDetector(custom: CustomFormat | null = null): (line: s
       const label = jsonLabel(line);
       if (label) return { format: label };
     }
+    if (custom && matchers[0]!.re.test(line)) return { format: 'custom' };
     if (header?.matcher.re.test(line)) return { format: header.matcher.label, fields: header.line };
     let best: { label: FormatLabel; extra: number } | null = null;
     for (const m of matchers) {
@@ -255,6 +261,8 @@ interface SourceState {
   /** Set once the sample showed one format only: later lines are labelled without a look. */
   fixed: string | null;
   reported: boolean;
+  /** A W3C #Fields header the predefined format does not read was reported. */
+  headerReported: boolean;
 }
 
 export interface FormatLabeler {
@@ -300,7 +308,7 @@ export function createFormatLabeler(
     label(batch) {
       let state = states.get(batch.source.sourceId);
       if (!state) {
-        state = { name: batch.source.name, detect: createLineDetector(options.custom ?? null), counts: new Map(), sampled: 0, fixed: null, reported: false };
+        state = { name: batch.source.name, detect: createLineDetector(options.custom ?? null), counts: new Map(), sampled: 0, fixed: null, reported: false, headerReported: false };
         states.set(batch.source.sourceId, state);
       }
       if (state.fixed) return { ...batch, format: state.fixed };
@@ -308,6 +316,12 @@ export function createFormatLabeler(
       const labels = batch.lines.map((bytes) => {
         const line = bytes.toString('utf8');
         const found = s.detect(line);
+        if (found?.fields && !s.headerReported && !predefinedReads(found.format, line)) {
+          s.headerReported = true;
+          report(
+            `${s.name}: its W3C header '${found.fields}' names other columns than the predefined ${found.format} format, so its lines land as parse errors: set the var customLogFormat to that #Fields line and ingest with --format custom`,
+          );
+        }
         if (s.sampled < sampleLines && line.trim() !== '' && !line.startsWith('#')) {
           s.sampled++;
           if (found) s.counts.set(found.format, (s.counts.get(found.format) ?? 0) + 1);

@@ -165,3 +165,32 @@ describe('createFormatLabeler() with a custom format', () => {
     expect(() => checkFormatName('custom')).toThrow("log format 'custom' needs the custom format string (the var customLogFormat)");
   });
 });
+
+describe('createFormatLabeler() on a W3C source with its own #Fields', () => {
+  const header = '#Fields: date time cs-method cs-uri-stem sc-status sc-bytes time-taken cs(Host) c-ip';
+  const lines = [header, '2026-11-29 10:00:03 GET /x.css 200 5120 15 www.example.com 192.0.2.11'];
+
+  it('says once that the predefined w3c format does not read it, and what to do', () => {
+    const notices: string[] = [];
+    const labeler = createFormatLabeler((m) => notices.push(m), { sampleLines: 5 });
+    expect(labeler.label(batch([...lines, lines[1]!])).format).toBe('w3c');
+    expect(notices).toEqual([
+      `a.log: its W3C header '${header}' names other columns than the predefined w3c format, so its lines land as parse errors: set the var customLogFormat to that #Fields line and ingest with --format custom`,
+    ]);
+  });
+
+  it('with that header as the custom format, its lines are custom and nothing is reported', () => {
+    const notices: string[] = [];
+    const labeler = createFormatLabeler((m) => notices.push(m), { sampleLines: 5, custom: compileCustomFormat(header) });
+    expect(labeler.label(batch(lines)).format).toBe('custom');
+    expect(notices).toEqual([]);
+  });
+
+  it("the predefined w3c format's own header is not reported", () => {
+    const notices: string[] = [];
+    const labeler = createFormatLabeler((m) => notices.push(m), { sampleLines: 5 });
+    const w3c = FORMAT_CASES.filter((c) => c.format === 'w3c').map((c) => c.line);
+    labeler.label(batch(w3c));
+    expect(notices).toEqual([]);
+  });
+});
