@@ -434,7 +434,14 @@ async function ensureLogSink(ctx: Context, r: LogSinkResource): Promise<Outcome>
     ctx.sinkWriters ??= new Map();
     if (meta.writerIdentity) ctx.sinkWriters.set(r.sink, meta.writerIdentity);
   };
-  const meta = await read(ctx, r, `reading log sink ${r.sink}`, 'roles/logging.viewer', on, async () => (await sink.getMetadata())[0] as SinkMeta);
+  const meta = await read(
+    ctx,
+    r,
+    `reading log sink ${r.sink}`,
+    'roles/logging.viewer',
+    on,
+    async () => (await sink.getMetadata())[0] as SinkMeta,
+  );
   if (meta) {
     record(meta);
     const found = differences([

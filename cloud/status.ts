@@ -256,7 +256,11 @@ export async function logSinkCheck(clients: Clients, plan: Plan): Promise<Check>
     if (!isNotFound(error)) throw error;
     return plan.names.logSink
       ? { name: 'log sink', level: 'fail', text: `${name} does not exist: run \`logflow setup --cloud-logging\`` }
-      : { name: 'log sink', level: 'n/a', text: `no Cloud Logging sink ${name} (\`logflow setup --cloud-logging\` adds one for load balancer, Cloud Run and App Engine request logs)` };
+      : {
+          name: 'log sink',
+          level: 'n/a',
+          text: `no Cloud Logging sink ${name} (\`logflow setup --cloud-logging\` adds one for load balancer, Cloud Run and App Engine request logs)`,
+        };
   }
   const about = `${name} -> ${meta.destination ?? '?'}, filter ${JSON.stringify(meta.filter ?? '')}, writer ${meta.writerIdentity ?? '?'}`;
   if (meta.destination !== `pubsub.googleapis.com/${topic}`)
@@ -266,7 +270,11 @@ export async function logSinkCheck(clients: Clients, plan: Plan): Promise<Check>
   const writer = meta.writerIdentity ?? '';
   const canPublish = (policy.bindings ?? []).some((b) => b.role === 'roles/pubsub.publisher' && (b.members ?? []).includes(writer));
   if (!canPublish)
-    return { name: 'log sink', level: 'fail', text: `${about}: the writer may not publish to the topic (grant it roles/pubsub.publisher: logflow setup --cloud-logging)` };
+    return {
+      name: 'log sink',
+      level: 'fail',
+      text: `${about}: the writer may not publish to the topic (grant it roles/pubsub.publisher: logflow setup --cloud-logging)`,
+    };
   return { name: 'log sink', level: 'ok', text: about };
 }
 
@@ -311,7 +319,9 @@ export async function cloudChecks(clients: Clients, plan: Plan, now: Date, t: Th
       return { name: 'subscription', level, text };
     }),
   );
-  checks.push(await guarded('log sink', p, 'roles/logging.viewer and roles/pubsub.viewer', `project ${p}`, () => logSinkCheck(clients, plan)));
+  checks.push(
+    await guarded('log sink', p, 'roles/logging.viewer and roles/pubsub.viewer', `project ${p}`, () => logSinkCheck(clients, plan)),
+  );
   checks.push(
     await guarded('dead letters', p, 'roles/monitoring.viewer', `project ${p}`, async () => {
       const held = await metric(

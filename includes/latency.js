@@ -54,7 +54,9 @@ function nearestRank(d, p, n) {
  * @param {object} d
  */
 function percentileMeasures(d) {
-  return PERCENTILES.map((p) => `max(case when time_rank = ${nearestRank(d, p, 'group_timed_hits')} then request_time_us end) as p${p}_us`).join(',\n    ');
+  return PERCENTILES.map(
+    (p) => `max(case when time_rank = ${nearestRank(d, p, 'group_timed_hits')} then request_time_us end) as p${p}_us`,
+  ).join(',\n    ');
 }
 
 /** Column descriptions of the time-served and percentile measures. */

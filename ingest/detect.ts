@@ -212,7 +212,8 @@ export interface CustomFormat {
  */
 export function compileCustomFormat(description: string): CustomFormat {
   const text = description.trim();
-  if (text === '') throw new LogflowError('the custom log format is empty: give an Apache LogFormat or nginx log_format string', 2, ['customFormat']);
+  if (text === '')
+    throw new LogflowError('the custom log format is empty: give an Apache LogFormat or nginx log_format string', 2, ['customFormat']);
   try {
     let compiled: Compiled;
     if (/^(?:apache|nginx|w3c):/.test(text)) compiled = formats.compileFormat(text);
@@ -284,10 +285,7 @@ export interface FormatLabeler {
  * @param report where the one-line notices go
  * @param options.custom the custom format: its lines are labelled `custom`
  */
-export function createFormatLabeler(
-  report: Reporter,
-  options: { sampleLines?: number; custom?: CustomFormat | null } = {},
-): FormatLabeler {
+export function createFormatLabeler(report: Reporter, options: { sampleLines?: number; custom?: CustomFormat | null } = {}): FormatLabeler {
   const sampleLines = options.sampleLines ?? SAMPLE_LINES;
   const states = new Map<string, SourceState>();
   const ranked = (state: SourceState) => [...state.counts.entries()].sort((a, b) => b[1] - a[1]);
@@ -308,7 +306,15 @@ export function createFormatLabeler(
     label(batch) {
       let state = states.get(batch.source.sourceId);
       if (!state) {
-        state = { name: batch.source.name, detect: createLineDetector(options.custom ?? null), counts: new Map(), sampled: 0, fixed: null, reported: false, headerReported: false };
+        state = {
+          name: batch.source.name,
+          detect: createLineDetector(options.custom ?? null),
+          counts: new Map(),
+          sampled: 0,
+          fixed: null,
+          reported: false,
+          headerReported: false,
+        };
         states.set(batch.source.sourceId, state);
       }
       if (state.fixed) return { ...batch, format: state.fixed };

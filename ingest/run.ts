@@ -12,14 +12,7 @@ import { PubsubSink, type PubsubSinkOptions } from './sinks/pubsub.ts';
 import type { Sink } from './sinks/sink.ts';
 import { emptyCounts, type Checkpoint, type IngestCounts, type Reporter, type SourceRef } from './types.ts';
 import type { AttributeContext } from './attributes.ts';
-import {
-  AUTO_FORMAT,
-  CUSTOM_FORMAT,
-  LONGEST_FORMAT,
-  checkFormatName,
-  compileCustomFormat,
-  createFormatLabeler,
-} from './detect.ts';
+import { AUTO_FORMAT, CUSTOM_FORMAT, LONGEST_FORMAT, checkFormatName, compileCustomFormat, createFormatLabeler } from './detect.ts';
 import type { Warehouse } from '../warehouse/duckdb.ts';
 
 export interface IngestOptions {

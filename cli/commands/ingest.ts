@@ -143,7 +143,9 @@ export const command: Command = {
         ? AUTO_FORMAT
         : checkFormatName(f.format, customFormat !== undefined);
     if (f.generate && !GENERATOR_FORMATS.includes(format))
-      throw usageError(`--format with --generate must be one of ${GENERATOR_FORMATS.join(', ')}, got '${format}' (see: logflow ingest --help)`);
+      throw usageError(
+        `--format with --generate must be one of ${GENERATOR_FORMATS.join(', ')}, got '${format}' (see: logflow ingest --help)`,
+      );
     if (!f.generate && (f.lines !== undefined || f.seed !== undefined))
       throw usageError('--lines and --seed go with --generate (see: logflow ingest --help)');
     if (!f.generate && positionals.length === 0)

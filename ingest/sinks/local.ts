@@ -65,7 +65,9 @@ export class LocalSink implements Sink {
       await ensureLanding(c);
       await c.run(`create schema if not exists ${ident(CHECKPOINT_SCHEMA)}`);
       await c.run(`create table if not exists ${ident(CHECKPOINT_SCHEMA)}.${ident(CHECKPOINT_TABLE)} (${CHECKPOINT_COLUMNS})`);
-      await c.run(`create or replace temp table ${STAGE} (data blob, line_number double, byte_offset double, original_length double, format varchar)`);
+      await c.run(
+        `create or replace temp table ${STAGE} (data blob, line_number double, byte_offset double, original_length double, format varchar)`,
+      );
       const appender = await c.createAppender(STAGE, 'main', 'temp');
       const sink = new LocalSink(warehouse, appender, options, owned);
       sink.lastMicros = await maxPublishMicros(c);

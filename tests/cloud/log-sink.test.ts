@@ -24,11 +24,16 @@ const P = 'demo-project';
 const SINK = `projects/${P}/sinks/logflow-request-logs`;
 const TOPIC = `projects/${P}/topics/access-logs`;
 const WRITER = 'serviceAccount:service-123456789@gcp-sa-logging.iam.gserviceaccount.com';
-const input = (flags: Parameters<typeof setupInput>[0] = {}) => setupInput({ project: P, location: 'EU', 'cloud-logging': true, ...flags }, {});
+const input = (flags: Parameters<typeof setupInput>[0] = {}) =>
+  setupInput({ project: P, location: 'EU', 'cloud-logging': true, ...flags }, {});
 
 async function run(mode: 'apply' | 'check', flags: Parameters<typeof setupInput>[0] = {}): Promise<SetupReport & { lines: string[] }> {
   const lines: string[] = [];
-  const report = await setupWith(clients, input(flags), { mode, out: (l) => lines.push(l), context: { loadReference: async () => undefined } });
+  const report = await setupWith(clients, input(flags), {
+    mode,
+    out: (l) => lines.push(l),
+    context: { loadReference: async () => undefined },
+  });
   return { ...report, lines };
 }
 
@@ -49,7 +54,11 @@ describe('setupWith() --cloud-logging', () => {
   it('creates the sink to the topic with the request-log filter and a unique writer, and lets that writer publish', async () => {
     const report = await run('apply');
     expect(report.exitCode, report.lines.join('\n')).toBe(0);
-    expect(cloud.state.sinks.get(SINK)).toMatchObject({ destination: `pubsub.googleapis.com/${TOPIC}`, filter: DEFAULT_LOG_FILTER, writerIdentity: WRITER });
+    expect(cloud.state.sinks.get(SINK)).toMatchObject({
+      destination: `pubsub.googleapis.com/${TOPIC}`,
+      filter: DEFAULT_LOG_FILTER,
+      writerIdentity: WRITER,
+    });
     const create = cloud.requests.find((r) => r.method === 'POST' && r.path === `/v2/projects/${P}/sinks`)!;
     expect(create.query.get('uniqueWriterIdentity')).toBe('true');
     expect(publishers()).toContain(WRITER);
@@ -59,7 +68,9 @@ describe('setupWith() --cloud-logging', () => {
     );
     // the sink comes after the BigQuery subscription, so nothing it publishes is dropped
     const labels = report.outcomes.map((o) => o.label);
-    expect(labels.indexOf(`log sink ${SINK}`)).toBeGreaterThan(labels.indexOf(`subscription projects/${P}/subscriptions/access-logs-to-bigquery`));
+    expect(labels.indexOf(`log sink ${SINK}`)).toBeGreaterThan(
+      labels.indexOf(`subscription projects/${P}/subscriptions/access-logs-to-bigquery`),
+    );
   });
 
   it('is idempotent: a second run changes nothing and reports the sink ok', async () => {
@@ -84,7 +95,12 @@ describe('setupWith() --cloud-logging', () => {
   });
 
   it('a sink that exists with another filter is drift, left alone', async () => {
-    cloud.state.sinks.set(SINK, { name: 'logflow-request-logs', destination: `pubsub.googleapis.com/${TOPIC}`, filter: 'severity>=ERROR', writerIdentity: WRITER });
+    cloud.state.sinks.set(SINK, {
+      name: 'logflow-request-logs',
+      destination: `pubsub.googleapis.com/${TOPIC}`,
+      filter: 'severity>=ERROR',
+      writerIdentity: WRITER,
+    });
     const report = await run('apply');
     expect(report.exitCode).toBe(1);
     expect(report.lines).toContain(
@@ -110,8 +126,12 @@ describe('renderPlan() with --cloud-logging', () => {
     expect(text).toContain(
       `$ gcloud logging sinks create logflow-request-logs pubsub.googleapis.com/projects/${P}/topics/access-logs --log-filter='${DEFAULT_LOG_FILTER}' --project=${P}`,
     );
-    expect(text).toContain(`$ SINK_WRITER=$(gcloud logging sinks describe logflow-request-logs --project=${P} --format='value(writerIdentity)')`);
-    expect(text).toContain(`$ gcloud pubsub topics add-iam-policy-binding access-logs --member="\${SINK_WRITER}" --role=roles/pubsub.publisher --project=${P}`);
+    expect(text).toContain(
+      `$ SINK_WRITER=$(gcloud logging sinks describe logflow-request-logs --project=${P} --format='value(writerIdentity)')`,
+    );
+    expect(text).toContain(
+      `$ gcloud pubsub topics add-iam-policy-binding access-logs --member="\${SINK_WRITER}" --role=roles/pubsub.publisher --project=${P}`,
+    );
   });
 });
 

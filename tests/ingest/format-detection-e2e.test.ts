@@ -68,20 +68,21 @@ describe('runIngest({ format: auto }) to the local landing table', () => {
     expect(rows).toHaveLength(truth.size);
     const wrong = rows.filter((r) => truth.get(`${r.source}:${r.line}`) !== r.format);
     expect(wrong).toEqual([]);
-    expect(notices).toEqual([expect.stringMatching(/mixed\.log: mixed log formats in its first 50 line\(s\) \(.*\); each line is labelled with its own format$/)]);
+    expect(notices).toEqual([
+      expect.stringMatching(/mixed\.log: mixed log formats in its first 50 line\(s\) \(.*\); each line is labelled with its own format$/),
+    ]);
   });
 
   it('the labels decide the parse: a common and a vcombined file land as requests, not parse errors', async () => {
     const common = join(dir, 'common.log');
     const vcombined = join(dir, 'vcombined.log');
     writeFileSync(common, '192.0.2.1 - - [17/May/2015:10:05:03 +0000] "GET /a HTTP/1.1" 200 12\n'.repeat(3));
-    writeFileSync(
-      vcombined,
-      'example.com:443 192.0.2.2 - - [17/May/2015:10:05:04 +0000] "GET /b HTTP/1.1" 404 0 "-" "curl/8"\n'.repeat(2),
-    );
+    writeFileSync(vcombined, 'example.com:443 192.0.2.2 - - [17/May/2015:10:05:04 +0000] "GET /b HTTP/1.1" 404 0 "-" "curl/8"\n'.repeat(2));
     await runIngest({ inputs: [common, vcombined], warehouse: wh, format: 'auto', report: () => undefined });
     await runModels(wh);
-    expect(await queryRows(wh, `select vhost, path, status::int as status, count(*)::int as n from logflow.requests group by all order by path`)).toEqual([
+    expect(
+      await queryRows(wh, `select vhost, path, status::int as status, count(*)::int as n from logflow.requests group by all order by path`),
+    ).toEqual([
       { vhost: null, path: '/a', status: 200, n: 3 },
       { vhost: 'example.com', path: '/b', status: 404, n: 2 },
     ]);
@@ -92,7 +93,9 @@ describe('runIngest({ format: auto }) to the local landing table', () => {
     const file = join(dir, 'squid.log');
     writeFileSync(file, byFormat.get('squid')!.join('\n') + '\n');
     await runIngest({ inputs: [file], warehouse: wh, format: 'combined', report: () => undefined });
-    expect(await queryRows(wh, `select distinct attributes->>'format' as format from logflow_raw.landing`)).toEqual([{ format: 'combined' }]);
+    expect(await queryRows(wh, `select distinct attributes->>'format' as format from logflow_raw.landing`)).toEqual([
+      { format: 'combined' },
+    ]);
   });
 });
 

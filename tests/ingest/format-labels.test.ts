@@ -49,7 +49,9 @@ describe('checkFormatName()', () => {
     })();
     expect(error).toBeInstanceOf(LogflowError);
     expect(error!.exitCode).toBe(2);
-    expect(error!.message).toBe(`unknown log format '${name}': use one of ${KNOWN_FORMATS.join(', ')}, custom (with a custom format string), or auto (detect)`);
+    expect(error!.message).toBe(
+      `unknown log format '${name}': use one of ${KNOWN_FORMATS.join(', ')}, custom (with a custom format string), or auto (detect)`,
+    );
     expect(error!.message).not.toContain('\n');
   });
 
@@ -90,7 +92,7 @@ describe('createFormatLabeler()', () => {
     expect(later.formats).toEqual(['cloud_logging', 'awselb', 'combined']);
     labeler.finish();
     expect(notices).toEqual([
-      "a.log: mixed log formats in its first 4 line(s) (combined 2, squid 1); each line is labelled with its own format",
+      'a.log: mixed log formats in its first 4 line(s) (combined 2, squid 1); each line is labelled with its own format',
     ]);
   });
 
@@ -106,7 +108,12 @@ describe('createFormatLabeler()', () => {
     const labeler = createFormatLabeler(() => undefined, { sampleLines: 2 });
     const header = '#Fields: date time cs-method cs-uri-stem sc-status sc-bytes time-taken cs(Host) c-ip';
     const got = labeler.label(
-      batch(['#Version: 1.0', header, '2026-11-29 10:00:03 GET /x.css 200 5120 15 www.example.com 192.0.2.11', '2026-11-29 10:00:04 GET / 200 1 1 www.example.com 192.0.2.12']),
+      batch([
+        '#Version: 1.0',
+        header,
+        '2026-11-29 10:00:03 GET /x.css 200 5120 15 www.example.com 192.0.2.11',
+        '2026-11-29 10:00:04 GET / 200 1 1 www.example.com 192.0.2.12',
+      ]),
     );
     expect(got.format).toBe('w3c');
   });

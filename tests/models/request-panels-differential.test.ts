@@ -47,7 +47,9 @@ function requestsOf(n: number): Request[] {
   const start = Date.UTC(2026, 9, 30, 23, 55);
   return Array.from({ length: n }, (_, i) => {
     // three busy minutes around midnight, plus single-request minutes
-    const at = new Date(start + (i % 7 === 0 ? i * 61_000 : faker.number.int({ min: 0, max: 2 }) * 5 * 60_000 + faker.number.int({ min: 0, max: 59_999 })));
+    const at = new Date(
+      start + (i % 7 === 0 ? i * 61_000 : faker.number.int({ min: 0, max: 2 }) * 5 * 60_000 + faker.number.int({ min: 0, max: 59_999 })),
+    );
     const timed = faker.number.float() < 0.8;
     return {
       request_id: `r${i}`,
@@ -59,7 +61,9 @@ function requestsOf(n: number): Request[] {
       country_code: faker.helpers.arrayElement(['GB', 'US', 'ZZ']),
       response_bytes: faker.number.int({ min: 0, max: 100_000 }),
       // ties on purpose (a small set of values), and a wide range
-      request_time_us: timed ? faker.helpers.arrayElement([faker.number.int({ min: 0, max: 20 }) * 500, faker.number.int({ min: 1, max: 3_000_000_000 })]) : null,
+      request_time_us: timed
+        ? faker.helpers.arrayElement([faker.number.int({ min: 0, max: 20 }) * 500, faker.number.int({ min: 1, max: 3_000_000_000 })])
+        : null,
       vhost: faker.helpers.arrayElement(['www.example.com', 'api.example.com', null]),
       host: faker.helpers.arrayElement(['www.example.com', 'cdn.example.net', null]),
       auth_user: faker.helpers.arrayElement(['alice', 'bob', null, null]),
@@ -140,7 +144,11 @@ describe('request panels on BigQuery (ZetaSQL) and DuckDB', () => {
   });
 
   it.each([
-    ['latency_by_path', (r: Request) => `${utcDate(r.requested_at)}|${r.path}`, (row: Record<string, unknown>) => `${row.request_date}|${row.path}`],
+    [
+      'latency_by_path',
+      (r: Request) => `${utcDate(r.requested_at)}|${r.path}`,
+      (row: Record<string, unknown>) => `${row.request_date}|${row.path}`,
+    ],
     [
       'latency_by_minute',
       (r: Request) => new Date(Math.floor(r.requested_at.getTime() / 60_000) * 60_000).toISOString(),

@@ -284,7 +284,13 @@ export async function startCloudFake(options: { project?: string; number?: strin
       const writerIdentity = unique
         ? `serviceAccount:service-${number}@gcp-sa-logging.iam.gserviceaccount.com`
         : 'serviceAccount:cloud-logs@system.gserviceaccount.com';
-      const sink = { name: String(b.name), destination: b.destination, filter: b.filter ?? '', writerIdentity, createTime: new Date().toISOString() };
+      const sink = {
+        name: String(b.name),
+        destination: b.destination,
+        filter: b.filter ?? '',
+        writerIdentity,
+        createTime: new Date().toISOString(),
+      };
       state.sinks.set(name, sink);
       return json(res, 200, sink);
     }

@@ -24,7 +24,8 @@ const REQUEST_PANELS = [
   {
     name: 'visitor_hosts',
     kind: 'field',
-    description: "Visitor hosts and IPs (GoAccess's Visitor Hostnames and IPs panel): one row per UTC date and client address as logged, with its country.",
+    description:
+      "Visitor hosts and IPs (GoAccess's Visitor Hostnames and IPs panel): one row per UTC date and client address as logged, with its country.",
     keys: ['client_ip', 'country_code'],
     where: ['client_ip is not null'],
     columns: {
@@ -43,7 +44,8 @@ const REQUEST_PANELS = [
   {
     name: 'requested_hosts',
     kind: 'field',
-    description: 'Hosts requested: one row per UTC date and host the requests were for (Host header or absolute URL), for formats that log one.',
+    description:
+      'Hosts requested: one row per UTC date and host the requests were for (Host header or absolute URL), for formats that log one.',
     keys: ['host'],
     where: ['host is not null'],
     columns: { host: 'Host the requests were for, lower case (requests.host).' },
@@ -67,7 +69,8 @@ const REQUEST_PANELS = [
   {
     name: 'tls_settings',
     kind: 'field',
-    description: "Encryption settings (GoAccess's Encryption Settings panel): one row per UTC date, TLS version and cipher, for formats that log either.",
+    description:
+      "Encryption settings (GoAccess's Encryption Settings panel): one row per UTC date, TLS version and cipher, for formats that log either.",
     keys: ['tls_protocol', 'tls_cipher'],
     where: ['(tls_protocol is not null or tls_cipher is not null)'],
     columns: {
@@ -87,7 +90,7 @@ const REQUEST_PANELS = [
     name: 'latency_by_minute',
     kind: 'latency',
     description:
-      'Latency per minute: one row per UTC minute with at least one request that logged a time served (%D, %T, $request_time, ALB/ELB processing time, Cloud Logging latency...), with exact p50/p95/p99 and GoAccess\'s avg/cum/max time served.',
+      "Latency per minute: one row per UTC minute with at least one request that logged a time served (%D, %T, $request_time, ALB/ELB processing time, Cloud Logging latency...), with exact p50/p95/p99 and GoAccess's avg/cum/max time served.",
     keys: [minuteKey],
     columns: { minute_at: 'Start of the UTC minute.' },
   },
@@ -110,7 +113,11 @@ function rebuiltRequests(ctx, panel, from) {
   if (panel.kind === 'latency') kept.push('request_time_us is not null');
   return `select
     ${d.dateOf('requested_at')} as request_date,
-    ${panel.keys.filter((k) => typeof k !== 'string').map(keySelect).concat('*').join(',\n    ')},
+    ${panel.keys
+      .filter((k) => typeof k !== 'string')
+      .map(keySelect)
+      .concat('*')
+      .join(',\n    ')},
   from ${ctx.ref('requests')}
   where ${kept.join('\n    and ')}`;
 }
@@ -191,7 +198,10 @@ for (const panel of REQUEST_PANELS) {
       lookbackMinutes: constants.LOOKBACK_MINUTES,
       recentDays: constants.LATE_ARRIVAL_DAYS,
     });
-  const shared = panel.kind === 'field' ? outputs.PANEL_COLUMNS : { request_date: outputs.PANEL_COLUMNS.request_date, last_received_at: outputs.PANEL_COLUMNS.last_received_at };
+  const shared =
+    panel.kind === 'field'
+      ? outputs.PANEL_COLUMNS
+      : { request_date: outputs.PANEL_COLUMNS.request_date, last_received_at: outputs.PANEL_COLUMNS.last_received_at };
   publish(panel.name, {
     type: 'incremental',
     schema: 'logflow',
