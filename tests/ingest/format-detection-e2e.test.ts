@@ -44,7 +44,7 @@ function writeCorpus(): { files: string[]; truth: Map<string, string> } {
   const formats = [...byFormat.keys()];
   const picks = Array.from({ length: 200 }, () => faker.helpers.arrayElement(formats));
   writeFileSync(mixed, picks.map((f) => faker.helpers.arrayElement(byFormat.get(f)!)).join('\n') + '\n');
-  picks.forEach((f, i) => truth.set(`${mixed}:${i + 1}`, f));
+  for (const [i, f] of picks.entries()) truth.set(`${mixed}:${i + 1}`, f);
   files.push(mixed);
   return { files, truth };
 }
