@@ -9,12 +9,16 @@
  * 1. line by line: the share of lines labelled with their true format, per format;
  * 2. per source: blocks of `--sample` lines of one format with 10% lines of other formats mixed
  *    in, detected with detectFormat(); the share of blocks labelled right, and the mean confidence;
- * 3. the real sample ../shared/data/elastic-apache-10k.log (combined), when present.
+ * 3. as the ingester labels lines (createFormatLabeler, `logflow ingest --format auto`): one
+ *    source per format plus sources mixing two, three and all formats line by line; the share of
+ *    lines whose `format` attribute is their true format;
+ * 4. the real sample ../shared/data/elastic-apache-10k.log (combined), when present.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { base, en, Faker } from '@faker-js/faker';
-import { createLineDetector, detectFormat } from '../ingest/detect.ts';
+import { createFormatLabeler, createLineDetector, detectFormat } from '../ingest/detect.ts';
+import type { LineBatch } from '../ingest/types.ts';
 import { FORMAT_CASES, JSON_CASES } from '../tests/formats/cases.ts';
 
 const { values } = parseArgs({
@@ -30,11 +34,18 @@ const faker = new Faker({ locale: [en, base] });
 faker.seed(Number(values.seed));
 faker.setDefaultRefDate(new Date('2026-11-01T00:00:00Z'));
 
+/** The format attribute's spelling (plan-s3: `cloud_logging`). */
+const label = (format: string) => (format === 'cloudlogging' ? 'cloud_logging' : format);
 const APACHE_FAMILY = new Set(['combined', 'common', 'vcombined', 'vcommon', 'traefikclf']);
 const templates = new Map<string, string[]>();
 for (const c of [...FORMAT_CASES.filter((x) => !x.format.includes(':')), ...JSON_CASES]) {
-  templates.set(c.format, [...(templates.get(c.format) ?? []), c.line]);
+  templates.set(label(c.format), [...(templates.get(label(c.format)) ?? []), c.line]);
 }
+// logflow's own nginx-style JSON (log_format escape=json), as the generator's --format json writes it
+templates.set('json', [
+  '{"time_iso8601":"2026-11-29T10:00:03+00:00","remote_addr":"192.0.2.1","remote_user":"","request":"GET /a.html HTTP/1.1","status":200,"body_bytes_sent":512,"http_referer":"","http_user_agent":"Mozilla/5.0","request_time":0.004}',
+  '{"time_local":"29/Nov/2026:10:00:04 +0000","remote_addr":"192.0.2.2","request_method":"POST","request_uri":"/api?x=1","server_protocol":"HTTP/2.0","status":"201","body_bytes_sent":"0","http_user_agent":"curl/8.5.0"}',
+]);
 
 /** A varied copy of a template line of `format`. */
 function vary(format: string, line: string): string {
@@ -104,7 +115,59 @@ console.log(
   `per source (${sampleSize}-line samples, 10% other formats): ${sourcesRight}/${sources} = ${((100 * sourcesRight) / sources).toFixed(2)}% right, mean confidence ${(confidence / sources).toFixed(3)}`,
 );
 
-// 3. the real sample
+// 3. as the ingester labels sources: uniform sources, and sources mixing formats line by line
+const sourcesOf: { name: string; lines: { format: string; line: string }[] }[] = labels.map((format) => ({
+  name: format,
+  lines: Array.from({ length: perFormat }, () => ({ format, line: lineOf(format) })),
+}));
+for (const k of [2, 3, labels.length]) {
+  for (let n = 0; n < 5; n++) {
+    const chosen = faker.helpers.arrayElements(labels, k);
+    sourcesOf.push({
+      name: `mixed of ${k} #${n}`,
+      lines: Array.from({ length: perFormat }, () => {
+        const format = faker.helpers.arrayElement(chosen);
+        return { format, line: lineOf(format) };
+      }),
+    });
+  }
+}
+const labeler = createFormatLabeler(() => undefined);
+let labelled = 0;
+let labelledRight = 0;
+let mixedRight = 0;
+let mixedTotal = 0;
+for (const [index, source] of sourcesOf.entries()) {
+  const ref = { name: source.name, sourceId: `bench:${index}`, resumable: false };
+  for (let start = 0; start < source.lines.length; start += 100) {
+    const slice = source.lines.slice(start, start + 100);
+    const batch: LineBatch = {
+      source: ref,
+      lines: slice.map((l) => Buffer.from(l.line)),
+      offsets: slice.map(() => 0),
+      lengths: slice.map((l) => Buffer.byteLength(l.line)),
+      firstLine: start + 1,
+      bytes: 0,
+      checkpoint: null,
+    };
+    const out = labeler.label(batch);
+    slice.forEach((l, i) => {
+      const got = out.formats?.[i] ?? out.format;
+      const ok = got === l.format ? 1 : 0;
+      labelled++;
+      labelledRight += ok;
+      if (source.name.startsWith('mixed')) {
+        mixedTotal++;
+        mixedRight += ok;
+      }
+    });
+  }
+}
+console.log(
+  `as ingested (--format auto): ${labelledRight}/${labelled} = ${((100 * labelledRight) / labelled).toFixed(2)}% of lines carry their true format (${labels.length} uniform sources and 15 mixed ones of ${perFormat} lines; mixed sources alone ${((100 * mixedRight) / mixedTotal).toFixed(2)}%)`,
+);
+
+// 4. the real sample
 const real = new URL('../../shared/data/elastic-apache-10k.log', import.meta.url);
 if (existsSync(real)) {
   const lines = readFileSync(real, 'utf8')

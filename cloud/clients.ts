@@ -4,6 +4,7 @@ import { Storage, type StorageOptions } from '@google-cloud/storage';
 import { ProjectsClient } from '@google-cloud/resource-manager';
 import { ServiceUsageClient } from '@google-cloud/service-usage';
 import { v1 as dataformV1 } from '@google-cloud/dataform';
+import { Logging } from '@google-cloud/logging';
 import { GoogleAuth, type AuthClient } from 'google-auth-library';
 import type { ClientOptions } from 'google-gax';
 import { LogflowError } from '../core/errors.ts';
@@ -37,6 +38,8 @@ export interface Clients {
   serviceUsage: ServiceUsageClient;
   /** Dataform v1 (the package's default export is v1beta1). */
   dataform: dataformV1.DataformClient;
+  /** Cloud Logging (Log Router sinks), over its REST fallback when endpoints are given. */
+  logging: Logging;
   /** A REST call to an API without a client here (IAM service accounts, Monitoring). */
   rest<T>(api: 'iam' | 'monitoring', method: 'GET' | 'POST', path: string, body?: unknown): Promise<T>;
   authClient(): Promise<AuthClient>;
@@ -84,6 +87,7 @@ export function connect(connection: Connection): Clients {
     projects: new ProjectsClient(gax),
     serviceUsage: new ServiceUsageClient(gax),
     dataform: new dataformV1.DataformClient(gax),
+    logging: new Logging({ projectId, ...gax } as ConstructorParameters<typeof Logging>[0]),
     authClient,
     async rest<T>(api: 'iam' | 'monitoring', method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
       const base = endpoints?.http ?? `https://${api}.googleapis.com`;

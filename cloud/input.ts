@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { LogflowError, usageError } from '../core/errors.ts';
 import { readProjectConfig } from '../warehouse/project.ts';
-import { DEFAULTS, dataformRegion, type SetupInput } from './plan.ts';
+import { DEFAULTS, DEFAULT_LOG_FILTER, dataformRegion, type SetupInput } from './plan.ts';
 
 /** Validation of setup's flags and the installed versions it pins: pure apart from reading package.json files. */
 
@@ -58,6 +58,8 @@ export interface SetupFlags {
   bucket?: string;
   'max-delivery-attempts'?: string;
   'landing-expiration-days'?: string;
+  'cloud-logging'?: boolean;
+  'log-filter'?: string;
 }
 
 export function setupInput(flags: SetupFlags, env: NodeJS.ProcessEnv = process.env, command = 'setup'): SetupInput {
@@ -86,9 +88,14 @@ export function setupInput(flags: SetupFlags, env: NodeJS.ProcessEnv = process.e
   const uaParser = installedVersion('ua-parser-js');
   if (!uaParser.startsWith('1.'))
     throw new LogflowError(`installed ua-parser-js is ${uaParser}; logflow needs 1.x (MIT; 2.x is AGPL). Run npm ci`);
+  const filter = flags['log-filter'];
+  if (filter !== undefined && filter.trim() === '')
+    throw usageError(`--log-filter must be a Cloud Logging query (an empty one would export every log entry of the project)`);
+  const logSink = flags['cloud-logging'] || filter !== undefined ? { filter: filter?.trim() ?? DEFAULT_LOG_FILTER } : undefined;
   return {
     project,
     location,
+    ...(logSink ? { logSink } : {}),
     region: flags.region ?? dataformRegion(location),
     topic,
     schedule: flags.schedule === undefined ? undefined : checkCron(flags.schedule),

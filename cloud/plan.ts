@@ -29,6 +29,11 @@ export interface SetupInput {
   maxDeliveryAttempts: number;
   /** Landing partitions older than this are dropped (hourly partitions: BigQuery allows 10,000 per table). */
   landingExpirationDays: number;
+  /**
+   * A Log Router sink publishing Cloud Logging request logs (LogEntry JSON with httpRequest) to
+   * the topic, with this filter (--cloud-logging / --log-filter); none without it.
+   */
+  logSink?: { filter: string };
   /** From Resource Manager; unknown in a dry run (printed as PROJECT_NUMBER). */
   projectNumber?: string;
   /** dataform.json: defaultSchema, assertionSchema, vars. */
@@ -75,6 +80,7 @@ export type Resource =
       deadLetter?: { topic: string; maxDeliveryAttempts: number };
     }
   | { kind: 'iam'; target: IamTarget; member: string; role: string; why: string }
+  | { kind: 'logSink'; sink: string; topic: string; filter: string }
   | { kind: 'bucket'; bucket: string; location: string }
   | { kind: 'object'; bucket: string; object: string; source: string; version: string }
   | { kind: 'reference'; dataset: string; tables: string[] }
@@ -106,6 +112,7 @@ export interface Plan {
     subscription: string;
     landingTable: string;
     uaParserUri: string;
+    logSink?: string;
     repository?: string;
     releaseConfig?: string;
     workflowConfig?: string;
@@ -132,7 +139,26 @@ export const DEFAULTS = {
   releaseConfig: 'production',
   workflowConfig: 'scheduled',
   runner: 'logflow-dataform',
+  logSink: 'logflow-request-logs',
 } as const;
+
+/**
+ * Which Cloud Logging entries the sink publishes: request logs with an httpRequest of the
+ * external Application Load Balancer, Cloud Run and App Engine (the LogEntry shapes the model's
+ * `cloud_logging` format reads). `httpRequest.requestUrl:*` keeps entries that carry a request.
+ */
+export const DEFAULT_LOG_FILTER =
+  'httpRequest.requestUrl:* AND (resource.type="http_load_balancer" OR resource.type="cloud_run_revision" OR resource.type="gae_app")';
+
+/** The IAM member that stands for a log sink's writer identity (known once the sink exists). */
+export function sinkWriterMember(sink: string): string {
+  return `logSinkWriter:${sink}`;
+}
+
+/** The sink name of a sinkWriterMember(), or null for any other member. */
+export function sinkOfMember(member: string): string | null {
+  return member.startsWith('logSinkWriter:') ? member.slice('logSinkWriter:'.length) : null;
+}
 
 /** BigQuery multi-regions have no Dataform location: Dataform runs in a region inside them. */
 export function dataformRegion(location: string): string {
@@ -234,6 +260,18 @@ export function planSetup(input: SetupInput): Plan {
     why: 'dead-lettering acknowledges the forwarded message on the source subscription',
   });
 
+  if (input.logSink) {
+    // after the BigQuery subscription, so that no published entry is lost
+    resources.push({ kind: 'logSink', sink: DEFAULTS.logSink, topic, filter: input.logSink.filter });
+    resources.push({
+      kind: 'iam',
+      target: { type: 'topic', topic },
+      member: sinkWriterMember(DEFAULTS.logSink),
+      role: 'roles/pubsub.publisher',
+      why: "the Log Router publishes the sink's entries as the sink's writer identity",
+    });
+  }
+
   resources.push({ kind: 'bucket', bucket: input.bucket, location: input.location });
   resources.push({
     kind: 'object',
@@ -245,6 +283,7 @@ export function planSetup(input: SetupInput): Plan {
   resources.push({ kind: 'reference', dataset: REF_DATASET, tables: [REF_TABLES.country, REF_TABLES.asn] });
 
   const names: Plan['names'] = { topic, deadLetterTopic, deadLetterSubscription, subscription, landingTable, uaParserUri };
+  if (input.logSink) names.logSink = DEFAULTS.logSink;
   if (input.schedule) {
     const runner = `${DEFAULTS.runner}@${p}.iam.gserviceaccount.com`;
     const repository = `projects/${p}/locations/${input.region}/repositories/${DEFAULTS.repository}`;
@@ -320,8 +359,12 @@ export function label(r: Resource, project: string): string {
       return `topic projects/${project}/topics/${r.topic}`;
     case 'subscription':
       return `subscription projects/${project}/subscriptions/${r.subscription}`;
-    case 'iam':
-      return `iam ${r.role} for ${r.member} on ${iamTargetLabel(r.target, project)}`;
+    case 'iam': {
+      const sink = sinkOfMember(r.member);
+      return `iam ${r.role} for ${sink ? `the writer identity of log sink ${sink}` : r.member} on ${iamTargetLabel(r.target, project)}`;
+    }
+    case 'logSink':
+      return `log sink projects/${project}/sinks/${r.sink}`;
     case 'bucket':
       return `bucket gs://${r.bucket}`;
     case 'object':

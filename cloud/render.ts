@@ -1,4 +1,4 @@
-import { label, type IamTarget, type Plan, type Resource } from './plan.ts';
+import { label, sinkOfMember, type IamTarget, type Plan, type Resource } from './plan.ts';
 
 /**
  * Text for `logflow setup --dry-run`: every resource with its settings, and the gcloud / bq
@@ -42,6 +42,13 @@ export function settingsOf(r: Resource): string[] {
       ];
     case 'iam':
       return [`why: ${r.why}`];
+    case 'logSink':
+      return [
+        `destination: pubsub.googleapis.com/projects/PROJECT/topics/${r.topic}`,
+        `filter: ${r.filter}`,
+        'unique writer identity (granted Pub/Sub Publisher on the topic below)',
+        'publishes each LogEntry as JSON in the message data (attribute logging.googleapis.com/timestamp only): the BigQuery subscription lands it, and staging reads such lines as cloud_logging',
+      ];
     case 'bucket':
       return [`location: ${r.location}`, 'uniform bucket-level access: on', 'public access prevention: enforced'];
     case 'object':
@@ -128,7 +135,17 @@ export function commandsFor(r: Resource, plan: Plan): string[] {
       parts.push('--message-retention-duration=7d --expiration-period=never');
       return [parts.join(' ')];
     }
+    case 'logSink':
+      return [
+        `gcloud logging sinks create ${r.sink} pubsub.googleapis.com/projects/${p}/topics/${r.topic} --log-filter=${q(r.filter)} --project=${p}`,
+      ];
     case 'iam': {
+      const sink = sinkOfMember(r.member);
+      if (sink)
+        return [
+          `SINK_WRITER=$(gcloud logging sinks describe ${sink} --project=${p} --format='value(writerIdentity)')`,
+          iamCommand(r.target, '${SINK_WRITER}', r.role, p),
+        ];
       const lookup = r.member.includes('PROJECT_NUMBER')
         ? [`PROJECT_NUMBER=$(gcloud projects describe ${p} --format='value(projectNumber)')`]
         : [];

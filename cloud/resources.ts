@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { Clients } from './clients.ts';
 import { cloudError, isNotFound, classify } from './errors.ts';
 import { ensureBinding, type Policy, type PolicyAccess } from './iam.ts';
-import { iamTargetLabel, type IamTarget, type Plan, type Resource } from './plan.ts';
+import { iamTargetLabel, sinkOfMember, type IamTarget, type Plan, type Resource } from './plan.ts';
 import { buildTree, digestInMessage, digestOf, DIGEST_PREFIX, type DataformTree } from './dataform-tree.ts';
 import { uaParserDist } from './input.ts';
 import { readProjectConfig } from '../warehouse/project.ts';
@@ -31,6 +31,8 @@ export interface Context {
   tree?: DataformTree;
   /** Loads the IP reference tables (default: geo/bigquery.ts). */
   loadReference?: (ctx: Context) => Promise<void>;
+  /** Writer identities of the log sinks seen (or created) by the logSink steps, by sink name. */
+  sinkWriters?: Map<string, string>;
 }
 
 const ok = (detail?: string): Outcome => ({ status: 'ok', detail });
@@ -163,6 +165,8 @@ export async function ensure(ctx: Context, r: Resource): Promise<Outcome> {
     }
     case 'subscription':
       return ensureSubscription(ctx, r);
+    case 'logSink':
+      return ensureLogSink(ctx, r);
     case 'iam':
       return ensureIam(ctx, r);
     case 'bucket': {
@@ -413,6 +417,48 @@ export function stateHint(state: string): string {
   }
 }
 
+type LogSinkResource = Extract<Resource, { kind: 'logSink' }>;
+
+/**
+ * The Log Router sink (Cloud Logging): read it; when it exists, its destination and filter must
+ * be the plan's (else drift) and its writer identity is recorded for the IAM step after it; when
+ * it is missing, create it with a unique writer identity.
+ */
+async function ensureLogSink(ctx: Context, r: LogSinkResource): Promise<Outcome> {
+  const p = ctx.plan.input.project;
+  const on = `project ${p}`;
+  const destination = `pubsub.googleapis.com/projects/${p}/topics/${r.topic}`;
+  const sink = ctx.clients.logging.sink(r.sink);
+  type SinkMeta = { destination?: string; filter?: string; writerIdentity?: string; disabled?: boolean };
+  const record = (meta: SinkMeta) => {
+    ctx.sinkWriters ??= new Map();
+    if (meta.writerIdentity) ctx.sinkWriters.set(r.sink, meta.writerIdentity);
+  };
+  const meta = await read(
+    ctx,
+    r,
+    `reading log sink ${r.sink}`,
+    'roles/logging.viewer',
+    on,
+    async () => (await sink.getMetadata())[0] as SinkMeta,
+  );
+  if (meta) {
+    record(meta);
+    const found = differences([
+      ['destination', meta.destination ?? '', destination],
+      ['filter', meta.filter ?? '', r.filter],
+      ['disabled', !!meta.disabled, false],
+    ]);
+    return found.length === 0 ? ok(`writer ${meta.writerIdentity ?? 'unknown'}`) : drift(found);
+  }
+  if (!ctx.apply) return missing();
+  const [, created] = await write(ctx, `creating log sink ${r.sink}`, 'roles/logging.configWriter', on, () =>
+    ctx.clients.logging.createSink(r.sink, { destination, filter: r.filter, uniqueWriterIdentity: true } as never),
+  );
+  record((created ?? {}) as SinkMeta);
+  return { status: 'created', detail: `writer ${(created as SinkMeta | undefined)?.writerIdentity ?? 'unknown'}` };
+}
+
 type IamResource = Extract<Resource, { kind: 'iam' }>;
 
 function policyAccess(ctx: Context, target: IamTarget): PolicyAccess {
@@ -476,12 +522,17 @@ const ADMIN_ROLE: Record<IamTarget['type'], string> = {
 async function ensureIam(ctx: Context, r: IamResource): Promise<Outcome> {
   const p = ctx.plan.input.project;
   const on = iamTargetLabel(r.target, p);
+  // a log sink's writer identity is known once the sink exists (its logSink step records it)
+  const sink = sinkOfMember(r.member);
+  const member = sink ? ctx.sinkWriters?.get(sink) : r.member;
+  if (!member) return { status: 'missing', detail: `log sink ${sink} does not exist yet, so its writer identity is unknown` };
   try {
-    const result = await ensureBinding(policyAccess(ctx, r.target), r.role, r.member, ctx.apply);
+    const result = await ensureBinding(policyAccess(ctx, r.target), r.role, member, ctx.apply);
+    if (sink) return result === 'missing' ? { status: 'missing', detail: member } : { status: result, detail: member };
     return result === 'missing' ? missing() : { status: result };
   } catch (error) {
     if (isNotFound(error) && !ctx.apply) return { status: 'missing', detail: `${on} does not exist` };
-    throw cloudError(error, p, `granting ${r.role} to ${r.member} on ${on}`, ADMIN_ROLE[r.target.type], on);
+    throw cloudError(error, p, `granting ${r.role} to ${member} on ${on}`, ADMIN_ROLE[r.target.type], on);
   }
 }
 

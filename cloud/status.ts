@@ -3,7 +3,7 @@ import { ident } from '../warehouse/duckdb.ts';
 import { LANDING_DATASET, LANDING_TABLE } from '../pipeline/landing.ts';
 import type { Clients } from './clients.ts';
 import { cloudError, isNotFound } from './errors.ts';
-import type { Plan } from './plan.ts';
+import { DEFAULTS, type Plan } from './plan.ts';
 import { stateHint } from './resources.ts';
 
 /**
@@ -241,6 +241,43 @@ async function guarded(name: string, project: string, role: string, on: string, 
   }
 }
 
+/**
+ * The Log Router sink for Cloud Logging request logs (logflow setup --cloud-logging): whether it
+ * exists, publishes to this topic, is enabled, and its writer identity may publish there.
+ */
+export async function logSinkCheck(clients: Clients, plan: Plan): Promise<Check> {
+  const p = plan.input.project;
+  const name = plan.names.logSink ?? DEFAULTS.logSink;
+  const topic = `projects/${p}/topics/${plan.names.topic}`;
+  let meta: { destination?: string; filter?: string; writerIdentity?: string; disabled?: boolean };
+  try {
+    [meta] = (await clients.logging.sink(name).getMetadata()) as unknown as [typeof meta];
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+    return plan.names.logSink
+      ? { name: 'log sink', level: 'fail', text: `${name} does not exist: run \`logflow setup --cloud-logging\`` }
+      : {
+          name: 'log sink',
+          level: 'n/a',
+          text: `no Cloud Logging sink ${name} (\`logflow setup --cloud-logging\` adds one for load balancer, Cloud Run and App Engine request logs)`,
+        };
+  }
+  const about = `${name} -> ${meta.destination ?? '?'}, filter ${JSON.stringify(meta.filter ?? '')}, writer ${meta.writerIdentity ?? '?'}`;
+  if (meta.destination !== `pubsub.googleapis.com/${topic}`)
+    return { name: 'log sink', level: 'warn', text: `${about}: not this pipeline's topic ${topic}` };
+  if (meta.disabled) return { name: 'log sink', level: 'warn', text: `${about}: disabled (no entries are exported)` };
+  const [policy] = await clients.pubsub.topic(plan.names.topic).iam.getPolicy();
+  const writer = meta.writerIdentity ?? '';
+  const canPublish = (policy.bindings ?? []).some((b) => b.role === 'roles/pubsub.publisher' && (b.members ?? []).includes(writer));
+  if (!canPublish)
+    return {
+      name: 'log sink',
+      level: 'fail',
+      text: `${about}: the writer may not publish to the topic (grant it roles/pubsub.publisher: logflow setup --cloud-logging)`,
+    };
+  return { name: 'log sink', level: 'ok', text: about };
+}
+
 export async function cloudChecks(clients: Clients, plan: Plan, now: Date, t: Thresholds = DEFAULT_THRESHOLDS): Promise<Check[]> {
   const p = plan.input.project;
   const location = plan.input.location;
@@ -281,6 +318,9 @@ export async function cloudChecks(clients: Clients, plan: Plan, now: Date, t: Th
       const level: Level = state !== 'ACTIVE' ? 'fail' : (age ?? 0) > t.backlogSeconds ? 'warn' : 'ok';
       return { name: 'subscription', level, text };
     }),
+  );
+  checks.push(
+    await guarded('log sink', p, 'roles/logging.viewer and roles/pubsub.viewer', `project ${p}`, () => logSinkCheck(clients, plan)),
   );
   checks.push(
     await guarded('dead letters', p, 'roles/monitoring.viewer', `project ${p}`, async () => {

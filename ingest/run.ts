@@ -12,6 +12,7 @@ import { PubsubSink, type PubsubSinkOptions } from './sinks/pubsub.ts';
 import type { Sink } from './sinks/sink.ts';
 import { emptyCounts, type Checkpoint, type IngestCounts, type Reporter, type SourceRef } from './types.ts';
 import type { AttributeContext } from './attributes.ts';
+import { AUTO_FORMAT, CUSTOM_FORMAT, LONGEST_FORMAT, checkFormatName, compileCustomFormat, createFormatLabeler } from './detect.ts';
 import type { Warehouse } from '../warehouse/duckdb.ts';
 
 export interface IngestOptions {
@@ -30,8 +31,17 @@ export interface IngestOptions {
   pubsub?: Omit<PubsubSinkOptions, 'context' | 'report' | 'statePath'>;
   /** Checkpoint file for the Pub/Sub sink. */
   statePath?: string;
-  /** `format` attribute (default 'combined'). */
+  /**
+   * `format` attribute (default 'combined'); 'auto' detects each source's format from its first
+   * lines, line by line for a source that mixes formats (ingest/detect.ts).
+   */
   format?: string;
+  /**
+   * A custom format string (Apache LogFormat, nginx log_format or W3C #Fields; the var
+   * customLogFormat the models compile): lines in it are labelled `custom` (detected, or all of
+   * them with format 'custom'). Checked here: an unknown directive is one error naming it.
+   */
+  customFormat?: string;
   /** Keep reading files as they grow, rotate and appear (like tail -F) until `signal` aborts. */
   follow?: boolean;
   /**
@@ -73,7 +83,14 @@ export async function runIngest(options: IngestOptions): Promise<IngestSummary> 
   if (inputs.filter((i) => i === '-').length > 1) throw new LogflowError("'-' (stdin) can be given once", 2);
   const report = options.report ?? ((m: string) => process.stderr.write(`logflow ingest: ${m}\n`));
   const runId = `${Date.now().toString(36)}${randomBytes(4).toString('hex')}`;
-  const context: AttributeContext = { format: options.format ?? 'combined', ingestHost: options.ingestHost ?? hostname() };
+  const auto = options.format === AUTO_FORMAT;
+  // with detection every batch carries its formats; the context's is then only the longest a line
+  // can get, for the sinks' message-size bound
+  const format = auto ? LONGEST_FORMAT : (options.format ?? 'combined');
+  const context: AttributeContext = { format, ingestHost: options.ingestHost ?? hostname() };
+  const custom = options.customFormat ? compileCustomFormat(options.customFormat) : null;
+  if (options.format === CUSTOM_FORMAT && !custom) checkFormatName(CUSTOM_FORMAT, false);
+  const labeler = auto ? createFormatLabeler(report, { custom }) : null;
   const sinkKind = options.sink ?? 'local';
   const sink = await openSink(sinkKind, options, context, runId, report);
   const counts = { ...emptyCounts(), errors: 0, sources: 0, resumedLines: 0, heldLines: 0 };
@@ -94,7 +111,7 @@ export async function runIngest(options: IngestOptions): Promise<IngestSummary> 
         counts.read += batch.lines.length;
         counts.bytes += batch.bytes;
         if (batch.checkpoint) known.set(batch.checkpoint.sourceId, batch.checkpoint);
-        await sink.write(batch);
+        await sink.write(labeler ? labeler.label(batch) : batch);
       },
     };
     progress.start();
@@ -108,6 +125,7 @@ export async function runIngest(options: IngestOptions): Promise<IngestSummary> 
         else await readFile(input, ctx);
       }
     }
+    labeler?.finish();
     await sink.flush();
     await sink.close();
     closed = true;

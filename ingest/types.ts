@@ -43,6 +43,10 @@ export interface LineBatch {
   firstLine: number;
   bytes: number;
   checkpoint: Checkpoint | null;
+  /** `format` attribute of every line (set by format detection, ingest/detect.ts); else the run's. */
+  format?: string;
+  /** `format` attribute per line, when the lines do not share one (a source mixing formats). */
+  formats?: string[];
 }
 
 /** Counters a run reports. */

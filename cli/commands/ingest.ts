@@ -1,12 +1,28 @@
 import type { Command } from '../command.ts';
 import { intFlag, numberFlag, parseFlags } from '../args.ts';
 import { LogflowError, usageError } from '../../core/errors.ts';
-import { warehousePath } from '../../warehouse/project.ts';
+import { readProjectConfig, warehousePath } from '../../warehouse/project.ts';
 import { runIngest, type IngestOptions, type IngestSummary } from '../../ingest/run.ts';
 import { generatorLines } from '../../ingest/generator.ts';
 import type { LogFormat } from '../../generator/index.ts';
+import { AUTO_FORMAT, KNOWN_FORMATS, checkFormatName } from '../../ingest/detect.ts';
 
-const FORMATS = ['combined', 'common', 'vcombined', 'json'];
+/** The formats the generator writes (--generate). */
+const GENERATOR_FORMATS = ['combined', 'common', 'vcombined', 'json'];
+
+/** Words of `text` in lines of at most `width` characters, each indented by `indent` spaces. */
+function wrap(text: string, indent: number, width: number): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && indent + line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  lines.push(line);
+  return lines.map((l) => ' '.repeat(indent) + l).join('\n');
+}
 
 const help = `logflow ingest: deliver raw log lines to the local landing table or a Pub/Sub topic
 
@@ -35,8 +51,20 @@ Sources:
   --generate         ingest lines from the built-in generator, in-process
   --lines N          generator: number of lines (default 10000)
   --seed N           generator: seed (default 1)
-  --format NAME      format attribute, and the generator's format: combined, common, vcombined,
-                     json (default combined)
+  --format NAME      the lines' format attribute, which decides how the models parse them:
+                     auto (default: detected per source from its first 50 lines, line by line
+                     for a source mixing formats; reported on stderr when mixed or unknown),
+                     or a name (case-insensitive):
+${wrap(KNOWN_FORMATS.join(', '), 21, 96)},
+                     custom (the --custom-format string)
+  --custom-format S  your server's own format: an Apache LogFormat string
+                     ('%h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-Agent}i" %D'), an nginx
+                     log_format string ('$remote_addr - $remote_user [$time_local] "$request"
+                     ...'), or a W3C #Fields: line (default: dataform.json's var
+                     customLogFormat, which the models compile; set it there so that ingest
+                     and transform agree). Lines in it are labelled custom (detected first)
+                     With --generate: the generator's format, combined
+                     (default), common, vcombined or json
 
 Sinks:
   --sink local|pubsub          where lines go (default local)
@@ -86,6 +114,7 @@ export const command: Command = {
         topic: { type: 'string' },
         state: { type: 'string' },
         format: { type: 'string' },
+        'custom-format': { type: 'string' },
         follow: { type: 'boolean' },
         final: { type: 'boolean' },
         'poll-ms': { type: 'string' },
@@ -107,9 +136,16 @@ export const command: Command = {
     const sink = f.sink ?? 'local';
     if (sink !== 'local' && sink !== 'pubsub')
       throw usageError(`--sink must be local or pubsub, got '${sink}' (see: logflow ingest --help)`);
-    const format = f.format ?? 'combined';
-    if (!FORMATS.includes(format))
-      throw usageError(`--format must be one of ${FORMATS.join(', ')}, got '${format}' (see: logflow ingest --help)`);
+    const customFormat = f['custom-format'] ?? (readProjectConfig().vars.customLogFormat || undefined);
+    const format = f.generate
+      ? (f.format ?? 'combined')
+      : f.format === undefined
+        ? AUTO_FORMAT
+        : checkFormatName(f.format, customFormat !== undefined);
+    if (f.generate && !GENERATOR_FORMATS.includes(format))
+      throw usageError(
+        `--format with --generate must be one of ${GENERATOR_FORMATS.join(', ')}, got '${format}' (see: logflow ingest --help)`,
+      );
     if (!f.generate && (f.lines !== undefined || f.seed !== undefined))
       throw usageError('--lines and --seed go with --generate (see: logflow ingest --help)');
     if (!f.generate && positionals.length === 0)
@@ -136,6 +172,7 @@ export const command: Command = {
       inputs: positionals,
       sink,
       format,
+      customFormat: f.generate ? undefined : customFormat,
       follow: f.follow ?? false,
       final: f.final ?? false,
       pollMs: intFlag('ingest', 'poll-ms', f['poll-ms'], 250, 10, 60_000),

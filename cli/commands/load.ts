@@ -1,5 +1,6 @@
 import type { Command } from '../command.ts';
 import { intFlag, parseFlags } from '../args.ts';
+import { AUTO_FORMAT, checkFormatName } from '../../ingest/detect.ts';
 import { usageError } from '../../core/errors.ts';
 import { warehousePath, readProjectConfig } from '../../warehouse/project.ts';
 
@@ -29,7 +30,8 @@ Options:
   --project P         bigquery: GCP project id (default $GOOGLE_CLOUD_PROJECT)
   --location L        bigquery: location of the load jobs (default: the landing table's)
   --warehouse PATH    local: DuckDB file (default $LOGFLOW_WAREHOUSE, else .logflow/warehouse.duckdb)
-  --format NAME       format attribute: combined, common, vcombined or json (default: dataform.json's
+  --format NAME       format attribute: any name logflow ingest --format takes but auto, or custom
+                      with dataform.json's var customLogFormat (default: dataform.json's
                       defaultFormat var, else combined)
   --chunk-lines N     lines per chunk (default 100000; BigQuery allows 1,500 load jobs per table
                       per day)
@@ -59,9 +61,9 @@ export const command: Command = {
     if (target !== 'bigquery' && target !== 'local')
       throw usageError(`--target must be bigquery or local, got '${target}' (see: logflow load --help)`);
     if (positionals.length === 0) throw usageError('give at least one file, glob or gs:// URI (see: logflow load --help)');
-    const format = values.format ?? readProjectConfig().vars.defaultFormat ?? 'combined';
-    if (!['combined', 'common', 'vcombined', 'json'].includes(format))
-      throw usageError(`--format must be combined, common, vcombined or json, got '${format}'`);
+    const vars = readProjectConfig().vars;
+    const format = checkFormatName(values.format ?? vars.defaultFormat ?? 'combined', Boolean(vars.customLogFormat));
+    if (format === AUTO_FORMAT) throw usageError('--format auto is for logflow ingest; logflow load labels every line with one format');
     const chunkLines = intFlag('load', 'chunk-lines', values['chunk-lines'], 100_000, 1, 10_000_000);
     if (target === 'local') {
       for (const flag of ['project', 'location'] as const)

@@ -17,6 +17,9 @@ alone; setup then exits 1. In order:
   (write_metadata, dead-letter policy); the Pub/Sub service agent's roles (project number from
   Resource Manager); a bucket holding the installed ua-parser-js 1.x dist/ua-parser.min.js under
   a versioned name; the IP reference tables (logflow geo load);
+  with --cloud-logging: a Log Router sink publishing Cloud Logging request logs (load balancer,
+  Cloud Run, App Engine LogEntry JSON with httpRequest) to the topic, its writer identity granted
+  Pub/Sub Publisher on it; the BigQuery subscription lands them like ingested lines;
   with --schedule: a runner service account and its roles, a Dataform repository holding a
   Dataform-only copy of definitions/ and includes/, a release configuration whose compilation
   overrides set project, location and vars, and a workflow configuration with the cron.
@@ -34,6 +37,10 @@ Options:
   --max-delivery-attempts N   before a message is dead-lettered, 5-100 (default 10)
   --landing-expiration-days N landing partitions kept, 8-415 (default 365); every line stays in
                               logflow.stg_landing__lines
+  --cloud-logging             add the Log Router sink logflow-request-logs (see above)
+  --log-filter "FILTER"       the sink's Cloud Logging query (implies --cloud-logging; default:
+                              httpRequest.requestUrl:* AND resource.type is http_load_balancer,
+                              cloud_run_revision or gae_app)
   --dry-run                   print every resource, setting and the equivalent gcloud/bq
                               commands; reads and changes nothing
   --check                     read the state back and report it; changes nothing
@@ -42,7 +49,7 @@ Options:
 Credentials: Application Default Credentials (gcloud auth application-default login, or
 GOOGLE_APPLICATION_CREDENTIALS). The account needs roles to create these resources (Owner, or
 Service Usage Admin, BigQuery Admin, Pub/Sub Admin, Storage Admin, Service Account Admin,
-Project IAM Admin and Dataform Admin).
+Project IAM Admin and Dataform Admin; with --cloud-logging, Logs Configuration Writer).
 
 Exit status: 0 when everything is in place, 1 on drift, a failed check or an error (one line),
 2 on bad usage.`;
@@ -64,6 +71,8 @@ export const command: Command = {
         bucket: { type: 'string' },
         'max-delivery-attempts': { type: 'string' },
         'landing-expiration-days': { type: 'string' },
+        'cloud-logging': { type: 'boolean' },
+        'log-filter': { type: 'string' },
         'dry-run': { type: 'boolean' },
         check: { type: 'boolean' },
       },

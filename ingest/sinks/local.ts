@@ -65,7 +65,9 @@ export class LocalSink implements Sink {
       await ensureLanding(c);
       await c.run(`create schema if not exists ${ident(CHECKPOINT_SCHEMA)}`);
       await c.run(`create table if not exists ${ident(CHECKPOINT_SCHEMA)}.${ident(CHECKPOINT_TABLE)} (${CHECKPOINT_COLUMNS})`);
-      await c.run(`create or replace temp table ${STAGE} (data blob, line_number double, byte_offset double, original_length double)`);
+      await c.run(
+        `create or replace temp table ${STAGE} (data blob, line_number double, byte_offset double, original_length double, format varchar)`,
+      );
       const appender = await c.createAppender(STAGE, 'main', 'temp');
       const sink = new LocalSink(warehouse, appender, options, owned);
       sink.lastMicros = await maxPublishMicros(c);
@@ -153,6 +155,9 @@ export class LocalSink implements Sink {
       a.appendDouble(batch.offsets[i]!);
       if (mustTruncate(bytes, length, limit)) a.appendDouble(length);
       else a.appendNull();
+      const format = batch.formats?.[i];
+      if (format === undefined) a.appendNull();
+      else a.appendVarchar(format);
       a.endRow();
       rows += 1;
     }
@@ -210,7 +215,7 @@ export class LocalSink implements Sink {
       publish_time: microsToIso(micros),
       source: sourceAttribute(batch.source.name),
       source_id: batch.source.sourceId,
-      format: this.options.context.format,
+      format: batch.format ?? this.options.context.format,
       ingest_host: this.options.context.ingestHost,
     };
   }
@@ -230,7 +235,7 @@ function insertSql(): string {
     `${literal(k.sourceId)}, $source_id`,
     `${literal(k.lineNumber)}, line_number::bigint::varchar`,
     `${literal(k.byteOffset)}, byte_offset::bigint::varchar`,
-    `${literal(k.format)}, $format`,
+    `${literal(k.format)}, coalesce(format, $format)`,
     `${literal(k.ingestHost)}, $ingest_host`,
     `${literal(k.idempotencyKey)}, $source_id || '@' || byte_offset::bigint::varchar`,
   ].join(', ');

@@ -111,8 +111,9 @@ export class PubsubSink implements Sink {
     this.outstanding += 1;
     pending.remaining = batch.lines.length;
     const flow = this.topic.publisher.flowControl;
+    const context = batch.format ? { ...this.options.context, format: batch.format } : this.options.context;
     // attribute bytes that do not depend on the line: everything but the two numbers
-    const fixed = messageSize(0, lineAttributes(batch.source, 0, 0, this.options.context)) - 2;
+    const fixed = messageSize(0, lineAttributes(batch.source, 0, 0, context)) - 2;
     // the same limit as the local sink, so both land the same rows
     const limit = MAX_MESSAGE_BYTES - attributeOverhead(batch.source, this.options.context);
     for (let i = 0; i < batch.lines.length; i++) {
@@ -123,16 +124,20 @@ export class PubsubSink implements Sink {
       const length = batch.lengths[i]!;
       let attributes: Record<string, string>;
       let size: number;
+      // a line of a source mixing formats carries its own (ingest/detect.ts)
+      const own = batch.formats?.[i];
+      const lineContext = own === undefined ? context : { ...context, format: own };
+      const extra = Buffer.byteLength(lineContext.format) - Buffer.byteLength(context.format);
       if (mustTruncate(bytes, length, limit)) {
         // over the message limit: its prefix, marked with its original length
         this.counts.truncated += 1;
         this.options.report(truncatedMessage(batch.source, lineNumber, offset, length));
         bytes = bytes.subarray(0, TRUNCATED_PREFIX_BYTES);
-        attributes = lineAttributes(batch.source, lineNumber, offset, this.options.context, length);
+        attributes = lineAttributes(batch.source, lineNumber, offset, lineContext, length);
         size = messageSize(bytes.length, attributes);
       } else {
-        attributes = lineAttributes(batch.source, lineNumber, offset, this.options.context);
-        size = length + fixed + digits(lineNumber) + digits(offset);
+        attributes = lineAttributes(batch.source, lineNumber, offset, lineContext);
+        size = length + fixed + extra + digits(lineNumber) + digits(offset);
       }
       // as the client's FlowControlledPublisher does, without a promise per message when there is room
       if (flow.wouldExceed(size, 1)) await flow.willSend(size, 1);

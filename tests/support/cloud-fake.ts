@@ -77,6 +77,8 @@ export interface CloudState {
   metrics: Map<string, number>;
   /** Jobs that fail when polled (load jobs), by job number. */
   failJobs: Set<number>;
+  /** Cloud Logging sinks (Log Router) by full name projects/P/sinks/S. */
+  sinks: Map<string, Record<string, unknown>>;
 }
 
 export interface CloudFake {
@@ -119,6 +121,7 @@ function emptyState(): CloudState {
     queries: [],
     metrics: new Map(),
     failJobs: new Set(),
+    sinks: new Map(),
   };
 }
 
@@ -267,6 +270,30 @@ export async function startCloudFake(options: { project?: string; number?: strin
       return json(res, 200, account);
     }
     // ---- Dataform v1
+    // Cloud Logging v2 ConfigServiceV2 (Log Router sinks), google-gax REST fallback shapes
+    if (method === 'GET' && (m = /^\/v2\/(projects\/[^/]+\/sinks\/[^/:]+)$/.exec(path))) {
+      const sink = state.sinks.get(m[1]!);
+      return sink ? json(res, 200, sink) : googleError(res, 404, `Sink ${m[1]} does not exist`);
+    }
+    if (method === 'POST' && (m = /^\/v2\/(projects\/[^/]+)\/sinks$/.exec(path))) {
+      const name = `${m[1]}/sinks/${String(b.name ?? '')}`;
+      if (!b.name || !b.destination) return googleError(res, 400, 'sink name and destination are required');
+      if (state.sinks.has(name)) return googleError(res, 409, `Sink ${b.name} already exists`);
+      // a unique writer identity, as Cloud Logging creates for a sink with uniqueWriterIdentity
+      const unique = url.searchParams.get('uniqueWriterIdentity') === 'true';
+      const writerIdentity = unique
+        ? `serviceAccount:service-${number}@gcp-sa-logging.iam.gserviceaccount.com`
+        : 'serviceAccount:cloud-logs@system.gserviceaccount.com';
+      const sink = {
+        name: String(b.name),
+        destination: b.destination,
+        filter: b.filter ?? '',
+        writerIdentity,
+        createTime: new Date().toISOString(),
+      };
+      state.sinks.set(name, sink);
+      return json(res, 200, sink);
+    }
     if (path.startsWith('/v1/projects/') && path.includes('/locations/')) return dataform(method, path, url.searchParams, b, res);
     // ---- BigQuery v2
     if (path.startsWith('/bigquery/v2/') || path.startsWith('/upload/bigquery/v2/'))

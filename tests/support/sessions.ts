@@ -48,6 +48,16 @@ export const REQUEST_COLUMNS: [string, string][] = [
   ['asn', 'bigint'],
   ['as_org', 'varchar'],
   ['log_format', 'varchar'],
+  // Contract 2 (plan-s3) and the fields the request panels read (definitions/outputs/panels/request_panels.js)
+  ['vhost', 'varchar'],
+  ['host', 'varchar'],
+  ['auth_user', 'varchar'],
+  ['cache_status', 'varchar'],
+  ['tls_protocol', 'varchar'],
+  ['tls_cipher', 'varchar'],
+  ['mime_type', 'varchar'],
+  ['trailing_text', 'varchar'],
+  ['request_time_us', 'bigint'],
 ];
 
 /** A request row for tests: the fields a test cares about; the rest get plain defaults. */
@@ -109,6 +119,16 @@ function rowOf(h: Hit): Record<string, unknown> {
     asn: 64500,
     as_org: 'Example',
     log_format: 'combined',
+    // plain defaults derived from the hit, so the request panels have rows (ties in request_time_us included)
+    vhost: 'www.example.com',
+    host: 'www.example.com',
+    auth_user: status === 401 ? null : h.ip === '2001:db8::7' ? 'alice' : null,
+    cache_status: isStatic ? 'HIT' : 'MISS',
+    tls_protocol: 'TLSv1.3',
+    tls_cipher: 'TLS_AES_128_GCM_SHA256',
+    mime_type: isStatic ? 'text/css' : 'text/html',
+    trailing_text: null,
+    request_time_us: (h.bytes ?? 100) * 10 + status,
   };
 }
 
