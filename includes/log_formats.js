@@ -871,6 +871,22 @@ function compileFormat(description) {
   return compileW3c(m[2]);
 }
 
+/**
+ * Compiles a custom format string as a user writes it (the var customLogFormat, the ingester's
+ * --custom-format): an Apache `LogFormat` string (the default reading), an nginx `log_format`
+ * string (`$variables` and no `%` directive), a W3C `#Fields:` line, or any of these with an
+ * explicit `apache:`, `nginx:` or `w3c:` prefix.
+ * @param {string} description
+ * @throws {Error} one line naming the unknown directive
+ */
+function compileCustomFormat(description) {
+  const text = String(description).trim();
+  if (/^(?:apache|nginx|w3c):/.test(text)) return compileFormat(text);
+  if (/^#Fields:/.test(text)) return compileW3c(text);
+  if (/\$\{?[A-Za-z_]/.test(text) && !/%[<>]?(?:\{[^}]*\})?[A-Za-z]/.test(text)) return compileNginx(text);
+  return compileApache(text);
+}
+
 // ---- Request lines and URLs -----------------------------------------------------------------
 
 /**
@@ -1091,6 +1107,7 @@ module.exports = {
   compileW3c,
   predefinedFormat,
   compileFormat,
+  compileCustomFormat,
   extractFields,
   jsonPath,
   secondsOf,

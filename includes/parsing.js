@@ -115,9 +115,7 @@ const REWRITES = {
 const NUMERIC_JSON_FIELDS = { caddy: ['time_local', 'latency'] };
 
 /**
- * Compiles the var customLogFormat: an Apache LogFormat string (the default reading), an nginx
- * log_format string (`$variables` and no `%` directive), a W3C `#Fields:` line, or any of these
- * with an explicit `apache:`, `nginx:` or `w3c:` prefix.
+ * Compiles the var customLogFormat (log_formats.js compileCustomFormat), labelled `custom`.
  * @param {string} description
  * @returns {object} a compiled format (log_formats.js)
  * @throws {Error} one line naming the var and the unknown directive
@@ -125,12 +123,7 @@ const NUMERIC_JSON_FIELDS = { caddy: ['time_local', 'latency'] };
 function compileCustom(description) {
   const text = String(description).trim();
   try {
-    let compiled;
-    if (/^(?:apache|nginx|w3c):/.test(text)) compiled = lf.compileFormat(text);
-    else if (/^#Fields:/.test(text)) compiled = lf.compileW3c(text);
-    else if (/\$\{?[A-Za-z_]/.test(text) && !/%[<>]?(?:\{[^}]*\})?[A-Za-z]/.test(text)) compiled = lf.compileNginx(text);
-    else compiled = lf.compileApache(text);
-    return { ...compiled, label: CUSTOM };
+    return { ...lf.compileCustomFormat(text), label: CUSTOM };
   } catch (e) {
     throw new Error(`var customLogFormat: ${e?.message ?? String(e)}`);
   }

@@ -28,6 +28,7 @@ interface LogFormats {
   compileApache(format: string): Compiled;
   compileNginx(format: string): Compiled;
   compileFormat(description: string): Compiled;
+  compileCustomFormat(description: string): Compiled;
   predefinedFormat(name: string): Compiled;
   compileW3c(fieldsLine: string, options?: { label?: string; timeTakenUnit?: string }): Compiled;
 }
@@ -215,11 +216,7 @@ export function compileCustomFormat(description: string): CustomFormat {
   if (text === '')
     throw new LogflowError('the custom log format is empty: give an Apache LogFormat or nginx log_format string', 2, ['customFormat']);
   try {
-    let compiled: Compiled;
-    if (/^(?:apache|nginx|w3c):/.test(text)) compiled = formats.compileFormat(text);
-    else if (/^#Fields:/.test(text)) compiled = formats.compileW3c(text);
-    else if (/\$\{?[A-Za-z_]/.test(text) && !/%[<>]?(?:\{[^}]*\})?[A-Za-z]/.test(text)) compiled = formats.compileNginx(text);
-    else compiled = formats.compileApache(text);
+    const compiled = formats.compileCustomFormat(text);
     return { description: text, compiled };
   } catch (error) {
     throw new LogflowError(`custom log format: ${(error as Error).message.replace(/^log format: /, '')}`, 2, ['customFormat']);

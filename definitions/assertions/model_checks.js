@@ -38,6 +38,15 @@ const traffic = (grain) => ({
   rowConditions: ['status_2xx + status_3xx + status_4xx + status_5xx <= hits', 'unique_visitors <= hits', 'error_rate between 0 and 1'],
 });
 
+/** A latency panel (definitions/outputs/panels/request_panels.js): exact percentiles per date and key. */
+const latency = (model, keys) => ({
+  model,
+  partition: requestDate,
+  uniqueKey: ['request_date', ...keys],
+  nonNull: ['request_date', 'timed_hits', 'p50_us', 'p95_us', 'p99_us'],
+  rowConditions: ['timed_hits > 0', 'p50_us <= p95_us', 'p95_us <= p99_us', 'p99_us <= max_time_served_us'],
+});
+
 const CHECKS = [
   {
     model: 'stg_landing__lines',
@@ -141,6 +150,15 @@ const CHECKS = [
   panel('asns', ['asn', 'as_org']),
   traffic('hour'),
   traffic('minute'),
+  panel('visitor_hosts', ['client_ip', 'country_code'], ['timed_hits <= hits']),
+  panel('virtual_hosts', ['vhost'], ['timed_hits <= hits']),
+  panel('requested_hosts', ['host'], ['timed_hits <= hits']),
+  panel('remote_users', ['auth_user'], ['timed_hits <= hits']),
+  panel('cache_statuses', ['cache_status'], ['timed_hits <= hits']),
+  panel('tls_settings', ['tls_protocol', 'tls_cipher'], ['timed_hits <= hits']),
+  panel('mime_types', ['mime_type'], ['timed_hits <= hits']),
+  latency('latency_by_minute', ['minute_at']),
+  latency('latency_by_path', ['path']),
 ];
 
 const window = (check) =>
