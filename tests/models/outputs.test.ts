@@ -39,7 +39,10 @@ describe('daily_visitors', () => {
   it('counts visitors as GoAccess does (4xx-only visitors apart) and the sessions that started', async () => {
     await addHits(wh, BASE);
     await runDownstream(wh);
-    const rows = await queryRows(wh, `select * exclude (last_received_at, last_staged_at) from ${T('daily_visitors')} order by request_date`);
+    const rows = await queryRows(
+      wh,
+      `select * exclude (last_received_at, last_staged_at) from ${T('daily_visitors')} order by request_date`,
+    );
     expect(rows).toEqual([
       {
         request_date: '2026-11-01',

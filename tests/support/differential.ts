@@ -207,7 +207,8 @@ export async function differential(options: DifferentialOptions): Promise<ModelC
       const variables = await bigqueryPreOps(options.zetasql, bq, tables);
       for (const op of dd.preOps ?? []) await wh.connection.run(toDuckdbNames(op));
       for (const [name, value] of Object.entries(RUN_TIME_VARIABLES)) {
-        if ((dd.preOps ?? []).some((op) => op.includes(`set variable ${name} `))) await wh.connection.run(`set variable ${name} = timestamptz '${value}'`);
+        if ((dd.preOps ?? []).some((op) => op.includes(`set variable ${name} `)))
+          await wh.connection.run(`set variable ${name} = timestamptz '${value}'`);
       }
       const evaluated = await options.zetasql.evaluate(bq.query ?? '', tables, { variables });
       tables.push({ name: `${project}.${bq.target.schema}.${bq.target.name}`, columns: evaluated.columns, rows: evaluated.rows });
