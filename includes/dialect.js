@@ -329,6 +329,24 @@ function forWarehouse(warehouse) {
       return bq ? `logical_and(${condition})` : `bool_and(${condition})`;
     },
 
+    /**
+     * Aggregate: `expr` of the group's first row by `orderBy` (SQL expressions, ascending; the
+     * last row with `last`), among the rows where `where` holds (all when omitted); NULL when
+     * none. NULL values of `expr` are kept (the row's value, not the first non-NULL one). The
+     * order must be unique within the group (no ties). One pass, no window: DuckDB's arg_min /
+     * arg_max on a one-field struct, BigQuery's ARRAY_AGG(... ORDER BY ... LIMIT 1).
+     */
+    firstBy(expr, orderBy, options = {}) {
+      const { last = false, where } = options;
+      if (!bq) {
+        const fn = last ? 'arg_max' : 'arg_min';
+        return `(${fn}({'v': ${expr}}, (${orderBy.join(', ')}))${where ? ` filter (where ${where})` : ''}).v`;
+      }
+      const item = where ? `if(${where}, struct(${expr} as v), null)` : `struct(${expr} as v)`;
+      const order = orderBy.map((o) => `${o}${last ? ' desc' : ''}`).join(', ');
+      return `array_agg(${item} ignore nulls order by ${order} limit 1)[safe_offset(0)].v`;
+    },
+
     /** Lowercase hex MD5 of a STRING or BYTES expression (same text in both warehouses). */
     md5Hex(expr) {
       return bq ? `to_hex(md5(${expr}))` : `md5(${expr})`;

@@ -2,7 +2,9 @@
  * The incremental pattern of the dimensions (user_agents, ip_locations): one row per key seen
  * in a request, looked up once, with the span it was seen in (first_seen_at, last_seen_at).
  *
- * A run reads the lines received after the watermark (includes/watermarks.js) and names two
+ * A run reads the lines of its arrival window staged after the newest last_staged_at in the
+ * table (includes/watermarks.js: exact, so a run after a backfill reads only the new lines; a
+ * batch none of whose lines has a key is read again next time, which changes nothing) and names two
  * CTEs that these fragments refer to:
  * - `seen`: one row per key in those lines, with its span (`seenSpan`);
  * - `known` (incremental runs only): the table's rows for those keys (`knownRows`).
@@ -15,13 +17,15 @@
  */
 
 /**
- * The span columns of `seen`: the first and last `at` of the grouped lines.
+ * The span columns of `seen`: the first and last `at` of the grouped lines, and the newest
+ * staged_at among them (last_staged_at, the dimension's staged watermark).
  * @param {string} [at] the arrival column of the lines
- * @returns {string} two select-list items
+ * @returns {string} three select-list items
  */
 function seenSpan(at = 'received_at') {
   return `min(${at}) as first_seen_at,
-    max(${at}) as last_seen_at`;
+    max(${at}) as last_seen_at,
+    max(staged_at) as last_staged_at`;
 }
 
 /**
@@ -47,7 +51,7 @@ function unknownOnly(key) {
 /**
  * `union all` the known rows, each with its looked-up `columns` as stored and its span widened
  * by the new lines: append it to the query of the newly looked-up rows, whose columns are
- * `columns`, first_seen_at, last_seen_at in that order.
+ * `columns`, first_seen_at, last_seen_at, last_staged_at in that order.
  * @param {string} key
  * @param {string[]} columns the stored columns, in table order, without the span
  * @returns {string}
@@ -58,6 +62,7 @@ function unionKnown(key, columns) {
     ${columns.map((column) => `k.${column}`).join(',\n    ')},
     case when s.first_seen_at < k.first_seen_at then s.first_seen_at else k.first_seen_at end as first_seen_at,
     case when s.last_seen_at > k.last_seen_at then s.last_seen_at else k.last_seen_at end as last_seen_at,
+    case when s.last_staged_at > k.last_staged_at then s.last_staged_at else k.last_staged_at end as last_staged_at,
   from known as k
   inner join seen as s on s.${key} = k.${key}`;
 }

@@ -24,7 +24,8 @@ function panelMeasures(d) {
   return `count(*) as hits,
     count(distinct ${dayVisitor(d)}) as visitors,
     coalesce(sum(response_bytes), 0) as bytes,
-    max(received_at) as last_received_at`;
+    max(received_at) as last_received_at,
+    max(staged_at) as last_staged_at`;
 }
 
 /**
@@ -44,7 +45,8 @@ function trafficMeasures(d) {
     ${cls(5)},
     ${d.safeDivide(d.countIf('status >= 400'), 'count(*)')} as error_rate,
     ${d.safeDivide(d.countIf('status >= 500'), 'count(*)')} as server_error_rate,
-    max(received_at) as last_received_at`;
+    max(received_at) as last_received_at,
+    max(staged_at) as last_staged_at`;
 }
 
 /** Column descriptions shared by the panel outputs. */
@@ -53,7 +55,8 @@ const PANEL_COLUMNS = {
   hits: 'Requests.',
   visitors: 'Unique visitors (same client IP + user agent that day, crawlers and 4xx included).',
   bytes: 'Sum of response bytes.',
-  last_received_at: 'Latest arrival of one of its requests (the watermark).',
+  last_received_at: 'Latest arrival of one of its requests (bounds the arrival window of a run).',
+  last_staged_at: 'When the latest of its requests was staged (the watermark, exact).',
 };
 
 /** Column descriptions shared by the traffic outputs. */
@@ -68,7 +71,8 @@ const TRAFFIC_COLUMNS = {
   status_5xx: 'Requests answered 5xx.',
   error_rate: 'Share of requests answered 4xx or 5xx.',
   server_error_rate: 'Share of requests answered 5xx.',
-  last_received_at: 'Latest arrival of one of its requests (the watermark).',
+  last_received_at: 'Latest arrival of one of its requests (bounds the arrival window of a run).',
+  last_staged_at: 'When the latest of its requests was staged (the watermark, exact).',
 };
 
 /**

@@ -14,8 +14,8 @@
  *   full refresh gives, and sessions that no new hit touches keep theirs.
  *
  * Incremental runs (the pattern of Snowplow's sessions lifecycle manifest, with the block
- * start stored on each hit as the manifest): new hits are those received within the lookback
- * of the table's watermark. For a visitor with new hits, the earliest new hit can only join
+ * start stored on each hit as the manifest): new hits are those staged after the newest
+ * staged_at in the table (includes/watermarks.js), within its arrival window. For a visitor with new hits, the earliest new hit can only join
  * the block of the visitor's last older hit (the anchor) if that hit lies within the timeout
  * before it; everything from the anchor on is replayed, seeded with the anchor's stored block
  * start. Downstream, sessions rebuilds each touched visitor's sessions from the start of the cut
@@ -96,11 +96,14 @@ function cutStartedAt(d, at, blockStartedAt, maxMinutes) {
  * @param {string} newFrom SQL timestamp expression at or before every new hit's requested_at (the
  *   first request time among the new lines): BigQuery prunes `hits` (partitioned by requested_at) with it
  * @param {number} maxMinutes sessionMaxMinutes
+ * @param {string} [stagedSince] SQL timestamp expression (the staged watermark): only hits staged
+ *   after it are new
  */
-function rebuiltRegions(d, hits, since, newFrom, maxMinutes) {
+function rebuiltRegions(d, hits, since, newFrom, maxMinutes, stagedSince) {
+  const staged = stagedSince ? ` and staged_at > ${stagedSince}` : '';
   return `select visitor_id, min(${cutStartedAt(d, 'requested_at', 'block_started_at', maxMinutes)}) as rebuild_from
     from ${hits}
-    where received_at > ${since} and requested_at >= ${newFrom}
+    where received_at > ${since} and requested_at >= ${newFrom}${staged}
     group by visitor_id`;
 }
 

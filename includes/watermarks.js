@@ -8,9 +8,12 @@
  *   the lookback (late arrivals are read again), or the epoch when the table is empty or the
  *   run is a full refresh. It is declared once per run as a script variable in
  *   pre_operations (dialect.declareVariable: a constant for BigQuery's partition pruning), so
- *   the query and the operations of one run agree on it.
+ *   the query and the operations of one run agree on it. That arrival window bounds what a
+ *   run reads (BigQuery prunes with it); within it, the staged watermark (the newest
+ *   `staged_at` / `last_staged_at` in the model's own table, exact) picks the rows staged since
+ *   the model's last run, so a run right after a backfill still reads only the new lines.
  * - Daily outputs (the GoAccess-style panels, daily_visitors, suspicious_clients) delete every
- *   UTC date from the earliest one holding a request received after the watermark, and
+ *   UTC date from the earliest one holding a request staged since their last run, and
  *   rebuild those dates whole: the result equals a full refresh.
  *
  * Every function takes the dialect helpers `d` (includes/dialect.js) first. The name of this
@@ -52,7 +55,8 @@ function watermarkQuery(d, incremental, table, column, lookbackMinutes, recentDa
       : recentDateColumn
         ? ` where ${recentDateColumn} >= ${d.dateOf(recentFrom)}`
         : ` where ${column} >= ${recentFrom}`;
-  return `select coalesce(${d.timestampSub(`max(${column})`, lookbackMinutes, 'minute')}, ${epoch}) from ${table}${recent}`;
+  const newest = lookbackMinutes ? d.timestampSub(`max(${column})`, lookbackMinutes, 'minute') : `max(${column})`;
+  return `select coalesce(${newest}, ${epoch}) from ${table}${recent}`;
 }
 
 /**
@@ -71,25 +75,83 @@ function declareWatermark(d, name, incremental, table, column, lookbackMinutes, 
   return d.declareVariable(name, 'timestamp', watermarkQuery(d, incremental, table, column, lookbackMinutes, recentDays, recentDateColumn));
 }
 
+/**
+ * The processing-time high-water mark (exact, no lookback): stg_landing__lines stamps every row it
+ * stages (or re-stages, when an earlier delivery replaces it) with `staged_at`, the time of that
+ * run, and every model downstream carries it (`staged_at` on row-per-line tables, `last_staged_at`
+ * = the newest over the rows an aggregate row was built from). A model's new input is then the
+ * upstream rows of its arrival window (received_at, as today: BigQuery prunes partitions with it)
+ * whose `staged_at` is later than the newest one in its own table: exactly the rows staged since
+ * its last run, even right after a backfill, when everything arrived within the window. A model
+ * whose table gets no row from some batch (an aggregate whose filter kept none of it) sees that
+ * batch again next time, which only rebuilds what it already holds (never less).
+ */
+
+/** The variable of a staging run's time: one value per run, declared in stg_landing__lines' pre-operations. */
+const STAGED_AT = 'stg_landing__lines_staged_at';
+
+/**
+ * The pre-operation declaring the staging run's time (STAGED_AT), every staged row's `staged_at`.
+ * @param {object} d
+ * @returns {string} one statement
+ */
+function declareStagedAt(d) {
+  return d.declareVariable(STAGED_AT, 'timestamp', `select ${d.currentTimestamp()}`);
+}
+
+/**
+ * A query for the newest `column` (staged_at, last_staged_at) of `table`: upstream rows staged
+ * after it are new to the model; the epoch when the table is empty or on a full refresh.
+ * Same arguments as watermarkQuery, without the lookback (the mark is exact).
+ * @param {object} d
+ * @param {boolean} incremental
+ * @param {string} table
+ * @param {string} column
+ * @param {number} [recentDays]
+ * @param {string | { timestamp: string }} [recentDateColumn]
+ * @returns {string} a scalar query
+ */
+function stagedWatermarkQuery(d, incremental, table, column, recentDays, recentDateColumn) {
+  return watermarkQuery(d, incremental, table, column, 0, recentDays, recentDateColumn);
+}
+
+/**
+ * The pre-operation declaring the staged watermark variable `name` (stagedWatermarkQuery).
+ * @param {object} d
+ * @param {string} name the variable, unique per model (e.g. 'requests_staged_since')
+ * @param {boolean} incremental
+ * @param {string} table
+ * @param {string} column
+ * @param {number} [recentDays]
+ * @param {string | { timestamp: string }} [recentDateColumn]
+ * @returns {string} one statement
+ */
+function declareStagedWatermark(d, name, incremental, table, column, recentDays, recentDateColumn) {
+  return d.declareVariable(name, 'timestamp', stagedWatermarkQuery(d, incremental, table, column, recentDays, recentDateColumn));
+}
+
 /** How a daily output's description states its incremental behaviour (dailyRebuild). */
 const DAILY_REBUILD_NOTE =
-  'Incremental: every UTC date from the earliest one holding a request received within the lookback is deleted and rebuilt, ' +
+  'Incremental: every UTC date from the earliest one holding a request staged since the last run (staged_at after the newest last_staged_at) is deleted and rebuilt, ' +
   'so the result equals a full refresh.';
 
 /**
- * A query for the first UTC date that holds a request received after `since`: daily outputs
- * delete their rows from that date on and rebuild them (NULL when nothing is new).
+ * A query for the first UTC date that holds a request received after `since` (and, with
+ * `stagedSince`, staged after it: the exact new ones): daily outputs delete their rows from that
+ * date on and rebuild them (NULL when nothing is new).
  * @param {object} d
  * @param {string} requests the requests table (ref('requests'))
  * @param {string} since SQL timestamp expression (the watermark)
  * @param {string} [parsed] int_lines_parsed (ref()): read the same new requests there, by partition
+ * @param {string} [stagedSince] SQL timestamp expression (the staged watermark)
  * @returns {string} a scalar query
  */
-function touchedFromQuery(d, requests, since, parsed) {
+function touchedFromQuery(d, requests, since, parsed, stagedSince) {
+  const staged = stagedSince ? ` and staged_at > ${stagedSince}` : '';
   // int_lines_parsed is partitioned by received_at: BigQuery prunes this read to the new
   // partitions (requests is partitioned by requested_at, so the same filter there scans it all).
-  if (parsed) return `select min(${d.dateOf('requested_at')}) from ${parsed} where is_parsed and received_at > ${since}`;
-  return `select min(${d.dateOf('requested_at')}) from ${requests} where requested_at is not null and received_at > ${since}`;
+  if (parsed) return `select min(${d.dateOf('requested_at')}) from ${parsed} where is_parsed and received_at > ${since}${staged}`;
+  return `select min(${d.dateOf('requested_at')}) from ${requests} where requested_at is not null and received_at > ${since}${staged}`;
 }
 
 /**
@@ -125,7 +187,12 @@ function dailyRebuild(d, name, run) {
     'timestamp',
     watermarkQuery(d, run.incremental, run.self, 'last_received_at', run.lookbackMinutes, run.recentDays, 'request_date'),
   );
-  const declareFrom = d.declareVariable(fromName, 'date', touchedFromQuery(d, run.requests, since, run.parsed));
+  // The newest last_staged_at of its recent dates, as a scalar subquery of the `from` query (the
+  // read of int_lines_parsed is pruned by `since`; this one by the constant recent-date filter).
+  const stagedSince = run.incremental
+    ? `(${stagedWatermarkQuery(d, run.incremental, run.self, 'last_staged_at', run.recentDays, 'request_date')})`
+    : undefined;
+  const declareFrom = d.declareVariable(fromName, 'date', touchedFromQuery(d, run.requests, since, run.parsed, stagedSince));
   const deleteRebuilt = run.incremental ? `delete from ${run.self} where request_date >= ${from}` : '';
   // The delete and the insert (Dataform's INSERT between pre- and post-operations) commit together.
   const begin = run.incremental ? d.beginTransaction() : '';
@@ -143,4 +210,15 @@ function dailyRebuild(d, name, run) {
   };
 }
 
-module.exports = { EPOCH, DAILY_REBUILD_NOTE, watermarkQuery, declareWatermark, touchedFromQuery, dailyRebuild };
+module.exports = {
+  EPOCH,
+  DAILY_REBUILD_NOTE,
+  STAGED_AT,
+  watermarkQuery,
+  declareWatermark,
+  declareStagedAt,
+  stagedWatermarkQuery,
+  declareStagedWatermark,
+  touchedFromQuery,
+  dailyRebuild,
+};

@@ -2,6 +2,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { LogflowError } from '../core/errors.ts';
 import { shortName, type CompiledGraph, type Target, type UnitTest } from './graph.ts';
 import { planGraph, type Action, type Selection } from './plan.ts';
+import { addProfile, profiledStatement, rowsProfile, type RowsProfile } from './profile.ts';
 import { ident, quoteTarget, toDuckdbNames } from './sql.ts';
 
 export interface RunOptions extends Selection {
@@ -10,6 +11,11 @@ export interface RunOptions extends Selection {
   dryRun?: boolean;
   /** Progress lines (one per action) go here. */
   log?: (line: string) => void;
+  /**
+   * Profile each action's query (or incremental query) and pre/post operations with DuckDB's
+   * EXPLAIN ANALYZE and report the rows they read per table (ActionResult.profile). For tests.
+   */
+  profile?: boolean;
 }
 
 export type ActionStatus = 'success' | 'failed' | 'skipped' | 'disabled';
@@ -25,6 +31,8 @@ export interface ActionResult {
   changedRows?: number;
   error?: string;
   sql?: string[];
+  /** With RunOptions.profile: rows the action's query read per table and processed per operator. */
+  profile?: RowsProfile;
 }
 
 export interface RunSummary {
@@ -84,6 +92,12 @@ export async function runGraph(connection: DuckDBConnection, graph: CompiledGrap
       await connection.run('begin transaction');
       for (const step of steps) {
         try {
+          if (options.profile && step.profiled) {
+            const reader = await connection.runAndReadAll(profiledStatement(step.sql));
+            const profile = rowsProfile(String(reader.getRows()[0]?.[1] ?? '{}'));
+            result.profile = addProfile(result.profile ?? { read: {}, widest: {} }, profile);
+            continue;
+          }
           const reader = await connection.runAndReadAll(step.sql);
           if (step.changes) result.changedRows = Number(reader.getRows()[0]?.[0] ?? 0);
         } catch (error) {
@@ -148,6 +162,8 @@ interface Step {
   sql: string;
   /** The statement returns the number of changed rows in its first cell. */
   changes?: boolean;
+  /** The model's query or one of its operations (RunOptions.profile profiles it). */
+  profiled?: boolean;
 }
 
 async function tableExists(connection: DuckDBConnection, target: Target): Promise<boolean> {
@@ -167,7 +183,7 @@ async function stepsFor(connection: DuckDBConnection, action: Action, options: R
   const target = quoteTarget(action.target);
   const schema = `create schema if not exists ${ident(action.target.database ?? '')}.${ident(action.target.schema ?? '')}`;
   const ops = (what: string, list: string[] | undefined): Step[] =>
-    (list ?? []).filter((q) => q.trim() !== '').map((q) => ({ what, sql: toDuckdbNames(q) }));
+    (list ?? []).filter((q) => q.trim() !== '').map((q) => ({ what, sql: toDuckdbNames(q), profiled: true }));
 
   if (action.kind === 'operation') {
     return [{ what: 'schema', sql: schema }, ...ops('operation', action.operation.queries)];
@@ -191,7 +207,7 @@ async function stepsFor(connection: DuckDBConnection, action: Action, options: R
   const rebuild: Step[] = [
     { what: 'schema', sql: schema },
     ...ops('pre-operation', table.preOps),
-    { what: 'query', sql: `create or replace table ${target} as ${query}` },
+    { what: 'query', sql: `create or replace table ${target} as ${query}`, profiled: true },
     ...ops('post-operation', table.postOps),
   ];
   if (table.type !== 'incremental' || options.fullRefresh || !(await tableExists(connection, action.target))) return rebuild;
@@ -214,7 +230,11 @@ async function incrementalSteps(
   const steps: Step[] = [{ what: 'schema', sql: schema }, ...ops('incremental pre-operation', table.incrementalPreOps)];
   // The source is materialised first so pre-operations' side effects are visible and the
   // query runs once; its columns must be the table's (a changed schema needs --full-refresh).
-  steps.push({ what: 'incremental query', sql: `create or replace temp table ${source} as select distinct * from (${incremental}) as s` });
+  steps.push({
+    what: 'incremental query',
+    sql: `create or replace temp table ${source} as select distinct * from (${incremental}) as s`,
+    profiled: true,
+  });
   steps.push({ what: 'incremental schema', sql: schemaCheck(source, columns, shortNameOf(action)) });
   if (key.length > 0) {
     const keyCols = key.map(ident).join(', ');

@@ -187,10 +187,17 @@ describe("differential() on the project's models", () => {
         { name: 'is_parsed', type: 'BOOL' },
         { name: 'received_at', type: 'TIMESTAMP' },
         { name: 'requested_at', type: 'TIMESTAMP' },
+        { name: 'staged_at', type: 'TIMESTAMP' },
       ],
       rows: requests.rows.map((r) => {
         const row = r as Record<string, unknown>;
-        return { line_id: row.request_id, is_parsed: true, received_at: row.received_at, requested_at: row.requested_at };
+        return {
+          line_id: row.request_id,
+          is_parsed: true,
+          received_at: row.received_at,
+          requested_at: row.requested_at,
+          staged_at: row.staged_at,
+        };
       }),
     };
     const results = await differential({
@@ -264,6 +271,7 @@ function requestRows(columns: TypedColumn[]): FixtureTable {
       browser_name: h.bot ? null : 'Chrome',
       requested_at: h.at,
       received_at: '2026-11-01T00:00:00Z',
+      staged_at: '2026-11-01T00:05:00Z',
       source: 'access.log',
       log_format: 'combined',
     };

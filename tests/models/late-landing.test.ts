@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { landLines, queryRows, runModels, testWarehouse } from '../support/pipeline.ts';
 import type { Warehouse } from '../../warehouse/duckdb.ts';
+import { comparableRows } from '../support/snapshot.ts';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -34,7 +35,7 @@ async function snapshot(wh: Warehouse): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const t of tables) {
     const name = `logflow.${String(t.table_name)}`;
-    out[name] = JSON.stringify(await queryRows(wh, `select * from ${name} order by all`));
+    out[name] = JSON.stringify(await queryRows(wh, comparableRows(name)));
   }
   return out;
 }

@@ -2,6 +2,7 @@ import { faker } from '@faker-js/faker';
 import { describe, expect, it } from 'vitest';
 import { queryRows } from '../support/pipeline.ts';
 import { addHits, downstreamGraph, requestsWarehouse, runDownstream, type Hit } from '../support/sessions.ts';
+import { comparableRows } from '../support/snapshot.ts';
 
 // Recent (the watermarks look back lateArrivalDays from today), on an hour boundary so runs are repeatable within the hour.
 const REF = Math.floor(Date.now() / (60 * 60_000)) * 60 * 60_000 - 4 * 24 * 60 * 60_000;
@@ -61,7 +62,7 @@ function batches(seed: number): Hit[][] {
 
 async function snapshot(wh: Awaited<ReturnType<typeof requestsWarehouse>>, tables: string[]) {
   const out: Record<string, unknown[]> = {};
-  for (const t of tables) out[t] = await queryRows(wh, `select * from "your-gcp-project"."logflow"."${t}" order by all`);
+  for (const t of tables) out[t] = await queryRows(wh, comparableRows(`"your-gcp-project"."logflow"."${t}"`));
   return out;
 }
 

@@ -3,6 +3,7 @@ import { ensureGeoTables } from '../../geo/load.ts';
 import { generateLines } from '../../generator/index.ts';
 import type { Warehouse } from '../../warehouse/duckdb.ts';
 import { landLines, queryRows, runModels, testWarehouse, type TestLine } from '../support/pipeline.ts';
+import { comparableRows } from '../support/snapshot.ts';
 
 // requests: derived fields, and incremental runs in batches equal to a full refresh.
 
@@ -30,7 +31,7 @@ const OUTPUTS = [
 
 async function snapshot(wh: Warehouse): Promise<Record<string, unknown[]>> {
   const out: Record<string, unknown[]> = {};
-  for (const [table, key] of OUTPUTS) out[table] = await queryRows(wh, `select * from logflow.${table} order by ${key}`);
+  for (const [table, key] of OUTPUTS) out[table] = await queryRows(wh, comparableRows(`logflow.${table}`, key));
   return out;
 }
 

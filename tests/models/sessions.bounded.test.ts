@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { queryRows } from '../support/pipeline.ts';
 import { addHits, requestsWarehouse, runDownstream, type Hit } from '../support/sessions.ts';
+import { comparableRows } from '../support/snapshot.ts';
 
 const ONLY = ['int_requests_sessionized', 'sessions'];
 const MIN = 60_000;
@@ -28,8 +29,8 @@ function run(prefix: string, fromMinute: number, toMinute: number, everyMinutes:
 }
 
 async function snapshot(wh: Awaited<ReturnType<typeof requestsWarehouse>>) {
-  const hits = await queryRows(wh, 'select * from "your-gcp-project"."logflow"."int_requests_sessionized" order by request_id');
-  const sessions = await queryRows(wh, 'select * from "your-gcp-project"."logflow"."sessions" order by session_id');
+  const hits = await queryRows(wh, comparableRows('"your-gcp-project"."logflow"."int_requests_sessionized"', 'request_id'));
+  const sessions = await queryRows(wh, comparableRows('"your-gcp-project"."logflow"."sessions"', 'session_id'));
   return { hits, sessions };
 }
 

@@ -111,19 +111,21 @@ describe('dailyRebuild()', () => {
     watermarks.dailyRebuild(duck, 'daily', { incremental, self: 'daily', requests: 'requests', lookbackMinutes: 60 });
 
   beforeEach(async () => {
-    await wh.connection.run('create or replace table requests (requested_at timestamptz, received_at timestamptz)');
-    await wh.connection.run('create or replace table daily (request_date date, hits bigint, last_received_at timestamptz)');
-    // Built by an earlier run: two days, the second received up to 23:30.
+    await wh.connection.run('create or replace table requests (requested_at timestamptz, received_at timestamptz, staged_at timestamptz)');
     await wh.connection.run(
-      "insert into daily values ('2026-11-01', 5, '2026-11-01 23:00:00+00'), ('2026-11-02', 7, '2026-11-02 23:30:00+00')",
+      'create or replace table daily (request_date date, hits bigint, last_received_at timestamptz, last_staged_at timestamptz)',
+    );
+    // Built by an earlier run (staged at 23:40): two days, the second received up to 23:30.
+    await wh.connection.run(
+      "insert into daily values ('2026-11-01', 5, '2026-11-01 23:00:00+00', '2026-11-02 23:40:00+00'), ('2026-11-02', 7, '2026-11-02 23:30:00+00', '2026-11-02 23:40:00+00')",
     );
   });
 
-  it('deletes every date from the earliest one holding a request received after the watermark', async () => {
-    // New: a late request for 2026-11-01, received after the watermark (22:30); and an old one, not new.
+  it('deletes every date from the earliest one holding a request staged after the staged watermark', async () => {
+    // New: a late request for 2026-11-01, received after the watermark (22:30) and staged after 23:40; an old one, not new.
     await wh.connection.run(`insert into requests values
-      ('2026-11-01 12:00:00+00', '2026-11-02 23:45:00+00'),
-      ('2026-10-31 12:00:00+00', '2026-11-02 22:00:00+00')`);
+      ('2026-11-01 12:00:00+00', '2026-11-02 23:45:00+00', '2026-11-02 23:50:00+00'),
+      ('2026-10-31 12:00:00+00', '2026-11-02 22:00:00+00', '2026-11-02 23:50:00+00')`);
     const rebuild = run(true);
     // No transaction statements on DuckDB (the executor runs the action in one): empty, dropped like Dataform drops them.
     expect(rebuild.preOps).toEqual([rebuild.declareWatermark, rebuild.declareFrom, '', rebuild.deleteRebuilt]);
@@ -134,8 +136,14 @@ describe('dailyRebuild()', () => {
     expect(await value('select count(*) from daily')).toBe('0');
   });
 
+  it('leaves every date when the requests of the arrival window were all staged by an earlier run (a run right after a backfill)', async () => {
+    await wh.connection.run("insert into requests values ('2026-11-01 12:00:00+00', '2026-11-02 23:45:00+00', '2026-11-02 23:40:00+00')");
+    for (const op of run(true).preOps.filter(Boolean)) await wh.connection.run(op);
+    expect(await value('select count(*) from daily')).toBe('2');
+  });
+
   it('keeps the dates before the first touched one', async () => {
-    await wh.connection.run("insert into requests values ('2026-11-02 23:50:00+00', '2026-11-02 23:50:00+00')");
+    await wh.connection.run("insert into requests values ('2026-11-02 23:50:00+00', '2026-11-02 23:50:00+00', '2026-11-02 23:55:00+00')");
     for (const op of run(true).preOps.filter(Boolean)) await wh.connection.run(op);
     expect(await value("select string_agg(cast(request_date as varchar), ',') from daily")).toBe('2026-11-01');
   });
@@ -153,7 +161,7 @@ describe('dailyRebuild()', () => {
     });
     expect(rebuild.preOps).toEqual([
       "declare pages_since TIMESTAMP default (select coalesce(timestamp_sub(max(last_received_at), interval 60 minute), timestamp '1970-01-01 00:00:00+00') from `p.logflow.pages`)",
-      'declare pages_from DATE default (select min(date(requested_at)) from `p.logflow.requests` where requested_at is not null and received_at > pages_since)',
+      "declare pages_from DATE default (select min(date(requested_at)) from `p.logflow.requests` where requested_at is not null and received_at > pages_since and staged_at > (select coalesce(max(last_staged_at), timestamp '1970-01-01 00:00:00+00') from `p.logflow.pages`))",
       'begin transaction',
       'delete from `p.logflow.pages` where request_date >= pages_from',
     ]);

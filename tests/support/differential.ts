@@ -136,6 +136,12 @@ async function createDuckdbTable(
 
 type Variable = { name: string; type: TypeProto; value: unknown };
 
+/**
+ * Script variables holding the time of the run (stg_landing__lines' staged_at): the two engines
+ * would read two clocks, so both get this one value.
+ */
+const RUN_TIME_VARIABLES: Record<string, string> = { stg_landing__lines_staged_at: '2026-11-01 00:00:00+00' };
+
 /** Evaluates a model's BigQuery pre_operations: DECLAREs become variables with their values; other statements are refused. */
 async function bigqueryPreOps(zetasql: ZetaSQL, model: Table, tables: EvaluateTable[]): Promise<Variable[]> {
   const variables: Variable[] = [];
@@ -148,7 +154,9 @@ async function bigqueryPreOps(zetasql: ZetaSQL, model: Table, tables: EvaluateTa
           `differential: cannot evaluate this pre_operations statement of ${model.target.name} in ZetaSQL: ${op.slice(position, end).trim().slice(0, 80)}`,
         );
       }
-      const result = await zetasql.evaluate(`select (${statement.expression}\n) as v`, tables, { variables });
+      const pinned = statement.names.map((name) => RUN_TIME_VARIABLES[name]).find((v) => v !== undefined);
+      const expression = pinned === undefined ? statement.expression : `timestamp '${pinned}'`;
+      const result = await zetasql.evaluate(`select (${expression}\n) as v`, tables, { variables });
       const type = statement.type ? parseType(statement.type) : result.columns[0]!.type;
       for (const name of statement.names) {
         const index = variables.findIndex((v) => v.name === name);
@@ -198,6 +206,10 @@ export async function differential(options: DifferentialOptions): Promise<ModelC
       // pre_operations run first, in the same script (e.g. DECLARE of a watermark variable).
       const variables = await bigqueryPreOps(options.zetasql, bq, tables);
       for (const op of dd.preOps ?? []) await wh.connection.run(toDuckdbNames(op));
+      for (const [name, value] of Object.entries(RUN_TIME_VARIABLES)) {
+        if ((dd.preOps ?? []).some((op) => op.includes(`set variable ${name} `)))
+          await wh.connection.run(`set variable ${name} = timestamptz '${value}'`);
+      }
       const evaluated = await options.zetasql.evaluate(bq.query ?? '', tables, { variables });
       tables.push({ name: `${project}.${bq.target.schema}.${bq.target.name}`, columns: evaluated.columns, rows: evaluated.rows });
 

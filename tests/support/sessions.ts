@@ -136,10 +136,13 @@ function rowOf(h: Hit): Record<string, unknown> {
 export async function requestsWarehouse(): Promise<Warehouse> {
   const wh = await testWarehouse();
   await wh.connection.run('create schema if not exists "your-gcp-project"."logflow"');
-  await wh.connection.run(`create table ${REQUESTS} (${REQUEST_COLUMNS.map(([n, t]) => `${n} ${t}`).join(', ')})`);
+  // staged_at: when the row was staged; each insert statement (a batch) stages at its own time, as a staging run would.
+  await wh.connection.run(
+    `create table ${REQUESTS} (${REQUEST_COLUMNS.map(([n, t]) => `${n} ${t}`).join(', ')}, staged_at timestamptz default current_timestamp)`,
+  );
   // The daily outputs find their new requests in int_lines_parsed (partitioned by arrival on BigQuery): here, the same rows.
   await wh.connection.run(`create view "your-gcp-project"."logflow"."int_lines_parsed" as
-    select request_id as line_id, true as is_parsed, received_at, requested_at from ${REQUESTS}`);
+    select request_id as line_id, true as is_parsed, received_at, requested_at, staged_at from ${REQUESTS}`);
   return wh;
 }
 
@@ -148,7 +151,8 @@ export async function addHits(wh: Warehouse, hits: Hit[]): Promise<void> {
   if (hits.length === 0) return;
   const json = JSON.stringify(hits.map(rowOf));
   const columns = REQUEST_COLUMNS.map(([n, t]) => `cast(r ->> '${n}' as ${t}) as ${n}`).join(', ');
-  await wh.connection.run(`insert into ${REQUESTS} select ${columns} from (select unnest(cast($1 as json[])) as r)`, [json]);
+  const names = REQUEST_COLUMNS.map(([n]) => n).join(', ');
+  await wh.connection.run(`insert into ${REQUESTS} (${names}) select ${columns} from (select unnest(cast($1 as json[])) as r)`, [json]);
 }
 
 let cached: CompiledGraph | undefined;

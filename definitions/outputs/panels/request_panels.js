@@ -160,6 +160,7 @@ ranked as (
     ${keys.join(',\n    ')},
     request_time_us,
     received_at,
+    staged_at,
     ${latency.rankTimes(d, keys)},
   from timed_requests
 ),
@@ -170,6 +171,7 @@ final as (
     ${latency.timeServedMeasures(d)},
     ${latency.percentileMeasures(d)},
     max(received_at) as last_received_at,
+    max(staged_at) as last_staged_at,
   from ranked
   group by ${keys.map((_, i) => i + 1).join(', ')}
 )
@@ -178,14 +180,7 @@ select * from final
 `;
 }
 
-/*
- * Checks: no inline `assertions:` (a scheduled run would read every partition of these tables;
- * check/bounded.ts refuses that). Their data checks belong in definitions/assertions/model_checks.js
- * (the bq branch), one entry per panel: unique key ['request_date', ...keys]; field panels nonNull
- * request_date, hits and rows 'hits >= visitors', 'timed_hits <= hits'; latency panels nonNull
- * request_date, timed_hits, p50_us, p95_us, p99_us and rows 'p50_us <= p95_us', 'p95_us <= p99_us',
- * 'p99_us <= max_time_served_us', 'timed_hits > 0'.
- */
+/* Checks (unique key, row conditions): definitions/assertions/model_checks.js. */
 
 for (const panel of REQUEST_PANELS) {
   const keys = panel.keys.map(keyName);
@@ -201,7 +196,11 @@ for (const panel of REQUEST_PANELS) {
   const shared =
     panel.kind === 'field'
       ? outputs.PANEL_COLUMNS
-      : { request_date: outputs.PANEL_COLUMNS.request_date, last_received_at: outputs.PANEL_COLUMNS.last_received_at };
+      : {
+          request_date: outputs.PANEL_COLUMNS.request_date,
+          last_received_at: outputs.PANEL_COLUMNS.last_received_at,
+          last_staged_at: outputs.PANEL_COLUMNS.last_staged_at,
+        };
   publish(panel.name, {
     type: 'incremental',
     schema: 'logflow',

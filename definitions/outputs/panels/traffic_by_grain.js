@@ -18,7 +18,7 @@ const GRAINS = ['hour', 'minute'];
  * the watermark, found in int_lines_parsed (partitioned by arrival, so BigQuery prunes it), then
  * the requests of those buckets from `from` on (requests is partitioned by request time).
  */
-function traffic(ctx, bucketColumn, bucket, since, from) {
+function traffic(ctx, bucketColumn, bucket, since, from, stagedSince) {
   return `
 with
 
@@ -30,7 +30,7 @@ requests as (
     `and requested_at >= ${from}
     and ${bucket} in (
       select distinct ${bucket} from ${ctx.ref('int_lines_parsed')}
-      where is_parsed and received_at > ${since}
+      where is_parsed and received_at > ${since} and staged_at > ${stagedSince}
     )`,
   )}
 ),
@@ -52,6 +52,7 @@ for (const grain of GRAINS) {
   const bucketColumn = `${grain}_at`;
   const since = `${name}_since`;
   const from = `${name}_from`;
+  const stagedSince = `${name}_staged_since`;
   const bucket = d.timestampTrunc('requested_at', grain);
   publish(name, {
     type: 'incremental',
@@ -60,7 +61,7 @@ for (const grain of GRAINS) {
     description:
       `One row per UTC ${grain} with requests: hits, page views, unique visitors, bytes, hits per status class and error rates; ` +
       'the basis for near-real-time dashboards. ' +
-      `Incremental: every ${grain} that holds a request received within the lookback is recomputed whole, so the result equals a full refresh.`,
+      `Incremental: every ${grain} that holds a request staged since the last run is recomputed whole, so the result equals a full refresh.`,
     // BigQuery only (the local executor merges on the key): the MERGE reads the recomputed buckets' partitions.
     bigquery: { partitionBy: `DATE(${bucketColumn})`, clusterBy: [bucketColumn], updatePartitionFilter: `${bucketColumn} >= ${from}` },
     columns: {
@@ -79,14 +80,17 @@ for (const grain of GRAINS) {
         constants.LATE_ARRIVAL_DAYS,
         { timestamp: bucketColumn },
       ),
+      watermarks.declareStagedWatermark(d, stagedSince, ctx.incremental(), ctx.self(), 'last_staged_at', constants.LATE_ARRIVAL_DAYS, {
+        timestamp: bucketColumn,
+      }),
       ctx.when(
         ctx.incremental(),
         d.declareVariable(
           from,
           'timestamp',
-          `select min(${bucket}) from ${ctx.ref('int_lines_parsed')} where is_parsed and received_at > ${d.variable(since)}`,
+          `select min(${bucket}) from ${ctx.ref('int_lines_parsed')} where is_parsed and received_at > ${d.variable(since)} and staged_at > ${d.variable(stagedSince)}`,
         ),
       ),
     ])
-    .query((ctx) => traffic(ctx, bucketColumn, bucket, d.variable(since), d.variable(from)));
+    .query((ctx) => traffic(ctx, bucketColumn, bucket, d.variable(since), d.variable(from), d.variable(stagedSince)));
 }
