@@ -8,11 +8,12 @@
  */
 
 /**
- * The GoAccess visitor of a request row within its day: MD5 of (client IP, user agent).
+ * The GoAccess visitor of a request row within its day: the (client IP, user agent) tuple, a
+ * NULL user agent being one value of its own (dialect.tupleKey: no hash, never NULL).
  * @param {object} d
  */
 function dayVisitor(d) {
-  return d.hashId('client_ip', 'user_agent');
+  return d.tupleKey('client_ip', 'user_agent');
 }
 
 /**
