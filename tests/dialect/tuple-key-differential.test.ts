@@ -143,7 +143,18 @@ describe('tupleKey()', () => {
   it('counts distinct pairs alike on both engines on generated pairs (seeded)', async () => {
     const f = seededFaker(fuzzSeed(20261130));
     // A small pool so that pairs repeat; NULL and look-alikes of NULL and of the separators in it.
-    const pool: (string | null)[] = [null, null, '', '\\N', 'null', US, `${US}${US}`, '"', ',', ...Array.from({ length: 12 }, () => escaped(f))];
+    const pool: (string | null)[] = [
+      null,
+      null,
+      '',
+      '\\N',
+      'null',
+      US,
+      `${US}${US}`,
+      '"',
+      ',',
+      ...Array.from({ length: 12 }, () => escaped(f)),
+    ];
     const rows: Row[] = Array.from({ length: fuzzCount(2000) }, () => [
       f.number.int({ min: 0, max: 9 }),
       f.helpers.arrayElement(pool),
