@@ -29,6 +29,19 @@ function panelMeasures(d) {
 }
 
 /**
+ * panelMeasures over rows of logflow.visitor_days (one per date, visitor and attributes) instead
+ * of requests: the same values and types. A visitor may have several rows in a group (e.g. with
+ * and without is_bot), so visitors are still counted distinct.
+ * @param {object} d
+ */
+function visitorDayMeasures(d) {
+  return `${d.cast('sum(hits)', 'int64')} as hits,
+    count(distinct ${dayVisitor(d)}) as visitors,
+    coalesce(sum(bytes), 0) as bytes,
+    max(last_received_at) as last_received_at`;
+}
+
+/**
  * Traffic measures of the grouped requests: hits, page views, unique visitors (IP + user
  * agent), bytes, hits per status class and the error rates.
  * @param {object} d
@@ -92,4 +105,4 @@ const SUSPICIOUS = {
     '(?i)(union(\\s|\\+|%20)+(all(\\s|\\+|%20)+)?select|(%27|\\x27)(\\s|\\+|%20)*(or|and)(\\s|\\+|%20)|\\.\\./|%2e%2e(%2f|/)|<script|%3cscript|etc/passwd|\\$\\{jndi:|%24%7bjndi|;(\\s|\\+|%20)*(wget|curl|cat)(\\s|\\+|%20)|sleep\\(\\d+\\)|benchmark\\(|information_schema)',
 };
 
-module.exports = { dayVisitor, panelMeasures, trafficMeasures, PANEL_COLUMNS, TRAFFIC_COLUMNS, SUSPICIOUS };
+module.exports = { dayVisitor, panelMeasures, visitorDayMeasures, trafficMeasures, PANEL_COLUMNS, TRAFFIC_COLUMNS, SUSPICIOUS };

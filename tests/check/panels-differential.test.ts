@@ -12,6 +12,7 @@ import { seededFaker } from '../dialect/fuzz-values.ts';
 // (NULL path, '?' with an empty query, injection and probe targets).
 
 const PANELS = [
+  'visitor_days',
   'pages',
   'static_files',
   'not_found',
@@ -101,7 +102,7 @@ afterAll(async () => {
 });
 
 describe('differential() on the daily outputs', () => {
-  it('gives identical rows on BigQuery and DuckDB for all 14, with NULL and odd user agents and paths', async () => {
+  it('gives identical rows on BigQuery and DuckDB for all 14 (and visitor_days, which six of them read), with NULL and odd user agents and paths', async () => {
     const check = await runCheck({ zetasql, actions: ['int_lines_parsed', 'requests', 'sessions'] });
     expect(check.problems.map(formatProblem)).toEqual([]);
     const columnsOf = (action: string) => check.outputs.find((o) => o.action === `logflow.${action}`)!.columns;
