@@ -256,15 +256,23 @@ function forWarehouse(warehouse) {
       return bq ? `timestamp_sub(${ts}, interval ${amount} ${u})` : `(${ts} - (${amount}) * interval 1 ${u})`;
     },
 
-    /** Truncates a timestamp to a unit (minute, hour, day), in UTC. */
+    /**
+     * Truncates a timestamp to a unit (minute, hour, day), in UTC. DuckDB works on the UTC
+     * wall time (a plain TIMESTAMP from the microseconds since the epoch) instead of the
+     * TIMESTAMPTZ, whose date_trunc goes through ICU's calendar per row (10x slower on 1M
+     * rows); same value, and independent of the session time zone.
+     */
     timestampTrunc(ts, unitName) {
       const u = unit(unitName);
-      return bq ? `timestamp_trunc(${ts}, ${u})` : `date_trunc('${u}', ${ts})`;
+      return bq ? `timestamp_trunc(${ts}, ${u})` : `make_timestamptz(epoch_us(date_trunc('${u}', make_timestamp(epoch_us(${ts})))))`;
     },
 
-    /** The UTC calendar date of a timestamp. */
+    /**
+     * The UTC calendar date of a timestamp. DuckDB casts the UTC wall time (a plain TIMESTAMP)
+     * to DATE: the same value as a time-zone cast, without ICU's per-row calendar (10x faster).
+     */
     dateOf(ts) {
-      return bq ? `date(${ts})` : `cast(timezone('UTC', ${ts}) as date)`;
+      return bq ? `date(${ts})` : `cast(make_timestamp(epoch_us(${ts})) as date)`;
     },
 
     /**
@@ -464,6 +472,20 @@ function forWarehouse(warehouse) {
     /** Element `index` (0-based) of an array, NULL when out of range. */
     arrayAt(arrayExpr, index) {
       return bq ? `${arrayExpr}[safe_offset(${index})]` : `${arrayExpr}[${index} + 1]`;
+    },
+
+    /**
+     * A key for `count(distinct ...)` and `group by` that is equal for two rows exactly when
+     * each of the parts (SQL expressions) is equal or both NULL, and never NULL itself (a row
+     * of NULL parts is one value; put it under `case when ... end` to leave rows out). DuckDB:
+     * the tuple itself (no hashing: 3-4x faster than an MD5 of the parts). BigQuery has no
+     * COUNT(DISTINCT struct): the tuple's JSON text, which is injective (every string escaped
+     * and quoted, NULL as null).
+     */
+    tupleKey(...parts) {
+      if (parts.length === 0) throw new Error('dialect.tupleKey: give at least one part');
+      if (bq) return `to_json_string(struct(${parts.map((p, i) => `${p} as k${i}`).join(', ')}))`;
+      return `row(${parts.join(', ')})`;
     },
 
     /**

@@ -8,11 +8,12 @@
  */
 
 /**
- * The GoAccess visitor of a request row within its day: MD5 of (client IP, user agent).
+ * The GoAccess visitor of a request row within its day: the (client IP, user agent) tuple, a
+ * NULL user agent being one value of its own (dialect.tupleKey: no hash, never NULL).
  * @param {object} d
  */
 function dayVisitor(d) {
-  return d.hashId('client_ip', 'user_agent');
+  return d.tupleKey('client_ip', 'user_agent');
 }
 
 /**
@@ -26,6 +27,20 @@ function panelMeasures(d) {
     coalesce(sum(response_bytes), 0) as bytes,
     max(received_at) as last_received_at,
     max(staged_at) as last_staged_at`;
+}
+
+/**
+ * panelMeasures over rows of logflow.visitor_days (one per date, visitor and attributes) instead
+ * of requests: the same values and types. A visitor may have several rows in a group (e.g. with
+ * and without is_bot), so visitors are still counted distinct.
+ * @param {object} d
+ */
+function visitorDayMeasures(d) {
+  return `${d.cast('sum(hits)', 'int64')} as hits,
+    count(distinct ${dayVisitor(d)}) as visitors,
+    coalesce(sum(bytes), 0) as bytes,
+    max(last_received_at) as last_received_at,
+    max(last_staged_at) as last_staged_at`;
 }
 
 /**
@@ -95,4 +110,4 @@ const SUSPICIOUS = {
     '(?i)(union(\\s|\\+|%20)+(all(\\s|\\+|%20)+)?select|(%27|\\x27)(\\s|\\+|%20)*(or|and)(\\s|\\+|%20)|\\.\\./|%2e%2e(%2f|/)|<script|%3cscript|etc/passwd|\\$\\{jndi:|%24%7bjndi|;(\\s|\\+|%20)*(wget|curl|cat)(\\s|\\+|%20)|sleep\\(\\d+\\)|benchmark\\(|information_schema)',
 };
 
-module.exports = { dayVisitor, panelMeasures, trafficMeasures, PANEL_COLUMNS, TRAFFIC_COLUMNS, SUSPICIOUS };
+module.exports = { dayVisitor, panelMeasures, visitorDayMeasures, trafficMeasures, PANEL_COLUMNS, TRAFFIC_COLUMNS, SUSPICIOUS };

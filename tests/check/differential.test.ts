@@ -174,7 +174,7 @@ describe("differential() on the project's models", () => {
     for (const r of results) expect(r.bigquery, r.model).toHaveLength(lines.length);
   });
 
-  it('gives identical sessions and visitor counts (int_requests_sessionized -> sessions -> daily_visitors), edge cases included', async () => {
+  it('gives identical sessions and visitor counts (int_requests_sessionized -> sessions; visitor_days -> daily_visitors), edge cases included', async () => {
     const check = await runCheck({ zetasql, actions: ['requests'] });
     expect(check.problems.map(formatProblem)).toEqual([]);
     const columns = check.outputs.find((o) => o.action === 'logflow.requests')!.columns;
@@ -201,7 +201,7 @@ describe("differential() on the project's models", () => {
       }),
     };
     const results = await differential({
-      models: ['int_requests_sessionized', 'sessions', 'daily_visitors'],
+      models: ['int_requests_sessionized', 'sessions', 'visitor_days', 'daily_visitors'],
       zetasql,
       tables: [requests, parsed],
     });

@@ -155,7 +155,25 @@ export const DIALECT_CASES: DialectCase[] = [
     sql: (d) => d.formatTimestamp('%Y-%m-%d %H:%M:%S', d.timestampTrunc(ts(d, '2026-01-01 10:11:12+00'), 'minute')),
     expected: '2026-01-01 10:11:00',
   },
+  {
+    name: 'timestampTrunc to the hour and day from an offset, and before 1970',
+    sql: (d) =>
+      `concat(${['2026-03-29 01:30:00.5+02', '1969-12-31 23:59:59.999999+00', '0001-01-01 00:00:00+00', '9999-12-31 23:59:59.999999+00']
+        .flatMap((t) => ['hour', 'day'].map((u) => d.formatTimestamp('%Y-%m-%d %H:%M:%S ', d.timestampTrunc(ts(d, t), u))))
+        .join(', ')})`,
+    expected:
+      '2026-03-28 23:00:00 2026-03-28 00:00:00 1969-12-31 23:00:00 1969-12-31 00:00:00 0001-01-01 00:00:00 0001-01-01 00:00:00 9999-12-31 23:00:00 9999-12-31 00:00:00 ',
+  },
   { name: 'dateOf is the UTC date', sql: (d) => d.cast(d.dateOf(ts(d, '2026-01-01 23:30:00-05')), 'string'), expected: '2026-01-02' },
+  {
+    name: 'dateOf before 1970 and at the ends of the range',
+    sql: (d) =>
+      `concat(${['1969-12-31 23:59:59.999999+00', '1970-01-01 00:30:00+01', '0001-01-01 00:00:00+00', '9999-12-31 23:59:59.999999+00']
+        .map((t) => `${d.cast(d.dateOf(ts(d, t)), 'string')}, ' '`)
+        .join(', ')})`,
+    expected: '1969-12-31 1969-12-31 0001-01-01 9999-12-31 ',
+  },
+  { name: 'dateOf of NULL is NULL', sql: (d) => d.dateOf(`cast(null as ${d.type('timestamp')})`), expected: null },
   { name: 'unixMicros', sql: (d) => d.cast(d.unixMicros(ts(d, '1970-01-01 00:00:01.5+00')), 'string'), expected: '1500000' },
   { name: 'safeDivide by zero is NULL', sql: (d) => d.safeDivide('1', '0'), expected: null },
   { name: 'safeDivide', sql: (d) => d.safeDivide('1', '4'), expected: 0.25 },

@@ -12,7 +12,9 @@
  *
  * To add a panel, add an entry: name, description (its grain), dimensions, their column docs,
  * and optionally where, measures and query (a template below); its checks (unique key, row
- * conditions) are in definitions/assertions/model_checks.js.
+ * conditions) are in definitions/assertions/model_checks.js. Panels whose dimensions are
+ * attributes of the visitor read logflow.visitor_days (fromVisitorDays), the shared daily
+ * aggregate, instead of requests.
  */
 
 const d = dialect;
@@ -71,6 +73,7 @@ const PANELS = [
   },
   {
     name: 'browsers',
+    query: fromVisitorDays,
     description: "Browsers (GoAccess's Browsers panel): one row per UTC date, browser and major version, crawlers included (see is_bot).",
     dimensions: ['browser_name', 'browser_major', 'is_bot'],
     columns: {
@@ -81,6 +84,7 @@ const PANELS = [
   },
   {
     name: 'operating_systems',
+    query: fromVisitorDays,
     description: "Operating systems (GoAccess's Operating Systems panel): one row per UTC date, OS and version.",
     dimensions: ['os_name', 'os_version'],
     columns: {
@@ -90,6 +94,7 @@ const PANELS = [
   },
   {
     name: 'devices',
+    query: fromVisitorDays,
     description: 'Device types: one row per UTC date, device type (desktop, mobile, tablet, ... from ua-parser-js) and crawler flag.',
     dimensions: ['device_type', 'is_bot'],
     columns: {
@@ -99,12 +104,14 @@ const PANELS = [
   },
   {
     name: 'countries',
+    query: fromVisitorDays,
     description: "Countries (GoAccess's Geo Location panel): one row per UTC date and country of the client IP.",
     dimensions: ['country_code'],
     columns: { country_code: 'ISO 3166-1 alpha-2 code of the client IP, NULL when unknown.' },
   },
   {
     name: 'asns',
+    query: fromVisitorDays,
     description: "Autonomous systems (GoAccess's ASN panel): one row per UTC date and AS number of the client IP.",
     dimensions: ['asn', 'as_org'],
     columns: {
@@ -188,6 +195,32 @@ final as (
     referrers.referrer_host as top_referrer_host,
   from totals
   left join referrers on totals.request_date = referrers.request_date and ${keys.map((k) => `totals.${k} is not distinct from referrers.${k}`).join(' and ')}
+)
+
+select * from final
+`;
+}
+
+/**
+ * A panel whose dimensions are attributes of the visitor (user agent, client IP, crawler flag):
+ * counted from logflow.visitor_days, the shared daily aggregate, instead of rescanning requests.
+ */
+function fromVisitorDays(ctx, panel, rebuild) {
+  const keys = ['request_date', ...panel.dimensions];
+  return `
+with
+
+visitor_days as (
+  select * from ${ctx.ref('visitor_days')}
+  where request_date >= ${rebuild.from}
+),
+
+final as (
+  select
+    ${keys.join(',\n    ')},
+    ${outputs.visitorDayMeasures(d)},
+  from visitor_days
+  group by ${keys.map((_, i) => i + 1).join(', ')}
 )
 
 select * from final
