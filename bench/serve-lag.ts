@@ -1,7 +1,7 @@
 /**
  * End-to-end lag and memory of `logflow serve` on a followed file.
  *
- *   npm run bench:serve -- [--rate 1000] [--minutes 2] [--every 1s] [--seed 7]
+ *   npm run bench:serve -- [--rate 1000] [--minutes 2] [--every 1s] [--seed 7] [--wait 600] [--keep]
  *
  * Starts `logflow serve FILE --port 0 --every E --verbose` on a fresh warehouse in a temporary
  * directory, appends generated access-log lines (timestamps now) to FILE at --rate lines per
@@ -26,6 +26,7 @@ const { values } = parseArgs({
     minutes: { type: 'string', default: '2' },
     every: { type: 'string', default: '1s' },
     seed: { type: 'string', default: '7' },
+    wait: { type: 'string', default: '600' },
     keep: { type: 'boolean', default: false },
   },
 });
@@ -73,7 +74,11 @@ const url = await new Promise<string>((resolveUrl, reject) => {
     }
   });
   child.stdout.on('data', (b: Buffer) => {
-    for (const line of b.toString().split('\n')) if (line.startsWith('refresh ')) refreshes.push(`${since(Date.now())} s  ${line}`);
+    for (const line of b.toString().split('\n'))
+      if (line.startsWith('refresh ')) {
+        refreshes.push(`${since(Date.now())} s  ${line}`);
+        process.stdout.write(`${refreshes.at(-1)}\n`);
+      }
   });
   child.once('exit', (code) => reject(new Error(`logflow serve exited (${code}): ${stderr.trim().split('\n').at(-1)}`)));
 });
@@ -162,8 +167,8 @@ while (Date.now() - started < seconds * 1000) {
   await new Promise((r) => setTimeout(r, 100));
 }
 const writeEnd = Date.now();
-// Let the last lines through (at most 10 minutes).
-while (Date.now() - writeEnd < 600_000 && (seen.at(-1)?.visible ?? 0) < total) await new Promise((r) => setTimeout(r, 500));
+// Let the last lines through (at most --wait seconds).
+while (Date.now() - writeEnd < Number(values.wait) * 1000 && (seen.at(-1)?.visible ?? 0) < total) await new Promise((r) => setTimeout(r, 500));
 clearInterval(sampler);
 events.destroy();
 child.kill('SIGINT');
@@ -187,11 +192,10 @@ const invisible = written.length - lags.length;
 const half = rss.filter((s) => s.at - started < (seconds * 1000) / 2).map((s) => s.mb);
 const later = rss.filter((s) => s.at - started >= (seconds * 1000) / 2).map((s) => s.mb);
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
-for (const r of refreshes) process.stdout.write(`${r}\n`);
 for (const s of rss.filter((_, i) => i % 30 === 0)) process.stdout.write(`rss at ${since(s.at)} s: ${s.mb.toFixed(0)} MB\n`);
 process.stdout.write(
   [
-    `written: ${total.toLocaleString('en')} lines at ${rate}/s for ${seconds} s; visible at the end: ${(seen.at(-1)?.visible ?? 0).toLocaleString('en')} (${seen.length} SSE events)`,
+    `written: ${total.toLocaleString('en')} lines at ${rate}/s for ${seconds} s (${(total / ((writeEnd - started) / 1000)).toFixed(0)}/s achieved); visible at the end: ${(seen.at(-1)?.visible ?? 0).toLocaleString('en')} (${seen.length} SSE events)`,
     `lag line written -> visible over SSE, per 100 ms batch: p50 ${quantile(lags, 0.5).toFixed(1)} s, p95 ${quantile(lags, 0.95).toFixed(1)} s, max ${Math.max(...lags).toFixed(1)} s${invisible > 0 ? `; ${invisible} batch(es) never visible` : ''}`,
     `lag the page showed (upper bound): last ${seen.at(-1)?.lagShown?.toFixed(1) ?? '-'} s, max ${Math.max(...seen.map((s) => s.lagShown ?? 0)).toFixed(1)} s`,
     `rss of the serve process tree: min ${Math.min(...rss.map((s) => s.mb)).toFixed(0)} MB, max ${Math.max(...rss.map((s) => s.mb)).toFixed(0)} MB, mean first half ${mean(half).toFixed(0)} MB, second half ${mean(later).toFixed(0)} MB`,
