@@ -11,6 +11,7 @@ import { offsetAt, positionAt } from './script.ts';
 import { SOURCE_COLUMNS, SOURCE_PARTITIONS } from './sources.ts';
 import { partitionColumnOf, partitionReads, viewPartitionColumn, type PartitionRead } from './bounded.ts';
 import { KNOWN_UNBOUNDED } from './bounded-debt.ts';
+import { checkReportQueries } from './report-queries.ts';
 import { assertionCount, assertionView, createOrReplace, insertInto, mergeInto, verbatim, type Statement } from './statements.ts';
 import { canonicalRow, compareCanonical } from './compare.ts';
 import { startZetaSQL, type AnalysisError, type EvaluateResult, type ZetaSQL } from './zetasql.ts';
@@ -71,6 +72,8 @@ export interface CheckOptions {
   boundedReads?: boolean;
   /** Actions whose unbounded reads are known debt (default: check/bounded-debt.ts). */
   knownUnbounded?: ReadonlySet<string>;
+  /** Also analyse the queries `logflow report --target bigquery` sends (check/report-queries.ts; default: when all actions are checked). */
+  reportQueries?: boolean;
 }
 
 /** Actions with this tag scan history on purpose (occasional full checks): their reads are reported, not required to be bounded. */
@@ -84,7 +87,7 @@ export const FULL_HISTORY_TAG = 'full_history';
 export async function checkGraph(
   graph: CompiledGraph,
   zetasql: ZetaSQL,
-  options: Pick<CheckOptions, 'projectDir' | 'sources' | 'actions' | 'boundedReads' | 'knownUnbounded'> = {},
+  options: Pick<CheckOptions, 'projectDir' | 'sources' | 'actions' | 'boundedReads' | 'knownUnbounded' | 'reportQueries'> = {},
 ): Promise<Omit<CheckReport, 'timings'>> {
   const projectDir = resolve(options.projectDir ?? PROJECT_DIR);
   const sources = options.sources ?? SOURCE_COLUMNS;
@@ -285,6 +288,15 @@ export async function checkGraph(
     tests.push({ name: test.name ?? '', ...outcome });
     if (outcome.status === 'failed')
       problems.push({ action: name, statement: 'unit test', file: test.fileName, line: 1, column: 1, message: outcome.detail ?? 'failed' });
+  }
+
+  // The report's BigQuery queries, against the outputs just analysed.
+  if (options.reportQueries ?? !options.actions?.length) {
+    const report = await checkReportQueries(graph, catalog, zetasql, { partitionColumn });
+    statements += report.queries;
+    problems.push(...report.problems);
+    reads.push(...report.reads);
+    if (report.skipped) skipped.push({ action: 'report queries', reason: report.skipped });
   }
 
   return { problems, skipped, actions, statements, outputs, tests, reads };

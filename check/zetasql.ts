@@ -66,6 +66,22 @@ export type AnalyzeResult =
   | { ok: true; statements: AnalyzedStatement[] }
   | { ok: false; error: AnalysisError; statements: AnalyzedStatement[] };
 
+/** Named query parameters (`@name`) the SQL may read, with their BigQuery types, as jobs.query binds them. */
+export interface AnalyzeOptions {
+  queryParameters?: { name: string; type: TypeProto | string }[];
+}
+
+function queryParameterOptions(options: AnalyzeOptions): Record<string, unknown> {
+  if (!options.queryParameters) return {};
+  return {
+    parameterMode: 'PARAMETER_NAMED',
+    queryParameters: options.queryParameters.map((p) => ({
+      name: p.name,
+      type: typeof p.type === 'string' ? parseType(p.type) : cleanType(p.type),
+    })),
+  };
+}
+
 /** A table for the evaluator: the name the query uses (e.g. 'my-project.logflow_raw.landing'), typed columns and rows. */
 export interface EvaluateTable {
   name: string;
@@ -132,7 +148,7 @@ export class ZetaSQL {
    * analysed in order; a CREATE TABLE/VIEW/FUNCTION is added to the catalog for the statements
    * after it. Stops at the first error, whose line:column refers to `sql`.
    */
-  async analyze(sql: string, catalog: Catalog): Promise<AnalyzeResult> {
+  async analyze(sql: string, catalog: Catalog, options: AnalyzeOptions = {}): Promise<AnalyzeResult> {
     const statements: AnalyzedStatement[] = [];
     const bytes = Buffer.from(sql);
     let position = 0;
@@ -152,7 +168,7 @@ export class ZetaSQL {
       let response: { resolvedStatement?: Record<string, unknown>; resumeBytePosition?: number };
       try {
         response = (await call(this.client, 'analyze', {
-          options: this.analyzerOptions(),
+          options: { ...this.analyzerOptions(), ...queryParameterOptions(options) },
           simpleCatalog: catalog.toProto(this.languageOptions, sql.slice(start, end)),
           parseResumeLocation: { input: sql, bytePosition: Buffer.byteLength(sql.slice(0, start)) },
         })) as typeof response;

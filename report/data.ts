@@ -1,4 +1,4 @@
-import { DEPTH_BUCKETS, DURATION_BUCKETS, PANELS, reportQueries } from './queries.ts';
+import { DEPTH_BUCKETS, DURATION_BUCKETS, PANELS, reportQueries, type ReportParameters } from './queries.ts';
 import type { ReportSource, Row, Spelling } from './source.ts';
 import { countryInfo } from './countries.ts';
 import { LogflowError } from '../core/errors.ts';
@@ -70,7 +70,7 @@ export async function buildReportData(
     Math.min(Date.parse(`${to}T00:00:00Z`) + 86_400_000, Date.parse(`${last}T00:00:00Z`) + 86_400_000) - limits.minuteHours * 3_600_000,
   ).toISOString();
   const params = { from, to };
-  const run = (name: string, extra: Record<string, string> = {}) => source.query(q[name]!, { ...params, ...extra });
+  const run = (name: string, extra: Partial<ReportParameters> = {}) => source.query(q[name]!, { ...params, ...extra });
 
   const days: string[] = [];
   const dayIndex = new Map<string, number>();

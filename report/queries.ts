@@ -6,6 +6,23 @@ import type { Spelling } from './source.ts';
  * so what leaves the warehouse is bounded by days x items, never by requests.
  */
 
+/**
+ * The values the queries bind, as buildReportData passes them: JavaScript strings, which
+ * @google-cloud/bigquery sends as STRING query parameters (and DuckDB binds as VARCHAR); the
+ * queries cast them. Nothing else ever reaches the SQL: no value from a log, no user text.
+ */
+export interface ReportParameters {
+  /** First day of the range, 'YYYY-MM-DD'. */
+  from: string;
+  /** Last day of the range (inclusive), 'YYYY-MM-DD'. */
+  to: string;
+  /** Start of the per-minute detail, an ISO timestamp ('2026-11-06T00:00:00.000Z'). */
+  minuteFrom: string;
+}
+
+/** Values of each parameter's shape (what `logflow check` types the report's BigQuery queries with). */
+export const EXAMPLE_PARAMETERS: ReportParameters = { from: '2026-11-01', to: '2026-11-07', minuteFrom: '2026-11-06T00:00:00.000Z' };
+
 /** An item panel: the GoAccess-style table it reads, its key columns, and the filter that selects
  * its requests in logflow.requests (for the bots-excluded view, computed from requests). */
 export interface PanelSpec {

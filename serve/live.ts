@@ -1,4 +1,4 @@
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
 import { runIngest } from '../ingest/index.ts';
 import { compileProject } from '../warehouse/compile.ts';
 import { openWarehouse } from '../warehouse/duckdb.ts';
@@ -76,6 +76,22 @@ export async function runLive(options: LiveOptions): Promise<LiveStats> {
         options.signal.removeEventListener('abort', stop);
       }
       if (options.signal.aborted) break;
+      // The follow phase stops at its timer even mid-backlog (lines written during a long refresh):
+      // read each file on from its checkpoint to its current end, so the next refresh shows every
+      // line written before it started, instead of falling further behind by one phase each time.
+      const present = options.inputs.filter((input) => /[*?[{]/.test(input) || existsSync(input));
+      if (present.length > 0) {
+        const drained = await runIngest({
+          inputs: present,
+          warehouse: options.warehouse,
+          sink: 'local',
+          signal: options.signal,
+          report: (m) => options.log(`ingest: ${m}`),
+        });
+        stats.landed += drained.delivered;
+        landedNow += drained.delivered;
+        if (options.signal.aborted) break;
+      }
     }
     first = false;
     const readEnd = Date.now();

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { OAuth2Client } from 'google-auth-library';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bigquerySource, buildReportData, localSource } from '../../report/index.ts';
+import { parameterTypes } from '../../check/report-queries.ts';
 import { reportQueries } from '../../report/queries.ts';
 import { spelling } from '../../report/source.ts';
 import { openWarehouse, type Warehouse } from '../../warehouse/duckdb.ts';
@@ -22,7 +23,7 @@ describe('bigquerySource() against a loopback BigQuery REST fake', () => {
   let endpoint: string;
   const received: { method: string; path: string; body?: Record<string, unknown> }[] = [];
   const pending = new Map<string, Record<string, unknown>>();
-  const bqQueries = reportQueries(spelling('bigquery', 'logflow', 'p'));
+  const bqQueries = reportQueries(spelling('bigquery', 'logflow', 'my-project'));
   const duckQueries = reportQueries(spelling('duckdb', 'logflow'));
   const nameOf = new Map(Object.entries(bqQueries).map(([name, sql]) => [sql, name]));
 
@@ -66,20 +67,20 @@ describe('bigquerySource() against a loopback BigQuery REST fake', () => {
             res.end(JSON.stringify(value));
           };
           try {
-            if (req.method === 'POST' && url.pathname === '/bigquery/v2/projects/p/queries') {
+            if (req.method === 'POST' && url.pathname === '/bigquery/v2/projects/my-project/queries') {
               const jobId = `job_${++next}`;
               pending.set(jobId, body!);
               return json(200, {
                 kind: 'bigquery#queryResponse',
-                jobReference: { projectId: 'p', jobId, location: 'EU' },
+                jobReference: { projectId: 'my-project', jobId, location: 'EU' },
                 jobComplete: false,
               });
             }
-            const poll = /^\/bigquery\/v2\/projects\/p\/queries\/(job_\d+)$/.exec(url.pathname);
+            const poll = /^\/bigquery\/v2\/projects\/my-project\/queries\/(job_\d+)$/.exec(url.pathname);
             if (req.method === 'GET' && poll && pending.has(poll[1]!)) {
               return json(200, {
                 ...(await answer(pending.get(poll[1]!)!)),
-                jobReference: { projectId: 'p', jobId: poll[1], location: 'EU' },
+                jobReference: { projectId: 'my-project', jobId: poll[1], location: 'EU' },
               });
             }
             return json(404, { error: { code: 404, message: `fake: no route for ${req.method} ${url.pathname}` } });
@@ -101,10 +102,11 @@ describe('bigquerySource() against a loopback BigQuery REST fake', () => {
   it('sends only the fixed report queries, with named parameters, and builds the same data as the local warehouse', async () => {
     const authClient = new OAuth2Client();
     authClient.setCredentials({ access_token: 'fake-token', expiry_date: Date.now() + 3_600_000 });
-    const bq = bigquerySource({ project: 'p', dataset: 'logflow', location: 'EU', client: { apiEndpoint: endpoint, authClient } });
+    const bq = bigquerySource({ project: 'my-project', dataset: 'logflow', location: 'EU', client: { apiEndpoint: endpoint, authClient } });
     const range = { from: '2026-11-01', to: '2026-11-02' };
     const remote = await buildReportData(bq.source, bq.spelling, range);
 
+    const checkedTypes = new Map(parameterTypes().map((p) => [p.name, p.type]));
     const posts = received.filter((r) => r.method === 'POST');
     expect(posts.length).toBe(Object.keys(bqQueries).length);
     for (const { body } of posts) {
@@ -112,13 +114,15 @@ describe('bigquerySource() against a loopback BigQuery REST fake', () => {
       expect(body!.useLegacySql).toBe(false);
       expect(body!.location).toBe('EU');
       expect(String(body!.query)).not.toMatch(/2026-11-0[12]/); // values are bound, never spliced
-      expect(String(body!.query)).toMatch(/`p\.logflow\.[a-z_]+`/);
+      expect(String(body!.query)).toMatch(/`my-project\.logflow\.[a-z_]+`/);
       const params = (body!.queryParameters ?? []) as {
         name: string;
         parameterType: { type: string };
         parameterValue: { value: string };
       }[];
       for (const p of params) expect(String(body!.query)).toContain(`@${p.name}`);
+      // The types logflow check analyses these queries with (check/report-queries.ts) are the ones sent.
+      for (const p of params) expect(checkedTypes.get(p.name), p.name).toBe(p.parameterType.type);
       if (String(body!.query).includes('@from')) {
         expect(String(body!.parameterMode).toUpperCase()).toBe('NAMED');
         expect(params.find((p) => p.name === 'from')).toEqual({
@@ -139,5 +143,20 @@ describe('bigquerySource() against a loopback BigQuery REST fake', () => {
     } finally {
       await local.source.close();
     }
+  });
+});
+
+describe('bigquerySource() names', () => {
+  it.each([
+    { project: 'my-project`; drop table x; --', dataset: 'logflow', message: /^--project '.*' is not a BigQuery project id/ },
+    { project: 'p', dataset: 'logflow', message: /^--project 'p' is not a BigQuery project id/ },
+    { project: 'my-project', dataset: 'logflow.x', message: /^--dataset 'logflow\.x' is not a BigQuery dataset name/ },
+    { project: 'my-project', dataset: 'a`b', message: /^--dataset 'a`b' is not a BigQuery dataset name/ },
+  ])('refuses project $project, dataset $dataset (the only text spliced into the queries)', ({ project, dataset, message }) => {
+    expect(() => bigquerySource({ project, dataset })).toThrow(message);
+  });
+
+  it.each(['my-project', 'example.com:my-project', 'your-gcp-project'])('accepts the project id %s', (project) => {
+    expect(bigquerySource({ project, dataset: 'logflow_eu' }).spelling.table('requests')).toBe(`\`${project}.logflow_eu.requests\``);
   });
 });
