@@ -1,7 +1,7 @@
 /**
  * The whole local pipeline against its peers, side by side on the same file (issue 15):
  *   npm run bench -- [--lines 1000000] [--seed 9] [--repeat 3] [--extra 10000] [--dir DIR]
- *                    [--pubsub] [--readme] [--no-results]
+ *                    [--pubsub | --only pubsub] [--readme] [--results FILE] [--no-results] [--no-peers]
  *
  * Generates one combined log (not timed; bench/support/logs.ts: the first --lines lines of one
  * generated stream, the next --extra lines kept as its continuation), then, --repeat times,
@@ -41,8 +41,11 @@ const { values } = parseArgs({
     extra: { type: 'string', default: '10000' },
     dir: { type: 'string' },
     pubsub: { type: 'boolean', default: false },
+    only: { type: 'string' },
     'pubsub-lines': { type: 'string', default: '200000' },
     readme: { type: 'boolean', default: false },
+    results: { type: 'string', default: 'bench/results.json' },
+    'no-peers': { type: 'boolean', default: false },
     'no-results': { type: 'boolean', default: false },
   },
 });
@@ -50,6 +53,9 @@ const lines = positiveInt('lines', values.lines);
 const extra = positiveInt('extra', values.extra);
 const repeat = positiveInt('repeat', values.repeat);
 const seed = positiveInt('seed', values.seed, 0);
+if (values.only !== undefined && values.only !== 'pubsub') fail(`--only takes pubsub, got '${values.only}'`);
+/** --only pubsub: the Pub/Sub comparison alone (on the first --pubsub-lines lines of the generated log). */
+const pubsubOnly = values.only === 'pubsub';
 
 function positiveInt(name: string, text: string | undefined, min = 1): number {
   const n = Number(text);
@@ -68,9 +74,9 @@ function version(command: string, args: string[]): string | null {
   return `${run.stdout}${run.stderr}`.trim().split('\n')[0]!.trim();
 }
 
-const goaccessVersion = version('goaccess', ['--version']);
-if (!goaccessVersion) fail('goaccess is not installed (apt-get install goaccess); nothing to compare against');
-const lnavVersion = version('lnav', ['-V']);
+const goaccessVersion = values['no-peers'] ? null : version('goaccess', ['--version']);
+if (!goaccessVersion && !values['no-peers']) fail('goaccess is not installed (apt-get install goaccess); nothing to compare against');
+const lnavVersion = values['no-peers'] ? null : version('lnav', ['-V']);
 const GOACCESS = 'GoAccess, to a JSON report';
 const LNAV = 'lnav, one SQL aggregate over the file';
 const INGEST = '`logflow ingest` (fresh local warehouse)';
@@ -105,11 +111,26 @@ try {
     return m;
   };
   const logflow = (args: string[]) => measureProcess(`logflow ${args[0]}`, process.execPath, [bin, ...args], { cwd: root });
-  for (const step of [GOACCESS, ...(lnavVersion ? [LNAV] : []), INGEST, BUILD, INGEST_MORE, INCREMENTAL, PIPELINE]) {
-    runs.set(step, { step, lines: step === INGEST_MORE || step === INCREMENTAL ? extra : lines, seconds: [], cpuSeconds: [], peakRssMb: [] });
+  for (const step of [
+    ...(goaccessVersion ? [GOACCESS] : []),
+    ...(lnavVersion ? [LNAV] : []),
+    INGEST,
+    BUILD,
+    INGEST_MORE,
+    INCREMENTAL,
+    PIPELINE,
+  ]) {
+    runs.set(step, {
+      step,
+      lines: step === INGEST_MORE || step === INCREMENTAL ? extra : lines,
+      seconds: [],
+      cpuSeconds: [],
+      peakRssMb: [],
+    });
   }
 
   const peers = async () => {
+    if (!goaccessVersion) return;
     record(
       GOACCESS,
       lines,
@@ -141,7 +162,7 @@ try {
     expectDelivered(record(INGEST_MORE, extra, await logflow(['ingest', log.path, '--warehouse', warehouse, '--quiet'])), extra);
     record(INCREMENTAL, extra, await logflow(['transform', '--warehouse', warehouse, '--quiet']));
   };
-  for (let r = 1; r <= repeat; r++) {
+  for (let r = 1; r <= (pubsubOnly ? 0 : repeat); r++) {
     process.stdout.write(`run ${r} of ${repeat}\n`);
     if (r % 2 === 1) {
       await peers();
@@ -156,20 +177,27 @@ try {
   const table = markdownTable(results);
   const full = runs.get(BUILD)!;
   const incremental = runs.get(INCREMENTAL)!;
-  const incrementalShare = median(incremental.seconds) / median(full.seconds);
+  const incrementalShare = pubsubOnly ? null : median(incremental.seconds) / median(full.seconds);
   let pubsub: PubsubComparison | null = null;
-  if (values.pubsub) {
-    pubsub = await comparePubsub({ root, bin, dir, log, lines: Math.min(lines, positiveInt('pubsub-lines', values['pubsub-lines'])), repeat });
+  if (values.pubsub || pubsubOnly) {
+    pubsub = await comparePubsub({
+      root,
+      bin,
+      dir,
+      log,
+      lines: Math.min(lines, positiveInt('pubsub-lines', values['pubsub-lines'])),
+      repeat,
+    });
   }
   const loadAfter = loadavg();
   const command = `npm run bench -- --lines ${lines} --seed ${seed} --repeat ${repeat}${extra !== 10_000 ? ` --extra ${extra}` : ''}`;
   const note =
     `${lines.toLocaleString('en-US')} generated combined lines (seed ${seed}, ${(log.baseBytes / 1e6).toFixed(0)} MB), ${repeat} alternating run(s), ` +
     `${started.toISOString().slice(0, 16).replace('T', ' ')} UTC, ${cpus().length} cores, load average ${loadBefore[0]!.toFixed(1)} before / ${loadAfter[0]!.toFixed(1)} after; ` +
-    `peak RSS by ${existsTime() ? 'GNU time %M' : '/proc VmHWM polling'}; \`logflow transform\` after +${extra.toLocaleString('en-US')} lines took ${(incrementalShare * 100).toFixed(1)}% of the first build's time.`;
-  process.stdout.write(`\n${table}\n\n${note}\n${pubsub ? `\n${pubsub.summary}\n` : ''}`);
+    `peak RSS by ${existsTime() ? 'GNU time %M' : '/proc VmHWM polling'}; \`logflow transform\` after +${extra.toLocaleString('en-US')} lines took ${incrementalShare === null ? 'n/a' : (incrementalShare * 100).toFixed(1)}% of the first build's time.`;
+  process.stdout.write(`\n${pubsubOnly ? '' : `${table}\n\n${note}\n`}${pubsub ? `\n${pubsub.summary}\n` : ''}`);
   if (!values['no-results']) {
-    const file = join(root, 'bench/results.json');
+    const file = resolve(root, values.results);
     writeFileSync(
       file,
       `${JSON.stringify(
@@ -193,7 +221,14 @@ try {
             lnav: lnavVersion,
             logflow: version('git', ['-C', root, 'rev-parse', '--short', 'HEAD']),
           },
-          input: { lines, seed, extra, bytes: log.baseBytes, lastTimestamp: times.lastOfLog, continuationStarts: times.firstOfContinuation },
+          input: {
+            lines,
+            seed,
+            extra,
+            bytes: log.baseBytes,
+            lastTimestamp: times.lastOfLog,
+            continuationStarts: times.firstOfContinuation,
+          },
           rssMethod: rssMethod(),
           memoryLimit: process.env.LOGFLOW_MEMORY_LIMIT ?? 'default',
           steps: results,
@@ -207,7 +242,7 @@ try {
     );
     process.stdout.write(`wrote ${file}\n`);
   }
-  if (values.readme) {
+  if (values.readme && !pubsubOnly) {
     const block = `${table}\n\n${note} Reproduce: \`${command}\` (writes \`bench/results.json\`).`;
     if (!updateReadme(join(root, 'README.md'), block)) fail('README.md has no <!-- bench:pipeline:start --> marker');
     process.stdout.write('README.md: table updated\n');

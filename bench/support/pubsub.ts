@@ -84,7 +84,9 @@ export async function comparePubsub(options: {
       result.wallSeconds.push(m.seconds);
       result.publishSeconds.push(seconds);
       result.peakRssMb.push(m.peakRssMb);
-      process.stdout.write(`  logflow ingest --sink pubsub  ${m.seconds.toFixed(2)} s (publishing ${seconds.toFixed(2)} s), RSS ${Math.round(m.peakRssMb)} MB\n`);
+      process.stdout.write(
+        `  logflow ingest --sink pubsub  ${m.seconds.toFixed(2)} s (publishing ${seconds.toFixed(2)} s), RSS ${Math.round(m.peakRssMb)} MB\n`,
+      );
     };
     const plain = async () => {
       const m = await measureProcess(
@@ -94,11 +96,14 @@ export async function comparePubsub(options: {
         { cwd: options.root },
       );
       const reported = JSON.parse(m.stdout.trim().split('\n').at(-1)!) as { messages: number; seconds: number };
-      if (reported.messages !== options.lines) throw new Error(`the plain client published ${reported.messages}, expected ${options.lines}`);
+      if (reported.messages !== options.lines)
+        throw new Error(`the plain client published ${reported.messages}, expected ${options.lines}`);
       client.wallSeconds.push(m.seconds);
       client.publishSeconds.push(reported.seconds);
       client.peakRssMb.push(m.peakRssMb);
-      process.stdout.write(`  plain @google-cloud/pubsub     ${m.seconds.toFixed(2)} s (publishing ${reported.seconds.toFixed(2)} s), RSS ${Math.round(m.peakRssMb)} MB\n`);
+      process.stdout.write(
+        `  plain @google-cloud/pubsub     ${m.seconds.toFixed(2)} s (publishing ${reported.seconds.toFixed(2)} s), RSS ${Math.round(m.peakRssMb)} MB\n`,
+      );
     };
     for (let r = 1; r <= options.repeat; r++) {
       if (r % 2 === 1) {
