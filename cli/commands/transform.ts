@@ -7,6 +7,7 @@ import { runGraph, runUnitTests } from '../../warehouse/executor.ts';
 import { prepareWarehouse } from '../../pipeline/prepare.ts';
 import { loadBundledReferenceIfEmpty } from '../../pipeline/reference-autoload.ts';
 import { warehousePath } from '../../warehouse/project.ts';
+import { applyResourceLimits, resourceLimits } from '../../warehouse/resources.ts';
 
 export const command: Command = {
   name: 'transform',
@@ -29,6 +30,9 @@ Options:
   --project-dir DIR    the Dataform project to run (default: this logflow checkout)
   --vars k=v,k2=v2     override project vars (as dataform --vars)
   --tests              run the project's Dataform unit tests instead of the actions
+  --memory-limit SIZE  DuckDB's memory limit, e.g. 2GB (default: $LOGFLOW_MEMORY_LIMIT or 1GB);
+                       what does not fit spills to disk
+  --temp-directory DIR where DuckDB spills (default: $LOGFLOW_TEMP_DIRECTORY or <warehouse>.tmp)
   --quiet              print only the summary line and errors
   -h, --help           show this help
 `,
@@ -45,6 +49,8 @@ Options:
       'project-dir': { type: 'string' },
       tests: { type: 'boolean' },
       quiet: { type: 'boolean' },
+      'memory-limit': { type: 'string' },
+      'temp-directory': { type: 'string' },
     });
     const list = (v: string[] | undefined) =>
       (v ?? [])
@@ -52,9 +58,12 @@ Options:
         .map((s) => s.trim())
         .filter(Boolean);
     const graph = compileProject({ warehouse: 'duckdb', vars: parseVars('transform', values.vars), projectDir: values['project-dir'] });
-    const warehouse = await openWarehouse(warehousePath(values.warehouse), { catalog: graph.projectConfig?.defaultDatabase });
+    const path = warehousePath(values.warehouse);
+    const limits = resourceLimits(path, { memoryLimit: values['memory-limit'], tempDirectory: values['temp-directory'] });
+    const warehouse = await openWarehouse(path, { catalog: graph.projectConfig?.defaultDatabase });
     const out = (line: string) => process.stdout.write(line + '\n');
     try {
+      await applyResourceLimits(warehouse, limits);
       // Empty landing or reference tables are valid states (nothing ingested or loaded yet).
       let hints = await prepareWarehouse(warehouse.connection, graph);
       // First run on one's own log: countries and ASNs without an extra command.

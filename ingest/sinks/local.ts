@@ -2,6 +2,7 @@ import { DOUBLE, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node
 import { ATTRIBUTE_KEYS, LANDING_DATASET, LANDING_TABLE, LOCAL_SUBSCRIPTION, ensureLanding } from '../../pipeline/landing.ts';
 import { openWarehouse, ident, literal, warehouseError, type Warehouse } from '../../warehouse/duckdb.ts';
 import { LogflowError } from '../../core/errors.ts';
+import { applyResourceLimits, resourceLimits } from '../../warehouse/resources.ts';
 import {
   MAX_MESSAGE_BYTES,
   TRUNCATED_PREFIX_BYTES,
@@ -26,6 +27,11 @@ import type { Sink } from './sink.ts';
 export const CHECKPOINT_SCHEMA = 'logflow_ingest';
 export const CHECKPOINT_TABLE = 'checkpoints';
 const STAGE = 'logflow_ingest_stage';
+/**
+ * DuckDB's memory limit for an ingest that opens its own warehouse (LOGFLOW_MEMORY_LIMIT overrides
+ * it). The sink holds a batch or two (one row group each) at a time, so DuckDB needs little.
+ */
+export const INGEST_MEMORY_LIMIT = '256MB';
 /** DuckDB's appender writes its buffer to the table by itself every 100 vectors (checked: 204,800 rows). */
 const APPENDER_AUTO_FLUSH_ROWS = 100 * 2048;
 
@@ -61,7 +67,7 @@ export class LocalSink implements Sink {
       const c = warehouse.connection;
       // bounded footprint for long runs (follow mode): RSS levels off near 1 GB, 1M lines or 3M.
       // A borrowed warehouse keeps its owner's settings.
-      if (owned) await c.run(`set memory_limit = '512MB'`);
+      if (owned) await applyResourceLimits(warehouse, resourceLimits(warehouse.path, {}, process.env, INGEST_MEMORY_LIMIT));
       await ensureLanding(c);
       await c.run(`create schema if not exists ${ident(CHECKPOINT_SCHEMA)}`);
       await c.run(`create table if not exists ${ident(CHECKPOINT_SCHEMA)}.${ident(CHECKPOINT_TABLE)} (${CHECKPOINT_COLUMNS})`);
