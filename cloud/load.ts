@@ -75,7 +75,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
       options.inputs.filter((i) => !i.startsWith('gs://')),
       { follow: false },
     );
-    const inputs = options.inputs.map((i) => (i.startsWith('gs://') ? [i] : [])).flat();
+    const inputs = options.inputs.flatMap((i) => (i.startsWith('gs://') ? [i] : []));
     for (const input of [...local, ...inputs]) {
       if (options.signal?.aborted) break;
       let source: ContentSource;

@@ -2,7 +2,6 @@
 // textContent or drawn by Chart.js on a canvas; nothing is ever parsed as HTML.
 /* global Chart, ChartGeo, ChartZoom */
 (() => {
-  'use strict';
   let DATA = JSON.parse(document.getElementById('report-data').textContent);
   const WORLD = JSON.parse(document.getElementById('world-data').textContent);
   Chart.register(ChartGeo.ChoroplethController, ChartGeo.GeoFeature, ChartGeo.ColorScale, ChartGeo.ProjectionScale);

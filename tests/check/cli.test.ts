@@ -29,7 +29,7 @@ describe('logflow check', () => {
     expect(stderr).toBe('');
     // The fixture's actions are tagged full_history: their unbounded reads are summarised, not problems.
     expect(stdout).toMatch(
-      /^Reads of partitioned tables in a scheduled run:\n(  .*\n)+check passed: 5 action\(s\), 7 statement\(s\) analysed as BigQuery SQL by ZetaSQL, no problems \(\d+\.\d\d s\)\n$/,
+      /^Reads of partitioned tables in a scheduled run:\n( {2}.*\n)+check passed: 5 action\(s\), 7 statement\(s\) analysed as BigQuery SQL by ZetaSQL, no problems \(\d+\.\d\d s\)\n$/,
     );
     expect(stdout).toContain(
       '  logflow_assertions.requests_have_ips: reads logflow.stg_landing__requests UNBOUNDED (all partitions of requested_at, tagged full_history)\n',

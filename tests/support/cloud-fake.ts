@@ -181,7 +181,7 @@ export async function startCloudFake(options: { project?: string; number?: strin
     const path = decodeURIComponent(url.pathname);
     const method = req.method ?? 'GET';
     const isMultipart = /multipart/.test(req.headers['content-type'] ?? '');
-    let body: unknown = undefined;
+    let body: unknown;
     if (!isMultipart && raw.length > 0) {
       try {
         body = JSON.parse(raw.toString('utf8'));
