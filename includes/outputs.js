@@ -110,4 +110,31 @@ const SUSPICIOUS = {
     '(?i)(union(\\s|\\+|%20)+(all(\\s|\\+|%20)+)?select|(%27|\\x27)(\\s|\\+|%20)*(or|and)(\\s|\\+|%20)|\\.\\./|%2e%2e(%2f|/)|<script|%3cscript|etc/passwd|\\$\\{jndi:|%24%7bjndi|;(\\s|\\+|%20)*(wget|curl|cat)(\\s|\\+|%20)|sleep\\(\\d+\\)|benchmark\\(|information_schema)',
 };
 
-module.exports = { dayVisitor, panelMeasures, visitorDayMeasures, trafficMeasures, PANEL_COLUMNS, TRAFFIC_COLUMNS, SUSPICIOUS };
+/**
+ * What a row of logflow.visitor_days is per date: the visitor (client IP + user agent) and the
+ * request attributes the per-visitor panels group by.
+ */
+const VISITOR_DAY_KEYS = [
+  'client_ip',
+  'user_agent',
+  'is_bot',
+  'browser_name',
+  'browser_major',
+  'os_name',
+  'os_version',
+  'device_type',
+  'country_code',
+  'asn',
+  'as_org',
+];
+
+module.exports = {
+  VISITOR_DAY_KEYS,
+  dayVisitor,
+  panelMeasures,
+  visitorDayMeasures,
+  trafficMeasures,
+  PANEL_COLUMNS,
+  TRAFFIC_COLUMNS,
+  SUSPICIOUS,
+};

@@ -25,6 +25,7 @@ interface Request {
   request_id: string;
   requested_at: Date;
   received_at: Date;
+  staged_at: Date;
   path: string | null;
   client_ip: string;
   user_agent: string | null;
@@ -55,6 +56,7 @@ function requestsOf(n: number): Request[] {
       request_id: `r${i}`,
       requested_at: at,
       received_at: new Date(at.getTime() + 1000),
+      staged_at: new Date(at.getTime() + 2000),
       path: faker.helpers.arrayElement(['/', '/a', '/b', '/slow', null]),
       client_ip: faker.helpers.arrayElement(['192.0.2.1', '192.0.2.2', '2001:db8::1', 'proxy.example']),
       user_agent: faker.helpers.arrayElement(['curl/8', 'Mozilla/5.0', null]),
@@ -79,6 +81,7 @@ const COLUMNS: [keyof Request, string][] = [
   ['request_id', 'STRING'],
   ['requested_at', 'TIMESTAMP'],
   ['received_at', 'TIMESTAMP'],
+  ['staged_at', 'TIMESTAMP'],
   ['path', 'STRING'],
   ['client_ip', 'STRING'],
   ['user_agent', 'STRING'],
@@ -102,9 +105,10 @@ function tables(requests: Request[]): FixtureTable[] {
       columns: [
         { name: 'requested_at', type: 'TIMESTAMP' },
         { name: 'received_at', type: 'TIMESTAMP' },
+        { name: 'staged_at', type: 'TIMESTAMP' },
         { name: 'is_parsed', type: 'BOOL' },
       ],
-      rows: requests.map((r) => ({ requested_at: r.requested_at, received_at: r.received_at, is_parsed: true })),
+      rows: requests.map((r) => ({ requested_at: r.requested_at, received_at: r.received_at, staged_at: r.staged_at, is_parsed: true })),
     },
   ];
 }

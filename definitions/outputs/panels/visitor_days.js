@@ -13,19 +13,7 @@ const d = dialect;
 
 // Grouped by, not picked with any_value: a visitor whose attributes changed within a day (a
 // re-enriched dimension) gets a row per combination, and the panels still count it once per group.
-const KEYS = [
-  'client_ip',
-  'user_agent',
-  'is_bot',
-  'browser_name',
-  'browser_major',
-  'os_name',
-  'os_version',
-  'device_type',
-  'country_code',
-  'asn',
-  'as_org',
-];
+const KEYS = outputs.VISITOR_DAY_KEYS;
 
 function visitorDays(ctx, rebuild) {
   return `
