@@ -164,6 +164,11 @@ function forWarehouse(warehouse) {
 
   return {
     warehouse,
+    /**
+     * Whether a read costs by the partitions it touches (BigQuery): watermark reads are bounded to
+     * recent partitions there. On DuckDB the newest value of a whole column is cheap and exact.
+     */
+    prunesPartitions: bq,
     type,
     str,
     regex,

@@ -35,8 +35,10 @@ const EPOCH = '1970-01-01 00:00:00+00';
  * @param {number} lookbackMinutes how far before the newest value to read again
  * @param {number} [recentDays] when `column` is the table's partition column (arrival): look for
  *   the newest value only in the partitions of the last `recentDays` days, so that BigQuery prunes
- *   the rest (a constant filter). A table with nothing that recent (no run for that long) gets the
- *   epoch: that one run re-reads all history.
+ *   the rest (a constant filter). A table with nothing that recent (no run for that long, or only
+ *   old logs backfilled) gets the epoch: that run re-reads all of its window. BigQuery only
+ *   (d.prunesPartitions): DuckDB reads the newest value of the whole column, so a local run after
+ *   a backfill of old logs reads only what is new.
  * @param {string | { timestamp: string }} [recentDateColumn] a DATE partition column (or
  *   `{ timestamp: column }`, a TIMESTAMP one) to apply `recentDays` to instead of
  *   `column` (a daily output: its newest `last_received_at` is on a recent date unless old logs
@@ -48,13 +50,14 @@ function watermarkQuery(d, incremental, table, column, lookbackMinutes, recentDa
   if (!incremental) return `select ${epoch}`;
   const recentFrom = recentDays ? d.timestampSub(d.currentTimestamp(), recentDays, 'day') : '';
   const recentColumn = typeof recentDateColumn === 'object' && recentDateColumn ? recentDateColumn.timestamp : undefined;
-  const recent = !recentDays
-    ? ''
-    : recentColumn
-      ? ` where ${recentColumn} >= ${recentFrom}`
-      : recentDateColumn
-        ? ` where ${recentDateColumn} >= ${d.dateOf(recentFrom)}`
-        : ` where ${column} >= ${recentFrom}`;
+  const recent =
+    !recentDays || !d.prunesPartitions
+      ? ''
+      : recentColumn
+        ? ` where ${recentColumn} >= ${recentFrom}`
+        : recentDateColumn
+          ? ` where ${recentDateColumn} >= ${d.dateOf(recentFrom)}`
+          : ` where ${column} >= ${recentFrom}`;
   const newest = lookbackMinutes ? d.timestampSub(`max(${column})`, lookbackMinutes, 'minute') : `max(${column})`;
   return `select coalesce(${newest}, ${epoch}) from ${table}${recent}`;
 }

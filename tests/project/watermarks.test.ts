@@ -80,8 +80,10 @@ describe('watermarkQuery()', () => {
     );
     const recent = new Date(Date.now() - 3600_000).toISOString();
     await wh.connection.run(`insert into model values ('2020-01-01 00:00:00+00')`);
-    // Nothing in the last 7 days: the epoch (this one run re-reads history).
-    expect(await text(watermarks.watermarkQuery(duck, true, 'model', 'last_received_at', 60, 7))).toBe('1970-01-01 00:00:00+00');
+    // DuckDB bills nothing per partition: the newest value of the whole column, even when it is
+    // old (a backfill of old logs), so the next run reads only what is new.
+    expect(watermarks.watermarkQuery(duck, true, 'model', 'last_received_at', 60, 7)).not.toContain('where');
+    expect(await text(watermarks.watermarkQuery(duck, true, 'model', 'last_received_at', 60, 7))).toBe('2019-12-31 23:00:00+00');
     await wh.connection.run(`insert into model values ('${recent}')`);
     expect(
       await text(
