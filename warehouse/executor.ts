@@ -47,7 +47,8 @@ const ASSERTION_SAMPLE_ROWS = 5;
  * Runs a compiled Dataform graph on a DuckDB connection with Dataform's semantics:
  * dependency order; tables and views created or replaced; incremental tables built from
  * `query` on the first run (or with fullRefresh) and otherwise merged on `uniqueKey` from
- * `incrementalQuery` (appended when there is no key); pre/post operations; operations;
+ * `incrementalQuery` (rows with a key of the new ones replaced, by delete and insert; appended when
+ * there is no key); pre/post operations; operations;
  * assertions that fail the run when they return rows. Each action runs in one transaction,
  * so a failure leaves the previous table in place. A failure skips its dependants.
  */
@@ -240,14 +241,15 @@ async function incrementalSteps(
     const keyCols = key.map(ident).join(', ');
     steps.push({ what: 'unique key', sql: duplicateKeyCheck(source, keyCols, shortNameOf(action)) });
     const on = key.map((k) => `t.${ident(k)} = s.${ident(k)}`).join(' and ');
-    const set = cols
-      .filter((c) => !key.map(ident).includes(c))
-      .map((c) => `${c} = s.${c}`)
-      .join(', ');
+    // Merge on the key as delete-then-insert, in the action's transaction: the same rows as
+    // MERGE ... WHEN MATCHED THEN UPDATE (every column comes from the source either way), but
+    // DuckDB's MERGE holds the updated rows of a wide table in memory and failed with Out of
+    // Memory under a 1 GB limit on 1M requests, where the delete's join is built on the new rows.
+    steps.push({ what: 'merge: delete matched rows', changes: true, sql: `delete from ${target} as t using ${source} as s where ${on}` });
     steps.push({
-      what: 'merge',
+      what: 'merge: insert',
       changes: true,
-      sql: `merge into ${target} as t using ${source} as s on (${on})${set ? ` when matched then update set ${set}` : ''} when not matched then insert (${cols.join(', ')}) values (${cols.map((c) => `s.${c}`).join(', ')})`,
+      sql: `insert into ${target} (${cols.join(', ')}) select ${cols.join(', ')} from ${source}`,
     });
   } else {
     steps.push({

@@ -116,7 +116,7 @@ describe('runGraph()', () => {
     const lines: string[] = [];
     await runGraph(wh.connection, compile(), { dryRun: true, actions: ['latest_events'], log: (l) => lines.push(l) });
     expect(lines.join('\n')).toMatch(
-      /merge into "test-project"\."app"\."latest_events" as t using __logflow_incremental_source as s on \(t\."id" = s\."id"\)/,
+      /delete from "test-project"\."app"\."latest_events" as t using __logflow_incremental_source as s where t\."id" = s\."id"/,
     );
     expect(await scalar('select count(*) from app.latest_events')).toBe(3);
   });
