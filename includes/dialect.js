@@ -168,7 +168,7 @@ function forWarehouse(warehouse) {
      * Whether a read costs by the partitions it touches (BigQuery): watermark reads are bounded to
      * recent partitions there. On DuckDB the newest value of a whole column is cheap and exact.
      */
-    prunesPartitions: bq,
+    prunesPartitions: () => bq,
     type,
     str,
     regex,

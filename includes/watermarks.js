@@ -37,7 +37,7 @@ const EPOCH = '1970-01-01 00:00:00+00';
  *   the newest value only in the partitions of the last `recentDays` days, so that BigQuery prunes
  *   the rest (a constant filter). A table with nothing that recent (no run for that long, or only
  *   old logs backfilled) gets the epoch: that run re-reads all of its window. BigQuery only
- *   (d.prunesPartitions): DuckDB reads the newest value of the whole column, so a local run after
+ *   (d.prunesPartitions()): DuckDB reads the newest value of the whole column, so a local run after
  *   a backfill of old logs reads only what is new.
  * @param {string | { timestamp: string }} [recentDateColumn] a DATE partition column (or
  *   `{ timestamp: column }`, a TIMESTAMP one) to apply `recentDays` to instead of
@@ -51,7 +51,7 @@ function watermarkQuery(d, incremental, table, column, lookbackMinutes, recentDa
   const recentFrom = recentDays ? d.timestampSub(d.currentTimestamp(), recentDays, 'day') : '';
   const recentColumn = typeof recentDateColumn === 'object' && recentDateColumn ? recentDateColumn.timestamp : undefined;
   const recent =
-    !recentDays || !d.prunesPartitions
+    !recentDays || !d.prunesPartitions()
       ? ''
       : recentColumn
         ? ` where ${recentColumn} >= ${recentFrom}`

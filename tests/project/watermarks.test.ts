@@ -1,3 +1,4 @@
+import { compileProject } from '../../warehouse/compile.ts';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openWarehouse, type Warehouse } from '../../warehouse/duckdb.ts';
 import type { Helpers } from '../dialect/cases.ts';
@@ -176,5 +177,19 @@ describe('touchedFromQuery()', () => {
     expect(watermarks.touchedFromQuery(bq, '`p.logflow.requests`', 'pages_since', '`p.logflow.int_lines_parsed`')).toBe(
       'select min(date(requested_at)) from `p.logflow.int_lines_parsed` where is_parsed and received_at > pages_since',
     );
+  });
+});
+
+describe('the compiled watermarks (the dialect as the models see it, through the project var)', () => {
+  const stagedMark = (warehouse: 'bigquery' | 'duckdb') =>
+    (compileProject({ warehouse }).tables ?? [])
+      .find((t) => t.target.name === 'requests')
+      ?.incrementalPreOps?.find((op) => op.includes('requests_staged_since')) ?? '';
+
+  it('bounds the read of the newest staged_at to recent partitions on BigQuery only', () => {
+    expect(stagedMark('bigquery')).toMatch(/where requested_at >= timestamp_sub\(current_timestamp\(\), interval 7 day\)/);
+    // DuckDB: the whole column, so a run after a backfill of old logs reads only the new lines.
+    expect(stagedMark('duckdb')).toMatch(/max\(staged_at\)/);
+    expect(stagedMark('duckdb')).not.toMatch(/where requested_at/);
   });
 });
