@@ -67,7 +67,7 @@ describe('lookupIps()', () => {
     ['9.9.9.9', 'ZZ', null, null, 'public'],
   ])('%s -> %s AS%s (%s) %s', async (ip, country, asn, org, scope) => {
     const [row] = await lookupIps(warehouse.connection, [ip]);
-    expect(row).toEqual({ ip, ipKey: expect.any(String), countryCode: country, asn, asOrg: org, ipScope: scope });
+    expect(row).toEqual({ ip, ipKey: expect.any(String), countryCode: country, asn, asOrg: org, region: null, city: null, ipScope: scope });
   });
 
   it('returns NULLs for text that is not an address, in input order', async () => {
