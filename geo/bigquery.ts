@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { BigQuery, type BigQueryOptions, type JobMetadata } from '@google-cloud/bigquery';
 import { LogflowError } from '../core/errors.ts';
 import { COLUMNS, readRanges, TABLES, type LoadResult } from './load.ts';
-import { bucketsOf, type AsnRange, type CountryRange, type RangeKind } from './ranges.ts';
+import { bucketsOf, type AsnRange, type CityRange, type CountryRange, type RangeKind } from './ranges.ts';
 
 export interface BigQueryTarget {
   projectId: string;
@@ -75,10 +75,14 @@ async function writeNdjson(kind: RangeKind, files: string[], path: string): Prom
       for await (const range of readRanges(kind, file)) {
         ranges++;
         for (const bucket of bucketsOf(range.startKey, range.endKey)) {
+          const keys = { bucket, start_key: range.startKey, end_key: range.endKey };
+          const city = range as CityRange;
           const row =
             kind === 'country'
-              ? { bucket, start_key: range.startKey, end_key: range.endKey, country_code: (range as CountryRange).countryCode }
-              : { bucket, start_key: range.startKey, end_key: range.endKey, asn: (range as AsnRange).asn, as_org: (range as AsnRange).org };
+              ? { ...keys, country_code: (range as CountryRange).countryCode }
+              : kind === 'city'
+                ? { ...keys, country_code: city.countryCode, region: city.region, city: city.city }
+                : { ...keys, asn: (range as AsnRange).asn, as_org: (range as AsnRange).org };
           buffer += JSON.stringify(row) + '\n';
           rows++;
           if (buffer.length > 1 << 20) await flush();
@@ -116,9 +120,16 @@ export async function ensureDataset(client: BigQuery, target: BigQueryTarget): P
 
 /**
  * Replaces target.dataset.<table> with the ranges of `files` (one load job, WRITE_TRUNCATE,
- * clustered by bucket so the lookup join reads few blocks).
+ * clustered by bucket so the lookup join reads few blocks). With `append`, the rows are added
+ * instead (WRITE_APPEND): ensureBigQueryTable uses it with no files to create a missing table.
  */
-export async function loadIntoBigQuery(client: BigQuery, target: BigQueryTarget, kind: RangeKind, files: string[]): Promise<LoadResult> {
+export async function loadIntoBigQuery(
+  client: BigQuery,
+  target: BigQueryTarget,
+  kind: RangeKind,
+  files: string[],
+  append = false,
+): Promise<LoadResult> {
   const table = TABLES[kind];
   const dir = mkdtempSync(join(tmpdir(), 'logflow-geo-'));
   const path = join(dir, `${table}.ndjson`);
@@ -132,7 +143,7 @@ export async function loadIntoBigQuery(client: BigQuery, target: BigQueryTarget,
         .table(table)
         .load(path, {
           sourceFormat: 'NEWLINE_DELIMITED_JSON',
-          writeDisposition: 'WRITE_TRUNCATE',
+          writeDisposition: append ? 'WRITE_APPEND' : 'WRITE_TRUNCATE',
           createDisposition: 'CREATE_IF_NEEDED',
           schema: { fields },
           clustering: { fields: ['bucket'] },
@@ -147,4 +158,13 @@ export async function loadIntoBigQuery(client: BigQuery, target: BigQueryTarget,
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Creates target.dataset.<table> empty when it is missing and leaves it alone otherwise (a load
+ * job of no rows, WRITE_APPEND): ip_city_ranges must exist for ip_locations to run even when
+ * the user loads no city database.
+ */
+export async function ensureBigQueryTable(client: BigQuery, target: BigQueryTarget, kind: RangeKind): Promise<void> {
+  await loadIntoBigQuery(client, target, kind, [], true);
 }

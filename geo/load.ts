@@ -10,16 +10,21 @@ import {
   CSV_COLUMNS,
   isHeader,
   parseAsnFields,
+  parseCityFields,
   parseCountryFields,
   RangeLineError,
   splitCsvLine,
   type AsnRange,
+  type CityRange,
   type CountryRange,
   type RangeKind,
 } from './ranges.ts';
 
 export const REF_DATASET = 'logflow_ref';
-export const TABLES: Record<RangeKind, string> = { country: 'ip_country_ranges', asn: 'ip_asn_ranges' };
+export const TABLES: Record<RangeKind, string> = { country: 'ip_country_ranges', asn: 'ip_asn_ranges', city: 'ip_city_ranges' };
+
+/** Every reference table kind; city has no bundled data (empty until the user loads a city database). */
+export const RANGE_KINDS: readonly RangeKind[] = ['country', 'asn', 'city'];
 
 /** Column names and types of each reference table (DuckDB / BigQuery spelling). */
 export const COLUMNS: Record<RangeKind, Array<{ name: string; duckdb: string; bigquery: string; required: boolean }>> = {
@@ -36,6 +41,14 @@ export const COLUMNS: Record<RangeKind, Array<{ name: string; duckdb: string; bi
     { name: 'asn', duckdb: 'BIGINT', bigquery: 'INT64', required: true },
     { name: 'as_org', duckdb: 'VARCHAR', bigquery: 'STRING', required: false },
   ],
+  city: [
+    { name: 'bucket', duckdb: 'VARCHAR', bigquery: 'STRING', required: true },
+    { name: 'start_key', duckdb: 'VARCHAR', bigquery: 'STRING', required: true },
+    { name: 'end_key', duckdb: 'VARCHAR', bigquery: 'STRING', required: true },
+    { name: 'country_code', duckdb: 'VARCHAR', bigquery: 'STRING', required: true },
+    { name: 'region', duckdb: 'VARCHAR', bigquery: 'STRING', required: false },
+    { name: 'city', duckdb: 'VARCHAR', bigquery: 'STRING', required: false },
+  ],
 };
 
 /**
@@ -43,14 +56,17 @@ export const COLUMNS: Record<RangeKind, Array<{ name: string; duckdb: string; bi
  * check/sources.ts SOURCE_COLUMNS (which `logflow check` needs for the declarations).
  */
 export const GEO_SOURCE_COLUMNS: Record<string, Array<{ name: string; type: string }>> = Object.fromEntries(
-  (['country', 'asn'] as const).map((kind) => [
-    `${REF_DATASET}.${TABLES[kind]}`,
-    COLUMNS[kind].map((c) => ({ name: c.name, type: c.bigquery })),
-  ]),
+  RANGE_KINDS.map((kind) => [`${REF_DATASET}.${TABLES[kind]}`, COLUMNS[kind].map((c) => ({ name: c.name, type: c.bigquery }))]),
 );
 
 /** The demo data shipped as npm packages: GeoLite2 country (MaxMind) and RouteViews/DB-IP ASN. */
 export function defaultFiles(kind: RangeKind): string[] {
+  if (kind === 'city')
+    throw new LogflowError(
+      'logflow ships no city data; give a city database of your own with --city-csv FILE (see: logflow geo --help)',
+      2,
+      ['cityCsv'],
+    );
   const require = createRequire(import.meta.url);
   const pkg = kind === 'country' ? '@ip-location-db/geolite2-country' : '@ip-location-db/asn';
   const prefix = kind === 'country' ? 'geolite2-country' : 'asn';
@@ -65,14 +81,20 @@ export function defaultFiles(kind: RangeKind): string[] {
   return [join(dir, `${prefix}-ipv4.csv`), join(dir, `${prefix}-ipv6.csv`)];
 }
 
-export type ParsedRange<K extends RangeKind> = K extends 'country' ? CountryRange : AsnRange;
+export type ParsedRange<K extends RangeKind> = K extends 'country' ? CountryRange : K extends 'asn' ? AsnRange : CityRange;
+
+const PARSERS: Record<RangeKind, (fields: string[]) => CountryRange | AsnRange | CityRange> = {
+  country: parseCountryFields,
+  asn: parseAsnFields,
+  city: parseCityFields,
+};
 
 /** Reads the ranges of a CSV file, line by line; a bad line stops with its file and line number. */
 export async function* readRanges<K extends RangeKind>(kind: K, file: string): AsyncGenerator<ParsedRange<K>> {
   if (!existsSync(file)) throw new LogflowError(`${kind} CSV ${file} does not exist`);
   const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
   let lineNo = 0;
-  const parse = kind === 'country' ? parseCountryFields : parseAsnFields;
+  const parse = PARSERS[kind];
   for await (const raw of lines) {
     lineNo++;
     const line = lineNo === 1 ? raw.replace(/^\uFEFF/, '') : raw;
@@ -104,7 +126,7 @@ export interface LoadResult {
 /** Creates the (empty) reference tables when missing, so models can run before any load. */
 export async function ensureGeoTables(connection: DuckDBConnection, dataset = REF_DATASET): Promise<void> {
   await connection.run(`create schema if not exists ${ident(dataset)}`);
-  for (const kind of ['country', 'asn'] as const) {
+  for (const kind of RANGE_KINDS) {
     await connection.run(`create table if not exists ${ident(dataset)}.${ident(TABLES[kind])} (${ddl(kind)})`);
   }
 }
@@ -126,7 +148,7 @@ export async function loadIntoDuckDB(
 ): Promise<LoadResult> {
   const table = TABLES[kind];
   const loading = `${table}__loading`;
-  await connection.run(`create schema if not exists ${ident(dataset)}`);
+  await ensureGeoTables(connection, dataset);
   await connection.run(`create or replace table ${ident(dataset)}.${ident(loading)} (${ddl(kind)})`);
   const appender = await connection.createAppender(loading, dataset);
   let ranges = 0;
@@ -141,6 +163,13 @@ export async function loadIntoDuckDB(
           appender.appendVarchar(range.endKey);
           if (kind === 'country') {
             appender.appendVarchar((range as CountryRange).countryCode);
+          } else if (kind === 'city') {
+            const city = range as CityRange;
+            appender.appendVarchar(city.countryCode);
+            for (const value of [city.region, city.city]) {
+              if (value === null) appender.appendNull();
+              else appender.appendVarchar(value);
+            }
           } else {
             const asn = range as AsnRange;
             appender.appendBigInt(BigInt(asn.asn));

@@ -10,6 +10,8 @@ export interface IpLocation {
   countryCode: string | null;
   asn: string | null;
   asOrg: string | null;
+  region: string | null;
+  city: string | null;
   ipScope: string | null;
 }
 
@@ -27,10 +29,18 @@ export async function lookupIps(connection: DuckDBConnection, ips: readonly stri
     appender.endRow();
   }
   appender.closeSync();
+  // region and city come from ip_city_ranges when it exists (every warehouse `logflow run` or
+  // `logflow geo load` prepared has it); a read-only lookup cannot create it.
+  const cityTable = await connection.runAndReadAll(
+    `select count(*) from duckdb_tables() where database_name = current_database() and schema_name = $schema and table_name = $table`,
+    { schema: dataset, table: TABLES.city },
+  );
+  const hasCity = Number(cityTable.getRows()[0]?.[0] ?? 0) > 0;
   const sql = GEO.ipLocationsSql({
     ipKeys: 'temp.main.logflow_geo_lookup_input',
     countryRanges: `${ident(dataset)}.${ident(TABLES.country)}`,
     asnRanges: `${ident(dataset)}.${ident(TABLES.asn)}`,
+    ...(hasCity ? { cityRanges: `${ident(dataset)}.${ident(TABLES.city)}` } : {}),
   });
   const reader = await connection.runAndReadAll(sql);
   const byKey = new Map(reader.getRowObjectsJson().map((row) => [String(row.ip_key), row]));
@@ -43,6 +53,8 @@ export async function lookupIps(connection: DuckDBConnection, ips: readonly stri
       countryCode: row ? String(row.country_code) : null,
       asn: row?.asn == null ? null : String(row.asn),
       asOrg: row?.as_org == null ? null : String(row.as_org),
+      region: row?.region == null ? null : String(row.region),
+      city: row?.city == null ? null : String(row.city),
       ipScope: row ? String(row.ip_scope) : null,
     };
   });

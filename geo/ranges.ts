@@ -9,18 +9,19 @@ export interface GeoInclude {
   lookupKey(key: string): string;
   ipScope(key: string): string;
   ipBuckets(relation: string): string;
-  ipLocationsSql(tables: { ipKeys: string; countryRanges: string; asnRanges: string }): string;
+  ipLocationsSql(tables: { ipKeys: string; countryRanges: string; asnRanges: string; cityRanges?: string }): string;
   GEO_COLUMN_DOCS: Record<string, string>;
 }
 
 export const GEO = loadInclude<GeoInclude>('geo');
 
-export type RangeKind = 'country' | 'asn';
+export type RangeKind = 'country' | 'asn' | 'city';
 
 /** Column layout of a ranges CSV, per kind (documented in `logflow geo --help`). */
 export const CSV_COLUMNS: Record<RangeKind, string> = {
   country: 'start,end,country_code',
   asn: 'start,end,asn,org',
+  city: 'start,end,country_code,region,city',
 };
 
 export interface CountryRange {
@@ -34,6 +35,14 @@ export interface AsnRange {
   endKey: string;
   asn: number;
   org: string | null;
+}
+
+export interface CityRange {
+  startKey: string;
+  endKey: string;
+  countryCode: string;
+  region: string | null;
+  city: string | null;
 }
 
 /** A row of a reference table: one range under one bucket. */
@@ -108,6 +117,24 @@ export function parseAsnFields(fields: string[]): AsnRange {
     throw new RangeLineError(`asn '${fields[2]}' is not an AS number (0-4294967295)`);
   const org = (fields[3] ?? '').trim();
   return { ...parseBounds(fields[0], fields[1]), asn: Number(text), org: org === '' ? null : org };
+}
+
+/**
+ * Parses the fields of a city CSV line: start,end,country_code,region,city (region and city may
+ * be empty: NULL). region is the first-level subdivision name (e.g. California).
+ */
+export function parseCityFields(fields: string[]): CityRange {
+  if (fields.length < 5) throw new RangeLineError(`expected 5 columns (${CSV_COLUMNS.city}), got ${fields.length}`);
+  const code = (fields[2] ?? '').trim().toUpperCase();
+  if (!/^[A-Z]{2}$/.test(code)) throw new RangeLineError(`country_code '${fields[2]}' is not a two-letter ISO 3166 code`);
+  const region = (fields[3] ?? '').trim();
+  const city = (fields[4] ?? '').trim();
+  return {
+    ...parseBounds(fields[0], fields[1]),
+    countryCode: code,
+    region: region === '' ? null : region,
+    city: city === '' ? null : city,
+  };
 }
 
 /** True when the first line of a file is a header rather than data (its first field is not an address). */

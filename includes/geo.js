@@ -86,15 +86,31 @@ function ipBuckets(relation) {
 /**
  * A query with one row per distinct non-NULL ip_key of `relation`:
  *   ip_key, country_code (ISO 3166 alpha-2, 'ZZ' when no range covers it), asn (NULL when
- *   unknown), as_org, ip_scope (public, private, shared, loopback, link_local, unspecified,
+ *   unknown), as_org, region, city (NULL when no city range covers it, or no cityRanges), ip_scope (public, private, shared, loopback, link_local, unspecified,
  *   multicast, documentation, reserved).
  * When ranges overlap, the one starting last (the innermost) wins.
- * @param {{ ipKeys: string, countryRanges: string, asnRanges: string }} tables
- *   ipKeys: relation with column ip_key; countryRanges / asnRanges: the reference tables
- *   (e.g. ref("ip_country_ranges"), ref("ip_asn_ranges")).
+ * @param {{ ipKeys: string, countryRanges: string, asnRanges: string, cityRanges?: string }} tables
+ *   ipKeys: relation with column ip_key; countryRanges / asnRanges / cityRanges: the reference
+ *   tables (e.g. ref("ip_country_ranges"), ref("ip_asn_ranges"), ref("ip_city_ranges")).
+ *   Without cityRanges, region and city are NULL. The country comes from countryRanges only,
+ *   so loading a city database never changes the country breakdown.
  * @returns {string} a SELECT statement (use it as a CTE body)
  */
-function ipLocationsSql({ ipKeys, countryRanges, asnRanges }) {
+function ipLocationsSql({ ipKeys, countryRanges, asnRanges, cityRanges }) {
+  const cityMatches = cityRanges
+    ? `,
+
+geo_city_matches as (
+  select
+    b.ip_key,
+    r.region,
+    r.city,
+    row_number() over (partition by b.ip_key order by r.start_key desc, r.end_key) as match_rank
+  from geo_buckets as b
+  inner join ${cityRanges} as r
+    on r.bucket = b.bucket and b.lookup_key between r.start_key and r.end_key
+)`
+    : '';
   return `with geo_keys as (
   select distinct ip_key, ${lookupKey('ip_key')} as lookup_key
   from ${ipKeys}
@@ -124,17 +140,21 @@ geo_asn_matches as (
   from geo_buckets as b
   inner join ${asnRanges} as r
     on r.bucket = b.bucket and b.lookup_key between r.start_key and r.end_key
-)
+)${cityMatches}
 
 select
   k.ip_key,
   coalesce(c.country_code, '${UNKNOWN_COUNTRY}') as country_code,
   a.asn,
   a.as_org,
+  ${cityRanges ? 'ci.region' : 'cast(null as string) as region'},
+  ${cityRanges ? 'ci.city' : 'cast(null as string) as city'},
   ${ipScope('k.lookup_key')} as ip_scope
 from geo_keys as k
 left join geo_country_matches as c on c.ip_key = k.ip_key and c.match_rank = 1
-left join geo_asn_matches as a on a.ip_key = k.ip_key and a.match_rank = 1`;
+left join geo_asn_matches as a on a.ip_key = k.ip_key and a.match_rank = 1${
+    cityRanges ? '\nleft join geo_city_matches as ci on ci.ip_key = k.ip_key and ci.match_rank = 1' : ''
+  }`;
 }
 
 /** Column descriptions shared by the declarations and the models that expose the lookup. */
@@ -146,6 +166,9 @@ const GEO_COLUMN_DOCS = {
   country_code: `ISO 3166-1 alpha-2 country code, upper case; '${UNKNOWN_COUNTRY}' when no range covers the address.`,
   asn: 'Autonomous system number (e.g. 15169); NULL when unknown.',
   as_org: 'Autonomous system organisation name (e.g. Google LLC); NULL when unknown.',
+  region:
+    'First-level subdivision (state, province, region) from the city database the user loaded; NULL when none is loaded or no city range covers the address.',
+  city: 'City from the city database the user loaded; NULL when none is loaded or no city range covers the address.',
   ip_scope:
     'public, or why the address is not on the public internet: private, shared, loopback, link_local, unspecified, multicast, documentation, reserved.',
 };

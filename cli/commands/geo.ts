@@ -3,18 +3,20 @@ import { parseFlags, TARGET_HELP, targetFlag } from '../args.ts';
 import { LogflowError, usageError } from '../../core/errors.ts';
 import { readProjectConfig, warehousePath } from '../../warehouse/project.ts';
 import { openWarehouse } from '../../warehouse/duckdb.ts';
-import { defaultFiles, loadIntoDuckDB, REF_DATASET, TABLES, type LoadResult } from '../../geo/load.ts';
+import { defaultFiles, ensureGeoTables, loadIntoDuckDB, REF_DATASET, TABLES, type LoadResult } from '../../geo/load.ts';
 import type { RangeKind } from '../../geo/ranges.ts';
 
-const help = `logflow geo: IP-to-location reference tables (country, autonomous system)
+const help = `logflow geo: IP-to-location reference tables (country, autonomous system, region and city)
 
 Usage:
   logflow geo load [options]                 load the reference tables
   logflow geo lookup [--warehouse PATH] IP... look addresses up in the local tables
 
-Writes two tables to dataset ${REF_DATASET} (the models join them on the request's IP key):
+Writes these tables to dataset ${REF_DATASET} (the models join them on the request's IP key):
   ${TABLES.country}  bucket, start_key, end_key, country_code
   ${TABLES.asn}      bucket, start_key, end_key, asn, as_org
+  ${TABLES.city}     bucket, start_key, end_key, country_code, region, city (only from
+                     --city-csv; logflow ships no city data, so it stays empty otherwise)
 A load replaces each table whole; a bad file leaves the previous table in place.
 
 Data (default: the demo data shipped with logflow as npm packages, both IPv4 and IPv6:
@@ -29,7 +31,13 @@ DB-IP, CC BY 4.0; see README for the attribution you must show with results):
   --asn-csv FILE      your own AS ranges instead (repeatable). Columns:
                         start,end,asn,org
                       asn: the AS number (15169 or AS15169); org: its name (may be empty).
-  --only KIND         load only country or asn (default: both)
+  --city-csv FILE     a city database of your own (repeatable): fills ${TABLES.city}, so
+                      ip_locations gets region and city (NULL without it). Columns:
+                        start,end,country_code,region,city
+                      region: first-level subdivision (e.g. California), city: city name;
+                      either may be empty. Country still comes from the country ranges.
+  --only KIND         load only country, asn or city (default: country and asn, plus city
+                      when --city-csv is given)
 
 Target:
   --target T          ${TARGET_HELP} (default local)
@@ -44,9 +52,10 @@ BigQuery uses Application Default Credentials: run \`gcloud auth application-def
 first. Rows are written to a temporary newline-delimited JSON file and loaded with one load
 job per table (WRITE_TRUNCATE, clustered by bucket).
 
-Lookup output (one line per address): ip, country_code ('ZZ' when no range covers it), asn,
-as_org, ip_scope (public, private, shared, loopback, link_local, unspecified, multicast,
-documentation, reserved); an unparseable address prints ip_key NULL.
+Lookup output (one line per address): ip, ip_key, country_code ('ZZ' when no range covers it),
+asn, as_org, region, city (NULL when no city range covers it), ip_scope (public, private,
+shared, loopback, link_local, unspecified, multicast, documentation, reserved); an
+unparseable address prints ip_key NULL.
 
 Exit status: 0 on success, 1 on a bad file or a failed load (one line naming the file and
 line, or the table), 2 on bad usage.`;
@@ -62,10 +71,12 @@ export const command: Command = {
   },
 };
 
-function kindsToLoad(only: string | undefined): RangeKind[] {
-  if (only === undefined) return ['country', 'asn'];
-  if (only === 'country' || only === 'asn') return [only];
-  throw usageError(`--only must be country or asn, got '${only}' (see: logflow geo --help)`);
+function kindsToLoad(only: string | undefined, withCity: boolean): RangeKind[] {
+  if (only === undefined) return withCity ? ['country', 'asn', 'city'] : ['country', 'asn'];
+  if (only === 'city' && !withCity)
+    throw usageError('--only city needs --city-csv FILE: logflow ships no city data (see: logflow geo --help)');
+  if (only === 'country' || only === 'asn' || only === 'city') return [only];
+  throw usageError(`--only must be country, asn or city, got '${only}' (see: logflow geo --help)`);
 }
 
 function report(result: LoadResult, seconds: number): void {
@@ -79,6 +90,7 @@ async function load(argv: string[]): Promise<number> {
     {
       'country-csv': { type: 'string', multiple: true },
       'asn-csv': { type: 'string', multiple: true },
+      'city-csv': { type: 'string', multiple: true },
       only: { type: 'string' },
       target: { type: 'string' },
       warehouse: { type: 'string' },
@@ -90,9 +102,9 @@ async function load(argv: string[]): Promise<number> {
   );
   if (positionals.length > 0) throw usageError(`unexpected argument '${positionals[0]}' (see: logflow geo --help)`);
   const target = targetFlag('geo', values.target, 'local');
-  const kinds = kindsToLoad(values.only);
+  const kinds = kindsToLoad(values.only, (values['city-csv'] ?? []).length > 0);
   const files = (kind: RangeKind) => {
-    const own = kind === 'country' ? values['country-csv'] : values['asn-csv'];
+    const own = values[`${kind}-csv`];
     return own && own.length > 0 ? own : defaultFiles(kind);
   };
 
@@ -102,6 +114,7 @@ async function load(argv: string[]): Promise<number> {
     }
     const warehouse = await openWarehouse(warehousePath(values.warehouse));
     try {
+      await ensureGeoTables(warehouse.connection);
       for (const kind of kinds) {
         const started = performance.now();
         report(await loadIntoDuckDB(warehouse.connection, kind, files(kind)), (performance.now() - started) / 1000);
@@ -116,7 +129,7 @@ async function load(argv: string[]): Promise<number> {
   if (!values.project) throw usageError('--project P is required with --target bigquery (see: logflow geo --help)');
   const dataset = values.dataset ?? REF_DATASET;
   if (!/^[A-Za-z0-9_]{1,1024}$/.test(dataset)) throw usageError(`--dataset must be letters, digits and underscores, got '${dataset}'`);
-  const { bigQueryClient, checkCredentials, ensureDataset, loadIntoBigQuery } = await import('../../geo/bigquery.ts');
+  const { bigQueryClient, checkCredentials, ensureBigQueryTable, ensureDataset, loadIntoBigQuery } = await import('../../geo/bigquery.ts');
   const bq = { projectId: values.project, dataset, location: values.location ?? readProjectConfig().location };
   const client = bigQueryClient(bq);
   await checkCredentials(client);
@@ -125,6 +138,8 @@ async function load(argv: string[]): Promise<number> {
     const started = performance.now();
     report(await loadIntoBigQuery(client, bq, kind, files(kind)), (performance.now() - started) / 1000);
   }
+  // the models read ip_city_ranges even when no city database was ever loaded
+  if (!kinds.includes('city')) await ensureBigQueryTable(client, bq, 'city');
   return 0;
 }
 
@@ -137,8 +152,16 @@ async function lookup(argv: string[]): Promise<number> {
     const rows = await lookupIps(warehouse.connection, positionals);
     for (const row of rows) {
       process.stdout.write(
-        [row.ip, row.ipKey ?? 'NULL', row.countryCode ?? 'NULL', row.asn ?? 'NULL', row.asOrg ?? 'NULL', row.ipScope ?? 'NULL'].join('\t') +
-          '\n',
+        [
+          row.ip,
+          row.ipKey ?? 'NULL',
+          row.countryCode ?? 'NULL',
+          row.asn ?? 'NULL',
+          row.asOrg ?? 'NULL',
+          row.region ?? 'NULL',
+          row.city ?? 'NULL',
+          row.ipScope ?? 'NULL',
+        ].join('\t') + '\n',
       );
     }
   } catch (error) {

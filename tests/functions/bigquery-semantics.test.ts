@@ -108,6 +108,8 @@ describe('geo.ipLocationsSql() on BigQuery (ZetaSQL evaluator)', () => {
         country_code: 'US',
         asn: 15169n,
         as_org: 'Google LLC',
+        region: null,
+        city: null,
         ip_scope: 'public',
       });
       expect(bigquery.rows).toHaveLength(IPS.length);

@@ -6,7 +6,14 @@ import { join } from 'node:path';
 import { OAuth2Client } from 'google-auth-library';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LogflowError } from '../../core/errors.ts';
-import { bigQueryClient, checkCredentials, ensureDataset, loadIntoBigQuery, type BigQueryTarget } from '../../geo/bigquery.ts';
+import {
+  bigQueryClient,
+  checkCredentials,
+  ensureBigQueryTable,
+  ensureDataset,
+  loadIntoBigQuery,
+  type BigQueryTarget,
+} from '../../geo/bigquery.ts';
 
 /**
  * A loopback fake of the BigQuery REST API, just enough for dataset get/create, a multipart
@@ -117,6 +124,37 @@ function target(): BigQueryTarget {
 }
 
 describe('loadIntoBigQuery()', () => {
+  it('loads city ranges with region and city (NULL when empty)', async () => {
+    const csv = join(dir, 'city.csv');
+    writeFileSync(csv, '81.2.69.0,81.2.69.255,GB,England,London\n81.2.70.0,81.2.70.255,gb,,\n');
+    const t = target();
+    const client = bigQueryClient(t);
+    const result = await loadIntoBigQuery(client, t, 'city', [csv]);
+    expect(result).toEqual({ kind: 'city', table: 'p.logflow_ref.ip_city_ranges', ranges: 2, rows: 2 });
+    const upload = uploads.at(-1)!;
+    expect(upload.configuration.load).toMatchObject({
+      destinationTable: { tableId: 'ip_city_ranges' },
+      writeDisposition: 'WRITE_TRUNCATE',
+      schema: { fields: expect.arrayContaining([{ name: 'region', type: 'STRING', mode: 'NULLABLE' }]) },
+    });
+    expect(upload.rows).toEqual([
+      { bucket: '4510245', start_key: '51024500', end_key: '510245ff', country_code: 'GB', region: 'England', city: 'London' },
+      { bucket: '4510246', start_key: '51024600', end_key: '510246ff', country_code: 'GB', region: null, city: null },
+    ]);
+  });
+
+  it('ensureBigQueryTable() creates a missing table empty without replacing one that exists (WRITE_APPEND of no rows)', async () => {
+    const t = target();
+    await ensureBigQueryTable(bigQueryClient(t), t, 'city');
+    const upload = uploads.at(-1)!;
+    expect(upload.configuration.load).toMatchObject({
+      destinationTable: { tableId: 'ip_city_ranges' },
+      writeDisposition: 'WRITE_APPEND',
+      createDisposition: 'CREATE_IF_NEEDED',
+    });
+    expect(upload.rows).toEqual([]);
+  });
+
   it('creates the dataset, uploads the bucketed rows as NDJSON in a WRITE_TRUNCATE load job and waits for it', async () => {
     const csv = join(dir, 'asn.csv');
     writeFileSync(

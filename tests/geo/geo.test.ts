@@ -67,7 +67,7 @@ describe('lookupIps()', () => {
     ['9.9.9.9', 'ZZ', null, null, 'public'],
   ])('%s -> %s AS%s (%s) %s', async (ip, country, asn, org, scope) => {
     const [row] = await lookupIps(warehouse.connection, [ip]);
-    expect(row).toEqual({ ip, ipKey: expect.any(String), countryCode: country, asn, asOrg: org, ipScope: scope });
+    expect(row).toEqual({ ip, ipKey: expect.any(String), countryCode: country, asn, asOrg: org, region: null, city: null, ipScope: scope });
   });
 
   it('returns NULLs for text that is not an address, in input order', async () => {
@@ -210,14 +210,17 @@ describe('logflow geo', () => {
       /^logflow_ref\.ip_country_ranges: 5 ranges \(5 rows\) in [\d.]+ s\nlogflow_ref\.ip_asn_ranges: 6 ranges \(6 rows\) in [\d.]+ s\n$/,
     );
     const looked = await run(['lookup', '--warehouse', path, '8.8.8.8', '10.0.0.1']);
-    expect(looked.out).toBe('8.8.8.8\t08080808\tUS\t15169\tGoogle LLC\tpublic\n10.0.0.1\t0a000001\tZZ\tNULL\tNULL\tprivate\n');
+    expect(looked.out).toBe(
+      '8.8.8.8\t08080808\tUS\t15169\tGoogle LLC\tNULL\tNULL\tpublic\n10.0.0.1\t0a000001\tZZ\tNULL\tNULL\tNULL\tNULL\tprivate\n',
+    );
   });
 
   it.each([
     [[], /expected a subcommand: load or lookup/],
     [['load', '--target', 'redshift'], /--target must be bigquery or local \(duckdb is a synonym of local\), got 'redshift'/],
     [['load', '--target', 'bigquery'], /--project P is required/],
-    [['load', '--only', 'city'], /--only must be country or asn/],
+    [['load', '--only', 'city'], /--only city needs --city-csv FILE/],
+    [['load', '--only', 'town'], /--only must be country, asn or city, got 'town'/],
     [['load', '--project', 'p'], /--project is only for --target bigquery/],
     [['lookup'], /needs at least one IP address/],
   ])('rejects %j with a usage error', async (argv, message) => {

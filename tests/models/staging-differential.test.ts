@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { differential, type FixtureTable } from '../support/differential.ts';
 import { startZetaSQL, type ZetaSQL } from '../../check/zetasql.ts';
 import { GEO_SOURCE_COLUMNS, REF_DATASET, TABLES } from '../../geo/load.ts';
-import { bucketsOf } from '../../geo/ranges.ts';
+import { bucketsOf, type RangeKind } from '../../geo/ranges.ts';
 import { ipKey } from '../../functions/ip-key.ts';
 import { LANDING_ARRIVAL, LANDING_COLUMNS, LANDING_DATASET, LANDING_TABLE } from '../../pipeline/landing.ts';
 
@@ -121,7 +121,7 @@ function landing(): FixtureTable {
 }
 
 /** A reference table with one range, stored under each of its buckets as `logflow geo load` does. */
-function ranges(kind: 'country' | 'asn', list: [string, string, ...unknown[]][]): FixtureTable {
+function ranges(kind: RangeKind, list: [string, string, ...unknown[]][]): FixtureTable {
   const name = `${REF_DATASET}.${TABLES[kind]}`;
   const columns = GEO_SOURCE_COLUMNS[name]!;
   const rows = list.flatMap(([start, end, ...payload]) => {
@@ -149,6 +149,10 @@ describe('staging models on BigQuery (ZetaSQL) and DuckDB', () => {
         landing(),
         ranges('country', [['81.2.69.0', '81.2.127.255', 'GB']]),
         ranges('asn', [['81.2.69.0', '81.2.69.255', 20712, 'Andrews & Arnold Ltd']]),
+        ranges('city', [
+          ['81.2.69.0', '81.2.69.255', 'GB', 'England', 'London'],
+          ['81.2.70.0', '81.2.70.255', 'GB', null, null],
+        ]),
       ],
     });
     for (const r of results) expect(r.differences, r.model).toEqual([]);
@@ -161,6 +165,6 @@ describe('staging models on BigQuery (ZetaSQL) and DuckDB', () => {
     expect(reasons.filter((r) => r === 'invalid status code')).toHaveLength(3);
     expect(reasons.filter((r) => r === 'invalid timestamp')).toHaveLength(4);
     expect(reasons).toContain('byte count too large (over 1 TiB)');
-    expect(ips!.bigquery.some((r) => r.includes('"GB","20712","Andrews & Arnold Ltd"'))).toBe(true);
+    expect(ips!.bigquery.some((r) => r.includes('"GB","20712","Andrews & Arnold Ltd","England","London"'))).toBe(true);
   }, 60_000);
 });
