@@ -280,7 +280,8 @@ export function planSetup(input: SetupInput): Plan {
     source: 'node_modules/ua-parser-js/dist/ua-parser.min.js',
     version: input.versions.uaParser,
   });
-  resources.push({ kind: 'reference', dataset: REF_DATASET, tables: [REF_TABLES.country, REF_TABLES.asn] });
+  // City ranges ship empty (ip_locations reads them; a user loads a city database with logflow geo load --city-csv).
+  resources.push({ kind: 'reference', dataset: REF_DATASET, tables: [REF_TABLES.country, REF_TABLES.asn, REF_TABLES.city] });
 
   const names: Plan['names'] = { topic, deadLetterTopic, deadLetterSubscription, subscription, landingTable, uaParserUri };
   if (input.logSink) names.logSink = DEFAULTS.logSink;

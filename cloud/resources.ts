@@ -1,3 +1,4 @@
+import { TABLES as REF_TABLES } from '../geo/load.ts';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Clients } from './clients.ts';
@@ -241,6 +242,15 @@ export async function ensure(ctx: Context, r: Resource): Promise<Outcome> {
       }
       if (have.length === r.tables.length) return ok('present (reload with logflow geo load)');
       if (!ctx.apply) return missing();
+      // Only the (empty) city table missing, e.g. a deployment from before city data: create it
+      // alone, so the country and AS ranges a user loaded are not replaced by the bundled ones.
+      const lacking = r.tables.filter((t) => !have.includes(t));
+      if (lacking.length === 1 && lacking[0] === REF_TABLES.city) {
+        await write(ctx, `creating table ${p}.${r.dataset}.${REF_TABLES.city}`, 'roles/bigquery.dataEditor', on, () =>
+          ensureCityTable(ctx),
+        );
+        return { status: 'created', detail: 'empty (load a city database with logflow geo load --city-csv)' };
+      }
       await (ctx.loadReference ?? loadReference)(ctx);
       return { status: 'created', detail: 'loaded with BigQuery load jobs' };
     }
@@ -339,6 +349,15 @@ async function loadReference(ctx: Context): Promise<void> {
   const { REF_DATASET } = await import('../geo/load.ts');
   const target = { projectId: ctx.plan.input.project, dataset: REF_DATASET, location: ctx.plan.input.location };
   for (const kind of ['country', 'asn'] as const) await loadIntoBigQuery(ctx.clients.bigquery, target, kind, defaultFiles(kind));
+  await ensureCityTable(ctx);
+}
+
+/** The city ranges table, empty when missing (left alone when present: a user's city data). */
+async function ensureCityTable(ctx: Context): Promise<void> {
+  const { ensureBigQueryTable } = await import('../geo/bigquery.ts');
+  const { REF_DATASET } = await import('../geo/load.ts');
+  const target = { projectId: ctx.plan.input.project, dataset: REF_DATASET, location: ctx.plan.input.location };
+  await ensureBigQueryTable(ctx.clients.bigquery, target, 'city');
 }
 
 type SubscriptionResource = Extract<Resource, { kind: 'subscription' }>;

@@ -8,7 +8,7 @@ import { connect, type Clients } from '../../cloud/clients.ts';
 import { setupInput } from '../../cloud/input.ts';
 import { setupWith, type SetupOptions, type SetupReport } from '../../cloud/setup.ts';
 import type { Context } from '../../cloud/resources.ts';
-import { loadIntoBigQuery } from '../../geo/bigquery.ts';
+import { ensureBigQueryTable, loadIntoBigQuery } from '../../geo/bigquery.ts';
 import { startCloudFake, type CloudFake } from '../support/cloud-fake.ts';
 import { startPubsubAdminFake, type PubsubAdminFake } from '../support/pubsub-admin-fake.ts';
 
@@ -33,6 +33,7 @@ const loadReference: Context['loadReference'] = async (ctx) => {
   const target = { projectId: P, dataset: 'logflow_ref', location: 'EU' };
   await loadIntoBigQuery(ctx.clients.bigquery, target, 'country', [country]);
   await loadIntoBigQuery(ctx.clients.bigquery, target, 'asn', [asn]);
+  await ensureBigQueryTable(ctx.clients.bigquery, target, 'city');
 };
 
 async function run(mode: SetupOptions['mode'], extra: Record<string, string> = {}): Promise<SetupReport & { lines: string[] }> {
@@ -194,6 +195,19 @@ describe('setupWith() apply', () => {
     expect(check.exitCode).toBe(0);
     expect(check.lines.join('\n')).toMatch(/ok +subscription projects\/demo-project\/subscriptions\/access-logs-to-bigquery: state ACTIVE/);
     expect(cloud.mutations().slice(httpBefore)).toEqual([]);
+  }, 60_000);
+
+  it('creates only the empty city table for a deployment from before city data, keeping the loaded ranges', async () => {
+    await run('apply');
+    cloud.state.tables.delete('logflow_ref.ip_city_ranges');
+    const country = JSON.stringify(cloud.state.tables.get('logflow_ref.ip_country_ranges'));
+    const second = await run('apply');
+    expect(second.exitCode).toBe(0);
+    expect(second.outcomes.filter((o) => o.status !== 'ok').map((o) => `${o.status} ${o.detail}`)).toEqual([
+      'created empty (load a city database with logflow geo load --city-csv)',
+    ]);
+    expect(cloud.state.tables.has('logflow_ref.ip_city_ranges')).toBe(true);
+    expect(JSON.stringify(cloud.state.tables.get('logflow_ref.ip_country_ranges'))).toBe(country);
   }, 60_000);
 
   it('reports drift and leaves it alone', async () => {
