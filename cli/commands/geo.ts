@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { Command } from '../command.ts';
 import { parseFlags, TARGET_HELP, targetFlag } from '../args.ts';
 import { LogflowError, usageError } from '../../core/errors.ts';
@@ -107,6 +108,10 @@ async function load(argv: string[]): Promise<number> {
     const own = values[`${kind}-csv`];
     return own && own.length > 0 ? own : defaultFiles(kind);
   };
+  // Every file is checked before anything loads: a mistyped last file must not leave the first tables replaced.
+  for (const kind of kinds) {
+    for (const file of files(kind)) if (!existsSync(file)) throw new LogflowError(`${kind} CSV ${file} does not exist`);
+  }
 
   if (target === 'local') {
     for (const flag of ['project', 'dataset', 'location'] as const) {

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -162,5 +163,13 @@ describe('logflow geo load --city-csv', () => {
     );
     const looked = await run(['lookup', '--warehouse', path, '81.2.69.130']);
     expect(looked.out).toContain('\tEngland\tBoxford\t');
+  });
+
+  it('checks every file before loading any: a missing city CSV loads nothing, not even the bundled country ranges', async () => {
+    const path = join(dir, 'missing.duckdb');
+    await expect(run(['load', '--warehouse', path, '--city-csv', join(dir, 'no-such.csv')])).rejects.toThrow(
+      /^city CSV .*no-such\.csv does not exist$/,
+    );
+    expect(existsSync(path)).toBe(false);
   });
 });
