@@ -54,6 +54,9 @@ export interface LocalSinkOptions {
   report: Reporter;
 }
 
+/** What a commit needs of its batch. */
+type BatchHead = Pick<LineBatch, 'source' | 'format' | 'checkpoint'>;
+
 interface Stage {
   name: string;
   appender: DuckDBAppender;
@@ -149,7 +152,9 @@ export class LocalSink implements Sink {
       throw warehouseError(this.warehouse.path, error, 'write');
     }
     this.turn = (this.turn + 1) % this.stages.length;
-    this.inflight = this.commit(batch, rows, stage).catch((error: unknown) => {
+    // the commit keeps what it needs of the batch, not its lines (they hold the file's read chunks)
+    const { source, format, checkpoint } = batch;
+    this.inflight = this.commit({ source, format, checkpoint }, rows, stage).catch((error: unknown) => {
       const translated = warehouseError(this.warehouse.path, error, 'write');
       this.failure = /damaged|permission denied/.test(translated.message)
         ? translated
@@ -216,7 +221,7 @@ export class LocalSink implements Sink {
     if (failure !== undefined) throw failure;
   }
 
-  private async commit(batch: LineBatch, rows: number, stage: Stage): Promise<void> {
+  private async commit(batch: BatchHead, rows: number, stage: Stage): Promise<void> {
     const c = this.warehouse.connection;
     const micros = this.nextMicros();
     const params = rows > 0 ? await this.params(batch, micros) : null;
@@ -235,7 +240,7 @@ export class LocalSink implements Sink {
     stage.appender = await createStage(c, stage.name);
   }
 
-  private async params(batch: LineBatch, micros: bigint): Promise<Record<string, string>> {
+  private async params(batch: BatchHead, micros: bigint): Promise<Record<string, string>> {
     let index = this.sourceIndex.get(batch.source.sourceId);
     if (index === undefined) {
       index = this.sourceIndex.size;
