@@ -90,8 +90,7 @@ export class LocalSink implements Sink {
     const warehouse = typeof options.warehouse === 'string' ? await openWarehouse(options.warehouse) : options.warehouse;
     try {
       const c = warehouse.connection;
-      // bounded footprint for long runs (follow mode): RSS levels off whatever the number of lines.
-      // A borrowed warehouse keeps its owner's settings.
+      // bounded footprint for long runs (follow mode). A borrowed warehouse keeps its owner's settings.
       if (owned) await applyResourceLimits(warehouse, resourceLimits(warehouse.path, {}, process.env, INGEST_MEMORY_LIMIT));
       await ensureLanding(c);
       await c.run(`create schema if not exists ${ident(CHECKPOINT_SCHEMA)}`);
