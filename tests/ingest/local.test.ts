@@ -197,7 +197,8 @@ describe('runIngest() to the local landing table', () => {
       expect(got).toHaveLength(7);
       for (const row of got) expect(row.text).toBe(row.reference);
       if (name.includes('\u001f')) expect(String(got[0]!.text)).toContain('\\u001F');
-      if (format === 'auto') expect(got.map((row) => row.format)).toEqual(['combined', 'common', 'combined', 'common', 'combined', 'combined', 'combined']);
+      if (format === 'auto')
+        expect(got.map((row) => row.format)).toEqual(['combined', 'common', 'combined', 'common', 'combined', 'combined', 'combined']);
     } finally {
       w.close();
     }
