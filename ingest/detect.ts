@@ -317,6 +317,8 @@ export function createFormatLabeler(report: Reporter, options: { sampleLines?: n
       if (state.fixed) return { ...batch, format: state.fixed };
       const s = state;
       const labels = batch.lines.map((bytes) => {
+        // the sample is complete and agreed: the rest of this batch, like later ones, without a look
+        if (s.sampled >= sampleLines && s.counts.size === 1) return null;
         const line = bytes.toString('utf8');
         const found = s.detect(line);
         if (found?.fields && !s.headerReported && !predefinedReads(found.format, line)) {

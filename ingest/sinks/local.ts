@@ -1,4 +1,4 @@
-import { DOUBLE, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
+import { BLOB, DOUBLE, DuckDBBlobValue, DuckDBDataChunk, VARCHAR, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
 import { ATTRIBUTE_KEYS, LANDING_DATASET, LANDING_TABLE, LOCAL_SUBSCRIPTION, ensureLanding } from '../../pipeline/landing.ts';
 import { openWarehouse, ident, literal, warehouseError, type Warehouse } from '../../warehouse/duckdb.ts';
 import { LogflowError } from '../../core/errors.ts';
@@ -22,16 +22,27 @@ import type { Sink } from './sink.ts';
  * idempotency key computed by DuckDB, key for key what lineAttributes() builds) and records the
  * batch's checkpoint in logflow_ingest.checkpoints. Rows and checkpoint commit together, so a
  * restart after any crash resumes exactly after the last committed batch. While one batch
- * commits, the caller reads the next one.
+ * commits, the caller reads the next one into the other of two staging tables.
  */
 export const CHECKPOINT_SCHEMA = 'logflow_ingest';
 export const CHECKPOINT_TABLE = 'checkpoints';
-const STAGE = 'logflow_ingest_stage';
+/**
+ * Two staging tables, used in turn: batch n+1 is appended to one while batch n commits from the
+ * other. After its batch commits a staging table is replaced by an empty one: DuckDB does not give
+ * back the storage of deleted rows of a temporary table, so `delete from` let it grow by a batch
+ * each time, up to the memory limit (measured: 170 MB of DuckDB's 256 MB at 1M lines, then spilled).
+ */
+const STAGES = ['logflow_ingest_stage_0', 'logflow_ingest_stage_1'] as const;
+const STAGE_COLUMNS = 'data blob, line_number double, byte_offset double, original_length double, format varchar';
+const STAGE_TYPES = [BLOB, DOUBLE, DOUBLE, DOUBLE, VARCHAR];
 /**
  * DuckDB's memory limit for an ingest that opens its own warehouse (LOGFLOW_MEMORY_LIMIT overrides
- * it). The sink holds a batch or two (one row group each) at a time, so DuckDB needs little.
+ * it). The sink holds a batch or two (one row group each) at a time, so DuckDB needs little; above
+ * that, the limit mostly fills with landing blocks already written, which ingest never reads again
+ * (1M lines, load ~25: peak RSS 663 MB at 128MB vs 833 MB at 256MB, CPU the same within noise;
+ * 64MB gave 571 MB but spilled the staging table).
  */
-export const INGEST_MEMORY_LIMIT = '256MB';
+export const INGEST_MEMORY_LIMIT = '128MB';
 /** DuckDB's appender writes its buffer to the table by itself every 100 vectors (checked: 204,800 rows). */
 const APPENDER_AUTO_FLUSH_ROWS = 100 * 2048;
 
@@ -46,16 +57,30 @@ export interface LocalSinkOptions {
   report: Reporter;
 }
 
+/** What a commit needs of its batch. */
+type BatchHead = Pick<LineBatch, 'source' | 'format' | 'checkpoint'>;
+
+interface Stage {
+  name: string;
+  appender: DuckDBAppender;
+}
+
 export class LocalSink implements Sink {
   readonly counts = { delivered: 0, retried: 0, failed: 0, truncated: 0 };
   private inflight: Promise<void> = Promise.resolve();
   private failure: unknown = null;
   private lastMicros = 0n;
   private readonly sourceIndex = new Map<string, number>();
+  /** JSON string literals of the attribute values that are the same for a whole batch, by value. */
+  private readonly jsonLiterals = new Map<string, string>();
+  /** The staging table the next batch is appended to. */
+  private turn = 0;
+  /** One appender data chunk (DuckDB's vector size, 2,048 rows), reused. */
+  private readonly chunk = DuckDBDataChunk.create(STAGE_TYPES);
 
   private constructor(
     private readonly warehouse: Warehouse,
-    private readonly appender: DuckDBAppender,
+    private readonly stages: Stage[],
     private readonly options: LocalSinkOptions,
     private readonly owned: boolean,
   ) {}
@@ -65,17 +90,14 @@ export class LocalSink implements Sink {
     const warehouse = typeof options.warehouse === 'string' ? await openWarehouse(options.warehouse) : options.warehouse;
     try {
       const c = warehouse.connection;
-      // bounded footprint for long runs (follow mode): RSS levels off near 1 GB, 1M lines or 3M.
-      // A borrowed warehouse keeps its owner's settings.
+      // bounded footprint for long runs (follow mode). A borrowed warehouse keeps its owner's settings.
       if (owned) await applyResourceLimits(warehouse, resourceLimits(warehouse.path, {}, process.env, INGEST_MEMORY_LIMIT));
       await ensureLanding(c);
       await c.run(`create schema if not exists ${ident(CHECKPOINT_SCHEMA)}`);
       await c.run(`create table if not exists ${ident(CHECKPOINT_SCHEMA)}.${ident(CHECKPOINT_TABLE)} (${CHECKPOINT_COLUMNS})`);
-      await c.run(
-        `create or replace temp table ${STAGE} (data blob, line_number double, byte_offset double, original_length double, format varchar)`,
-      );
-      const appender = await c.createAppender(STAGE, 'main', 'temp');
-      const sink = new LocalSink(warehouse, appender, options, owned);
+      const stages: Stage[] = [];
+      for (const name of STAGES) stages.push({ name, appender: await createStage(c, name) });
+      const sink = new LocalSink(warehouse, stages, options, owned);
       sink.lastMicros = await maxPublishMicros(c);
       return sink;
     } catch (error) {
@@ -115,22 +137,26 @@ export class LocalSink implements Sink {
 
   async write(batch: LineBatch): Promise<void> {
     if (this.failure) throw this.failure;
+    const stage = this.stages[this.turn]!;
     let rows: number;
     try {
-      // Rows are appended while the previous batch commits: the appender only buffers them (its
-      // own memory, not the connection's) until flushSync, which waits for that commit. The
-      // appender flushes by itself at APPENDER_AUTO_FLUSH_ROWS; a batch that large could land
-      // rows in the staging table mid-commit, so it waits for the commit first.
+      // Rows are appended while the previous batch commits (from the other staging table): the
+      // appender only buffers them (its own memory, not the connection's) until flushSync, which
+      // waits for that commit. The appender flushes by itself at APPENDER_AUTO_FLUSH_ROWS, which
+      // would use the connection mid-commit, so a batch that large waits for the commit first.
       if (batch.lines.length >= APPENDER_AUTO_FLUSH_ROWS) await this.inflight;
       if (this.failure) throw this.failure;
-      rows = this.append(batch);
+      rows = this.append(stage.appender, batch);
       await this.inflight;
       if (this.failure) throw this.failure;
-      this.appender.flushSync();
+      stage.appender.flushSync();
     } catch (error) {
       throw warehouseError(this.warehouse.path, error, 'write');
     }
-    this.inflight = this.commit(batch, rows).catch((error: unknown) => {
+    this.turn = (this.turn + 1) % this.stages.length;
+    // the commit keeps what it needs of the batch, not its lines (they hold the file's read chunks)
+    const { source, format, checkpoint } = batch;
+    this.inflight = this.commit({ source, format, checkpoint }, rows, stage).catch((error: unknown) => {
       const translated = warehouseError(this.warehouse.path, error, 'write');
       this.failure = /damaged|permission denied/.test(translated.message)
         ? translated
@@ -139,35 +165,39 @@ export class LocalSink implements Sink {
   }
 
   /**
-   * Appends the batch's lines to the appender's buffer; returns how many. A line over the
-   * message limit is appended as its prefix with its original length (as the Pub/Sub sink
-   * publishes it), and reported.
+   * Appends the batch's lines to the appender's buffer, a data chunk of 2,048 rows at a time
+   * (one call per row and column cost more than the rest of the sink's work); returns how many. A
+   * line over the message limit is appended as its prefix with its original length (as the Pub/Sub
+   * sink publishes it), and reported.
    */
-  private append(batch: LineBatch): number {
+  private append(appender: DuckDBAppender, batch: LineBatch): number {
     const limit = MAX_MESSAGE_BYTES - attributeOverhead(batch.source, this.options.context);
-    const a = this.appender;
-    let rows = 0;
-    for (let i = 0; i < batch.lines.length; i++) {
-      const bytes = batch.lines[i]!;
-      const length = batch.lengths[i]!;
-      if (mustTruncate(bytes, length, limit)) {
-        this.counts.truncated += 1;
-        this.options.report(truncatedMessage(batch.source, batch.firstLine + i, batch.offsets[i]!, length));
-        a.appendBlob(bytes.subarray(0, TRUNCATED_PREFIX_BYTES));
-      } else {
-        a.appendBlob(bytes);
+    const chunk = this.chunk;
+    const total = batch.lines.length;
+    for (let from = 0; from < total; from += CHUNK_ROWS) {
+      const size = Math.min(CHUNK_ROWS, total - from);
+      chunk.reset();
+      chunk.rowCount = size;
+      const [data, lineNumber, byteOffset, originalLength, format] = STAGE_TYPES.map((_, c) => chunk.getColumnVector(c));
+      for (let r = 0; r < size; r++) {
+        const i = from + r;
+        const bytes = batch.lines[i]!;
+        const length = batch.lengths[i]!;
+        const truncated = mustTruncate(bytes, length, limit);
+        if (truncated) {
+          this.counts.truncated += 1;
+          this.options.report(truncatedMessage(batch.source, batch.firstLine + i, batch.offsets[i]!, length));
+        }
+        data!.setItem(r, new DuckDBBlobValue(truncated ? bytes.subarray(0, TRUNCATED_PREFIX_BYTES) : bytes));
+        lineNumber!.setItem(r, batch.firstLine + i);
+        byteOffset!.setItem(r, batch.offsets[i]!);
+        originalLength!.setItem(r, truncated ? length : null);
+        format!.setItem(r, batch.formats?.[i] ?? null);
       }
-      a.appendDouble(batch.firstLine + i);
-      a.appendDouble(batch.offsets[i]!);
-      if (mustTruncate(bytes, length, limit)) a.appendDouble(length);
-      else a.appendNull();
-      const format = batch.formats?.[i];
-      if (format === undefined) a.appendNull();
-      else a.appendVarchar(format);
-      a.endRow();
-      rows += 1;
+      for (const vector of [data, lineNumber, byteOffset, originalLength, format]) vector!.flush();
+      appender.appendDataChunk(chunk);
     }
-    return rows;
+    return total;
   }
 
   async flush(): Promise<void> {
@@ -184,7 +214,7 @@ export class LocalSink implements Sink {
       failure = error;
     }
     try {
-      this.appender.closeSync();
+      for (const stage of this.stages) stage.appender.closeSync();
     } catch (error) {
       failure ??= warehouseError(this.warehouse.path, error, 'write');
     } finally {
@@ -193,13 +223,13 @@ export class LocalSink implements Sink {
     if (failure !== undefined) throw failure;
   }
 
-  private async commit(batch: LineBatch, rows: number): Promise<void> {
+  private async commit(batch: BatchHead, rows: number, stage: Stage): Promise<void> {
     const c = this.warehouse.connection;
     const micros = this.nextMicros();
+    const params = rows > 0 ? await this.params(batch, micros) : null;
     await c.run('begin transaction');
     try {
-      if (rows > 0) await c.run(insertSql(), this.params(batch, micros));
-      await c.run(`delete from ${STAGE}`);
+      if (params) await c.run(insertSql(stage.name), params);
       if (batch.checkpoint) await saveCheckpoint(c, batch.checkpoint);
       await c.run('commit');
     } catch (error) {
@@ -207,9 +237,12 @@ export class LocalSink implements Sink {
       throw error;
     }
     this.counts.delivered += rows;
+    // an empty staging table for the batch after next (see STAGES)
+    stage.appender.closeSync();
+    stage.appender = await createStage(c, stage.name);
   }
 
-  private params(batch: LineBatch, micros: bigint): Record<string, string> {
+  private async params(batch: BatchHead, micros: bigint): Promise<Record<string, string>> {
     let index = this.sourceIndex.get(batch.source.sourceId);
     if (index === undefined) {
       index = this.sourceIndex.size;
@@ -219,11 +252,25 @@ export class LocalSink implements Sink {
       subscription: LOCAL_SUBSCRIPTION,
       prefix: `${this.options.runId}-${index}-`,
       publish_time: microsToIso(micros),
-      source: sourceAttribute(batch.source.name),
-      source_id: batch.source.sourceId,
-      format: batch.format ?? this.options.context.format,
-      ingest_host: this.options.context.ingestHost,
+      source: await this.jsonLiteral(sourceAttribute(batch.source.name)),
+      source_id: await this.jsonLiteral(batch.source.sourceId),
+      format: await this.jsonLiteral(batch.format ?? this.options.context.format),
+      ingest_host: await this.jsonLiteral(this.options.context.ingestHost),
     };
+  }
+
+  /**
+   * A value as a JSON string literal, escaped by DuckDB's own JSON writer (so that the attributes
+   * are the text json_object() writes, byte for byte); computed once per distinct value.
+   */
+  private async jsonLiteral(value: string): Promise<string> {
+    let literal = this.jsonLiterals.get(value);
+    if (literal === undefined) {
+      const reader = await this.warehouse.connection.runAndReadAll('select to_json($v::varchar)::varchar as j', { v: value });
+      literal = String(reader.getRowObjectsJS()[0]?.j);
+      this.jsonLiterals.set(value, literal);
+    }
+    return literal;
   }
 
   /** publish_time strictly increases from batch to batch, and stays after every earlier row. */
@@ -234,23 +281,55 @@ export class LocalSink implements Sink {
   }
 }
 
-function insertSql(): string {
+/** Rows of one appender data chunk: DuckDB's vector size. */
+const CHUNK_ROWS = 2048;
+
+async function createStage(c: DuckDBConnection, name: string): Promise<DuckDBAppender> {
+  await c.run(`create or replace temp table ${name} (${STAGE_COLUMNS})`);
+  return c.createAppender(name, 'main', 'temp');
+}
+
+/**
+ * The landing insert from a staging table. The attributes are written as JSON text with concat()
+ * and cast to JSON (which checks it): the same text json_object() writes, key for key in
+ * lineAttributes() order, at about half its cost. The batch-wide values ($source, $source_id,
+ * $format, $ingest_host) come as JSON string literals (jsonLiteral()); numbers are digits; a
+ * line's own format is escaped by to_json().
+ */
+function insertSql(stage: string): string {
   const k = ATTRIBUTE_KEYS;
+  const key = (name: string, first = false) => literal(`${first ? '{' : ','}${JSON.stringify(name)}:`);
+  const offset = 'byte_offset::bigint::varchar';
   const attributes = [
-    `${literal(k.source)}, $source`,
-    `${literal(k.sourceId)}, $source_id`,
-    `${literal(k.lineNumber)}, line_number::bigint::varchar`,
-    `${literal(k.byteOffset)}, byte_offset::bigint::varchar`,
-    `${literal(k.format)}, coalesce(format, $format)`,
-    `${literal(k.ingestHost)}, $ingest_host`,
-    `${literal(k.idempotencyKey)}, $source_id || '@' || byte_offset::bigint::varchar`,
+    key(k.source, true),
+    '$source',
+    key(k.sourceId),
+    '$source_id',
+    key(k.lineNumber),
+    `'"'`,
+    'line_number::bigint::varchar',
+    `'"'`,
+    key(k.byteOffset),
+    `'"'`,
+    offset,
+    `'"'`,
+    key(k.format),
+    'case when format is null then $format else to_json(format)::varchar end',
+    key(k.ingestHost),
+    '$ingest_host',
+    key(k.idempotencyKey),
+    // the key is source_id + '@' + offset: the source_id literal without its closing quote
+    `left($source_id, -1)`,
+    `'@'`,
+    offset,
+    `'"'`,
+    // a truncated line also carries its original length, as the last key (as lineAttributes() does)
+    `case when original_length is null then '' else concat(${key(k.originalLength)}, '"', original_length::bigint::varchar, '"') end`,
+    `'}'`,
   ].join(', ');
-  // a truncated line also carries its original length, as the last key (as lineAttributes() does)
-  const truncated = `${attributes}, ${literal(k.originalLength)}, original_length::bigint::varchar`;
   return `insert into ${ident(LANDING_DATASET)}.${ident(LANDING_TABLE)} (subscription_name, message_id, publish_time, data, attributes)
-    select $subscription, $prefix || line_number::bigint::varchar, $publish_time::timestamptz, data,
-      case when original_length is null then json_object(${attributes}) else json_object(${truncated}) end
-    from ${STAGE}`;
+    select $subscription, $prefix || line_number::bigint::varchar, $publish_time::timestamptz, data, concat(${attributes})::json
+    from ${stage}`;
 }
 
 async function saveCheckpoint(c: DuckDBConnection, cp: Checkpoint): Promise<void> {

@@ -81,6 +81,14 @@ describe('createFormatLabeler()', () => {
     expect(notices).toEqual([]);
   });
 
+  it('stops looking once the sample agrees, also within the batch that completes it', () => {
+    const labeler = createFormatLabeler(() => undefined, { sampleLines: 3 });
+    // lines 4 and 5 are labelled as they would be in any later batch: the source's format
+    const labelled = labeler.label(batch([one('squid'), one('squid'), one('squid'), one('combined'), 'garbage']));
+    expect(labelled.format).toBe('squid');
+    expect(labelled.formats).toBeUndefined();
+  });
+
   it('labels each line of a source mixing formats with its own, garbage with the majority, and says so once', () => {
     const notices: string[] = [];
     const labeler = createFormatLabeler((m) => notices.push(m), { sampleLines: 4 });

@@ -177,6 +177,33 @@ describe('runIngest() to the local landing table', () => {
     expect(Buffer.byteLength(row!.attributes.source!)).toBeLessThanOrEqual(1024);
   });
 
+  it.each([
+    ['a name that needs JSON escaping, one batch', 'q"uo\\te \u001f tab\té ☃.log', 'combined', 1000],
+    ['lines of mixed formats, small batches', 'mixed.log', 'auto', 3],
+  ])('writes the attributes as the text json_object() writes, byte for byte: %s', async (_, name, format, maxLines) => {
+    const file = join(dir, name);
+    const combined = lines(3).map((l) => `${l} "-" "curl/8"`);
+    const common = `10.0.0.9 - - [17/May/2015:10:05:03 +0000] "GET /c HTTP/1.1" 200 9`;
+    writeFileSync(file, [combined[0], common, combined[1], common, combined[2], 'garbage', ''].join('\n') + '\n');
+    await runIngest({ inputs: [file], warehouse, report, ingestHost: 'h"ost', format, batch: { maxLines }, final: true });
+    const w = await openWarehouse(warehouse, { catalog: 'wh' });
+    try {
+      const keys = ['source', 'source_id', 'line_number', 'byte_offset', 'format', 'ingest_host', 'idempotency_key'];
+      const reference = `json_object(${keys.map((k) => `'${k}', attributes->>'${k}'`).join(', ')})::varchar`;
+      const r = await w.connection.runAndReadAll(
+        `select attributes::varchar as text, ${reference} as reference, attributes->>'format' as format from logflow_raw.landing order by (attributes->>'line_number')::bigint`,
+      );
+      const got = r.getRowObjectsJS();
+      expect(got).toHaveLength(7);
+      for (const row of got) expect(row.text).toBe(row.reference);
+      if (name.includes('\u001f')) expect(String(got[0]!.text)).toContain('\\u001F');
+      if (format === 'auto')
+        expect(got.map((row) => row.format)).toEqual(['combined', 'common', 'combined', 'common', 'combined', 'combined', 'combined']);
+    } finally {
+      w.close();
+    }
+  });
+
   it('ingests in-process lines as one stream with offsets as if piped', async () => {
     const s = await runIngest({ lines: lines(1000), warehouse, report, batch: { maxLines: 300 } });
     expect(s).toMatchObject({ read: 1000, delivered: 1000 });
