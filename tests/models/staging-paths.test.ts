@@ -11,7 +11,11 @@ import { comparableRows } from '../support/snapshot.ts';
 // definition gives: the earliest delivery of each line (publish time, message id, arrival).
 
 const STG = ['stg_landing__lines'];
-const lines = (n: number, from = 0) => Array.from({ length: n }, (_, i) => `203.0.113.${(from + i) % 250} - - [10/Oct/2026:13:55:36 +0000] "GET /p${from + i} HTTP/1.1" 200 ${from + i} "-" "x"`);
+const lines = (n: number, from = 0) =>
+  Array.from(
+    { length: n },
+    (_, i) => `203.0.113.${(from + i) % 250} - - [10/Oct/2026:13:55:36 +0000] "GET /p${from + i} HTTP/1.1" 200 ${from + i} "-" "x"`,
+  );
 
 /** The earliest delivery of each line, by the definition (a window over every landed row). */
 const REFERENCE = `select json_extract_string(attributes, '$.idempotency_key') as line_id, message_id, publish_time
@@ -50,9 +54,9 @@ describe('stg_landing__lines: deduplication paths', () => {
       await landLines(wh, lines(40));
       const run = await runModels(wh, { actions: STG, profile: true });
       expect(run.results[0]?.profile?.widest.WINDOW ?? 0).toBe(0);
-      expect(await queryRows(wh, 'select line_id, message_id, published_at as publish_time from logflow.stg_landing__lines order by line_id')).toEqual(
-        await queryRows(wh, REFERENCE),
-      );
+      expect(
+        await queryRows(wh, 'select line_id, message_id, published_at as publish_time from logflow.stg_landing__lines order by line_id'),
+      ).toEqual(await queryRows(wh, REFERENCE));
     } finally {
       wh.close();
     }
@@ -71,7 +75,10 @@ describe('stg_landing__lines: deduplication paths', () => {
       // The 12 deliveries of lines 1-4 and 10: lines 1-3 twice, line 3's two copies re-sent (identical), line 4 once
       // re-sent, line 10 once re-sent; none of the 35 other lines.
       expect(run.results[0]?.profile?.widest.WINDOW).toBe(12);
-      const staged = await queryRows(wh, 'select line_id, message_id, published_at as publish_time from logflow.stg_landing__lines order by line_id');
+      const staged = await queryRows(
+        wh,
+        'select line_id, message_id, published_at as publish_time from logflow.stg_landing__lines order by line_id',
+      );
       expect(staged).toEqual(await queryRows(wh, REFERENCE));
       expect(staged.filter((r) => String(r.message_id).endsWith('-early'))).toHaveLength(2);
       expect(staged).toHaveLength(40);
