@@ -542,7 +542,49 @@ function forWarehouse(warehouse) {
     starExcept(columns) {
       return bq ? `* except (${columns.join(', ')})` : `* exclude (${columns.join(', ')})`;
     },
+
+    // stg: several keys of one JSON value, parsed once (stg_landing__lines reads eight attributes).
+
+    /**
+     * The JSON `expr` parsed once for reading `keys` (plain identifiers) with jsonValueOf: select it
+     * as a column and read the keys from that column in an outer query. DuckDB: a STRUCT of the
+     * keys' JSON types and texts, two passes over the text for all the keys (jsonValue makes two
+     * or three per key); BigQuery: `expr` itself (a JSON value is parsed already; JSON_VALUE reads a key).
+     * @param {string} expr SQL of a JSON value
+     * @param {string[]} keys
+     */
+    jsonValuesParse(expr, keys) {
+      checkJsonKeys(keys);
+      if (bq) return expr;
+      const paths = `[${keys.map((k) => `'$.${k}'`).join(', ')}]`;
+      return `{'types': json_type(${expr}, ${paths}), 'texts': json_extract_string(${expr}, ${paths})}`;
+    },
+
+    /**
+     * jsonValue of `key` (one of `keys`) from `parsed`, a column holding jsonValuesParse(expr, keys):
+     * the same value as jsonValue(expr, key), by the same rules.
+     * @param {string} parsed
+     * @param {string[]} keys the keys given to jsonValuesParse, in the same order
+     * @param {string} key
+     */
+    jsonValueOf(parsed, keys, key) {
+      const i = checkJsonKeys(keys).indexOf(key);
+      if (i < 0) throw new Error(`dialect.jsonValueOf: key '${key}' is not among the parsed keys (${keys.join(', ')})`);
+      if (bq) return this.jsonValue(parsed, key);
+      const type = `${parsed}.types[${i + 1}]`;
+      const text = `${parsed}.texts[${i + 1}]`;
+      return `(case ${type} when 'VARCHAR' then ${text} when 'BOOLEAN' then ${text} when 'BIGINT' then cast(cast(${text} as bigint) as varchar) when 'UBIGINT' then cast(cast(${text} as ubigint) as varchar) end)`;
+    },
   };
+}
+
+/** The keys of jsonValuesParse / jsonValueOf: plain identifiers, at least one. */
+function checkJsonKeys(keys) {
+  if (!Array.isArray(keys) || keys.length === 0) throw new Error('dialect.jsonValuesParse: give at least one key');
+  for (const key of keys) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new Error(`dialect.jsonValuesParse: key '${key}' must be a plain identifier`);
+  }
+  return keys;
 }
 
 function current() {
