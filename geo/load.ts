@@ -63,7 +63,7 @@ export const GEO_SOURCE_COLUMNS: Record<string, Array<{ name: string; type: stri
 export function defaultFiles(kind: RangeKind): string[] {
   if (kind === 'city')
     throw new LogflowError(
-      'logflow ships no city data; give a city database of your own with --city-csv FILE (see: logflow geo --help)',
+      'logflow ships no city data; give a city database of your own with --city-csv FILE or --city-mmdb FILE (see: logflow geo --help)',
       2,
       ['cityCsv'],
     );
@@ -116,6 +116,34 @@ export async function* readRanges<K extends RangeKind>(kind: K, file: string): A
   }
 }
 
+/**
+ * A file of ranges: a CSV file (its path), or a MaxMind DB city database (`{ mmdb: path }`,
+ * city only: GeoLite2-City, DB-IP Lite city; see geo/mmdb.ts).
+ */
+export type RangeFile = string | { mmdb: string };
+
+/** The path of a range file. */
+export function pathOf(file: RangeFile): string {
+  return typeof file === 'string' ? file : file.mmdb;
+}
+
+/** A range file as the user named it, for messages: `city CSV FILE` or `city MMDB FILE`. */
+export function describeFile(kind: RangeKind, file: RangeFile): string {
+  return typeof file === 'string' ? `${kind} CSV ${file}` : `${kind} MMDB ${file.mmdb}`;
+}
+
+/** Reads the ranges of a CSV file or, for city, of a MaxMind DB file; a bad file stops with one line naming it. */
+export async function* readRangeFile<K extends RangeKind>(kind: K, file: RangeFile): AsyncGenerator<ParsedRange<K>> {
+  if (typeof file === 'string') {
+    yield* readRanges(kind, file);
+    return;
+  }
+  if (kind !== 'city') throw new LogflowError(`a MaxMind DB file holds city ranges only, not ${kind} ranges`, 2);
+  if (!existsSync(file.mmdb)) throw new LogflowError(`${describeFile(kind, file)} does not exist`, 1, ['cityMmdb']);
+  const { readMmdbCityRanges } = await import('./mmdb.ts');
+  yield* readMmdbCityRanges(file.mmdb) as Iterable<ParsedRange<K>>;
+}
+
 export interface LoadResult {
   kind: RangeKind;
   table: string;
@@ -143,7 +171,7 @@ function ddl(kind: RangeKind): string {
 export async function loadIntoDuckDB(
   connection: DuckDBConnection,
   kind: RangeKind,
-  files: string[],
+  files: RangeFile[],
   dataset = REF_DATASET,
 ): Promise<LoadResult> {
   const table = TABLES[kind];
@@ -155,7 +183,7 @@ export async function loadIntoDuckDB(
   let rows = 0;
   try {
     for (const file of files) {
-      for await (const range of readRanges(kind, file)) {
+      for await (const range of readRangeFile(kind, file)) {
         ranges++;
         for (const bucket of bucketsOf(range.startKey, range.endKey)) {
           appender.appendVarchar(bucket);
