@@ -1,10 +1,11 @@
 import { createReadStream, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { LogflowError } from '../core/errors.ts';
 import { ident } from '../warehouse/duckdb.ts';
+import { BULK_KINDS, bulkLoadCsv } from './bulk.ts';
 import {
   bucketsOf,
   CSV_COLUMNS,
@@ -173,11 +174,25 @@ export async function loadIntoDuckDB(
   kind: RangeKind,
   files: RangeFile[],
   dataset = REF_DATASET,
+  options: { bulk?: boolean } = {},
 ): Promise<LoadResult> {
   const table = TABLES[kind];
   const loading = `${table}__loading`;
   await ensureGeoTables(connection, dataset);
   await connection.run(`create or replace table ${ident(dataset)}.${ident(loading)} (${ddl(kind)})`);
+  // The bundled files (well formed, 1.1M ranges) are read by DuckDB itself: geo/bulk.ts.
+  const csvFiles = files.filter((f): f is string => typeof f === 'string');
+  const bulk = options.bulk ?? (BULK_KINDS.includes(kind) && csvFiles.length === files.length && isBundled(kind, csvFiles));
+  if (bulk && BULK_KINDS.includes(kind) && csvFiles.length === files.length) {
+    for (const file of csvFiles) if (!existsSync(file)) throw new LogflowError(`${kind} CSV ${file} does not exist`);
+    const loaded = await bulkLoadCsv(connection, kind, csvFiles, dataset, loading);
+    if (loaded) {
+      await replaceTable(connection, dataset, loading, table);
+      return { kind, table: `${dataset}.${table}`, ...loaded };
+    }
+    // a row the bulk reader does not read as the line-by-line loader would: load line by line instead
+    await connection.run(`create or replace table ${ident(dataset)}.${ident(loading)} (${ddl(kind)})`);
+  }
   const appender = await connection.createAppender(loading, dataset);
   let ranges = 0;
   let rows = 0;
@@ -219,9 +234,25 @@ export async function loadIntoDuckDB(
     await connection.run(`drop table if exists ${ident(dataset)}.${ident(loading)}`);
     throw error;
   }
+  await replaceTable(connection, dataset, loading, table);
+  return { kind, table: `${dataset}.${table}`, ranges, rows };
+}
+
+/** Replaces dataset.table with the loaded dataset.loading, in one transaction. */
+async function replaceTable(connection: DuckDBConnection, dataset: string, loading: string, table: string): Promise<void> {
   await connection.run('begin transaction');
   await connection.run(`drop table if exists ${ident(dataset)}.${ident(table)}`);
   await connection.run(`alter table ${ident(dataset)}.${ident(loading)} rename to ${ident(table)}`);
   await connection.run('commit');
-  return { kind, table: `${dataset}.${table}`, ranges, rows };
+}
+
+/** Whether `files` are exactly the bundled demo files of `kind` (defaultFiles). */
+function isBundled(kind: RangeKind, files: readonly string[]): boolean {
+  let bundled: string[];
+  try {
+    bundled = defaultFiles(kind);
+  } catch {
+    return false;
+  }
+  return files.length === bundled.length && files.every((f, i) => resolve(f) === resolve(bundled[i]!));
 }
