@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BigQuery, type BigQueryOptions, type JobMetadata } from '@google-cloud/bigquery';
 import { LogflowError } from '../core/errors.ts';
-import { COLUMNS, readRanges, TABLES, type LoadResult } from './load.ts';
+import { COLUMNS, readRangeFile, TABLES, type LoadResult, type RangeFile } from './load.ts';
 import { bucketsOf, type AsnRange, type CityRange, type CountryRange, type RangeKind } from './ranges.ts';
 
 export interface BigQueryTarget {
@@ -61,7 +61,7 @@ export async function checkCredentials(client: BigQuery): Promise<void> {
 }
 
 /** Writes the reference-table rows of `files` as newline-delimited JSON. */
-async function writeNdjson(kind: RangeKind, files: string[], path: string): Promise<{ ranges: number; rows: number }> {
+async function writeNdjson(kind: RangeKind, files: RangeFile[], path: string): Promise<{ ranges: number; rows: number }> {
   const out = createWriteStream(path, 'utf8');
   let ranges = 0;
   let rows = 0;
@@ -72,7 +72,7 @@ async function writeNdjson(kind: RangeKind, files: string[], path: string): Prom
   };
   try {
     for (const file of files) {
-      for await (const range of readRanges(kind, file)) {
+      for await (const range of readRangeFile(kind, file)) {
         ranges++;
         for (const bucket of bucketsOf(range.startKey, range.endKey)) {
           const keys = { bucket, start_key: range.startKey, end_key: range.endKey };
@@ -127,7 +127,7 @@ export async function loadIntoBigQuery(
   client: BigQuery,
   target: BigQueryTarget,
   kind: RangeKind,
-  files: string[],
+  files: RangeFile[],
   append = false,
 ): Promise<LoadResult> {
   const table = TABLES[kind];

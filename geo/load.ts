@@ -1,10 +1,11 @@
 import { createReadStream, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { LogflowError } from '../core/errors.ts';
 import { ident } from '../warehouse/duckdb.ts';
+import { BULK_KINDS, bulkLoadCsv } from './bulk.ts';
 import {
   bucketsOf,
   CSV_COLUMNS,
@@ -63,7 +64,7 @@ export const GEO_SOURCE_COLUMNS: Record<string, Array<{ name: string; type: stri
 export function defaultFiles(kind: RangeKind): string[] {
   if (kind === 'city')
     throw new LogflowError(
-      'logflow ships no city data; give a city database of your own with --city-csv FILE (see: logflow geo --help)',
+      'logflow ships no city data; give a city database of your own with --city-csv FILE or --city-mmdb FILE (see: logflow geo --help)',
       2,
       ['cityCsv'],
     );
@@ -116,6 +117,34 @@ export async function* readRanges<K extends RangeKind>(kind: K, file: string): A
   }
 }
 
+/**
+ * A file of ranges: a CSV file (its path), or a MaxMind DB city database (`{ mmdb: path }`,
+ * city only: GeoLite2-City, DB-IP Lite city; see geo/mmdb.ts).
+ */
+export type RangeFile = string | { mmdb: string };
+
+/** The path of a range file. */
+export function pathOf(file: RangeFile): string {
+  return typeof file === 'string' ? file : file.mmdb;
+}
+
+/** A range file as the user named it, for messages: `city CSV FILE` or `city MMDB FILE`. */
+export function describeFile(kind: RangeKind, file: RangeFile): string {
+  return typeof file === 'string' ? `${kind} CSV ${file}` : `${kind} MMDB ${file.mmdb}`;
+}
+
+/** Reads the ranges of a CSV file or, for city, of a MaxMind DB file; a bad file stops with one line naming it. */
+export async function* readRangeFile<K extends RangeKind>(kind: K, file: RangeFile): AsyncGenerator<ParsedRange<K>> {
+  if (typeof file === 'string') {
+    yield* readRanges(kind, file);
+    return;
+  }
+  if (kind !== 'city') throw new LogflowError(`a MaxMind DB file holds city ranges only, not ${kind} ranges`, 2);
+  if (!existsSync(file.mmdb)) throw new LogflowError(`${describeFile(kind, file)} does not exist`, 1, ['cityMmdb']);
+  const { readMmdbCityRanges } = await import('./mmdb.ts');
+  yield* readMmdbCityRanges(file.mmdb) as Iterable<ParsedRange<K>>;
+}
+
 export interface LoadResult {
   kind: RangeKind;
   table: string;
@@ -143,19 +172,33 @@ function ddl(kind: RangeKind): string {
 export async function loadIntoDuckDB(
   connection: DuckDBConnection,
   kind: RangeKind,
-  files: string[],
+  files: RangeFile[],
   dataset = REF_DATASET,
+  options: { bulk?: boolean } = {},
 ): Promise<LoadResult> {
   const table = TABLES[kind];
   const loading = `${table}__loading`;
   await ensureGeoTables(connection, dataset);
   await connection.run(`create or replace table ${ident(dataset)}.${ident(loading)} (${ddl(kind)})`);
+  // The bundled files (well formed, 1.1M ranges) are read by DuckDB itself: geo/bulk.ts.
+  const csvFiles = files.filter((f): f is string => typeof f === 'string');
+  const bulk = options.bulk ?? (BULK_KINDS.includes(kind) && csvFiles.length === files.length && isBundled(kind, csvFiles));
+  if (bulk && BULK_KINDS.includes(kind) && csvFiles.length === files.length) {
+    for (const file of csvFiles) if (!existsSync(file)) throw new LogflowError(`${kind} CSV ${file} does not exist`);
+    const loaded = await bulkLoadCsv(connection, kind, csvFiles, dataset, loading);
+    if (loaded) {
+      await replaceTable(connection, dataset, loading, table);
+      return { kind, table: `${dataset}.${table}`, ...loaded };
+    }
+    // a row the bulk reader does not read as the line-by-line loader would: load line by line instead
+    await connection.run(`create or replace table ${ident(dataset)}.${ident(loading)} (${ddl(kind)})`);
+  }
   const appender = await connection.createAppender(loading, dataset);
   let ranges = 0;
   let rows = 0;
   try {
     for (const file of files) {
-      for await (const range of readRanges(kind, file)) {
+      for await (const range of readRangeFile(kind, file)) {
         ranges++;
         for (const bucket of bucketsOf(range.startKey, range.endKey)) {
           appender.appendVarchar(bucket);
@@ -191,9 +234,25 @@ export async function loadIntoDuckDB(
     await connection.run(`drop table if exists ${ident(dataset)}.${ident(loading)}`);
     throw error;
   }
+  await replaceTable(connection, dataset, loading, table);
+  return { kind, table: `${dataset}.${table}`, ranges, rows };
+}
+
+/** Replaces dataset.table with the loaded dataset.loading, in one transaction. */
+async function replaceTable(connection: DuckDBConnection, dataset: string, loading: string, table: string): Promise<void> {
   await connection.run('begin transaction');
   await connection.run(`drop table if exists ${ident(dataset)}.${ident(table)}`);
   await connection.run(`alter table ${ident(dataset)}.${ident(loading)} rename to ${ident(table)}`);
   await connection.run('commit');
-  return { kind, table: `${dataset}.${table}`, ranges, rows };
+}
+
+/** Whether `files` are exactly the bundled demo files of `kind` (defaultFiles). */
+function isBundled(kind: RangeKind, files: readonly string[]): boolean {
+  let bundled: string[];
+  try {
+    bundled = defaultFiles(kind);
+  } catch {
+    return false;
+  }
+  return files.length === bundled.length && files.every((f, i) => resolve(f) === resolve(bundled[i]!));
 }

@@ -109,6 +109,10 @@ const REWRITES = {
     // httpRequest.cacheHit is a boolean; absent when no cache was looked up.
     cache_status: (_d, x) => `(case ${x} when 'true' then 'HIT' when 'false' then 'MISS' end)`,
   },
+  // fmt: IIS writes the spaces of a user agent as '+' (Mozilla/5.0+(Windows+NT+10.0)); GoAccess turns them back into spaces.
+  w3c: {
+    user_agent: (_d, x) => `replace(${x}, '+', ' ')`,
+  },
 };
 
 /** JSON-path formats' fields read as JSON numbers (FLOAT64), not text. */

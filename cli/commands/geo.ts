@@ -4,7 +4,17 @@ import { parseFlags, TARGET_HELP, targetFlag } from '../args.ts';
 import { LogflowError, usageError } from '../../core/errors.ts';
 import { readProjectConfig, warehousePath } from '../../warehouse/project.ts';
 import { openWarehouse } from '../../warehouse/duckdb.ts';
-import { defaultFiles, ensureGeoTables, loadIntoDuckDB, REF_DATASET, TABLES, type LoadResult } from '../../geo/load.ts';
+import {
+  defaultFiles,
+  describeFile,
+  ensureGeoTables,
+  loadIntoDuckDB,
+  pathOf,
+  REF_DATASET,
+  TABLES,
+  type LoadResult,
+  type RangeFile,
+} from '../../geo/load.ts';
 import type { RangeKind } from '../../geo/ranges.ts';
 
 const help = `logflow geo: IP-to-location reference tables (country, autonomous system, region and city)
@@ -17,7 +27,8 @@ Writes these tables to dataset ${REF_DATASET} (the models join them on the reque
   ${TABLES.country}  bucket, start_key, end_key, country_code
   ${TABLES.asn}      bucket, start_key, end_key, asn, as_org
   ${TABLES.city}     bucket, start_key, end_key, country_code, region, city (only from
-                     --city-csv; logflow ships no city data, so it stays empty otherwise)
+                     --city-csv or --city-mmdb; logflow ships no city data, so it stays
+                     empty otherwise)
 A load replaces each table whole; a bad file leaves the previous table in place.
 
 Data (default: the demo data shipped with logflow as npm packages, both IPv4 and IPv6:
@@ -37,8 +48,16 @@ DB-IP, CC BY 4.0; see README for the attribution you must show with results):
                         start,end,country_code,region,city
                       region: first-level subdivision (e.g. California), city: city name;
                       either may be empty. Country still comes from the country ranges.
+  --city-mmdb FILE    a city database in MaxMind DB format (repeatable; may be combined with
+                      --city-csv): GeoLite2-City or DB-IP Lite city (.mmdb), IPv4 and IPv6.
+                      Every network of the file becomes a range of ${TABLES.city}, with
+                      the English names of its first subdivision (region) and city;
+                      networks naming neither are left out, adjacent networks with the same
+                      names are merged, and the aliases of the IPv4 space in IPv6 trees
+                      (::ffff:0:0/96, 2001::/32, 2002::/16) are listed once, as IPv4
+                      (IPv4-mapped addresses find them; 6to4 and Teredo addresses do not).
   --only KIND         load only country, asn or city (default: country and asn, plus city
-                      when --city-csv is given)
+                      when --city-csv or --city-mmdb is given)
 
 Target:
   --target T          ${TARGET_HELP} (default local)
@@ -75,7 +94,7 @@ export const command: Command = {
 function kindsToLoad(only: string | undefined, withCity: boolean): RangeKind[] {
   if (only === undefined) return withCity ? ['country', 'asn', 'city'] : ['country', 'asn'];
   if (only === 'city' && !withCity)
-    throw usageError('--only city needs --city-csv FILE: logflow ships no city data (see: logflow geo --help)');
+    throw usageError('--only city needs --city-csv FILE or --city-mmdb FILE: logflow ships no city data (see: logflow geo --help)');
   if (only === 'country' || only === 'asn' || only === 'city') return [only];
   throw usageError(`--only must be country, asn or city, got '${only}' (see: logflow geo --help)`);
 }
@@ -92,6 +111,7 @@ async function load(argv: string[]): Promise<number> {
       'country-csv': { type: 'string', multiple: true },
       'asn-csv': { type: 'string', multiple: true },
       'city-csv': { type: 'string', multiple: true },
+      'city-mmdb': { type: 'string', multiple: true },
       only: { type: 'string' },
       target: { type: 'string' },
       warehouse: { type: 'string' },
@@ -103,14 +123,15 @@ async function load(argv: string[]): Promise<number> {
   );
   if (positionals.length > 0) throw usageError(`unexpected argument '${positionals[0]}' (see: logflow geo --help)`);
   const target = targetFlag('geo', values.target, 'local');
-  const kinds = kindsToLoad(values.only, (values['city-csv'] ?? []).length > 0);
-  const files = (kind: RangeKind) => {
-    const own = values[`${kind}-csv`];
-    return own && own.length > 0 ? own : defaultFiles(kind);
+  const cityMmdb = (values['city-mmdb'] ?? []).map((mmdb): RangeFile => ({ mmdb }));
+  const kinds = kindsToLoad(values.only, (values['city-csv'] ?? []).length + cityMmdb.length > 0);
+  const files = (kind: RangeKind): RangeFile[] => {
+    const own: RangeFile[] = [...(values[`${kind}-csv`] ?? []), ...(kind === 'city' ? cityMmdb : [])];
+    return own.length > 0 ? own : defaultFiles(kind);
   };
   // Every file is checked before anything loads: a mistyped last file must not leave the first tables replaced.
   for (const kind of kinds) {
-    for (const file of files(kind)) if (!existsSync(file)) throw new LogflowError(`${kind} CSV ${file} does not exist`);
+    for (const file of files(kind)) if (!existsSync(pathOf(file))) throw new LogflowError(`${describeFile(kind, file)} does not exist`);
   }
 
   if (target === 'local') {

@@ -14,6 +14,9 @@ import {
   loadIntoBigQuery,
   type BigQueryTarget,
 } from '../../geo/bigquery.ts';
+import { ensureGeoTables, loadIntoDuckDB } from '../../geo/load.ts';
+import { MmdbWriter } from '../support/mmdb-writer.ts';
+import { testWarehouse } from '../support/pipeline.ts';
 
 /**
  * A loopback fake of the BigQuery REST API, just enough for dataset get/create, a multipart
@@ -141,6 +144,35 @@ describe('loadIntoBigQuery()', () => {
       { bucket: '4510245', start_key: '51024500', end_key: '510245ff', country_code: 'GB', region: 'England', city: 'London' },
       { bucket: '4510246', start_key: '51024600', end_key: '510246ff', country_code: 'GB', region: null, city: null },
     ]);
+  });
+
+  it('loads a city MMDB into the same rows as the local table', async () => {
+    const mmdb = join(dir, 'city.mmdb');
+    writeFileSync(
+      mmdb,
+      new MmdbWriter({ ipVersion: 6, recordSize: 28 })
+        .insert('81.2.69.0/24', {
+          country: { iso_code: 'GB' },
+          subdivisions: [{ names: { en: 'England' } }],
+          city: { names: { en: 'London' } },
+        })
+        .insert('81.2.69.128/26', { country: { iso_code: 'GB' }, city: { names: { en: 'Boxford' } } })
+        .insert('2a02:8010::/32', { country: { iso_code: 'DE' }, city: { names: { en: 'München' } } })
+        .build(),
+    );
+    const t = target();
+    const result = await loadIntoBigQuery(bigQueryClient(t), t, 'city', [{ mmdb }]);
+    expect(result).toEqual({ kind: 'city', table: 'p.logflow_ref.ip_city_ranges', ranges: 4, rows: 4 });
+    const local = await testWarehouse();
+    try {
+      await ensureGeoTables(local.connection);
+      await loadIntoDuckDB(local.connection, 'city', [{ mmdb }]);
+      const reader = await local.connection.runAndReadAll('select * from logflow_ref.ip_city_ranges order by bucket, start_key');
+      expect(uploads.at(-1)!.rows).toEqual(reader.getRowObjectsJson());
+      expect(uploads.at(-1)!.rows.map((r) => r.city)).toEqual(['London', 'Boxford', 'London', 'München']);
+    } finally {
+      local.close();
+    }
   });
 
   it('ensureBigQueryTable() creates a missing table empty without replacing one that exists (WRITE_APPEND of no rows)', async () => {
