@@ -24,7 +24,7 @@
  *    and last-minute medians and the least-squares slope (MB/min) after the first minute: with
  *    --minutes 10 that shows whether memory stays flat.
  * 5. Waits at most --wait seconds for the last lines to show, stops serve with SIGINT (SIGKILL to
- *    its process group after 60 s), prints its summary line, and removes the directory unless
+ *    its process group after 180 s: a refresh under way finishes first), prints its summary line, and removes the directory unless
  *    --keep. Ctrl-C (or SIGTERM) of the bench stops writing early and reports what it measured;
  *    serve never outlives the bench.
  *
@@ -160,14 +160,20 @@ process.on('exit', () => {
   if (childExit === undefined) killGroup('SIGKILL');
 });
 let interrupted = false;
+let interruptedAt = 0;
 for (const signal of ['SIGINT', 'SIGTERM'] as const)
   process.on(signal, () => {
-    if (interrupted) {
+    // One Ctrl-C reaches this process more than once (the terminal's process group, then npm's and
+    // tsx's relays): only a signal 2 s after the first means "kill at once".
+    if (interrupted && Date.now() - interruptedAt > 2000) {
+      process.stderr.write(`bench:serve: second ${signal}: serve killed\n`);
       killGroup('SIGKILL');
       process.exit(130);
     }
+    if (interrupted) return;
     interrupted = true;
-    process.stderr.write(`bench:serve: ${signal}: stopping early, reporting what was measured (again to kill at once)\n`);
+    interruptedAt = Date.now();
+    process.stderr.write(`bench:serve: ${signal}: stopping early, reporting what was measured (again after 2 s to kill at once)\n`);
   });
 
 let stdout = '';
@@ -299,9 +305,9 @@ events?.destroy();
 closeSync(prepared);
 if (childExit === undefined) {
   child.kill('SIGINT');
-  const stopped = await Promise.race([exited.then(() => true), sleep(60_000).then(() => false)]);
+  const stopped = await Promise.race([exited.then(() => true), sleep(180_000).then(() => false)]);
   if (!stopped) {
-    process.stderr.write('bench:serve: serve did not stop within 60 s of SIGINT; killed\n');
+    process.stderr.write('bench:serve: serve did not stop within 180 s of SIGINT; killed\n');
     killGroup('SIGKILL');
     await exited;
   }

@@ -91,7 +91,11 @@ Examples:
     const customFormat = values['custom-format'] ?? (readProjectConfig().vars.customLogFormat || undefined);
     if (customFormat !== undefined) compileCustomFormat(customFormat); // one clear error before anything starts
     const format =
-      rate !== undefined ? 'combined' : values.format === undefined ? AUTO_FORMAT : checkFormatName(values.format, customFormat !== undefined);
+      rate !== undefined
+        ? 'combined'
+        : values.format === undefined
+          ? AUTO_FORMAT
+          : checkFormatName(values.format, customFormat !== undefined);
     const warehouse = warehousePath(values.warehouse);
     mkdirSync(dirname(warehouse), { recursive: true });
     const token = isLoopback(host) ? null : randomBytes(24).toString('base64url');

@@ -19,9 +19,9 @@ function workspace(): { dir: string; warehouse: string } {
 /** `n` generated lines in `format` (seed 11, no malformed lines), timestamps in the last hour. */
 function lines(n: number, format: LogFormat = 'combined', seed = 11): string {
   return (
-    [
-      ...generateLines({ seed, lines: n, format, malformedShare: 0, start: new Date(Date.now() - 3_600_000), durationSeconds: 3_600 }),
-    ].join('\n') + '\n'
+    [...generateLines({ seed, lines: n, format, malformedShare: 0, start: new Date(Date.now() - 3_600_000), durationSeconds: 3_600 })].join(
+      '\n',
+    ) + '\n'
   );
 }
 
@@ -81,24 +81,22 @@ describe('runLive()', () => {
     ['detects a JSON log (--format auto, the default)', 'json', undefined, undefined, 'json'],
     // (common's pattern reads a combined line, its referrer and user agent as trailing text)
     ['labels every line NAME with --format NAME, whatever detection would say', 'combined', 'common', undefined, 'common'],
-    [
-      'labels lines in --custom-format custom, and parses them with it',
-      'common',
-      undefined,
-      '%h %l %u %t "%r" %>s %b',
-      'custom',
-    ],
-  ] as const)('%s', async (_what, fileFormat, format, customFormat, label) => {
-    const { dir, warehouse } = workspace();
-    const log = join(dir, 'access.log');
-    writeFileSync(log, lines(120, fileFormat));
-    const { published } = await live({ warehouse, inputs: [log], everyMs: 200, format, customFormat }, 1);
-    expect(published).toHaveLength(1);
-    expect(await landedFormats(warehouse)).toEqual({ [label]: 120 });
-    // the models parse what was labelled: no line quarantined
-    expect(published[0]!.parseErrors).toEqual([]);
-    expect(shown(published[0]!)).toBe(120);
-  }, 300_000);
+    ['labels lines in --custom-format custom, and parses them with it', 'common', undefined, '%h %l %u %t "%r" %>s %b', 'custom'],
+  ] as const)(
+    '%s',
+    async (_what, fileFormat, format, customFormat, label) => {
+      const { dir, warehouse } = workspace();
+      const log = join(dir, 'access.log');
+      writeFileSync(log, lines(120, fileFormat));
+      const { published } = await live({ warehouse, inputs: [log], everyMs: 200, format, customFormat }, 1);
+      expect(published).toHaveLength(1);
+      expect(await landedFormats(warehouse)).toEqual({ [label]: 120 });
+      // the models parse what was labelled: no line quarantined
+      expect(published[0]!.parseErrors).toEqual([]);
+      expect(shown(published[0]!)).toBe(120);
+    },
+    300_000,
+  );
 
   it('shows in each refresh every line written before it started, however short the follow phase', async () => {
     // A follow phase far shorter than reading the backlog takes (as a 5 s phase is for the lines
