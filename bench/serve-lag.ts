@@ -24,8 +24,8 @@
  *    and last-minute medians and the least-squares slope (MB/min) after the first minute: with
  *    --minutes 10 that shows whether memory stays flat.
  * 5. Waits at most --wait seconds for the last lines to show, stops serve with SIGINT (SIGKILL to
- *    its process group after 180 s: a refresh under way finishes first), prints its summary line, and removes the directory unless
- *    --keep. Ctrl-C (or SIGTERM) of the bench stops writing early and reports what it measured;
+ *    its process group after 180 s: a refresh under way finishes first), prints its summary
+ *    line, and removes the directory unless --keep. Ctrl-C (or SIGTERM) of the bench stops writing early and reports what it measured;
  *    serve never outlives the bench.
  *
  * Exit status 0 when every written line became visible and serve stopped cleanly, else 1.
