@@ -27,7 +27,8 @@ line being written to it showing in the panels). One process, because DuckDB all
 The HTTP server is read-only (GET only) and never runs anything a client sends: the panels come
 from the report's fixed, parameterised queries, run by the refresh loop. It binds 127.0.0.1;
 any other --host needs the access token printed with the URL (requests without it get 401).
-Ctrl-C stops cleanly: lines read so far are landed with their checkpoint, and a restart resumes.
+Ctrl-C stops cleanly: lines read so far are landed with their checkpoint, and a restart resumes;
+a refresh under way finishes first (a second Ctrl-C exits at once, abandoning it).
 
 Usage: logflow serve [SOURCES...] [options]
 
@@ -123,9 +124,23 @@ Examples:
 
     const server = await startLiveServer({ host, port, token, content });
     const stop = new AbortController();
-    const onSignal = () => {
-      if (!stop.signal.aborted) say('stopping: landing what was read and saving the checkpoint...');
-      stop.abort();
+    let stoppingAt = 0;
+    const onSignal = (name: NodeJS.Signals) => {
+      if (!stop.signal.aborted) {
+        stoppingAt = Date.now();
+        say(
+          'stopping: landing what was read and saving the checkpoint (a refresh under way finishes first; Ctrl-C again to exit at once)...',
+        );
+        stop.abort();
+        return;
+      }
+      // One Ctrl-C can arrive twice (the terminal's process group, then npm's relay): a second
+      // signal counts only 2 s after the first.
+      if (Date.now() - stoppingAt < 2000) return;
+      process.stderr.write(
+        `logflow serve: second ${name}: exiting now; the lines landed so far keep their checkpoint, the refresh under way is abandoned (each transform action is one transaction: the next run continues after the last committed one)\n`,
+      );
+      process.exit(130);
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
