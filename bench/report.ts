@@ -2,7 +2,7 @@
  * The report on a big warehouse (issue 12): `logflow report`'s wall time, the file's size, and the
  * time to first render in headless Debian Chromium (navigation start to every panel drawn).
  *
- *   npx tsx bench/report.ts --warehouse PATH [--runs 3] [--out FILE] [--json FILE]
+ *   npx tsx bench/report.ts --warehouse PATH [--runs 3] [--out FILE] [--json FILE] [--screenshot FILE]
  *   npx tsx bench/report.ts --lines N [--days 7] [--seed 7] [--keep-warehouse] [...]
  *
  * --warehouse PATH measures an existing, transformed warehouse as it is (opened read-only by
@@ -25,7 +25,8 @@
  * (3) --runs navigations (default 3) of a fresh page in one Chromium to `file://FILE`, each timed
  * from navigation start to `body[data-rendered]` (set by the page once every panel is drawn), and
  * the page's own script time for that render; the median and every run are printed. The HTML is
- * removed unless --out. Exit status 0 on success, 1 when a step fails (its message printed).
+ * removed unless --out. --screenshot FILE saves the first screen of the last run (README's
+ * docs/report.png: `npx tsx bench/report.ts --screenshot docs/report.png` after `npm run demo`). Exit status 0 on success, 1 when a step fails (its message printed).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -52,6 +53,7 @@ const OPTIONS = {
   runs: { type: 'string', default: '3' },
   out: { type: 'string' },
   json: { type: 'string' },
+  screenshot: { type: 'string' },
   'keep-warehouse': { type: 'boolean', default: false },
 } as const;
 function parse() {
@@ -138,6 +140,7 @@ try {
     const [total, script] = await page.evaluate(() => [performance.now(), Number(document.body.dataset.rendered)]);
     renders.push(total);
     scripts.push(script);
+    if (values.screenshot && i === runs - 1) await page.screenshot({ path: values.screenshot });
     await page.close();
   }
 } finally {
@@ -171,5 +174,6 @@ if (values.json) {
   say(`figures written to ${values.json}`);
 }
 if (values.out) say(`report kept at ${file}`);
+if (values.screenshot) say(`screenshot saved to ${values.screenshot}`);
 if (values['keep-warehouse'] && values.lines !== undefined) say(`warehouse kept at ${path}`);
 else rmSync(work, { recursive: true, force: true });
