@@ -37,7 +37,7 @@ async function live(
   options: Omit<LiveOptions, 'signal' | 'log' | 'onData'>,
   refreshes: number,
   onData: (data: ReportData, index: number) => void = () => undefined,
-  timeoutMs = 60_000,
+  timeoutMs = 150_000,
 ): Promise<{ published: ReportData[]; log: string[] }> {
   const stop = new AbortController();
   const timer = setTimeout(() => stop.abort(), timeoutMs);
