@@ -5,6 +5,7 @@ import { openWarehouse } from '../warehouse/duckdb.ts';
 import { runGraph } from '../warehouse/executor.ts';
 import { prepareWarehouse } from '../pipeline/prepare.ts';
 import { loadBundledReferenceIfEmpty } from '../pipeline/reference-autoload.ts';
+import { AUTO_FORMAT } from '../ingest/detect.ts';
 import { createEngine } from '../generator/index.ts';
 import type { GeneratorOptions } from '../generator/index.ts';
 import { pump, type Sink } from '../generator/output.ts';
@@ -18,6 +19,17 @@ export interface LiveOptions {
   inputs: string[];
   /** Time between refreshes (follow phase length), ms. */
   everyMs: number;
+  /**
+   * The lines' format, as `logflow ingest --format`: 'auto' (the default: detected per source
+   * from its lines, ingest/detect.ts), a format name, or 'custom'.
+   */
+  format?: string;
+  /**
+   * A custom format string (Apache LogFormat, nginx log_format or a W3C #Fields line): lines in
+   * it are labelled `custom`, and the models are compiled with it as the var customLogFormat, so
+   * that the one process labels and parses them alike (default: dataform.json's var).
+   */
+  customFormat?: string;
   limits?: ReportLimits;
   /** Stops the loop: the current follow phase is flushed and checkpointed, a running refresh finishes. */
   signal: AbortSignal;
@@ -46,7 +58,11 @@ export interface LiveStats {
  * the previous follow phase stopped reading (a line written just after that waits longest).
  */
 export async function runLive(options: LiveOptions): Promise<LiveStats> {
-  const graph = compileProject({ warehouse: 'duckdb' });
+  const graph = compileProject({
+    warehouse: 'duckdb',
+    vars: options.customFormat === undefined ? undefined : { customLogFormat: options.customFormat },
+  });
+  const labels = { format: options.format ?? AUTO_FORMAT, customFormat: options.customFormat };
   const catalog = graph.projectConfig?.defaultDatabase;
   const stats: LiveStats = { refreshes: 0, landed: 0, failedRefreshes: 0, lastRefreshSeconds: null, lastLagSeconds: null, updatedAt: null };
   let previousReadEnd = Date.now();
@@ -66,6 +82,7 @@ export async function runLive(options: LiveOptions): Promise<LiveStats> {
           signal: phase.signal,
           warehouse: options.warehouse,
           sink: 'local',
+          ...labels,
           pollMs: 200,
           report: (m) => options.log(`ingest: ${m}`),
         });
@@ -85,6 +102,7 @@ export async function runLive(options: LiveOptions): Promise<LiveStats> {
           inputs: present,
           warehouse: options.warehouse,
           sink: 'local',
+          ...labels,
           signal: options.signal,
           report: (m) => options.log(`ingest: ${m}`),
         });

@@ -4,7 +4,8 @@ import { basename, dirname, join } from 'node:path';
 import type { Command } from '../command.ts';
 import { intFlag, numberFlag, parseFlags } from '../args.ts';
 import { usageError } from '../../core/errors.ts';
-import { warehousePath } from '../../warehouse/project.ts';
+import { readProjectConfig, warehousePath } from '../../warehouse/project.ts';
+import { AUTO_FORMAT, checkFormatName, compileCustomFormat } from '../../ingest/detect.ts';
 import { DEFAULT_LIMITS, renderReport, safeJson, type ReportData } from '../../report/index.ts';
 import { shortPath } from '../../report/paths.ts';
 import { parseDuration } from '../../serve/duration.ts';
@@ -26,7 +27,8 @@ line being written to it showing in the panels). One process, because DuckDB all
 The HTTP server is read-only (GET only) and never runs anything a client sends: the panels come
 from the report's fixed, parameterised queries, run by the refresh loop. It binds 127.0.0.1;
 any other --host needs the access token printed with the URL (requests without it get 401).
-Ctrl-C stops cleanly: lines read so far are landed with their checkpoint, and a restart resumes.
+Ctrl-C stops cleanly: lines read so far are landed with their checkpoint, and a restart resumes;
+a refresh under way finishes first (a second Ctrl-C exits at once, abandoning it).
 
 Usage: logflow serve [SOURCES...] [options]
 
@@ -37,6 +39,12 @@ Options:
   --rate N             no SOURCES: generate N lines per second of live traffic into
                        <warehouse name>-live-access.log next to the warehouse, and follow it
   --seed N             generator seed with --rate (default: random)
+  --format NAME        the SOURCES' format, as logflow ingest --format: auto (default: detected
+                       per file from its lines), a format name (combined, common, json, w3c...:
+                       see logflow ingest --help), or custom (the --custom-format string)
+  --custom-format S    your server's own format (Apache LogFormat, nginx log_format or a W3C
+                       #Fields line): its lines are labelled custom and the models parse them
+                       with it (default: dataform.json's var customLogFormat)
   --keep N             items kept per panel (default ${DEFAULT_LIMITS.keep})
   --warehouse PATH     DuckDB file (default: $LOGFLOW_WAREHOUSE or .logflow/warehouse.duckdb)
   --verbose            one line per refresh: new lines, transform time, lag, memory
@@ -57,6 +65,8 @@ Examples:
         every: { type: 'string' },
         rate: { type: 'string' },
         seed: { type: 'string' },
+        format: { type: 'string' },
+        'custom-format': { type: 'string' },
         keep: { type: 'string' },
         warehouse: { type: 'string' },
         verbose: { type: 'boolean' },
@@ -77,6 +87,16 @@ Examples:
       throw usageError(`give log files to follow, or --rate N for generated traffic (see: logflow ${NAME} --help)`);
     if (positionals.length > 0 && rate !== undefined)
       throw usageError(`give either log files or --rate, not both (see: logflow ${NAME} --help)`);
+    if (rate !== undefined && (values.format !== undefined || values['custom-format'] !== undefined))
+      throw usageError(`--format and --custom-format describe SOURCES; --rate generates combined lines (see: logflow ${NAME} --help)`);
+    const customFormat = values['custom-format'] ?? (readProjectConfig().vars.customLogFormat || undefined);
+    if (customFormat !== undefined) compileCustomFormat(customFormat); // one clear error before anything starts
+    const format =
+      rate !== undefined
+        ? 'combined'
+        : values.format === undefined
+          ? AUTO_FORMAT
+          : checkFormatName(values.format, customFormat !== undefined);
     const warehouse = warehousePath(values.warehouse);
     mkdirSync(dirname(warehouse), { recursive: true });
     const token = isLoopback(host) ? null : randomBytes(24).toString('base64url');
@@ -104,9 +124,23 @@ Examples:
 
     const server = await startLiveServer({ host, port, token, content });
     const stop = new AbortController();
-    const onSignal = () => {
-      if (!stop.signal.aborted) say('stopping: landing what was read and saving the checkpoint...');
-      stop.abort();
+    let stoppingAt = 0;
+    const onSignal = (name: NodeJS.Signals) => {
+      if (!stop.signal.aborted) {
+        stoppingAt = Date.now();
+        say(
+          'stopping: landing what was read and saving the checkpoint (a refresh under way finishes first; Ctrl-C again to exit at once)...',
+        );
+        stop.abort();
+        return;
+      }
+      // One Ctrl-C can arrive twice (the terminal's process group, then npm's relay): a second
+      // signal counts only 2 s after the first.
+      if (Date.now() - stoppingAt < 2000) return;
+      process.stderr.write(
+        `logflow serve: second ${name}: exiting now; the lines landed so far keep their checkpoint, the refresh under way is abandoned (each transform action is one transaction: the next run continues after the last committed one)\n`,
+      );
+      process.exit(130);
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
@@ -129,6 +163,8 @@ Examples:
         warehouse,
         inputs,
         everyMs,
+        format,
+        customFormat: rate === undefined ? customFormat : undefined,
         limits: { ...DEFAULT_LIMITS, keep },
         signal: stop.signal,
         log: (line) => process.stderr.write(`logflow serve: ${line}\n`),
