@@ -79,7 +79,7 @@ export async function runGraph(connection: DuckDBConnection, graph: CompiledGrap
     }
     if (action.disabled) {
       results.push({ name, kind: label(action), status: 'disabled', seconds: 0 });
-      log(`  - ${name} disabled for this warehouse`);
+      log(`  - ${name} disabled (${disabledReason(action)})`);
       continue;
     }
     const steps = await stepsFor(connection, action, options);
@@ -139,6 +139,19 @@ class StepError extends Error {
   ) {
     super(message);
   }
+}
+
+/** The tag of the checks that read all history (includes/model_checks.js FULL_HISTORY_TAG). */
+const FULL_HISTORY_TAG = 'full_history';
+
+/**
+ * Why an action is disabled, in words a user can act on: the full-history checks compile disabled
+ * unless the var fullHistory is true (includes/model_checks.js); anything else is disabled by its
+ * own config for this warehouse (e.g. a BigQuery-only UDF the local executor provides itself).
+ */
+export function disabledReason(action: Pick<Action, 'tags'>): string {
+  if (action.tags.includes(FULL_HISTORY_TAG)) return `full-history check: run it with --tags ${FULL_HISTORY_TAG} --vars fullHistory=true`;
+  return 'by its config for this warehouse';
 }
 
 function label(action: Action): string {
