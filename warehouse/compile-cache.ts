@@ -84,7 +84,7 @@ export function compileProjectCached(options: CompileOptions, dir: string | unde
   const key = compileCacheKey(options);
   const path = join(dir, `${key}.json`);
   const entry = readEntry(path);
-  if (entry && entry.reads.every(([file, hash]) => fileHash(file) === hash)) {
+  if (entry?.reads.every(([file, hash]) => fileHash(file) === hash)) {
     touch(path);
     return { graph: entry.graph, hit: true };
   }

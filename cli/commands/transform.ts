@@ -61,7 +61,11 @@ $LOGFLOW_CACHE_DIR/compiled (default ~/.cache/logflow/compiled); LOGFLOW_COMPILE
         .map((s) => s.trim())
         .filter(Boolean);
     // Cached by a hash of the project files, vars and warehouse (warehouse/compile-cache.ts).
-    const { graph } = compileProjectCached({ warehouse: 'duckdb', vars: parseVars('transform', values.vars), projectDir: values['project-dir'] });
+    const { graph } = compileProjectCached({
+      warehouse: 'duckdb',
+      vars: parseVars('transform', values.vars),
+      projectDir: values['project-dir'],
+    });
     const path = warehousePath(values.warehouse);
     const limits = resourceLimits(path, { memoryLimit: values['memory-limit'], tempDirectory: values['temp-directory'] });
     const warehouse = await openWarehouse(path, { catalog: graph.projectConfig?.defaultDatabase });

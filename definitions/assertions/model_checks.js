@@ -209,7 +209,9 @@ for (const check of CHECKS) {
       .description(
         `${check.model} has one row per ${check.uniqueKey.join(' + ')}: returns each key held by more than one row, over ${v.scope.replace('%s', 'unique_key')}${v.partition ? uniqueWindow : ''}.`,
       )
-      .query((ctx) => model_checks.uniqueKeyQuery(d, ctx.ref(check.model), check.uniqueKey, v.partition, constants.LATE_ARRIVAL_DAYS, check.staged));
+      .query((ctx) =>
+        model_checks.uniqueKeyQuery(d, ctx.ref(check.model), check.uniqueKey, v.partition, constants.LATE_ARRIVAL_DAYS, check.staged),
+      );
     assert(`${check.model}_row_conditions${v.suffix}`)
       .tags(v.tags)
       .disabled(v.disabled)

@@ -56,7 +56,8 @@ describe('lines_are_conserved (DuckDB)', () => {
     },
     {
       what: 'a line of the newest batch parsed only with an older staging',
-      breakIt: () => wh.connection.run(`update logflow.int_lines_parsed set staged_at = staged_at - interval 1 day where source = 'recent'`),
+      breakIt: () =>
+        wh.connection.run(`update logflow.int_lines_parsed set staged_at = staged_at - interval 1 day where source = 'recent'`),
       expected: { lost: '5', texts_sharing_a_key: '0' },
     },
     {
@@ -65,7 +66,11 @@ describe('lines_are_conserved (DuckDB)', () => {
       expected: { lost: '1', texts_sharing_a_key: '0' },
     },
     { what: 'a plain re-send', breakIt: () => resend('recent'), expected: undefined },
-    { what: 'a re-send with another text', breakIt: () => resend('recent', 'other text'), expected: { lost: '0', texts_sharing_a_key: '1' } },
+    {
+      what: 'a re-send with another text',
+      breakIt: () => resend('recent', 'other text'),
+      expected: { lost: '0', texts_sharing_a_key: '1' },
+    },
     {
       what: 'a re-send with another text, of a line of an earlier batch',
       breakIt: () => resend('early', 'other text'),
@@ -84,7 +89,9 @@ describe('lines_are_conserved (DuckDB)', () => {
     expect(await check()).toBeUndefined();
     // The next batch lands an hour later: the hour is complete, the line is lost.
     await landLines(wh, combined('later', 2, now), { source: 'later', publishTime: new Date(now) });
-    await wh.connection.run(`update logflow_raw.landing set _partitiontime = _partitiontime + interval 1 hour where json_extract_string(attributes, '$.source') = 'later'`);
+    await wh.connection.run(
+      `update logflow_raw.landing set _partitiontime = _partitiontime + interval 1 hour where json_extract_string(attributes, '$.source') = 'later'`,
+    );
     await runModels(wh, { tags: ['requests'], includeDeps: true });
     await forget(`source = 'recent' and line_number = 2`);
     expect(await check()).toEqual({ lost: '1', texts_sharing_a_key: '0' });

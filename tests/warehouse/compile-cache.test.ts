@@ -32,7 +32,8 @@ describe('compileProjectCached()', () => {
     expect(second.graph).toEqual(first.graph);
   });
 
-  const changes: { what: string; change: () => Partial<CompileOptions> | void; check?: (q: string | undefined) => void }[] = [
+  /** Each change returns the compile options it needs (vars, warehouse), or nothing. */
+  const changes: { what: string; change: () => unknown }[] = [
     {
       what: 'a definition edited',
       change: () => writeFileSync(join(projectDir, 'definitions/event_kinds.sqlx'), 'config { type: "view" }\nselect 7 as edited_kind'),
@@ -48,14 +49,17 @@ describe('compileProjectCached()', () => {
         writeFileSync(join(projectDir, 'includes/helper.js'), 'module.exports = { x: 1 };');
       },
     },
-    { what: 'dataform.json edited', change: () => writeFileSync(join(projectDir, 'dataform.json'), JSON.stringify(dataformJson('edited'))) },
+    {
+      what: 'dataform.json edited',
+      change: () => writeFileSync(join(projectDir, 'dataform.json'), JSON.stringify(dataformJson('edited'))),
+    },
     { what: 'other vars', change: () => ({ vars: { breakModel: 'yes' } }) },
     { what: 'another warehouse', change: () => ({ warehouse: 'bigquery' }) },
   ];
 
   it.each(changes)('compiles again after $what', ({ change }) => {
     expect(cached().hit).toBe(false);
-    const extra = change() ?? {};
+    const extra = (change() ?? {}) as Partial<CompileOptions>;
     const after = cached(extra);
     expect(after.hit).toBe(false);
     expect(after.graph).toEqual(compileProject(options(extra)));
