@@ -15,6 +15,16 @@
  * A table that is not partitioned (the dimensions) gets one variant, run every time: BigQuery
  * cannot prune it.
  *
+ * On DuckDB (no partitions to prune, d.prunesPartitions() false), a table with a `staged` window
+ * (the row-per-line tables, which carry stg_landing__lines' `staged_at`) is checked where the run
+ * could have broken it instead of over the last WINDOW_HOURS of arrivals, which right after a
+ * backfill are every row: the rows of the newest staging batch it holds (`staged_at` equal to its
+ * newest; with `staged.touched`, also the rows a run rewrote with them: the hits of a visitor
+ * from the block of its earliest new hit, which int_requests_sessionized replays), their keys looked up in the whole table on the
+ * key columns alone. A batch a run did not write (nothing new) is checked again, cheaply; rows of
+ * an older batch that a later run wrote first (after a run of only some actions) are left to the
+ * full-history checks, as rows older than the window are on BigQuery.
+ *
  * Every function takes the dialect helpers `d` (includes/dialect.js) first.
  */
 
@@ -73,6 +83,47 @@ function inWindow(d, partition, extraDays) {
   return `(${partition.column} >= ${windowBound(d, partition, extraDays)} or ${partition.column} is null)`;
 }
 
+/**
+ * Whether a check uses its local staged window: a `staged` config, on a warehouse without
+ * partition pruning (DuckDB).
+ * @param {object} d
+ * @param {{ column: string } | undefined} staged
+ * @returns {boolean}
+ */
+function usesStagedWindow(d, staged) {
+  return !!staged && !d.prunesPartitions();
+}
+
+/**
+ * The rows of `table` in its staged window, as a query: its newest staging batch (DuckDB skips
+ * the row groups written before it by their min/max), and with `staged.touched` also the older
+ * rows a run rewrites with them: each entity's (`key`) rows at `at` or later than the earliest
+ * `from` of its new rows (int_requests_sessionized replays a visitor's hits from the start of the
+ * block holding its earliest new hit).
+ * @param {string} table ref() of the model
+ * @param {{ column: string, touched?: { key: string, from: string, at: string } }} staged
+ * @param {string[]} [columns] the columns to return (default: all)
+ * @returns {string} a query
+ */
+function stagedRows(table, staged, columns) {
+  const column = staged.column;
+  const newest = `(select max(${column}) from ${table})`;
+  const list = (alias) => (columns ? columns.map((c) => (alias ? `${alias}.${c}` : c)).join(', ') : alias ? `${alias}.*` : '*');
+  const batch = `select ${list()} from ${table} where ${column} >= ${newest}`;
+  if (!staged.touched) return batch;
+  const { key, from, at } = staged.touched;
+  return `${batch}
+    union all
+    select ${list('replayed')} from ${table} as replayed
+    inner join (
+      select ${key}, min(${from}) as replayed_from, from ${table}
+      where ${column} >= ${newest}
+      group by ${key}
+    ) as touched on touched.${key} = replayed.${key}
+    where replayed.${at} >= touched.replayed_from
+      and (replayed.${column} < ${newest} or replayed.${column} is null)`;
+}
+
 /** A condition as a SQL string literal: the text has no quote or backslash (both engines spell those differently). */
 function literal(text) {
   if (/['\\]/.test(text)) throw new Error(`model check condition must not contain a quote or backslash: ${text}`);
@@ -95,10 +146,38 @@ function rowConditions(check) {
  * @param {string[]} uniqueKey
  * @param {{ column: string, type: 'timestamp' | 'date' } | undefined} partition undefined: every row (full history, or an unpartitioned table)
  * @param {number} lateArrivalDays how far before the window an earlier copy of a row can be, when the key lacks the partition column
+ * @param {{ column: string, touched?: { key: string, from: string, at: string } }} [staged] the local staged window (usesStagedWindow), with `partition`
  * @returns {string} a query
  */
-function uniqueKeyQuery(d, table, uniqueKey, partition, lateArrivalDays) {
+function uniqueKeyQuery(d, table, uniqueKey, partition, lateArrivalDays, staged) {
   const keys = uniqueKey.join(', ');
+  if (partition && usesStagedWindow(d, staged)) {
+    // The keys of the newest batch, counted over the whole table by the key column alone (an
+    // earlier copy of a new row can be anywhere); the old rows were checked when they were new.
+    // Rows a run replays with them (staged.touched) are left out: every one was in the merge's
+    // source, whose keys the executor checks are distinct, and the merge deletes each key before
+    // inserting it. IN, not a join: DuckDB builds its hash table on the few new keys.
+    if (uniqueKey.length !== 1) throw new Error(`a staged window needs a one-column unique key, got ${keys}`);
+    return `with
+
+new_keys as (
+  ${stagedRows(table, { column: staged.column }, uniqueKey)}
+),
+
+rows_ as (
+  select ${keys} from ${table}
+  where ${keys} in (select ${keys} from new_keys)
+),
+
+final as (
+  select ${keys}, count(*) as index_row_count,
+  from rows_
+  group by ${keys}
+  having count(*) > 1
+)
+
+select * from final`;
+  }
   if (!partition) {
     return `with
 
@@ -149,7 +228,9 @@ function rowConditionsQuery(d, table, check, partition) {
   const columns = [...new Set([...check.uniqueKey, ...(partition ? [partition.column] : [])])];
   // NULL (unknown) is not a failure, as in Dataform's `where not (condition)`.
   const failing = conditions.map((c) => `      when not (${c}) then ${literal(c)}`).join('\n');
-  const where = partition ? `\n  where ${inWindow(d, partition)}` : '';
+  const local = !!partition && usesStagedWindow(d, check.staged);
+  const from = local ? `(\n    ${stagedRows(table, check.staged)}\n  ) as window_rows` : table;
+  const where = !local && partition ? `\n  where ${inWindow(d, partition)}` : '';
   return `with
 
 checked as (
@@ -158,7 +239,7 @@ checked as (
 ${failing}
     end as failing_row_condition,
     ${columns.join(', ')},
-  from ${table}${where}
+  from ${from}${where}
 ),
 
 final as (
@@ -176,6 +257,8 @@ module.exports = {
   windowStart,
   windowBound,
   inWindow,
+  usesStagedWindow,
+  stagedRows,
   rowConditions,
   uniqueKeyQuery,
   rowConditionsQuery,

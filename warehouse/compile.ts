@@ -15,12 +15,14 @@ export interface CompileOptions {
   warehouse: WarehouseKind;
   /** Extra project vars (strings), as `dataform compile --vars=k=v`. */
   vars?: Record<string, string>;
+  /** Called with the absolute path of every file the compilation reads (compile-cache.ts keys on them). */
+  onRead?: (file: string) => void;
 }
 
 const require = createRequire(import.meta.url);
 let protoRoot: protobuf.Root | undefined;
 
-function coreBundlePath(projectDir: string): string {
+export function coreBundlePath(projectDir: string): string {
   const path = join(projectDir, 'node_modules', '@dataform', 'core', 'bundle.js');
   if (existsSync(path)) return path;
   return require.resolve('@dataform/core');
@@ -40,7 +42,7 @@ function protos(corePath: string): protobuf.Root {
 }
 
 /** Project files as Dataform sees them: every file outside node_modules and dot-folders. */
-function listFiles(projectDir: string): string[] {
+export function listFiles(projectDir: string): string[] {
   const out: string[] = [];
   const walk = (dir: string) => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -79,6 +81,7 @@ export function compileProject(options: CompileOptions): CompiledGraph {
     const module = { exports: {} as unknown };
     cache.set(file, module);
     const code = readFileSync(file, 'utf8');
+    if (file !== corePath) options.onRead?.(file);
     if (file.endsWith('.json')) {
       module.exports = JSON.parse(code);
       return module.exports;

@@ -58,6 +58,8 @@ export async function runGraph(connection: DuckDBConnection, graph: CompiledGrap
   const started = performance.now();
   const results: ActionResult[] = [];
   const failed = new Set<string>();
+  // Schemas created (committed) in this run: later actions in them skip `create schema`.
+  const schemas = new Set<string>();
 
   if (!options.dryRun) await checkDeclarations(connection, plan.order, plan.declarations);
 
@@ -79,10 +81,10 @@ export async function runGraph(connection: DuckDBConnection, graph: CompiledGrap
     }
     if (action.disabled) {
       results.push({ name, kind: label(action), status: 'disabled', seconds: 0 });
-      log(`  - ${name} disabled for this warehouse`);
+      log(`  - ${name} disabled (${disabledReason(action)})`);
       continue;
     }
-    const steps = await stepsFor(connection, action, options);
+    const steps = (await stepsFor(connection, action, options)).filter((s) => !(s.what === 'schema' && schemas.has(schemaOf(action))));
     if (options.dryRun) {
       results.push({ name, kind: label(action), status: 'success', seconds: 0, sql: steps.map((s) => s.sql) });
       log(`-- ${name} (${label(action)})\n${steps.map((s) => s.sql.trim() + ';').join('\n')}\n`);
@@ -118,6 +120,7 @@ export async function runGraph(connection: DuckDBConnection, graph: CompiledGrap
         result.rows = Number((await connection.runAndReadAll(`select count(*) from ${quoteTarget(action.target)}`)).getRows()[0]?.[0] ?? 0);
       }
       await connection.run('commit');
+      schemas.add(schemaOf(action));
     } catch (error) {
       await connection.run('rollback').catch(() => {});
       result.status = 'failed';
@@ -139,6 +142,19 @@ class StepError extends Error {
   ) {
     super(message);
   }
+}
+
+/** The tag of the checks that read all history (includes/model_checks.js FULL_HISTORY_TAG). */
+const FULL_HISTORY_TAG = 'full_history';
+
+/**
+ * Why an action is disabled, in words a user can act on: the full-history checks compile disabled
+ * unless the var fullHistory is true (includes/model_checks.js); anything else is disabled by its
+ * own config for this warehouse (e.g. a BigQuery-only UDF the local executor provides itself).
+ */
+export function disabledReason(action: Pick<Action, 'tags'>): string {
+  if (action.tags.includes(FULL_HISTORY_TAG)) return `full-history check: run it with --tags ${FULL_HISTORY_TAG} --vars fullHistory=true`;
+  return 'by its config for this warehouse';
 }
 
 function label(action: Action): string {
@@ -167,17 +183,25 @@ interface Step {
   profiled?: boolean;
 }
 
+function schemaOf(action: Action): string {
+  return `${action.target.database}.${action.target.schema}`;
+}
+
+/** The table's columns in order, or none when it does not exist (one catalog query). */
+async function tableColumns(connection: DuckDBConnection, target: Target): Promise<string[]> {
+  const reader = await connection.runAndReadAll(
+    'select column_name from information_schema.columns where table_catalog = $1 and table_schema = $2 and table_name = $3 order by ordinal_position',
+    [target.database ?? '', target.schema ?? '', target.name ?? ''],
+  );
+  return reader.getRows().map((r) => String(r[0]));
+}
+
 async function tableExists(connection: DuckDBConnection, target: Target): Promise<boolean> {
   const reader = await connection.runAndReadAll(
     'select count(*) from information_schema.tables where table_catalog = $1 and table_schema = $2 and table_name = $3',
     [target.database ?? '', target.schema ?? '', target.name ?? ''],
   );
   return Number(reader.getRows()[0]?.[0] ?? 0) > 0;
-}
-
-async function columnsOf(connection: DuckDBConnection, relation: string): Promise<string[]> {
-  const reader = await connection.runAndReadAll(`describe ${relation}`);
-  return reader.getRowObjectsJson().map((r) => String(r.column_name));
 }
 
 async function stepsFor(connection: DuckDBConnection, action: Action, options: RunOptions): Promise<Step[]> {
@@ -211,20 +235,21 @@ async function stepsFor(connection: DuckDBConnection, action: Action, options: R
     { what: 'query', sql: `create or replace table ${target} as ${query}`, profiled: true },
     ...ops('post-operation', table.postOps),
   ];
-  if (table.type !== 'incremental' || options.fullRefresh || !(await tableExists(connection, action.target))) return rebuild;
-  return incrementalSteps(connection, action, table, target, schema, ops);
+  if (table.type !== 'incremental' || options.fullRefresh) return rebuild;
+  const columns = await tableColumns(connection, action.target);
+  if (columns.length === 0) return rebuild;
+  return incrementalSteps(action, table, columns, target, schema, ops);
 }
 
-async function incrementalSteps(
-  connection: DuckDBConnection,
+function incrementalSteps(
   action: Action,
   table: NonNullable<Extract<Action, { kind: 'table' }>['table']>,
+  columns: string[],
   target: string,
   schema: string,
   ops: (what: string, list: string[] | undefined) => Step[],
-): Promise<Step[]> {
+): Step[] {
   const incremental = toDuckdbNames(table.incrementalQuery ?? table.query ?? '');
-  const columns = await columnsOf(connection, target);
   const cols = columns.map(ident);
   const source = '__logflow_incremental_source';
   const key = table.uniqueKey ?? [];

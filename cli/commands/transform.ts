@@ -1,7 +1,7 @@
 import type { Command } from '../command.ts';
 import { parseFlags, parseVars } from '../args.ts';
 import { LogflowError } from '../../core/errors.ts';
-import { compileProject } from '../../warehouse/compile.ts';
+import { compileProjectCached } from '../../warehouse/compile-cache.ts';
 import { openWarehouse } from '../../warehouse/duckdb.ts';
 import { runGraph, runUnitTests } from '../../warehouse/executor.ts';
 import { prepareWarehouse } from '../../pipeline/prepare.ts';
@@ -34,6 +34,9 @@ Options:
                        what does not fit spills to disk
   --temp-directory DIR where DuckDB spills (default: $LOGFLOW_TEMP_DIRECTORY or <warehouse>.tmp)
   --quiet              print only the summary line and errors
+
+The compiled project is cached (keyed by a hash of the project files, vars and warehouse) in
+$LOGFLOW_CACHE_DIR/compiled (default ~/.cache/logflow/compiled); LOGFLOW_COMPILE_CACHE=off compiles every time.
   -h, --help           show this help
 `,
   async run(argv) {
@@ -57,7 +60,12 @@ Options:
         .flatMap((s) => s.split(','))
         .map((s) => s.trim())
         .filter(Boolean);
-    const graph = compileProject({ warehouse: 'duckdb', vars: parseVars('transform', values.vars), projectDir: values['project-dir'] });
+    // Cached by a hash of the project files, vars and warehouse (warehouse/compile-cache.ts).
+    const { graph } = compileProjectCached({
+      warehouse: 'duckdb',
+      vars: parseVars('transform', values.vars),
+      projectDir: values['project-dir'],
+    });
     const path = warehousePath(values.warehouse);
     const limits = resourceLimits(path, { memoryLimit: values['memory-limit'], tempDirectory: values['temp-directory'] });
     const warehouse = await openWarehouse(path, { catalog: graph.projectConfig?.defaultDatabase });

@@ -19,6 +19,8 @@ const d = dialect;
 const received = { column: 'received_at', type: 'timestamp' };
 const requested = { column: 'requested_at', type: 'timestamp' };
 const requestDate = { column: 'request_date', type: 'date' };
+/** The local (DuckDB) window of a row-per-line table: its newest staging batch (includes/model_checks.js). */
+const staged = { column: 'staged_at' };
 
 /** A GoAccess panel (definitions/outputs/panels/goaccess_panels.js): one row per date and dimensions, hits >= visitors. */
 const panel = (model, dimensions, rowConditions = []) => ({
@@ -50,6 +52,7 @@ const latency = (model, keys) => ({
 const CHECKS = [
   {
     model: 'stg_landing__lines',
+    staged,
     tags: ['requests'],
     partition: received,
     uniqueKey: ['line_id'],
@@ -57,6 +60,7 @@ const CHECKS = [
   },
   {
     model: 'int_lines_parsed',
+    staged,
     tags: ['requests'],
     partition: received,
     uniqueKey: ['line_id'],
@@ -69,6 +73,7 @@ const CHECKS = [
   },
   {
     model: 'requests',
+    staged,
     tags: ['requests'],
     partition: requested,
     uniqueKey: ['request_id'],
@@ -112,6 +117,8 @@ const CHECKS = [
   },
   {
     model: 'int_requests_sessionized',
+    // A run replays a visitor's hits from the start of the block holding its earliest new hit.
+    staged: { ...staged, touched: { key: 'visitor_id', from: 'block_started_at', at: 'requested_at' } },
     partition: requested,
     uniqueKey: ['request_id'],
     nonNull: ['request_id', 'visitor_id', 'session_id', 'block_started_at', 'requested_at'],
@@ -169,13 +176,18 @@ const CHECKS = [
 ];
 
 const window = (check) =>
-  check.partition
-    ? `the rows of the last ${model_checks.WINDOW_HOURS} hours of ${check.partition.column} (every run, pruned on BigQuery; ${check.model}_%s_full_history checks all history)`
-    : 'every row (the table is not partitioned)';
+  model_checks.usesStagedWindow(d, check.staged)
+    ? `the rows of the newest staging batch it holds (${check.staged.column} equal to its newest${check.staged.touched ? `, and the rows replayed with them: each ${check.staged.touched.key}'s from the earliest ${check.staged.touched.from} of its new rows` : ''}: what a local run wrote, even right after a backfill; ${check.model}_%s_full_history checks all history)`
+    : check.partition
+      ? `the rows of the last ${model_checks.WINDOW_HOURS} hours of ${check.partition.column} (every run, pruned on BigQuery; ${check.model}_%s_full_history checks all history)`
+      : 'every row (the table is not partitioned)';
 
 for (const check of CHECKS) {
-  const uniqueWindow =
-    check.partition && !check.uniqueKey.includes(check.partition.column) ? `, against rows up to lateArrivalDays older` : '';
+  const uniqueWindow = model_checks.usesStagedWindow(d, check.staged)
+    ? ', against every row of the table'
+    : check.partition && !check.uniqueKey.includes(check.partition.column)
+      ? `, against rows up to lateArrivalDays older`
+      : '';
   const variants = [
     { suffix: '', partition: check.partition, tags: check.tags || [], scope: window(check), disabled: false },
     ...(check.partition
@@ -197,7 +209,9 @@ for (const check of CHECKS) {
       .description(
         `${check.model} has one row per ${check.uniqueKey.join(' + ')}: returns each key held by more than one row, over ${v.scope.replace('%s', 'unique_key')}${v.partition ? uniqueWindow : ''}.`,
       )
-      .query((ctx) => model_checks.uniqueKeyQuery(d, ctx.ref(check.model), check.uniqueKey, v.partition, constants.LATE_ARRIVAL_DAYS));
+      .query((ctx) =>
+        model_checks.uniqueKeyQuery(d, ctx.ref(check.model), check.uniqueKey, v.partition, constants.LATE_ARRIVAL_DAYS, check.staged),
+      );
     assert(`${check.model}_row_conditions${v.suffix}`)
       .tags(v.tags)
       .disabled(v.disabled)

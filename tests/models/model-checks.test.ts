@@ -104,6 +104,12 @@ function breakableColumn(model: string): string {
   return column;
 }
 
+/**
+ * Whether the model's local checks window on its newest staging batch (includes/model_checks.js
+ * stagedRows) rather than on the last hours of its partition column.
+ */
+const stagedWindow = (model: string) => /max\(staged_at\)/.test(assertionOf(duckdb, `${model}_row_conditions`)?.query ?? '');
+
 /** Rows the compiled DuckDB assertion returns now. */
 const fired = async (wh: Warehouse, name: string) => (await queryRows(wh, toDuckdbNames(assertionOf(duckdb, name)!.query!))).length;
 
@@ -142,8 +148,13 @@ describe('model checks on a transformed warehouse', () => {
       for (const name of [`${model}_unique_key`, `${model}_row_conditions`]) expect(await fired(wh, name), name).toBe(0);
       if (partition) {
         // Two copies of a row, 30 days back (outside the window and lateArrivalDays), one column NULL.
+        // Locally a staged window's old rows are those of an earlier staging batch (staged 30 days
+        // back too), under a key of their own: a new row sharing an old row's key is a violation.
         const old = partition.isDate ? `${partition.column} - 30` : `${partition.column} - interval 30 day`;
-        const copy = `insert into ${table} select * replace (${old} as ${partition.column}, null as ${column}) from (select * from ${table} limit 1)`;
+        const staged = stagedWindow(model)
+          ? `, staged_at - interval 30 day as staged_at, ${BEFORE[model]!.uniqueKey.map((k) => `${k} || '-old' as ${k}`).join(', ')}`
+          : '';
+        const copy = `insert into ${table} select * replace (${old} as ${partition.column}, null as ${column}${staged}) from (select * from ${table} limit 1)`;
         await wh.connection.run(copy);
         await wh.connection.run(copy);
         for (const name of [`${model}_unique_key`, `${model}_row_conditions`]) expect(await fired(wh, name), `${name} (old rows)`).toBe(0);
@@ -162,6 +173,54 @@ describe('model checks on a transformed warehouse', () => {
       }
     },
   );
+});
+
+describe('staged windows (local checks of the row-per-line tables)', () => {
+  let wh: Warehouse;
+  beforeAll(async () => {
+    wh = await transformedWarehouse();
+  }, 120_000);
+  afterAll(() => wh?.close());
+
+  it('are the local window of exactly the row-per-line tables; BigQuery keeps its partition windows', () => {
+    expect(MODELS.filter(stagedWindow).sort()).toEqual(['int_lines_parsed', 'int_requests_sessionized', 'requests', 'stg_landing__lines']);
+    for (const model of MODELS) expect(assertionOf(bigquery, `${model}_row_conditions`)?.query ?? '', model).not.toMatch(/staged_at/);
+  });
+
+  it.each(['stg_landing__lines', 'int_lines_parsed', 'requests', 'int_requests_sessionized'])(
+    '%s_unique_key fires on a new row whose key an old row holds',
+    async (model) => {
+      const key = BEFORE[model]!.uniqueKey[0]!;
+      const table = `logflow.${model}`;
+      expect(await fired(wh, `${model}_unique_key`)).toBe(0);
+      await wh.connection.run(
+        `insert into ${table} select * replace (staged_at - interval 30 day as staged_at) from (select * from ${table} order by ${key} limit 1)`,
+      );
+      try {
+        expect(await fired(wh, `${model}_unique_key`)).toBe(1);
+      } finally {
+        await wh.connection.run(`delete from ${table} where staged_at < (select max(staged_at) from ${table})`);
+      }
+    },
+  );
+
+  it('int_requests_sessionized_row_conditions sees the older hits a run replays with new ones (a visitor from the block of its earliest new hit)', async () => {
+    const table = 'logflow.int_requests_sessionized';
+    expect(await fired(wh, 'int_requests_sessionized_row_conditions')).toBe(0);
+    // A hit staged a day earlier, of a visitor with new hits, at one of theirs' request time, broken.
+    await wh.connection.run(
+      `insert into ${table} select * replace (request_id || '-replayed' as request_id, staged_at - interval 1 day as staged_at,
+        requested_at + interval 1 minute as block_started_at) from (select * from ${table} order by request_id limit 1)`,
+    );
+    try {
+      expect(await fired(wh, 'int_requests_sessionized_row_conditions')).toBe(1);
+      // The same hit of a visitor without new hits is outside the window.
+      await wh.connection.run(`update ${table} set visitor_id = visitor_id || '-other' where request_id like '%-replayed'`);
+      expect(await fired(wh, 'int_requests_sessionized_row_conditions')).toBe(0);
+    } finally {
+      await wh.connection.run(`delete from ${table} where request_id like '%-replayed'`);
+    }
+  });
 });
 
 describe('sessions_row_conservation', () => {

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { resolve } from 'node:path';
 import { compileProject } from '../../warehouse/compile.ts';
 import { openWarehouse, type Warehouse } from '../../warehouse/duckdb.ts';
-import { compareRows, runGraph, runUnitTests } from '../../warehouse/executor.ts';
+import { compareRows, disabledReason, runGraph, runUnitTests } from '../../warehouse/executor.ts';
 import type { CompiledGraph } from '../../warehouse/graph.ts';
 
 const projectDir = resolve(import.meta.dirname, '../fixtures/executor-project');
@@ -124,6 +124,17 @@ describe('runGraph()', () => {
   it('refuses to run when a declared source is missing', async () => {
     await wh.connection.run('drop table raw.events');
     await expect(runGraph(wh.connection, compile())).rejects.toThrow(/source raw.events does not exist/);
+  });
+});
+
+describe('disabledReason()', () => {
+  it.each([
+    { tags: ['full_history'], reason: 'full-history check: run it with --tags full_history --vars fullHistory=true' },
+    { tags: ['requests', 'full_history'], reason: 'full-history check: run it with --tags full_history --vars fullHistory=true' },
+    { tags: [], reason: 'by its config for this warehouse' },
+    { tags: ['requests'], reason: 'by its config for this warehouse' },
+  ])('says why an action tagged $tags is disabled', ({ tags, reason }) => {
+    expect(disabledReason({ tags })).toBe(reason);
   });
 });
 
