@@ -442,6 +442,11 @@ function forWarehouse(warehouse) {
       return bq ? `safe_convert_bytes_to_string(${expr})` : `coalesce(try(decode(${expr})), logflow_utf8_lossy(${expr}))`;
     },
 
+    /** BYTES as STRING when they are valid UTF-8, else NULL; built-in functions only (no JavaScript function). */
+    bytesToStringOrNull(expr) {
+      return bq ? `safe_cast(${expr} as STRING)` : `try(decode(${expr}))`;
+    },
+
     /** TRUE when BYTES are valid UTF-8. */
     isValidUtf8(expr) {
       return bq ? `(safe_cast(${expr} as STRING) is not null)` : `(try(decode(${expr})) is not null)`;

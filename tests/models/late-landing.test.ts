@@ -91,6 +91,55 @@ describe('late landing', () => {
     }
   }, 120_000);
 
+  it('counts a Cloud Logging entry from a Log Router sink (no ingester attributes) by the line id staging gives it, not as lost', async () => {
+    const wh = await testWarehouse();
+    try {
+      const at = new Date(Date.now() - 4 * HOUR).toISOString();
+      const entry = (insertId: string) =>
+        JSON.stringify({
+          insertId,
+          logName: 'projects/p/logs/requests',
+          httpRequest: {
+            requestMethod: 'GET',
+            requestUrl: 'https://www.example.com/a',
+            status: 200,
+            responseSize: '12',
+            remoteIp: '203.0.113.4',
+            userAgent: 'Mozilla/5.0',
+          },
+          timestamp: at,
+        });
+      // Two entries (one delivered twice under two message ids, as a sink may), landed three hours ago.
+      for (const [messageId, insertId] of [
+        ['m1', 'a1'],
+        ['m2', 'b2'],
+        ['m3', 'b2'],
+      ]) {
+        await wh.connection.run(
+          `insert into logflow_raw.landing (subscription_name, message_id, publish_time, data, attributes, _partitiontime)
+           values ('sink', $1, current_timestamp - interval 4 hour, $2::blob, null, date_trunc('hour', current_timestamp) - interval 3 hour)`,
+          [messageId!, entry(insertId!)],
+        );
+      }
+      await landLines(wh, lines('recent', 5, Date.now() - 10 * MIN), { source: 'recent', publishTime: new Date(Date.now() - 5 * MIN) });
+      await runModels(wh);
+      const [staged] = await queryRows(wh, `select count(*) as n from logflow.requests where log_format = 'cloud_logging'`);
+      expect(staged).toEqual({ n: '2' });
+      // Before, the checks keyed these lines by message id, so each was counted as lost.
+      await runModels(wh, { actions: ['lines_are_conserved_full_history'], tags: [], includeDeps: false, vars: { fullHistory: 'true' } });
+      const gone = await queryRows(
+        wh,
+        `delete from logflow.int_lines_parsed where line_id = (select min(line_id) from logflow.int_lines_parsed where log_format = 'cloud_logging') returning line_id`,
+      );
+      expect(gone).toHaveLength(1);
+      await expect(
+        runModels(wh, { actions: ['lines_are_conserved_full_history'], tags: [], includeDeps: false, vars: { fullHistory: 'true' } }),
+      ).rejects.toThrow(/lines_are_conserved_full_history: assertion: 1 row\(s\) violate it.*"lost":"1"/);
+    } finally {
+      wh.close();
+    }
+  }, 120_000);
+
   it('checks all history (lines_are_conserved_full_history): a line still landing in the newest staged hour is not lost, a missing line of an earlier hour is', async () => {
     const wh = await testWarehouse();
     try {
