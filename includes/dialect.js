@@ -542,6 +542,35 @@ function forWarehouse(warehouse) {
     starExcept(columns) {
       return bq ? `* except (${columns.join(', ')})` : `* exclude (${columns.join(', ')})`;
     },
+
+    // parse: the fast paths of int_lines_parsed (includes/fast_paths.js).
+
+    /** The pieces of a STRING between occurrences of `delimiter` (a constant), as an array; NULL for NULL. */
+    splitText(expr, delimiter) {
+      return bq ? `split(${expr}, ${str(delimiter)})` : `string_split(${expr}, ${str(delimiter)})`;
+    },
+
+    /** A STRUCT from [name, SQL expression] pairs (names are identifiers we write). */
+    structOf(fields) {
+      for (const [name] of fields)
+        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`dialect.structOf: field '${name}' must be a plain identifier`);
+      return bq
+        ? `struct(${fields.map(([name, expr]) => `${expr} as ${name}`).join(', ')})`
+        : `struct_pack(${fields.map(([name, expr]) => `${name} := ${expr}`).join(', ')})`;
+    },
+
+    /**
+     * The value regexExtractFields gives for a capturing group that took no part in the match:
+     * '' in DuckDB (its regexp_extract), NULL in BigQuery (its REGEXP_EXTRACT).
+     */
+    absentGroup() {
+      return bq ? `cast(null as ${type('string')})` : `''`;
+    },
+
+    /** The text without its leading spaces and tabs and its trailing spaces, tabs and CRs. */
+    trimTrailer(expr) {
+      return bq ? `rtrim(ltrim(${expr}, ' \\t'), ' \\t\\r')` : `rtrim(ltrim(${expr}, ' ' || chr(9)), ' ' || chr(9) || chr(13))`;
+    },
   };
 }
 
