@@ -205,6 +205,7 @@ module.exports = {
   apacheNames,
   quotedItem,
   wordsItem,
+  apacheStruct,
   extractFields,
   requestFastPath,
   requestWords,
