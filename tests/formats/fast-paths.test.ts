@@ -1,7 +1,7 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startZetaSQL, type ZetaSQL } from '../../check/zetasql.ts';
-import { fuzzCount, fuzzSeed, seededFaker } from '../dialect/fuzz-values.ts';
+import { clfTime, fuzzCount, fuzzSeed, seededFaker } from '../dialect/fuzz-values.ts';
 import { loadInclude } from '../support/includes.ts';
 import { FORMAT_CASES, REQUEST_LINE_CASES } from './cases.ts';
 
@@ -20,6 +20,8 @@ interface Compiled {
 }
 interface Dialect {
   regexExtractFields(expr: string, pattern: string, names: string[]): string;
+  parseTimestamp(format: string, expr: string): string;
+  parseTimestampFast(format: string, expr: string): string;
 }
 interface FastPaths {
   APACHE_SHAPES: Record<string, unknown>;
@@ -200,4 +202,31 @@ describe('requestParts()', () => {
     });
     expectSamePaths(rows, values);
   }, 120_000);
+});
+
+describe('parseTimestampFast()', () => {
+  it('gives parseTimestamp’s values in DuckDB (years 0001 and 9999 at every offset included)', async () => {
+    const f = seededFaker(SEED);
+    const texts = Array.from({ length: COUNT * 5 }, () => clfTime(f));
+    for (const year of ['0001', '0002', '9998', '9999'])
+      for (const offset of ['-1400', '-0001', '+0000', '+0001', '+1400'])
+        texts.push(`01/Jan/${year}:00:00:00 ${offset}`, `31/Dec/${year}:23:59:59 ${offset}`);
+    const format = '%d/%b/%Y:%H:%M:%S %z';
+    const d = ENGINES.duckdb;
+    await connection.run('create or replace table t (s varchar)');
+    const appender = await connection.createAppender('t');
+    for (const s of texts) {
+      appender.appendVarchar(s);
+      appender.endRow();
+    }
+    appender.closeSync();
+    const reader = await connection.runAndReadAll(
+      `select s, ${d.parseTimestamp(format, 's')} as slow, ${d.parseTimestampFast(format, 's')} as quick from t where ${d.parseTimestamp(format, 's')} is distinct from ${d.parseTimestampFast(format, 's')}`,
+    );
+    expect(reader.getRowObjectsJson()).toEqual([]);
+    const parsed = await connection.runAndReadAll(`select count(${d.parseTimestampFast(format, 's')}), count(*) from t`);
+    const [valid, all] = parsed.getRows()[0]!.map(Number);
+    expect(valid).toBeGreaterThan(0);
+    expect(valid).toBeLessThan(all!);
+  });
 });
