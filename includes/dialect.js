@@ -570,6 +570,11 @@ function forWarehouse(warehouse) {
       return bq ? `split(${expr}, ${str(delimiter)})` : `string_split(${expr}, ${str(delimiter)})`;
     },
 
+    /** The number of elements of an array (NULL for NULL). */
+    arrayLength(expr) {
+      return bq ? `array_length(${expr})` : `len(${expr})`;
+    },
+
     /** A STRUCT from [name, SQL expression] pairs (names are identifiers we write). */
     structOf(fields) {
       for (const [name] of fields)

@@ -21,8 +21,8 @@
 
 const lf = require('./log_formats');
 
-/** A token as the Apache patterns read it (\S+), without `"` so that the quotes delimit the fields. */
-const TOKEN = '[^\\s"]+';
+/** A token as the Apache patterns read it (\S+), without `"` (the quotes delimit the fields) and `[` (it starts the time). */
+const TOKEN = '[^\\s"\\[]+';
 /** Text after the last field: nothing, or a space then anything but a newline or backslash (see trailer()). */
 const TAIL = '(?: [^\\n\\\\]*)?$';
 
@@ -57,7 +57,7 @@ const PINNED = {
  */
 function apacheGuard(shape) {
   let pattern = '^';
-  if (shape.vhost) pattern += '[^\\s:"]+(?::(?:\\d+|-))? ';
+  if (shape.vhost) pattern += '[^\\s:"\\[]+(?::(?:\\d+|-))? ';
   pattern += `${TOKEN} ${TOKEN} ${TOKEN} \\[[^\\]"]+\\] "[^"\\\\]*" \\d{3} (?:\\d+|-)`;
   if (shape.quotedTail) pattern += ' "[^"\\\\]*" "[^"\\\\]*"';
   return pattern + TAIL;
@@ -110,15 +110,13 @@ function apacheStruct(d, name, compiled, line, quoted, words) {
   const shape = APACHE_SHAPES[name];
   const q = (i) => d.arrayAt(quoted, i);
   const w = (i) => d.arrayAt(words, i);
-  const k = shape.vhost ? 4 : 3;
   const first = shape.vhost ? 1 : 0;
-  const tokenLengths = Array.from({ length: k }, (_, i) => `length(${w(i)})`).join(' + ');
   const values = {
     client_ip: w(first),
     ident: w(first + 1),
     auth_user: w(first + 2),
-    // `tokens [time] `: the time starts after k tokens, k spaces and `[`, and ends before `] `.
-    time_local: `substr(${q(0)}, ${tokenLengths} + ${k + 2}, length(${q(0)}) - (${tokenLengths}) - ${k + 3})`,
+    // `tokens [time] `: the time starts after the first `[` (none in the tokens) and ends before `] `.
+    time_local: `substr(${q(0)}, strpos(${q(0)}, '[') + 1, length(${q(0)}) - strpos(${q(0)}, '[') - 2)`,
     request: q(1),
   };
   if (shape.vhost) {
@@ -133,8 +131,9 @@ function apacheStruct(d, name, compiled, line, quoted, words) {
     values.referrer = q(3);
     values.user_agent = q(5);
     values.last_quote = `'"'`;
+    // The rest is the seventh piece, unless it holds quotes itself (then it starts after the six pieces and their quotes).
     const before = [0, 1, 2, 3, 4, 5].map((i) => `length(${q(i)})`).join(' + ');
-    values.extra = trailer(d, `substr(${line}, ${before} + 7)`);
+    values.extra = trailer(d, `(case when ${d.arrayLength(quoted)} = 7 then ${q(6)} else substr(${line}, ${before} + 7) end)`);
   } else {
     // ` 200 1234[ rest]` after the second quote (the rest may hold quotes).
     const after = `substr(${line}, length(${q(0)}) + length(${q(1)}) + 8)`;

@@ -46,6 +46,8 @@ const LINES: [string, string | Buffer][] = [
   ['combined', OK.replace(' - - ', '  - - ')],
   ['combined', OK.replace(' - - ', ' "-" - ')],
   ['combined', OK.replace(' - - ', ' \\ - ')],
+  ['combined', OK.replace(' - - ', ' [x] - ')],
+  ['combined', OK.replace(' - - ', ' - ] ')],
   ['combined', OK.replace('203.0.113.7', '')],
   ['combined', OK.replace('+0000]', '+0000"]')],
   ['combined', OK.replace('[29/Nov/2026:10:00:00 +0000]', '[29/Nov/2026:10:00:00  +0000]')],
