@@ -12,6 +12,11 @@ import { openWarehouse } from '../warehouse/duckdb.ts';
 import { registerLocalFunctions } from '../functions/duckdb.ts';
 import { toDuckdbNames } from '../warehouse/sql.ts';
 
+function fail(message: string): never {
+  console.error(message);
+  process.exit(1);
+}
+
 const { values } = parseArgs({
   options: {
     warehouse: { type: 'string' },
@@ -22,10 +27,10 @@ const { values } = parseArgs({
     'compare-project-dir': { type: 'string' },
   },
 });
-if (!values.warehouse) throw new Error('give --warehouse');
+if (!values.warehouse) fail('give --warehouse W.duckdb (a local warehouse with stg_landing__lines built)');
 const graph = compileProject({ warehouse: 'duckdb', projectDir: values['project-dir'] });
-const table = graph.tables.find((t) => t.target.name === 'int_lines_parsed');
-if (!table?.query) throw new Error('no int_lines_parsed in the compiled project');
+const table = (graph.tables ?? []).find((t) => t.target.name === 'int_lines_parsed');
+if (!table?.query) fail('no int_lines_parsed in the compiled project');
 const wh = await openWarehouse(values.warehouse, { catalog: graph.projectConfig?.defaultDatabase, readOnly: true });
 await registerLocalFunctions(wh.connection);
 if (values.threads) await wh.connection.run(`set threads = ${Number(values.threads)}`);
@@ -33,7 +38,7 @@ for (const op of table.preOps ?? []) await wh.connection.run(toDuckdbNames(op));
 const query = toDuckdbNames(table.query);
 if (values['compare-project-dir']) {
   // Output of this project's query vs another checkout's, every column, EXCEPT ALL both ways.
-  const other = compileProject({ warehouse: 'duckdb', projectDir: values['compare-project-dir'] }).tables.find(
+  const other = (compileProject({ warehouse: 'duckdb', projectDir: values['compare-project-dir'] }).tables ?? []).find(
     (t) => t.target.name === 'int_lines_parsed',
   );
   await wh.connection.run(`create temp table parsed_this as ${query}`);

@@ -11,18 +11,24 @@ import { openWarehouse } from '../warehouse/duckdb.ts';
 import { registerLocalFunctions } from '../functions/duckdb.ts';
 import { toDuckdbNames } from '../warehouse/sql.ts';
 
+function fail(message: string): never {
+  console.error(message);
+  process.exit(1);
+}
+
 const { values } = parseArgs({ options: { warehouse: { type: 'string' }, cte: { type: 'string' }, 'project-dir': { type: 'string' } } });
-if (!values.warehouse || !values.cte) throw new Error('give --warehouse and --cte');
+if (!values.warehouse || !values.cte) fail('give --warehouse W.duckdb and --cte NAME (a CTE of int_lines_parsed)');
 const graph = compileProject({ warehouse: 'duckdb', projectDir: values['project-dir'] });
-const table = graph.tables.find((t) => t.target.name === 'int_lines_parsed')!;
+const table = (graph.tables ?? []).find((t) => t.target.name === 'int_lines_parsed');
+if (!table?.query) fail('no int_lines_parsed in the compiled project');
 const wh = await openWarehouse(values.warehouse, { catalog: graph.projectConfig?.defaultDatabase, readOnly: true });
 await registerLocalFunctions(wh.connection);
 await wh.connection.run('set threads = 1');
 for (const op of table.preOps ?? []) await wh.connection.run(toDuckdbNames(op));
-const query = toDuckdbNames(table.query!);
+const query = toDuckdbNames(table.query);
 const start = query.indexOf(`\n${values.cte} as (`);
-const body = query.slice(start).match(/select\s+\*,([\s\S]*?)\n  from (\w+)\n\)/);
-if (start < 0 || !body) throw new Error(`no CTE ${values.cte}`);
+const body = query.slice(start).match(/select\s+\*,([\s\S]*?)\n {2}from (\w+)\n\)/);
+if (start < 0 || !body) fail(`no CTE ${values.cte} of the form "select *, ... from x" in int_lines_parsed`);
 await wh.connection.run(`create temp table before_cte as ${query.slice(0, start).replace(/,\s*$/, '')} select * from ${body[2]}`);
 // Split the select list at top-level commas.
 const items: string[] = [];

@@ -43,8 +43,7 @@ const PINNED = {
   common: '^(\\S+) (\\S+) (\\S+) \\[([^\\]]+)\\] "((?:[^"\\\\]|\\\\.)*)" (\\d{3}) (\\d+|-)(?:[ \\t]+(.*?))?[ \\t\\r]*$',
   vcommon:
     '^([^\\s:]+)(?::(\\d+|-))? (\\S+) (\\S+) (\\S+) \\[([^\\]]+)\\] "((?:[^"\\\\]|\\\\.)*)" (\\d{3}) (\\d+|-)(?:[ \\t]+(.*?))?[ \\t\\r]*$',
-  request:
-    '^([A-Za-z0-9!#$%&*+.^_|~-]+) +([^?\\s]*)(?:\\?(.*?))?(?:\\s+([A-Za-z][A-Za-z0-9+.-]*/[^\\s\\\\]*)(?:\\\\[nrt])*)?\\s*$',
+  request: '^([A-Za-z0-9!#$%&*+.^_|~-]+) +([^?\\s]*)(?:\\?(.*?))?(?:\\s+([A-Za-z][A-Za-z0-9+.-]*/[^\\s\\\\]*)(?:\\\\[nrt])*)?\\s*$',
 };
 
 /**
@@ -70,7 +69,9 @@ function nullWords(d) {
 
 /** The formats (by name) of `list` (parsing.lineFormats()) that have a fast path for their compiled pattern. */
 function apacheNames(list) {
-  return list.filter((f) => APACHE_SHAPES[f.name] && f.compiled.kind === 'regex' && f.compiled.pattern === PINNED[f.name]).map((f) => f.name);
+  return list
+    .filter((f) => APACHE_SHAPES[f.name] && f.compiled.kind === 'regex' && f.compiled.pattern === PINNED[f.name])
+    .map((f) => f.name);
 }
 
 /**
@@ -85,7 +86,9 @@ function apacheNames(list) {
 function quotedItem(d, line, format, list, name) {
   const names = apacheNames(list);
   if (names.length === 0) return `${nullWords(d)} as ${name}`;
-  const branches = names.map((n) => `when ${d.str(n)} then (case when ${d.regexContains(line, apacheGuard(APACHE_SHAPES[n]))} then ${d.splitText(line, '"')} end)`);
+  const branches = names.map(
+    (n) => `when ${d.str(n)} then (case when ${d.regexContains(line, apacheGuard(APACHE_SHAPES[n]))} then ${d.splitText(line, '"')} end)`,
+  );
   return `(case ${format} ${branches.join(' ')} end) as ${name}`;
 }
 

@@ -182,7 +182,11 @@ function extractions(d, line, format, list) {
  * parseFastPath=false sends every line through the full patterns (tests compare both).
  */
 function fastPaths() {
-  return String(vars.parseFastPath ?? '').trim().toLowerCase() !== 'false';
+  return (
+    String(vars.parseFastPath ?? '')
+      .trim()
+      .toLowerCase() !== 'false'
+  );
 }
 
 /** Columns of the fast paths' pieces: the line split at its quotes, their first piece split at its spaces. */
@@ -400,7 +404,10 @@ function requestWords(d, list, format, request) {
  * NULL for the others. By position when `words` (SQL of requestWords) is not NULL.
  */
 function requestParts(d, list, format, request, words) {
-  const parts = words && fastPaths() ? fast.requestParts(d, request, words) : d.regexExtractFields(request, lf.REQUEST_LINE_PATTERN, lf.REQUEST_LINE_FIELDS);
+  const parts =
+    words && fastPaths()
+      ? fast.requestParts(d, request, words)
+      : d.regexExtractFields(request, lf.REQUEST_LINE_PATTERN, lf.REQUEST_LINE_FIELDS);
   return `case when ${inList(d, format, requestLineNames(list))} then ${parts} end`;
 }
 

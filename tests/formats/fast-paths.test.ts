@@ -35,7 +35,9 @@ interface FastPaths {
 }
 
 const fast = loadInclude<FastPaths>('fast_paths');
-const lf = loadInclude<{ predefinedFormat(n: string): Compiled; REQUEST_LINE_PATTERN: string; REQUEST_LINE_FIELDS: string[] }>('log_formats');
+const lf = loadInclude<{ predefinedFormat(n: string): Compiled; REQUEST_LINE_PATTERN: string; REQUEST_LINE_FIELDS: string[] }>(
+  'log_formats',
+);
 const dialect = loadInclude<{ forWarehouse(w: string): Dialect }>('dialect');
 const ENGINES = { duckdb: dialect.forWarehouse('duckdb'), bigquery: dialect.forWarehouse('bigquery') };
 const APACHE = Object.keys(fast.APACHE_SHAPES);
@@ -43,7 +45,28 @@ const list = (name: string) => [{ name, compiled: lf.predefinedFormat(name) }];
 
 const COUNT = fuzzCount(400);
 const SEED = fuzzSeed(15);
-const SPECIALS = [' ', '  ', '"', '\\', '\\"', '\\\\', '\t', '\r', '\n', '[', ']', ':', '-', '?', 'é', '\uFFFD', '\u00a0', '\v', '\f', '\x00'];
+const SPECIALS = [
+  ' ',
+  '  ',
+  '"',
+  '\\',
+  '\\"',
+  '\\\\',
+  '\t',
+  '\r',
+  '\n',
+  '[',
+  ']',
+  ':',
+  '-',
+  '?',
+  'é',
+  '\uFFFD',
+  '\u00a0',
+  '\v',
+  '\f',
+  '\x00',
+];
 
 const USER_AGENTS = [
   '-',
@@ -59,7 +82,9 @@ function wellFormed(f: Faker, format: string): string {
   const request = `${f.helpers.arrayElement(['GET', 'POST', 'HEAD'])} /${f.word.noun()}/${f.word.noun()}${query} HTTP/1.1`;
   const head = `${vhost}${f.internet.ip()} - ${f.helpers.arrayElement(['-', 'alice'])} [29/Nov/2026:10:${f.string.numeric(2)}:00 +0000] "${request}" ${f.helpers.arrayElement(['200', '404', '304'])} ${f.helpers.arrayElement(['-', '0', String(f.number.int(99999))])}`;
   const tail = f.helpers.arrayElement(['', '', ' 0.004', ' 0.004 "-"', '  x  ']);
-  return format.endsWith('combined') ? `${head} "${f.helpers.arrayElement(['-', 'https://a.example/'])}" "${f.helpers.arrayElement(USER_AGENTS)}"${tail}` : `${head}${tail}`;
+  return format.endsWith('combined')
+    ? `${head} "${f.helpers.arrayElement(['-', 'https://a.example/'])}" "${f.helpers.arrayElement(USER_AGENTS)}"${tail}`
+    : `${head}${tail}`;
 }
 
 /** One to three random edits of a line. */
@@ -147,13 +172,17 @@ async function onBoth(values: string[], select: (d: Dialect) => string): Promise
     },
   ]);
   const normal = (rows: Record<string, unknown>[]) =>
-    rows.map((r) => ({ id: Number(r.id), guarded: r.guarded === true, fast: text(r.fast), full: text(r.whole) })).sort((a, b) => a.id - b.id);
+    rows
+      .map((r) => ({ id: Number(r.id), guarded: r.guarded === true, fast: text(r.fast), full: text(r.whole) }))
+      .sort((a, b) => a.id - b.id);
   return { duckdb: normal(duck as unknown as Record<string, unknown>[]), bigquery: normal(bq.rows as Record<string, unknown>[]) };
 }
 
 function expectSamePaths(rows: Record<'duckdb' | 'bigquery', Row[]>, values: string[]) {
   for (const engine of ['duckdb', 'bigquery'] as const) {
-    const wrong = rows[engine].filter((r) => r.guarded && r.fast !== r.full).map((r) => ({ line: values[r.id], fast: r.fast, full: r.full }));
+    const wrong = rows[engine]
+      .filter((r) => r.guarded && r.fast !== r.full)
+      .map((r) => ({ line: values[r.id], fast: r.fast, full: r.full }));
     expect(wrong, engine).toEqual([]);
   }
   // Both engines send the same lines down the fast path, and both paths are taken.
@@ -167,24 +196,31 @@ describe('apacheStruct()', () => {
   it('applies to the four Apache-family predefined patterns, and to nothing else', () => {
     expect(APACHE.flatMap((n) => fast.apacheNames(list(n)))).toEqual(['combined', 'vcombined', 'common', 'vcommon']);
     expect(fast.apacheNames(list('w3c'))).toEqual([]);
-    const changed = { ...lf.predefinedFormat('combined'), pattern: lf.predefinedFormat('combined').pattern.replace('(\\d{3})', '(\\d{3}|-)') };
+    const changed = {
+      ...lf.predefinedFormat('combined'),
+      pattern: lf.predefinedFormat('combined').pattern.replace('(\\d{3})', '(\\d{3}|-)'),
+    };
     expect(fast.apacheNames([{ name: 'combined', compiled: changed }])).toEqual([]);
   });
 
-  it.each(APACHE)('%s: every line its guard accepts gets the full regex values, on both engines', async (format) => {
-    const values = lines(format);
-    const compiled = lf.predefinedFormat(format);
-    const rows = await onBoth(values, (d) => {
-      const fmt = `'${format}'`;
-      return `with a as (select id, s, ${fast.quotedItem(d, 's', fmt, list(format), 'q')} from t),
+  it.each(APACHE)(
+    '%s: every line its guard accepts gets the full regex values, on both engines',
+    async (format) => {
+      const values = lines(format);
+      const compiled = lf.predefinedFormat(format);
+      const rows = await onBoth(values, (d) => {
+        const fmt = `'${format}'`;
+        return `with a as (select id, s, ${fast.quotedItem(d, 's', fmt, list(format), 'q')} from t),
         b as (select *, ${fast.wordsItem(d, 'q', 'w')} from a)
         select id, q is not null as guarded,
           case when q is not null then ${fast.apacheStruct(d, format, compiled, 's', 'q', 'w')} end as fast,
           ${d.regexExtractFields('s', compiled.pattern, compiled.fields)} as whole
         from b`;
-    });
-    expectSamePaths(rows, values);
-  }, 120_000);
+      });
+      expectSamePaths(rows, values);
+    },
+    120_000,
+  );
 });
 
 describe('requestParts()', () => {
