@@ -120,6 +120,26 @@ function isolateGroup(pattern, keep) {
   return { pattern: out, groups: group };
 }
 
+/** Width of each TIMESTAMP_DIRECTIVES directive's text (all are fixed). */
+const DIRECTIVE_WIDTHS = { Y: 4, m: 2, b: 3, d: 2, H: 2, M: 2, S: 2, z: 5 };
+
+/** The 1-based position of %Y's four digits in a text of timestampShape(format), or null when the format has no %Y. */
+function yearPosition(format) {
+  let at = 1;
+  for (let i = 0; i < format.length; i++) {
+    if (format[i] !== '%') {
+      at++;
+      continue;
+    }
+    const directive = format[++i];
+    if (directive === 'Y') return at;
+    const width = DIRECTIVE_WIDTHS[directive];
+    if (width === undefined) return null;
+    at += width;
+  }
+  return null;
+}
+
 /**
  * @param {string} warehouse `bigquery` or `duckdb`
  */
@@ -579,6 +599,56 @@ function forWarehouse(warehouse) {
       const type = `${parsed}.types[${i + 1}]`;
       const text = `${parsed}.texts[${i + 1}]`;
       return `(case ${type} when 'VARCHAR' then ${text} when 'BOOLEAN' then ${text} when 'BIGINT' then cast(cast(${text} as bigint) as varchar) when 'UBIGINT' then cast(cast(${text} as ubigint) as varchar) end)`;
+    },
+
+    // parse: the fast paths of int_lines_parsed (includes/fast_paths.js).
+
+    /** The pieces of a STRING between occurrences of `delimiter` (a constant), as an array; NULL for NULL. */
+    splitText(expr, delimiter) {
+      return bq ? `split(${expr}, ${str(delimiter)})` : `string_split(${expr}, ${str(delimiter)})`;
+    },
+
+    /** The number of elements of an array (NULL for NULL). */
+    arrayLength(expr) {
+      return bq ? `array_length(${expr})` : `len(${expr})`;
+    },
+
+    /** A STRUCT from [name, SQL expression] pairs (names are identifiers we write). */
+    structOf(fields) {
+      for (const [name] of fields)
+        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`dialect.structOf: field '${name}' must be a plain identifier`);
+      return bq
+        ? `struct(${fields.map(([name, expr]) => `${expr} as ${name}`).join(', ')})`
+        : `struct_pack(${fields.map(([name, expr]) => `${name} := ${expr}`).join(', ')})`;
+    },
+
+    /**
+     * The value regexExtractFields gives for a capturing group that took no part in the match:
+     * '' in DuckDB (its regexp_extract), NULL in BigQuery (its REGEXP_EXTRACT).
+     */
+    absentGroup() {
+      return bq ? `cast(null as ${type('string')})` : `''`;
+    },
+
+    /**
+     * parseTimestamp(format, expr) with the same value in both warehouses, cheaper in DuckDB: a
+     * text of the format's shape whose year is 0002-9998 always lies inside BigQuery's TIMESTAMP
+     * range (an offset moves it by 14 hours at most), so only years 0001 and 9999 pay for the
+     * range check (one strptime per line instead of two).
+     */
+    parseTimestampFast(format, expr) {
+      const shape = regexContains(expr, timestampShape(format));
+      if (bq) return `(case when ${shape} then safe.parse_timestamp(${str(format)}, ${expr}) end)`;
+      const parsed = `try_strptime(${expr}, ${str(format)})`;
+      const inRange = `${parsed} between ${TIMESTAMP_MIN_DUCKDB} and ${TIMESTAMP_MAX_DUCKDB}`;
+      const year = yearPosition(format);
+      if (year === null) return `(case when ${shape} and ${inRange} then ${parsed} end)`;
+      return `(case when ${shape} then (case when substr(${expr}, ${year}, 4) between '0002' and '9998' then ${parsed} when ${inRange} then ${parsed} end) end)`;
+    },
+
+    /** The text without its leading spaces and tabs and its trailing spaces, tabs and CRs. */
+    trimTrailer(expr) {
+      return bq ? `rtrim(ltrim(${expr}, ' \\t'), ' \\t\\r')` : `rtrim(ltrim(${expr}, ' ' || chr(9)), ' ' || chr(9) || chr(13))`;
     },
   };
 }

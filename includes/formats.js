@@ -160,7 +160,7 @@ function isoTimestamp(d, expr) {
 
 /** Apache's %t text as a UTC timestamp; NULL when invalid. */
 function clfTimestamp(d, expr) {
-  return d.parseTimestamp(CLF_TIME_FORMAT, expr);
+  return d.parseTimestampFast(CLF_TIME_FORMAT, expr);
 }
 
 /** The request line's parts as a STRUCT (log_formats.REQUEST_LINE_FIELDS); fields are '' or NULL when it does not match. */
