@@ -112,5 +112,7 @@ describe('output tables after incremental runs', () => {
     } finally {
       wh.close();
     }
-  });
+    // Five batches, each an incremental run of every downstream action, then a full refresh: 20-30 s
+    // alone, over 60 s beside the rest of the suite on 2 cores.
+  }, 180_000);
 });
