@@ -667,6 +667,12 @@ function forWarehouse(warehouse) {
         : `string_split(rtrim(translate(${expr}, chr(9), ' '), ' ' || chr(13)), ' ')`;
     },
 
+    /** structOf(fields), names quoted in DuckDB (where `time` is a keyword). */
+    structOfQuoted(fields) {
+      const built = this.structOf(fields);
+      return bq ? built : `struct_pack(${fields.map(([name, expr]) => `"${name}" := ${expr}`).join(', ')})`;
+    },
+
     /**
      * regexExtractFields(expr, pattern, names) with more STRING fields `nullNames` after them, always
      * NULL (the same STRUCT type as a STRUCT built with structOf for names + nullNames).

@@ -68,7 +68,7 @@ function isFieldsLine(d, line) {
  * @param {string} names SQL of fieldNames()
  */
 function fieldPositions(d, names) {
-  return d.structOf(
+  return d.structOfQuoted(
     HEADER_FIELDS.map((field) => {
       const positions = NAMES_BY_FIELD[field].map((n) => d.arrayPosition(names, d.str(n)));
       return [field, positions.length === 1 ? positions[0] : `coalesce(${positions.join(', ')})`];
@@ -106,7 +106,7 @@ function extractFields(d, compiled, line) {
   const padding = compiled.fields.filter((f) => !regexFields.includes(f));
   const fits = `${COLUMNS.count} = ${d.arrayLength(COLUMNS.words)} and not starts_with(${line}, '#')
       and ${COLUMNS.positions}.date is not null and ${COLUMNS.positions}.time is not null`;
-  const byPosition = d.structOf(
+  const byPosition = d.structOfQuoted(
     [...regexFields, ...padding].map((f) => [f, `case when ${fits} then ${d.arrayAt(COLUMNS.words, `${COLUMNS.positions}.${f}`)} end`]),
   );
   const byDefault = d.regexExtractFieldsPadded(line, compiled.pattern, regexFields, padding);
