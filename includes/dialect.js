@@ -680,7 +680,8 @@ function forWarehouse(warehouse) {
     regexExtractFieldsPadded(expr, pattern, names, nullNames) {
       const nulls = nullNames.map((name) => [name, `cast(null as ${type('string')})`]);
       for (const [name] of nulls)
-        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`dialect.regexExtractFieldsPadded: field '${name}' must be a plain identifier`);
+        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
+          throw new Error(`dialect.regexExtractFieldsPadded: field '${name}' must be a plain identifier`);
       const extracted = this.regexExtractFields(expr, pattern, names);
       if (nulls.length === 0) return extracted;
       if (bq) return `${extracted.slice(0, -1)}, ${nulls.map(([name, value]) => `${value} as ${name}`).join(', ')})`;

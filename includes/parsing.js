@@ -143,7 +143,10 @@ function compileCustom(description) {
 function lineFormats(custom = vars.customLogFormat) {
   const key = String(custom ?? '').trim();
   if (!compiledLists.has(key)) {
-    const list = [...REGEX_FORMATS, ...JSON_PATH_FORMATS].map((name) => ({ name, compiled: w3c.withHeaderFields(name, lf.predefinedFormat(name)) }));
+    const list = [...REGEX_FORMATS, ...JSON_PATH_FORMATS].map((name) => ({
+      name,
+      compiled: w3c.withHeaderFields(name, lf.predefinedFormat(name)),
+    }));
     if (key !== '') list.push({ name: CUSTOM, compiled: compileCustom(key) });
     compiledLists.set(key, list);
   }

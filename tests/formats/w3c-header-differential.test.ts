@@ -25,7 +25,14 @@ const LINES: Line[] = [
   {
     source: 'iis.log',
     data: IIS_DEFAULT_LINE,
-    expected: { parse_error: null, method: 'GET', path: '/default.aspx', client_ip: '203.0.113.5', request_time_us: '46000', response_bytes: '0' },
+    expected: {
+      parse_error: null,
+      method: 'GET',
+      path: '/default.aspx',
+      client_ip: '203.0.113.5',
+      request_time_us: '46000',
+      response_bytes: '0',
+    },
   },
   { source: 'iis.log', data: '#Software: Microsoft Internet Information Services 10.0', expected: DIRECTIVE },
   {
@@ -102,7 +109,11 @@ const LINES: Line[] = [
       requested_at: '2026-11-28T23:59:59Z',
     },
   },
-  { source: 'other.log', data: '2026-11-29 10:00:01 192.0.2.10 GET /a.html 200 5120 15 curl/8.0 www.example.com', expected: COUNT_MISMATCH },
+  {
+    source: 'other.log',
+    data: '2026-11-29 10:00:01 192.0.2.10 GET /a.html 200 5120 15 curl/8.0 www.example.com',
+    expected: COUNT_MISMATCH,
+  },
   // notime.log: a header without a time field cannot place its lines in time.
   { source: 'notime.log', data: '#Fields: c-ip cs-method cs-uri-stem sc-status', expected: DIRECTIVE },
   { source: 'notime.log', data: '192.0.2.1 GET / 200', expected: { parse_error: 'W3C #Fields: header without date and time fields' } },
@@ -159,7 +170,11 @@ let headers: Record<string, unknown>[];
 let parsed: Record<string, unknown>[];
 beforeAll(async () => {
   zetasql = await startZetaSQL();
-  const results = await differential({ models: ['stg_landing__lines', 'int_w3c_fields', 'int_lines_parsed'], zetasql, tables: [landing()] });
+  const results = await differential({
+    models: ['stg_landing__lines', 'int_w3c_fields', 'int_lines_parsed'],
+    zetasql,
+    tables: [landing()],
+  });
   for (const r of results) expect(r.differences, r.model).toEqual([]);
   headers = rowsOf(results[1]!);
   parsed = rowsOf(results[2]!);
@@ -169,13 +184,16 @@ afterAll(async () => {
 });
 
 describe('int_lines_parsed on W3C lines read by their #Fields: header (ZetaSQL evaluator vs DuckDB)', () => {
-  it.each(LINES.map((l, i) => ({ ...l, name: `${l.source}: ${l.data.slice(0, 60)}`, index: i })))('$name', ({ source, index, expected }) => {
-    const lineNumber = LINES.slice(0, index + 1).filter((l) => l.source === source).length;
-    const row = parsed.find((r) => r.source === source && String(r.line_number) === String(lineNumber));
-    expect(row, `${source}:${lineNumber}`).toBeDefined();
-    const got = Object.fromEntries(Object.keys(expected).map((k) => [k, k === 'requested_at' ? iso(row![k]) : row![k]]));
-    expect(got).toEqual(expected);
-  });
+  it.each(LINES.map((l, i) => ({ ...l, name: `${l.source}: ${l.data.slice(0, 60)}`, index: i })))(
+    '$name',
+    ({ source, index, expected }) => {
+      const lineNumber = LINES.slice(0, index + 1).filter((l) => l.source === source).length;
+      const row = parsed.find((r) => r.source === source && String(r.line_number) === String(lineNumber));
+      expect(row, `${source}:${lineNumber}`).toBeDefined();
+      const got = Object.fromEntries(Object.keys(expected).map((k) => [k, k === 'requested_at' ? iso(row![k]) : row![k]]));
+      expect(got).toEqual(expected);
+    },
+  );
 
   it('gives one row per line, each read by at most one header', () => {
     expect(parsed).toHaveLength(LINES.length);
@@ -184,7 +202,12 @@ describe('int_lines_parsed on W3C lines read by their #Fields: header (ZetaSQL e
 
   it('keeps one row per header, heading the lines up to the next header of its source', () => {
     const scopes = headers
-      .map((h) => ({ source: h.source_id, offset: Number(h.byte_offset), next: h.next_byte_offset === null ? null : Number(h.next_byte_offset), count: Number(h.field_count) }))
+      .map((h) => ({
+        source: h.source_id,
+        offset: Number(h.byte_offset),
+        next: h.next_byte_offset === null ? null : Number(h.next_byte_offset),
+        count: Number(h.field_count),
+      }))
       .sort((a, b) => String(a.source).localeCompare(String(b.source)) || a.offset - b.offset);
     expect(scopes.map((s) => [s.source, s.count, s.next === null])).toEqual([
       ['dev:iis.log', 10, false],

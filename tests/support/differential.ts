@@ -239,7 +239,8 @@ export async function differential(options: DifferentialOptions): Promise<ModelC
       const duckdbCanonical = duckdbRows.map((r) => canonicalRow(r as Record<string, unknown>, evaluated.columns)).sort();
       differences.push(...compareCanonical(bigqueryCanonical, duckdbCanonical));
       if (!compared) {
-        if (differences.length > 0) throw new Error(`differential: ${name} (run for a model that reads it) differs:\n${differences.join('\n')}`);
+        if (differences.length > 0)
+          throw new Error(`differential: ${name} (run for a model that reads it) differs:\n${differences.join('\n')}`);
         return;
       }
       comparisons.push({
