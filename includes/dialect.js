@@ -650,6 +650,43 @@ function forWarehouse(warehouse) {
     trimTrailer(expr) {
       return bq ? `rtrim(ltrim(${expr}, ' \\t'), ' \\t\\r')` : `rtrim(ltrim(${expr}, ' ' || chr(9)), ' ' || chr(9) || chr(13))`;
     },
+
+    // w3c: W3C lines read by the columns of their #Fields: header (includes/w3c.js).
+
+    /** 0-based position of the first element of an array of strings equal to `value`; NULL when none. */
+    arrayPosition(arrayExpr, value) {
+      return bq
+        ? `(select min(o) from unnest(${arrayExpr}) as n with offset as o where n = ${value})`
+        : `(list_position(${arrayExpr}, ${value}) - 1)`;
+    },
+
+    /** A line's space-separated fields as an array: tabs count as spaces, trailing spaces and CRs are dropped. */
+    w3cWords(expr) {
+      return bq
+        ? `split(rtrim(translate(${expr}, '\\t', ' '), ' \\r'), ' ')`
+        : `string_split(rtrim(translate(${expr}, chr(9), ' '), ' ' || chr(13)), ' ')`;
+    },
+
+    /** structOf(fields), names quoted in DuckDB (where `time` is a keyword). */
+    structOfQuoted(fields) {
+      const built = this.structOf(fields);
+      return bq ? built : `struct_pack(${fields.map(([name, expr]) => `"${name}" := ${expr}`).join(', ')})`;
+    },
+
+    /**
+     * regexExtractFields(expr, pattern, names) with more STRING fields `nullNames` after them, always
+     * NULL (the same STRUCT type as a STRUCT built with structOf for names + nullNames).
+     */
+    regexExtractFieldsPadded(expr, pattern, names, nullNames) {
+      const nulls = nullNames.map((name) => [name, `cast(null as ${type('string')})`]);
+      for (const [name] of nulls)
+        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
+          throw new Error(`dialect.regexExtractFieldsPadded: field '${name}' must be a plain identifier`);
+      const extracted = this.regexExtractFields(expr, pattern, names);
+      if (nulls.length === 0) return extracted;
+      if (bq) return `${extracted.slice(0, -1)}, ${nulls.map(([name, value]) => `${value} as ${name}`).join(', ')})`;
+      return `struct_insert(${extracted}, ${nulls.map(([name, value]) => `${name} := ${value}`).join(', ')})`;
+    },
   };
 }
 

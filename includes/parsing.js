@@ -23,6 +23,7 @@
 const lf = require('./log_formats');
 const formats = require('./formats');
 const fast = require('./fast_paths');
+const w3c = require('./w3c');
 
 const vars = (typeof dataform !== 'undefined' && dataform.projectConfig && dataform.projectConfig.vars) || {};
 
@@ -58,7 +59,7 @@ const ABSOLUTE_URL_FORMATS = ['awselb', 'awsalb', 'squid', 'cloud_logging'];
  * Formats whose `vhost` field is the requested host name, so it also fills `host` (for the
  * others it is GoAccess's %v of that format: the ELB name, the S3 bucket, the Traefik router).
  */
-const VHOST_IS_HOST = ['vcombined', 'vcommon', 'cloudfront', 'cloudstorage', 'caddy', NGINX_JSON, CUSTOM];
+const VHOST_IS_HOST = ['vcombined', 'vcommon', 'w3c', 'cloudfront', 'cloudstorage', 'caddy', NGINX_JSON, CUSTOM];
 
 /** Apache-family formats whose mismatch is diagnosed step by step (formats.apacheMismatchReason). */
 const DIAGNOSED = formats.APACHE_FORMATS;
@@ -142,7 +143,10 @@ function compileCustom(description) {
 function lineFormats(custom = vars.customLogFormat) {
   const key = String(custom ?? '').trim();
   if (!compiledLists.has(key)) {
-    const list = [...REGEX_FORMATS, ...JSON_PATH_FORMATS].map((name) => ({ name, compiled: lf.predefinedFormat(name) }));
+    const list = [...REGEX_FORMATS, ...JSON_PATH_FORMATS].map((name) => ({
+      name,
+      compiled: w3c.withHeaderFields(name, lf.predefinedFormat(name)),
+    }));
     if (key !== '') list.push({ name: CUSTOM, compiled: compileCustom(key) });
     compiledLists.set(key, list);
   }
@@ -175,7 +179,12 @@ const regexNames = (list) => list.filter(isRegex).map((f) => f.name);
  * @returns {string[]} select items
  */
 function extractions(d, line, format, list) {
-  const fields = (f) => (fastPaths() ? fast.extractFields(d, f, line, FAST_QUOTED, FAST_WORDS) : lf.extractFields(d, line, f.compiled));
+  const fields = (f) =>
+    f.name === w3c.FORMAT
+      ? w3c.extractFields(d, f.compiled, line)
+      : fastPaths()
+        ? fast.extractFields(d, f, line, FAST_QUOTED, FAST_WORDS)
+        : lf.extractFields(d, line, f.compiled);
   const items = list.filter(isRegex).map((f) => `case when ${format} = ${d.str(f.name)} then ${fields(f)} end as x_${f.name}`);
   items.push(`case when ${inList(d, format, jsonNames(list))} then ${d.parseJson(line)} end as j`);
   return items;
@@ -449,6 +458,7 @@ function structureError(d, list, line, format, matched) {
       when ${inList(d, format, regexNames(list))} and not ${matched} then (case
         when ${inList(d, format, diagnosed)} then ${formats.apacheMismatchReason(d, line, format)}
         when ${inList(d, format, w3cNames(list))} and starts_with(${line}, '#') then 'W3C directive line (#Version, #Fields...), not a request'
+        ${w3c.structureBranch(d, format)}
         else 'the line does not have the fields of its format (' || ${format} || ')' end)
     end`;
 }

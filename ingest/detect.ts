@@ -321,7 +321,8 @@ export function createFormatLabeler(report: Reporter, options: { sampleLines?: n
         if (s.sampled >= sampleLines && s.counts.size === 1) return null;
         const line = bytes.toString('utf8');
         const found = s.detect(line);
-        if (found?.fields && !s.headerReported && !predefinedReads(found.format, line)) {
+        // the models read w3c lines by the #Fields: header before them (includes/w3c.js); CloudFront's by its fixed fields only
+        if (found?.fields && found.format !== 'w3c' && !s.headerReported && !predefinedReads(found.format, line)) {
           s.headerReported = true;
           report(
             `${s.name}: its W3C header '${found.fields}' names other columns than the predefined ${found.format} format, so its lines land as parse errors: set the var customLogFormat to that #Fields line and ingest with --format custom`,

@@ -72,6 +72,14 @@ const CHECKS = [
     ],
   },
   {
+    // Not partitioned (one row per W3C #Fields: header): checked whole.
+    model: 'int_w3c_fields',
+    tags: ['requests'],
+    uniqueKey: ['line_id'],
+    nonNull: ['line_id', 'byte_offset', 'field_count', 'received_at', 'staged_at'],
+    rowConditions: ['field_count >= 1', 'next_byte_offset is null or next_byte_offset > byte_offset'],
+  },
+  {
     model: 'requests',
     staged,
     tags: ['requests'],

@@ -185,12 +185,21 @@ describe('createFormatLabeler() on a W3C source with its own #Fields', () => {
   const header = '#Fields: date time cs-method cs-uri-stem sc-status sc-bytes time-taken cs(Host) c-ip';
   const lines = [header, '2026-11-29 10:00:03 GET /x.css 200 5120 15 www.example.com 192.0.2.11'];
 
-  it('says once that the predefined w3c format does not read it, and what to do', () => {
+  it('labels it w3c and reports nothing: the models read its lines by that header', () => {
     const notices: string[] = [];
     const labeler = createFormatLabeler((m) => notices.push(m), { sampleLines: 5 });
     expect(labeler.label(batch([...lines, lines[1]!])).format).toBe('w3c');
+    expect(notices).toEqual([]);
+  });
+
+  it('says once that the predefined cloudfront format does not read a CloudFront header of other columns, and what to do', () => {
+    const notices: string[] = [];
+    const labeler = createFormatLabeler((m) => notices.push(m), { sampleLines: 5 });
+    const cloudfront = '#Fields: date time x-edge-location c-ip cs-method cs-uri-stem sc-status';
+    const line = '2026-11-29 10:00:03 LHR62-C2 192.0.2.11 GET /x.css 200';
+    expect(labeler.label(batch([cloudfront, line, line])).format).toBe('cloudfront');
     expect(notices).toEqual([
-      `a.log: its W3C header '${header}' names other columns than the predefined w3c format, so its lines land as parse errors: set the var customLogFormat to that #Fields line and ingest with --format custom`,
+      `a.log: its W3C header '${cloudfront}' names other columns than the predefined cloudfront format, so its lines land as parse errors: set the var customLogFormat to that #Fields line and ingest with --format custom`,
     ]);
   });
 

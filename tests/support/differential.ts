@@ -185,6 +185,8 @@ function findModel(graph: CompiledGraph, name: string): Table {
  * results. The BigQuery side evaluates the compiled BigQuery SQL in ZetaSQL with each earlier
  * model's evaluated rows as a table; the DuckDB side creates each model as a table in an
  * in-memory warehouse (local JavaScript functions registered, as `logflow transform` does).
+ * A model that a listed model reads and that is neither listed nor a fixture (int_w3c_fields for
+ * int_lines_parsed) runs just before it, on both engines, and must agree too; it is not returned.
  */
 export async function differential(options: DifferentialOptions): Promise<ModelComparison[]> {
   const bigqueryGraph = compileProject({ warehouse: 'bigquery', projectDir: options.projectDir, vars: options.vars });
@@ -200,9 +202,18 @@ export async function differential(options: DifferentialOptions): Promise<ModelC
       await createDuckdbTable(wh.connection, duckdbProject, t.name, columns, t.rows);
     }
     const comparisons: ModelComparison[] = [];
-    for (const name of options.models) {
+    const evaluatedNames = new Set<string>();
+    const run = async (name: string, compared: boolean): Promise<void> => {
       const bq = findModel(bigqueryGraph, name);
       const dd = findModel(duckdbGraph, name);
+      evaluatedNames.add(`${bq.target.schema}.${bq.target.name}`);
+      // A model it reads that is neither a fixture nor listed before it runs first, uncompared (e.g. int_w3c_fields for int_lines_parsed).
+      for (const dep of bq.dependencyTargets ?? []) {
+        const key = `${dep.schema}.${dep.name}`;
+        const isModel = (bigqueryGraph.tables ?? []).some((t) => `${t.target.schema}.${t.target.name}` === key);
+        const listed = options.models.some((m) => m === dep.name || m === key);
+        if (isModel && !listed && !evaluatedNames.has(key) && !options.tables.some((t) => t.name === key)) await run(key, false);
+      }
       // pre_operations run first, in the same script (e.g. DECLARE of a watermark variable).
       const variables = await bigqueryPreOps(options.zetasql, bq, tables);
       for (const op of dd.preOps ?? []) await wh.connection.run(toDuckdbNames(op));
@@ -227,6 +238,11 @@ export async function differential(options: DifferentialOptions): Promise<ModelC
       const bigqueryCanonical = evaluated.rows.map((r) => canonicalRow(r, evaluated.columns)).sort();
       const duckdbCanonical = duckdbRows.map((r) => canonicalRow(r as Record<string, unknown>, evaluated.columns)).sort();
       differences.push(...compareCanonical(bigqueryCanonical, duckdbCanonical));
+      if (!compared) {
+        if (differences.length > 0)
+          throw new Error(`differential: ${name} (run for a model that reads it) differs:\n${differences.join('\n')}`);
+        return;
+      }
       comparisons.push({
         model: `${bq.target.schema}.${bq.target.name}`,
         columns: evaluated.columns,
@@ -234,7 +250,8 @@ export async function differential(options: DifferentialOptions): Promise<ModelC
         duckdb: duckdbCanonical,
         differences,
       });
-    }
+    };
+    for (const name of options.models) await run(name, true);
     return comparisons;
   } finally {
     wh.close();
