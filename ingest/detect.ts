@@ -107,6 +107,18 @@ function jsonLabel(line: string): FormatLabel | null {
   return null;
 }
 
+/**
+ * The format of a source whose lines so far are W3C directives only (`#Version:`, `#Fields:`,
+ * `#Software:`...: a followed file IIS or CloudFront has just created): cloudfront when its last
+ * `#Fields:` header names x-edge-location, else w3c; null when `lines` hold no directive. The models
+ * read a w3c line by the `#Fields:` line before it, so that header must land labelled w3c, not
+ * with the fallback format.
+ */
+export function directivesFormat(lines: readonly string[], lastHeader: string | null): FormatLabel | null {
+  if (!lines.some((line) => /^#[A-Za-z-]+:/.test(line))) return null;
+  return lastHeader !== null && /\bx-edge-location\b/.test(lastHeader) ? 'cloudfront' : 'w3c';
+}
+
 /** The `#Fields:` header's own matcher: CloudFront when it names x-edge-location, else W3C with its columns. */
 function headerMatcher(fieldsLine: string): Matcher {
   const cloudfront = /\bx-edge-location\b/.test(fieldsLine);
@@ -261,6 +273,8 @@ interface SourceState {
   reported: boolean;
   /** A W3C #Fields header the predefined format does not read was reported. */
   headerReported: boolean;
+  /** The last `#Fields:` line seen (a batch of directives alone is labelled by it: directivesFormat()). */
+  lastHeader: string | null;
 }
 
 export interface FormatLabeler {
@@ -311,6 +325,7 @@ export function createFormatLabeler(report: Reporter, options: { sampleLines?: n
           fixed: null,
           reported: false,
           headerReported: false,
+          lastHeader: null,
         };
         states.set(batch.source.sourceId, state);
       }
@@ -321,6 +336,7 @@ export function createFormatLabeler(report: Reporter, options: { sampleLines?: n
         if (s.sampled >= sampleLines && s.counts.size === 1) return null;
         const line = bytes.toString('utf8');
         const found = s.detect(line);
+        if (/^#Fields:/.test(line)) s.lastHeader = line;
         // the models read w3c lines by the #Fields: header before them (includes/w3c.js); CloudFront's by its fixed fields only
         if (found?.fields && found.format !== 'w3c' && !s.headerReported && !predefinedReads(found.format, line)) {
           s.headerReported = true;
@@ -335,7 +351,16 @@ export function createFormatLabeler(report: Reporter, options: { sampleLines?: n
         return found?.format ?? null;
       });
       const seen = ranked(s);
-      const majority = seen[0]?.[0] ?? FALLBACK_FORMAT;
+      const directivesOnly = seen.length === 0 && labels.every((l) => l === null);
+      const majority =
+        seen[0]?.[0] ??
+        (directivesOnly
+          ? directivesFormat(
+              batch.lines.map((b) => b.toString('utf8')),
+              s.lastHeader,
+            )
+          : null) ??
+        FALLBACK_FORMAT;
       if (s.sampled >= sampleLines) {
         if (seen.length === 1) s.fixed = majority;
         notify(s);

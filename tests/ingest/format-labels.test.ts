@@ -192,6 +192,18 @@ describe('createFormatLabeler() on a W3C source with its own #Fields', () => {
     expect(notices).toEqual([]);
   });
 
+  it.each([
+    ['w3c', ['#Software: Microsoft Internet Information Services 10.0', '#Version: 1.0', header], 'w3c'],
+    ['cloudfront', ['#Version: 1.0', '#Fields: date time x-edge-location c-ip cs-method cs-uri-stem sc-status'], 'cloudfront'],
+  ])(
+    'labels a first batch of %s directives alone by its header (a followed file just created), not with the fallback',
+    (_, directives, format) => {
+      const labeler = createFormatLabeler(() => undefined, { sampleLines: 5 });
+      expect(labeler.label(batch(directives)).format).toBe(format);
+      expect(labeler.label(batch(['#Date: 2026-11-29 10:00:00'])).format).toBe(format);
+    },
+  );
+
   it('says once that the predefined cloudfront format does not read a CloudFront header of other columns, and what to do', () => {
     const notices: string[] = [];
     const labeler = createFormatLabeler((m) => notices.push(m), { sampleLines: 5 });
