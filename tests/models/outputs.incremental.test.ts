@@ -95,24 +95,28 @@ describe('output tables after incremental runs', () => {
     );
   });
 
-  it.each([11, 12])('equal a full refresh row for row (seed %i)', async (seed) => {
-    const wh = await requestsWarehouse();
-    try {
-      const list = batches(seed);
-      expect(list.length).toBeGreaterThan(3);
-      for (const batch of list) {
-        await addHits(wh, batch);
-        await runDownstream(wh);
+  it.each([11, 12])(
+    'equal a full refresh row for row (seed %i)',
+    async (seed) => {
+      const wh = await requestsWarehouse();
+      try {
+        const list = batches(seed);
+        expect(list.length).toBeGreaterThan(3);
+        for (const batch of list) {
+          await addHits(wh, batch);
+          await runDownstream(wh);
+        }
+        const incremental = await snapshot(wh, ours);
+        await runDownstream(wh, { fullRefresh: true });
+        const full = await snapshot(wh, ours);
+        for (const t of ours) expect({ table: t, rows: incremental[t] }).toEqual({ table: t, rows: full[t] });
+        expect(full.suspicious_clients!.length).toBeGreaterThan(0);
+      } finally {
+        wh.close();
       }
-      const incremental = await snapshot(wh, ours);
-      await runDownstream(wh, { fullRefresh: true });
-      const full = await snapshot(wh, ours);
-      for (const t of ours) expect({ table: t, rows: incremental[t] }).toEqual({ table: t, rows: full[t] });
-      expect(full.suspicious_clients!.length).toBeGreaterThan(0);
-    } finally {
-      wh.close();
-    }
-    // Five batches, each an incremental run of every downstream action, then a full refresh: 20-30 s
-    // alone, over 60 s beside the rest of the suite on 2 cores.
-  }, 180_000);
+      // Five batches, each an incremental run of every downstream action, then a full refresh: 20-30 s
+      // alone, over 60 s beside the rest of the suite on 2 cores.
+    },
+    180_000,
+  );
 });
