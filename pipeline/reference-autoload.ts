@@ -3,6 +3,7 @@ import { defaultFiles, loadIntoDuckDB, REF_DATASET, TABLES } from '../geo/load.t
 import type { RangeKind } from '../geo/ranges.ts';
 import type { CompiledGraph } from '../warehouse/graph.ts';
 import { ident } from '../warehouse/sql.ts';
+import { LogflowError } from '../core/errors.ts';
 
 /**
  * First run on one's own log: when the graph reads the reference tables, they are empty, and
@@ -28,7 +29,17 @@ export async function loadBundledReferenceIfEmpty(
     } catch {
       continue; // the bundled data is not installed: the hint about empty tables stands
     }
-    const result = await loadIntoDuckDB(connection, kind, files);
+    const result = await loadIntoDuckDB(connection, kind, files).catch((error: Error) => {
+      if (error instanceof LogflowError) throw error;
+      const what = error.message.split('\n')[0];
+      const memory = /out of memory|could not allocate/i.test(error.message);
+      throw new LogflowError(
+        `loading the bundled ${kind === 'country' ? 'country' : 'ASN'} reference data into logflow_ref failed: ${what}` +
+          (memory ? "; raise DuckDB's memory limit" : ''),
+        1,
+        memory ? ['memory-limit'] : [],
+      );
+    });
     loaded.push(`${result.ranges.toLocaleString('en')} ${kind === 'country' ? 'country' : 'AS'} ranges`);
   }
   if (loaded.length === 0) return null;

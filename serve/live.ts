@@ -3,6 +3,7 @@ import { runIngest } from '../ingest/index.ts';
 import { compileProject } from '../warehouse/compile.ts';
 import { openWarehouse } from '../warehouse/duckdb.ts';
 import { runGraph } from '../warehouse/executor.ts';
+import { applyResourceLimits, type ResourceLimits } from '../warehouse/resources.ts';
 import { prepareWarehouse } from '../pipeline/prepare.ts';
 import { loadBundledReferenceIfEmpty } from '../pipeline/reference-autoload.ts';
 import { AUTO_FORMAT } from '../ingest/detect.ts';
@@ -31,6 +32,11 @@ export interface LiveOptions {
    */
   customFormat?: string;
   limits?: ReportLimits;
+  /**
+   * DuckDB's memory limit and spill folder for each refresh, as `logflow transform` sets them
+   * (warehouse/resources.ts); without them DuckDB would take up to 80% of the machine's RAM.
+   */
+  resources?: ResourceLimits;
   /** Stops the loop: the current follow phase is flushed and checkpointed, a running refresh finishes. */
   signal: AbortSignal;
   log: (line: string) => void;
@@ -116,6 +122,7 @@ export async function runLive(options: LiveOptions): Promise<LiveStats> {
     const started = performance.now();
     const warehouse = await openWarehouse(options.warehouse, { catalog });
     try {
+      if (options.resources) await applyResourceLimits(warehouse, options.resources);
       await prepareWarehouse(warehouse.connection, graph);
       const loaded = await loadBundledReferenceIfEmpty(warehouse.connection, graph);
       if (loaded) options.log(loaded);

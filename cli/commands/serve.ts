@@ -11,6 +11,7 @@ import { shortPath } from '../../report/paths.ts';
 import { parseDuration } from '../../serve/duration.ts';
 import { isLoopback, startLiveServer, type LiveContent } from '../../serve/http.ts';
 import { generateLive, runLive } from '../../serve/live.ts';
+import { resourceLimits } from '../../warehouse/resources.ts';
 
 const NAME = 'serve';
 
@@ -47,6 +48,9 @@ Options:
                        with it (default: dataform.json's var customLogFormat)
   --keep N             items kept per panel (default ${DEFAULT_LIMITS.keep})
   --warehouse PATH     DuckDB file (default: $LOGFLOW_WAREHOUSE or .logflow/warehouse.duckdb)
+  --memory-limit SIZE  DuckDB's memory limit for each refresh, e.g. 2GB (default:
+                       $LOGFLOW_MEMORY_LIMIT or 1GB), as logflow transform
+  --temp-directory DIR where DuckDB spills (default: $LOGFLOW_TEMP_DIRECTORY or <warehouse>.tmp)
   --verbose            one line per refresh: new lines, transform time, lag, memory
   -h, --help           show this help
 
@@ -69,6 +73,8 @@ Examples:
         'custom-format': { type: 'string' },
         keep: { type: 'string' },
         warehouse: { type: 'string' },
+        'memory-limit': { type: 'string' },
+        'temp-directory': { type: 'string' },
         verbose: { type: 'boolean' },
       },
       true,
@@ -98,6 +104,7 @@ Examples:
           ? AUTO_FORMAT
           : checkFormatName(values.format, customFormat !== undefined);
     const warehouse = warehousePath(values.warehouse);
+    const resources = resourceLimits(warehouse, { memoryLimit: values['memory-limit'], tempDirectory: values['temp-directory'] });
     mkdirSync(dirname(warehouse), { recursive: true });
     const token = isLoopback(host) ? null : randomBytes(24).toString('base64url');
     const say = (line: string) => process.stdout.write(line + '\n');
@@ -166,6 +173,7 @@ Examples:
         format,
         customFormat: rate === undefined ? customFormat : undefined,
         limits: { ...DEFAULT_LIMITS, keep },
+        resources,
         signal: stop.signal,
         log: (line) => process.stderr.write(`logflow serve: ${line}\n`),
         verbose: values.verbose ? (line) => say(line) : undefined,

@@ -15,6 +15,7 @@ interface Served {
   child: ChildProcess;
   url: string;
   stdout: () => string;
+  stderr: () => string;
   exited: Promise<number | null>;
 }
 
@@ -45,7 +46,7 @@ async function serve(args: string[]): Promise<Served> {
       }
     }, 50);
   });
-  return { child, url, stdout: () => out, exited };
+  return { child, url, stdout: () => out, stderr: () => err, exited };
 }
 
 function fetchText(url: string, method = 'GET'): Promise<{ status: number; body: string }> {
@@ -144,6 +145,18 @@ describe('logflow serve', () => {
       wh.close();
     }
   }, 300_000);
+
+  it('gives each refresh the --memory-limit (1MB: the first refresh fails with one line, exit 1)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'logflow-serve-'));
+    const log = join(dir, 'access.log');
+    writeFileSync(log, line('/') + '\n');
+    // Without the limit DuckDB may take 80% of the machine's RAM and this refresh succeeds.
+    const s = await serve([log, '--every', '1s', '--warehouse', join(dir, 'w.duckdb'), '--memory-limit', '1MB']);
+    expect(await s.exited).toBe(1);
+    const err = s.stderr();
+    expect(err).toMatch(/^logflow serve: .*could not allocate.*raise DuckDB's memory limit \(see --memory-limit\)\n$/);
+    expect(err).not.toMatch(/\n\s+at /);
+  }, 120_000);
 
   it('requires the printed token on any other --host (401 without it)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'logflow-serve-'));
