@@ -105,10 +105,16 @@ describe('logflow serve', () => {
       [...generateLines({ seed: 3, lines: 200, start: new Date(Date.now() - 3_600_000), durationSeconds: 3_600 })].join('\n') + '\n',
     );
     loadTinyReference(warehouse); // (an empty logflow_ref would get the bundled data: slow for a test)
-    const first = await serve([log, '--every', '1s', '--keep', '10000', '--warehouse', warehouse]);
+    const first = await serve([log, '--every', '1s', '--keep', '10000', '--warehouse', warehouse, '--verbose']);
 
     // the first refresh publishes the existing lines
     await waitForEvent(`${first.url}events`, (json) => json.includes('"pages"'), 90_000);
+    // With no new line, later cycles publish the same data as current without running the graph
+    // or the report's queries again: events keep coming, `--verbose` shows no second refresh.
+    let events = 0;
+    await waitForEvent(`${first.url}events`, (json) => json.includes('"pages"') && ++events >= 3, 60_000);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(first.stdout().match(/^refresh \d+:/gm)).toEqual(['refresh 1:']);
     expect((await fetchText(`${first.url}`)).body).toContain('Content-Security-Policy');
     expect((await fetchText(`${first.url}`, 'POST')).status).toBe(405);
     expect((await fetchText(`${first.url}data?sql=drop%20table%20logflow.requests`)).status).toBe(200);
