@@ -1,15 +1,5 @@
-import {
-  BLOB,
-  BOOLEAN,
-  type DuckDBBlobVector,
-  DuckDBScalarFunction,
-  type DuckDBStructVector,
-  type DuckDBVarCharVector,
-  STRUCT,
-  VARCHAR,
-  type DuckDBConnection,
-  type DuckDBType,
-} from '@duckdb/node-api';
+import type { DuckDBBlobVector, DuckDBConnection, DuckDBStructVector, DuckDBType, DuckDBVarCharVector } from '@duckdb/node-api';
+import { duckdbApi } from '../warehouse/duckdb-api.ts';
 import { ipKey } from './ip-key.ts';
 import { isBigQueryJson } from './json-valid.ts';
 import { LOCAL_FUNCTIONS } from './names.ts';
@@ -28,6 +18,8 @@ import { parseUserAgent, UA } from './user-agent.ts';
  *
  * They run on the JavaScript thread (~300k rows/s): call them on DISTINCT values and join back.
  */
+
+const { BLOB, BOOLEAN, DuckDBScalarFunction, STRUCT, VARCHAR } = duckdbApi;
 
 const registered = new WeakSet<DuckDBConnection>();
 

@@ -144,7 +144,7 @@ export async function runLive(options: LiveOptions): Promise<LiveStats> {
       await prepareWarehouse(warehouse.connection, graph);
       const loaded = await loadBundledReferenceIfEmpty(warehouse.connection, graph);
       if (loaded) options.log(loaded);
-      const run = await runGraph(warehouse.connection, graph, {});
+      const run = await runGraph(warehouse.connection, graph, { connect: () => warehouse.connect() });
       if (!run.ok) {
         const failed = run.results.find((r) => r.status === 'failed');
         stats.failedRefreshes++;

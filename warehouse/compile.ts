@@ -2,7 +2,7 @@ import { readFileSync, readdirSync, statSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import vm from 'node:vm';
-import protobuf from 'protobufjs';
+import type protobufjs from 'protobufjs';
 import { LogflowError } from '../core/errors.ts';
 import { describeCompilationErrors } from './compile-errors.ts';
 import { PROJECT_DIR } from './project.ts';
@@ -20,7 +20,7 @@ export interface CompileOptions {
 }
 
 const require = createRequire(import.meta.url);
-let protoRoot: protobuf.Root | undefined;
+let protoRoot: protobufjs.Root | undefined;
 
 export function coreBundlePath(projectDir: string): string {
   const path = join(projectDir, 'node_modules', '@dataform', 'core', 'bundle.js');
@@ -28,8 +28,10 @@ export function coreBundlePath(projectDir: string): string {
   return require.resolve('@dataform/core');
 }
 
-function protos(corePath: string): protobuf.Root {
+function protos(corePath: string): protobufjs.Root {
   if (!protoRoot) {
+    // Loaded here, not imported: a run whose graph comes from the compile cache never needs it.
+    const protobuf = require('protobufjs') as typeof protobufjs;
     const root = new protobuf.Root();
     root.resolvePath = (origin, target) => {
       const local = join(dirname(corePath), target);

@@ -1,6 +1,7 @@
 import { mkdirSync, existsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { duckdbApi } from './duckdb-api.ts';
 import { LogflowError } from '../core/errors.ts';
 import { readProjectConfig } from './project.ts';
 import { ident, literal } from './sql.ts';
@@ -11,6 +12,12 @@ export interface Warehouse {
   /** The catalog the file is attached as (dataform.json's defaultDatabase). */
   catalog: string;
   path: string;
+  /**
+   * Another connection to the same database, the catalog in use as on `connection` (settings, the
+   * attached file and registered functions are shared; variables, temp tables and transactions are
+   * its own). The caller closes it (disconnectSync) before close().
+   */
+  connect(): Promise<DuckDBConnection>;
   close(): void;
 }
 
@@ -39,7 +46,7 @@ export async function openWarehouse(path: string, options: { catalog?: string; r
       );
     }
   }
-  const instance = await DuckDBInstance.create(':memory:', {
+  const instance = await duckdbApi.DuckDBInstance.create(':memory:', {
     autoinstall_known_extensions: 'false',
     autoload_known_extensions: 'false',
   });
@@ -59,6 +66,16 @@ export async function openWarehouse(path: string, options: { catalog?: string; r
     connection,
     catalog,
     path,
+    async connect() {
+      const other = await instance.connect();
+      try {
+        await other.run(`use ${ident(catalog)}`);
+      } catch (error) {
+        other.closeSync();
+        throw warehouseError(path, error, 'open');
+      }
+      return other;
+    },
     close() {
       try {
         connection.closeSync();

@@ -1,6 +1,6 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { LogflowError } from '../core/errors.ts';
-import { shortName, type CompiledGraph, type Target, type UnitTest } from './graph.ts';
+import { fullName, shortName, type CompiledGraph, type Target, type UnitTest } from './graph.ts';
 import { planGraph, type Action, type Selection } from './plan.ts';
 import { addProfile, profiledStatement, rowsProfile, type RowsProfile } from './profile.ts';
 import { ident, quoteTarget, toDuckdbNames } from './sql.ts';
@@ -16,6 +16,13 @@ export interface RunOptions extends Selection {
    * EXPLAIN ANALYZE and report the rows they read per table (ActionResult.profile). For tests.
    */
   profile?: boolean;
+  /**
+   * Opens another connection to the same warehouse (the catalog in use, as `connection`): with it,
+   * independent actions run at the same time, up to `concurrency`. Without it, one at a time.
+   */
+  connect?: () => Promise<DuckDBConnection>;
+  /** Most actions running at once with `connect` (default DEFAULT_CONCURRENCY). */
+  concurrency?: number;
 }
 
 export type ActionStatus = 'success' | 'failed' | 'skipped' | 'disabled';
@@ -51,88 +58,263 @@ const ASSERTION_SAMPLE_ROWS = 5;
  * there is no key); pre/post operations; operations;
  * assertions that fail the run when they return rows. Each action runs in one transaction,
  * so a failure leaves the previous table in place. A failure skips its dependants.
+ *
+ * With `options.connect`, actions whose dependencies have all finished run at the same time, each
+ * on its own connection (up to `concurrency`), as `dataform run` does on BigQuery: an action
+ * starts only after every action it depends on has committed, and each still commits or rolls
+ * back alone. Results come back in the plan's order whatever order the actions finished in.
  */
 export async function runGraph(connection: DuckDBConnection, graph: CompiledGraph, options: RunOptions = {}): Promise<RunSummary> {
   const log = options.log ?? (() => {});
   const plan = planGraph(graph, options);
   const started = performance.now();
-  const results: ActionResult[] = [];
+  const results: (ActionResult | undefined)[] = plan.order.map(() => undefined);
   const failed = new Set<string>();
   // Schemas created (committed) in this run: later actions in them skip `create schema`.
   const schemas = new Set<string>();
 
-  if (!options.dryRun) await checkDeclarations(connection, plan.order, plan.declarations);
+  if (!options.dryRun) {
+    await checkDeclarations(connection, plan.order, plan.declarations);
+    await createSchemas(connection, plan.order, schemas);
+  }
+  const existing = await catalogColumns(connection, plan.order);
+  const limit = options.dryRun || !options.connect ? 1 : Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY);
+  const schedule = new Schedule(plan.order, limit > 1 && !sharesSessionState(plan.order));
+  const idle: DuckDBConnection[] = [connection];
+  const opened: DuckDBConnection[] = [];
+  const running = new Map<number, Promise<void>>();
+  let canOpen = schedule.concurrent ? limit - 1 : 0;
+  let exclusive = false;
+  const open = async (): Promise<DuckDBConnection | undefined> => {
+    canOpen--;
+    const conn = await options.connect!().catch(() => undefined);
+    if (conn) opened.push(conn);
+    else canOpen = 0; // no other connection: carry on with the ones there are
+    return conn;
+  };
 
-  for (const action of plan.order) {
-    const name = shortName(action.target);
-    const t0 = performance.now();
-    const blockedBy = action.deps.find((d) => failed.has(d));
-    if (blockedBy) {
-      failed.add(action.key);
-      results.push({
-        name,
-        kind: label(action),
-        status: 'skipped',
-        seconds: 0,
-        error: `skipped: depends on ${shortName(plan.all.get(blockedBy)!.target)}, which failed`,
-      });
-      log(`  - ${name} skipped (depends on ${shortName(plan.all.get(blockedBy)!.target)}, which failed)`);
-      continue;
-    }
-    if (action.disabled) {
-      results.push({ name, kind: label(action), status: 'disabled', seconds: 0 });
-      log(`  - ${name} disabled (${disabledReason(action)})`);
-      continue;
-    }
-    const steps = (await stepsFor(connection, action, options)).filter((s) => !(s.what === 'schema' && schemas.has(schemaOf(action))));
-    if (options.dryRun) {
-      results.push({ name, kind: label(action), status: 'success', seconds: 0, sql: steps.map((s) => s.sql) });
-      log(`-- ${name} (${label(action)})\n${steps.map((s) => s.sql.trim() + ';').join('\n')}\n`);
-      continue;
-    }
-    const result: ActionResult = { name, kind: label(action), status: 'success', seconds: 0 };
-    try {
-      await connection.run('begin transaction');
-      for (const step of steps) {
-        try {
-          if (options.profile && step.profiled) {
-            const reader = await connection.runAndReadAll(profiledStatement(step.sql));
-            const profile = rowsProfile(String(reader.getRows()[0]?.[1] ?? '{}'));
-            result.profile = addProfile(result.profile ?? { read: {}, widest: {} }, profile);
-            continue;
+  try {
+    for (;;) {
+      for (let index = schedule.next(); index !== undefined; index = schedule.next()) {
+        const action = plan.order[index]!;
+        const name = shortName(action.target);
+        const blockedBy = action.deps.find((d) => failed.has(d));
+        if (blockedBy) {
+          failed.add(action.key);
+          const by = shortName(plan.all.get(blockedBy)!.target);
+          results[index] = { name, kind: label(action), status: 'skipped', seconds: 0, error: `skipped: depends on ${by}, which failed` };
+          log(`  - ${name} skipped (depends on ${by}, which failed)`);
+          schedule.finish(index);
+          continue;
+        }
+        if (action.disabled) {
+          results[index] = { name, kind: label(action), status: 'disabled', seconds: 0 };
+          log(`  - ${name} disabled (${disabledReason(action)})`);
+          schedule.finish(index);
+          continue;
+        }
+        // A build of a whole table runs alone: DuckDB gives it every thread and the whole memory limit.
+        const alone = schedule.concurrent && buildsWholeTable(action, options, existing);
+        const conn = exclusive || (alone && running.size > 0) ? undefined : (idle.pop() ?? (canOpen > 0 ? await open() : undefined));
+        if (!conn) {
+          schedule.unnext(index);
+          break;
+        }
+        if (alone) exclusive = true;
+        const at = index;
+        const task = (async () => {
+          try {
+            const { result, line } = await runAction(conn, action, options, schemas, existing);
+            if (result.status === 'failed') failed.add(action.key);
+            results[at] = result;
+            log(line);
+          } finally {
+            if (alone) exclusive = false;
+            idle.push(conn);
+            running.delete(at);
+            schedule.finish(at);
           }
-          const reader = await connection.runAndReadAll(step.sql);
-          if (step.changes) result.changedRows = Number(reader.getRows()[0]?.[0] ?? 0);
-        } catch (error) {
-          throw new StepError(step.what, firstLine(error));
-        }
+        })();
+        running.set(at, task);
       }
-      if (action.kind === 'assertion') {
-        const view = quoteTarget(action.target);
-        const count = Number((await connection.runAndReadAll(`select count(*) from ${view}`)).getRows()[0]?.[0] ?? 0);
-        result.rows = count;
-        if (count > 0) {
-          const sample = (await connection.runAndReadAll(`select * from ${view} limit ${ASSERTION_SAMPLE_ROWS}`)).getRowObjectsJson();
-          await connection.run('commit');
-          throw new StepError('assertion', `${count} row(s) violate it, e.g. ${sample.map((r) => JSON.stringify(r)).join('; ')}`);
-        }
-      } else if (action.kind === 'table' && action.table.type !== 'view') {
-        result.rows = Number((await connection.runAndReadAll(`select count(*) from ${quoteTarget(action.target)}`)).getRows()[0]?.[0] ?? 0);
-      }
-      await connection.run('commit');
-      schemas.add(schemaOf(action));
-    } catch (error) {
-      await connection.run('rollback').catch(() => {});
-      result.status = 'failed';
-      result.error = error instanceof StepError ? `${error.what}: ${error.message}` : firstLine(error);
-      failed.add(action.key);
+      if (running.size === 0) break;
+      await Promise.race(running.values());
     }
-    result.seconds = (performance.now() - t0) / 1000;
-    results.push(result);
-    log(formatResult(result));
+  } finally {
+    await Promise.allSettled(running.values());
+    for (const c of opened) c.disconnectSync();
   }
   const seconds = (performance.now() - started) / 1000;
-  return { results, ok: results.every((r) => r.status !== 'failed' && r.status !== 'skipped'), seconds };
+  const done = results.filter((r): r is ActionResult => r !== undefined);
+  return { results: done, ok: done.every((r) => r.status !== 'failed' && r.status !== 'skipped'), seconds };
+}
+
+/**
+ * Whether the action builds a table from its whole query (a table, or an incremental table on its
+ * first run or a full refresh), not a merge of new rows, a view, an assertion or an operation.
+ */
+function buildsWholeTable(action: Action, options: RunOptions, existing: Map<string, string[]>): boolean {
+  if (action.kind !== 'table' || action.table.type === 'view') return false;
+  return action.table.type !== 'incremental' || !!options.fullRefresh || !existing.has(action.key);
+}
+
+/** Actions run at once by default when the caller can open more connections (2 cores: one waits on I/O or Node while the other plans). */
+export const DEFAULT_CONCURRENCY = 2;
+
+/** Runs one action in its own transaction on `connection`; never throws (a failure is its result). */
+async function runAction(
+  connection: DuckDBConnection,
+  action: Action,
+  options: RunOptions,
+  schemas: Set<string>,
+  existing: Map<string, string[]>,
+): Promise<{ result: ActionResult; line: string }> {
+  const name = shortName(action.target);
+  const t0 = performance.now();
+  const result: ActionResult = { name, kind: label(action), status: 'success', seconds: 0 };
+  if (options.dryRun) {
+    const steps = stepsFor(action, options, existing).filter((s) => !(s.what === 'schema' && schemas.has(schemaOf(action))));
+    result.sql = steps.map((s) => s.sql);
+    return { result, line: `-- ${name} (${label(action)})\n${steps.map((s) => s.sql.trim() + ';').join('\n')}\n` };
+  }
+  try {
+    const steps = stepsFor(action, options, existing).filter((s) => !(s.what === 'schema' && schemas.has(schemaOf(action))));
+    await connection.run('begin transaction');
+    for (const step of steps) {
+      try {
+        if (options.profile && step.profiled) {
+          const reader = await connection.runAndReadAll(profiledStatement(step.sql));
+          const profile = rowsProfile(String(reader.getRows()[0]?.[1] ?? '{}'));
+          result.profile = addProfile(result.profile ?? { read: {}, widest: {} }, profile);
+          continue;
+        }
+        const reader = await connection.runAndReadAll(step.sql);
+        if (step.changes) result.changedRows = Number(reader.getRows()[0]?.[0] ?? 0);
+      } catch (error) {
+        throw new StepError(step.what, firstLine(error));
+      }
+    }
+    if (action.kind === 'assertion') {
+      const view = quoteTarget(action.target);
+      const count = Number((await connection.runAndReadAll(`select count(*) from ${view}`)).getRows()[0]?.[0] ?? 0);
+      result.rows = count;
+      if (count > 0) {
+        const sample = (await connection.runAndReadAll(`select * from ${view} limit ${ASSERTION_SAMPLE_ROWS}`)).getRowObjectsJson();
+        await connection.run('commit');
+        throw new StepError('assertion', `${count} row(s) violate it, e.g. ${sample.map((r) => JSON.stringify(r)).join('; ')}`);
+      }
+    } else if (action.kind === 'table' && action.table.type !== 'view') {
+      result.rows = Number((await connection.runAndReadAll(`select count(*) from ${quoteTarget(action.target)}`)).getRows()[0]?.[0] ?? 0);
+    }
+    await connection.run('commit');
+    schemas.add(schemaOf(action));
+  } catch (error) {
+    await connection.run('rollback').catch(() => {});
+    result.status = 'failed';
+    result.error = error instanceof StepError ? `${error.what}: ${error.message}` : firstLine(error);
+  }
+  result.seconds = (performance.now() - t0) / 1000;
+  return { result, line: formatResult(result) };
+}
+
+/**
+ * The order actions start in. One at a time, the plan's order. Concurrently, an action is ready
+ * once every action of the plan it depends on has finished, and of the ready ones the one with the
+ * longest chain of dependants goes first (the chain bounds the run's time), then the plan's order.
+ */
+class Schedule {
+  private readonly waiting: number[];
+  private readonly dependents: number[][];
+  private readonly rank: number[];
+  private readonly ready: number[] = [];
+
+  constructor(
+    order: Action[],
+    readonly concurrent: boolean,
+  ) {
+    const index = new Map(order.map((a, i) => [a.key, i]));
+    this.dependents = order.map(() => []);
+    this.waiting = order.map((a, i) => {
+      const deps = [...new Set(a.deps)].filter((d) => index.has(d));
+      for (const d of deps) this.dependents[index.get(d)!]!.push(i);
+      return deps.length;
+    });
+    // Longest chain of dependants (in actions), computed backwards over the topological order.
+    this.rank = order.map(() => 0);
+    for (let i = order.length - 1; i >= 0; i--) {
+      for (const j of this.dependents[i]!) this.rank[i] = Math.max(this.rank[i]!, this.rank[j]! + 1);
+    }
+    for (let i = 0; i < order.length; i++) if (this.waiting[i] === 0) this.push(i);
+  }
+
+  /** The next action to start, taken off the ready list (undefined: none is ready now). */
+  next(): number | undefined {
+    return this.ready.shift();
+  }
+
+  /** Puts back an action next() gave that could not start yet. */
+  unnext(i: number): void {
+    this.ready.unshift(i);
+  }
+
+  /** Marks an action finished: its dependants whose dependencies have all finished become ready. */
+  finish(i: number): void {
+    for (const j of this.dependents[i]!) {
+      this.waiting[j] = this.waiting[j]! - 1;
+      if (this.waiting[j] === 0) this.push(j);
+    }
+  }
+
+  private push(i: number): void {
+    const before = (a: number, b: number) => (this.concurrent && this.rank[a] !== this.rank[b] ? this.rank[a]! > this.rank[b]! : a < b);
+    let at = this.ready.findIndex((r) => before(i, r));
+    if (at < 0) at = this.ready.length;
+    this.ready.splice(at, 0, i);
+  }
+}
+
+/**
+ * Whether an action may read session state another action left on the connection: a DuckDB
+ * variable it reads but does not set itself (`getvariable`), or a temporary table created by an
+ * operation. Each connection has its own, so such a graph runs one action at a time.
+ */
+export function sharesSessionState(order: Action[]): boolean {
+  for (const action of order) {
+    const sql = actionSql(action).join('\n');
+    const set = new Set([...sql.matchAll(/set\s+variable\s+([A-Za-z_][A-Za-z0-9_]*)/gi)].map((m) => m[1]!.toLowerCase()));
+    for (const m of sql.matchAll(/getvariable\s*\(\s*'([^']*)'/gi)) if (!set.has(m[1]!.toLowerCase())) return true;
+    if (/create\s+(or\s+replace\s+)?(temp|temporary)\s/i.test(sql)) return true;
+  }
+  return false;
+}
+
+/** Every SQL text of an action, as compiled. */
+export function actionSql(action: Action): string[] {
+  if (action.kind === 'operation') return action.operation.queries ?? [];
+  if (action.kind === 'assertion') return [action.assertion.query ?? ''];
+  const t = action.table;
+  return [
+    t.query,
+    t.incrementalQuery,
+    ...(t.preOps ?? []),
+    ...(t.postOps ?? []),
+    ...(t.incrementalPreOps ?? []),
+    ...(t.incrementalPostOps ?? []),
+  ].filter((q): q is string => q !== undefined);
+}
+
+/**
+ * Creates every schema the run writes into, once, before any action: concurrent actions would
+ * otherwise conflict on creating the same schema (DuckDB: write-write conflict on create).
+ */
+async function createSchemas(connection: DuckDBConnection, order: Action[], schemas: Set<string>): Promise<void> {
+  const targets = new Map<string, Target>();
+  for (const a of order) if (!a.disabled) targets.set(schemaOf(a), a.target);
+  if (targets.size === 0) return;
+  await connection.run(
+    [...targets.values()].map((t) => `create schema if not exists ${ident(t.database ?? '')}.${ident(t.schema ?? '')}`).join(';\n'),
+  );
+  for (const key of targets.keys()) schemas.add(key);
 }
 
 class StepError extends Error {
@@ -187,13 +369,29 @@ function schemaOf(action: Action): string {
   return `${action.target.database}.${action.target.schema}`;
 }
 
-/** The table's columns in order, or none when it does not exist (one catalog query). */
-async function tableColumns(connection: DuckDBConnection, target: Target): Promise<string[]> {
+/**
+ * The columns, in order, of every table in the catalogs the plan writes, read once at the start of
+ * a run (one catalog query instead of one per action). Only an action writes its own table, so
+ * an incremental table's columns are still these when its action starts; the merge checks them
+ * again inside its transaction (schemaCheck).
+ */
+async function catalogColumns(connection: DuckDBConnection, order: Action[]): Promise<Map<string, string[]>> {
+  const catalogs = [...new Set(order.map((a) => a.target.database ?? ''))];
+  const columns = new Map<string, string[]>();
+  if (catalogs.length === 0) return columns;
   const reader = await connection.runAndReadAll(
-    'select column_name from information_schema.columns where table_catalog = $1 and table_schema = $2 and table_name = $3 order by ordinal_position',
-    [target.database ?? '', target.schema ?? '', target.name ?? ''],
+    `select table_catalog, table_schema, table_name, column_name from information_schema.columns
+     where table_catalog in (${catalogs.map((_, i) => `$${i + 1}`).join(', ')})
+     order by table_catalog, table_schema, table_name, ordinal_position`,
+    catalogs,
   );
-  return reader.getRows().map((r) => String(r[0]));
+  for (const [database, schema, name, column] of reader.getRows()) {
+    const key = fullName({ database: String(database), schema: String(schema), name: String(name) });
+    const list = columns.get(key) ?? [];
+    list.push(String(column));
+    columns.set(key, list);
+  }
+  return columns;
 }
 
 async function tableExists(connection: DuckDBConnection, target: Target): Promise<boolean> {
@@ -204,7 +402,7 @@ async function tableExists(connection: DuckDBConnection, target: Target): Promis
   return Number(reader.getRows()[0]?.[0] ?? 0) > 0;
 }
 
-async function stepsFor(connection: DuckDBConnection, action: Action, options: RunOptions): Promise<Step[]> {
+function stepsFor(action: Action, options: RunOptions, existing: Map<string, string[]>): Step[] {
   const target = quoteTarget(action.target);
   const schema = `create schema if not exists ${ident(action.target.database ?? '')}.${ident(action.target.schema ?? '')}`;
   const ops = (what: string, list: string[] | undefined): Step[] =>
@@ -236,7 +434,7 @@ async function stepsFor(connection: DuckDBConnection, action: Action, options: R
     ...ops('post-operation', table.postOps),
   ];
   if (table.type !== 'incremental' || options.fullRefresh) return rebuild;
-  const columns = await tableColumns(connection, action.target);
+  const columns = existing.get(action.key) ?? [];
   if (columns.length === 0) return rebuild;
   return incrementalSteps(action, table, columns, target, schema, ops);
 }
@@ -261,7 +459,7 @@ function incrementalSteps(
     sql: `create or replace temp table ${source} as select distinct * from (${incremental}) as s`,
     profiled: true,
   });
-  steps.push({ what: 'incremental schema', sql: schemaCheck(source, columns, shortNameOf(action)) });
+  steps.push({ what: 'incremental schema', sql: schemaCheck(source, target, columns, shortNameOf(action)) });
   if (key.length > 0) {
     const keyCols = key.map(ident).join(', ');
     steps.push({ what: 'unique key', sql: duplicateKeyCheck(source, keyCols, shortNameOf(action)) });
@@ -292,11 +490,17 @@ function shortNameOf(action: Action): string {
   return shortName(action.target);
 }
 
-/** A statement that fails (via DuckDB's error()) when the source's columns differ from the table's. */
-function schemaCheck(source: string, tableColumns: string[], name: string): string {
+/**
+ * A statement that fails (via DuckDB's error()) when the source's columns differ from the table's
+ * as read at the start of the run, or the table's own columns changed since (the merge names them).
+ */
+function schemaCheck(source: string, target: string, tableColumns: string[], name: string): string {
   const expected = [...tableColumns].sort().join(',').replaceAll("'", "''");
-  return `select case when (select string_agg(column_name, ',' order by column_name) from (describe ${source})) <> '${expected}'
-    then error('the incremental query of ${name} returns other columns than the table has; rebuild it with --full-refresh') end`;
+  const columnsOf = (relation: string) => `(select string_agg(column_name, ',' order by column_name) from (describe ${relation}))`;
+  return `select case when ${columnsOf(source)} <> '${expected}'
+    then error('the incremental query of ${name} returns other columns than the table has; rebuild it with --full-refresh')
+    when ${columnsOf(target)} <> '${expected}'
+    then error('the table ${name} changed its columns during this run; run the transform again') end`;
 }
 
 /** Fails like BigQuery's MERGE when two different source rows share a unique key. */

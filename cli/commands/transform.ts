@@ -92,6 +92,8 @@ $LOGFLOW_CACHE_DIR/compiled (default ~/.cache/logflow/compiled); LOGFLOW_COMPILE
         includeDependents: values['include-dependents'],
         fullRefresh: values['full-refresh'],
         dryRun: values['dry-run'],
+        // Independent actions run at the same time, each on its own connection.
+        connect: () => warehouse.connect(),
         log: values.quiet ? (line) => (line.includes('✗') ? out(line) : undefined) : out,
       });
       const count = (s: string) => summary.results.filter((r) => r.status === s).length;

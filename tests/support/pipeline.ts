@@ -57,7 +57,8 @@ export async function landLines(
 /** Compiles the real project for DuckDB (with var overrides) and runs it on the warehouse. */
 export async function runModels(wh: Warehouse, options: RunOptions & { vars?: Record<string, string> } = {}): Promise<RunSummary> {
   const graph = compileProject({ warehouse: 'duckdb', vars: options.vars });
-  const summary = await runGraph(wh.connection, graph, options);
+  // As `logflow transform` runs it: independent actions at once, each on its own connection.
+  const summary = await runGraph(wh.connection, graph, { connect: () => wh.connect(), ...options });
   if (!summary.ok) {
     const failed = summary.results.filter((r) => r.status === 'failed');
     throw new Error(`model run failed: ${failed.map((r) => `${r.name}: ${r.error}`).join('; ')}`);

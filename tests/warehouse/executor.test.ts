@@ -1,8 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { resolve } from 'node:path';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { compileProject } from '../../warehouse/compile.ts';
 import { openWarehouse, type Warehouse } from '../../warehouse/duckdb.ts';
-import { compareRows, disabledReason, runGraph, runUnitTests } from '../../warehouse/executor.ts';
+import { compareRows, disabledReason, runGraph, runUnitTests, sharesSessionState, type RunOptions } from '../../warehouse/executor.ts';
+import { planGraph } from '../../warehouse/plan.ts';
 import type { CompiledGraph } from '../../warehouse/graph.ts';
 
 const projectDir = resolve(import.meta.dirname, '../fixtures/executor-project');
@@ -19,9 +21,16 @@ beforeEach(async () => {
 });
 afterEach(() => wh.close());
 
-describe('runGraph()', () => {
+describe.each([
+  ['one action at a time', {}],
+  ['independent actions at once', { concurrency: 4 }],
+])('runGraph(): %s', (_mode, extra: RunOptions) => {
+  // With `concurrency`, runGraph opens more connections to the same warehouse.
+  const run = (graph: CompiledGraph, options: RunOptions = {}) =>
+    runGraph(wh.connection, graph, { ...options, ...(extra.concurrency ? { ...extra, connect: () => wh.connect() } : {}) });
+
   it('builds tables, views, incrementals and operations in dependency order on the first run', async () => {
-    const summary = await runGraph(wh.connection, compile());
+    const summary = await run(compile());
     expect(summary.ok).toBe(true);
     const names = summary.results.map((r) => r.name);
     expect(names.indexOf('app.event_counts')).toBeLessThan(names.indexOf('app.event_kinds'));
@@ -38,9 +47,9 @@ describe('runGraph()', () => {
   });
 
   it('merges an incremental table on its unique key and appends one without a key', async () => {
-    await runGraph(wh.connection, compile());
+    await run(compile());
     await wh.connection.run(`insert into raw.events values (1, 'a', 11, 4), (4, 'c', 40, 5)`);
-    const second = await runGraph(wh.connection, compile());
+    const second = await run(compile());
     expect(second.ok).toBe(true);
     expect(await scalar('select count(*) from app.latest_events')).toBe(4);
     expect(await scalar('select value from app.latest_events where id = 1')).toBe(11);
@@ -50,24 +59,24 @@ describe('runGraph()', () => {
   });
 
   it('fails an incremental merge whose source has two different rows for one key, and keeps the table', async () => {
-    await runGraph(wh.connection, compile());
+    await run(compile());
     await wh.connection.run(`insert into raw.events values (1, 'a', 11, 4)`);
-    const second = await runGraph(wh.connection, compile({ dedupe: 'no' }), { actions: ['latest_events'] });
+    const second = await run(compile({ dedupe: 'no' }), { actions: ['latest_events'] });
     expect(second.ok).toBe(false);
     expect(second.results[0]?.error).toMatch(/several different rows for one unique key/);
     expect(await scalar('select count(*) from app.latest_events')).toBe(3);
   });
 
   it('rebuilds incremental tables from the full query with fullRefresh', async () => {
-    await runGraph(wh.connection, compile());
+    await run(compile());
     await wh.connection.run(`delete from raw.events where id = 3`);
-    await runGraph(wh.connection, compile(), { fullRefresh: true });
+    await run(compile(), { fullRefresh: true });
     expect(await scalar('select count(*) from app.event_log')).toBe(2);
     expect(await scalar('select count(*) from app.latest_events')).toBe(2);
   });
 
   it('fails the run on an assertion that returns rows, naming it and showing rows', async () => {
-    const summary = await runGraph(wh.connection, compile({ failAssertion: 'yes' }));
+    const summary = await run(compile({ failAssertion: 'yes' }));
     expect(summary.ok).toBe(false);
     const failed = summary.results.filter((r) => r.status === 'failed');
     expect(failed.map((r) => r.name)).toEqual(['app_assertions.positive_values']);
@@ -75,8 +84,8 @@ describe('runGraph()', () => {
   });
 
   it('stops the dependants of a failing action, runs the rest, and keeps the old table', async () => {
-    await runGraph(wh.connection, compile());
-    const summary = await runGraph(wh.connection, compile({ breakModel: 'yes' }));
+    await run(compile());
+    const summary = await run(compile({ breakModel: 'yes' }));
     const byName = Object.fromEntries(summary.results.map((r) => [r.name, r]));
     expect(byName['app.broken']?.status).toBe('failed');
     expect(byName['app.broken']?.error).toMatch(/no_such_column/);
@@ -92,29 +101,27 @@ describe('runGraph()', () => {
     [{ tags: ['breakable'] }, ['app.after_broken', 'app.broken']],
     [{ actions: ['broken'], includeDependents: true }, ['app.after_broken', 'app.broken']],
   ])('selects actions like the Dataform CLI: %j', async (selection, expected) => {
-    await runGraph(wh.connection, compile(), { actions: ['event_counts'] });
-    const summary = await runGraph(wh.connection, compile(), selection);
+    await run(compile(), { actions: ['event_counts'] });
+    const summary = await run(compile(), selection);
     expect(summary.results.map((r) => r.name).sort()).toEqual(expected);
   });
 
   it('rejects an unknown action name with the list of known ones', async () => {
-    await expect(runGraph(wh.connection, compile(), { actions: ['nope'] })).rejects.toThrow(
-      /no action named 'nope'; known actions: .*app.event_counts/,
-    );
+    await expect(run(compile(), { actions: ['nope'] })).rejects.toThrow(/no action named 'nope'; known actions: .*app.event_counts/);
   });
 
   it('prints the SQL and changes nothing on a dry run', async () => {
     const lines: string[] = [];
-    const summary = await runGraph(wh.connection, compile(), { dryRun: true, log: (l) => lines.push(l) });
+    const summary = await run(compile(), { dryRun: true, log: (l) => lines.push(l) });
     expect(summary.ok).toBe(true);
     expect(lines.join('\n')).toMatch(/create or replace table "test-project"\."app"\."event_counts" as/);
     expect(await scalar(`select count(*) from information_schema.tables where table_schema = 'app'`)).toBe(0);
   });
 
   it('prints the merge an existing incremental table would get on a dry run', async () => {
-    await runGraph(wh.connection, compile());
+    await run(compile());
     const lines: string[] = [];
-    await runGraph(wh.connection, compile(), { dryRun: true, actions: ['latest_events'], log: (l) => lines.push(l) });
+    await run(compile(), { dryRun: true, actions: ['latest_events'], log: (l) => lines.push(l) });
     expect(lines.join('\n')).toMatch(
       /delete from "test-project"\."app"\."latest_events" as t using __logflow_incremental_source as s where t\."id" = s\."id"/,
     );
@@ -123,7 +130,110 @@ describe('runGraph()', () => {
 
   it('refuses to run when a declared source is missing', async () => {
     await wh.connection.run('drop table raw.events');
-    await expect(runGraph(wh.connection, compile())).rejects.toThrow(/source raw.events does not exist/);
+    await expect(run(compile())).rejects.toThrow(/source raw.events does not exist/);
+  });
+});
+
+/** Transactions seen through traced connections: how many were open at once, and every statement in order. */
+interface Trace {
+  open: number;
+  max: number;
+  events: { conn: number; sql: string }[];
+}
+
+/**
+ * `conn` with its statements recorded in `trace`. With `waitForOverlap`, the commit of a
+ * transaction that builds no whole table (those run alone) waits, up to 2 s, until two
+ * transactions have been open at once, so that a run that never overlaps them is seen as such
+ * rather than hidden by timing.
+ */
+function traced(conn: DuckDBConnection, id: number, trace: Trace, waitForOverlap = true): DuckDBConnection {
+  let builds = false;
+  const wrap =
+    (fn: (sql: string, ...rest: unknown[]) => Promise<unknown>) =>
+    async (sql: string, ...rest: unknown[]) => {
+      const s = sql.trim().toLowerCase();
+      if (s === 'begin transaction') builds = false;
+      if (s.startsWith('create or replace table')) builds = true;
+      if (s === 'commit' && waitForOverlap && !builds) {
+        const until = Date.now() + 2000;
+        while (trace.max < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
+      }
+      const out = await fn.call(conn, sql, ...rest);
+      if (s === 'begin transaction') trace.max = Math.max(trace.max, ++trace.open);
+      if (s === 'commit' || s === 'rollback') trace.open--;
+      trace.events.push({ conn: id, sql: s });
+      return out;
+    };
+  return new Proxy(conn, {
+    get(target, prop, receiver) {
+      if (prop === 'run' || prop === 'runAndReadAll')
+        return wrap(Reflect.get(target, prop, receiver) as (sql: string, ...rest: unknown[]) => Promise<unknown>);
+      return Reflect.get(target, prop, receiver);
+    },
+  });
+}
+
+/** Where the transaction that wrote `name` (app schema) began and committed, in trace order. */
+function transactionOf(trace: Trace, name: string): { begin: number; commit: number } {
+  const at = trace.events.findIndex((e) => e.sql.startsWith('create or replace') && e.sql.includes(`"app"."${name}" as`));
+  const conn = trace.events[at]?.conn;
+  let begin = at;
+  while (begin >= 0 && !(trace.events[begin]?.conn === conn && trace.events[begin]?.sql === 'begin transaction')) begin--;
+  let commit = at;
+  while (commit < trace.events.length && !(trace.events[commit]?.conn === conn && trace.events[commit]?.sql === 'commit')) commit++;
+  return { begin, commit };
+}
+
+describe('runGraph() with connect', () => {
+  it('overlaps the transactions of independent actions, and starts each after its dependencies committed', async () => {
+    const trace: Trace = { open: 0, max: 0, events: [] };
+    let opened = 0;
+    const summary = await runGraph(traced(wh.connection, 0, trace), compile(), {
+      connect: async () => traced(await wh.connect(), ++opened, trace),
+      concurrency: 3,
+    });
+    expect(summary.ok).toBe(true);
+    expect(trace.max).toBeGreaterThan(1);
+    expect(opened).toBe(2);
+    for (const [dependency, dependant] of [
+      ['event_counts', 'event_kinds'],
+      ['event_counts', 'broken'],
+      ['broken', 'after_broken'],
+    ] as const) {
+      expect(transactionOf(trace, dependency).commit).toBeLessThan(transactionOf(trace, dependant).begin);
+    }
+    // Results in the plan's order, whatever order they finished in.
+    expect(summary.results.map((r) => r.name)).toEqual(planGraph(compile()).order.map((a) => `${a.target.schema}.${a.target.name}`));
+  });
+
+  it('runs one action at a time when actions share session state (a variable set by another)', async () => {
+    const trace: Trace = { open: 0, max: 0, events: [] };
+    const graph = compile();
+    const table = graph.tables!.find((t) => t.target.name === 'event_counts')!;
+    table.preOps = ['set variable shared_kind = (select min(kind) from raw.events)'];
+    graph.tables!.find((t) => t.target.name === 'latest_events')!.preOps = ["select getvariable('shared_kind')"];
+    const summary = await runGraph(traced(wh.connection, 0, trace, false), graph, {
+      connect: async () => traced(await wh.connect(), 1, trace, false),
+    });
+    expect(summary.ok).toBe(true);
+    expect(trace.max).toBe(1);
+  });
+});
+
+describe('sharesSessionState()', () => {
+  const graphWith = (preOps: Record<string, string[]>): CompiledGraph => {
+    const graph = compile();
+    for (const t of graph.tables ?? []) t.preOps = preOps[t.target.name ?? ''] ?? t.preOps;
+    return graph;
+  };
+  it.each([
+    [{}, false],
+    [{ event_counts: ['set variable counts_from = 1', "select getvariable('counts_from')"] }, false],
+    [{ event_counts: ['set variable counts_from = 1'], latest_events: ["select getvariable('counts_from')"] }, true],
+    [{ event_counts: ['create temp table scratch as select 1'] }, true],
+  ])('%j: %s', (preOps, shares) => {
+    expect(sharesSessionState(planGraph(graphWith(preOps)).order)).toBe(shares);
   });
 });
 
