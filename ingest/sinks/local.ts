@@ -38,12 +38,23 @@ const STAGE_COLUMNS = 'data blob, line_number double, byte_offset double, origin
 const STAGE_TYPES = [BLOB, DOUBLE, DOUBLE, DOUBLE, VARCHAR];
 /**
  * DuckDB's memory limit for an ingest that opens its own warehouse (LOGFLOW_MEMORY_LIMIT overrides
- * it). The sink holds a batch or two (one row group each) at a time, so DuckDB needs little; above
- * that, the limit mostly fills with landing blocks already written, which ingest never reads again
- * (1M lines, load ~25: peak RSS 663 MB at 128MB vs 833 MB at 256MB, CPU the same within noise;
- * 64MB gave 571 MB but spilled the staging table).
+ * it). While a batch commits, DuckDB holds its staging table (about 35 MB per 122,880 lines), the
+ * landing row group being built (about 70 MB) and the next batch's first pieces. At 64MB it
+ * writes some of them to the spill folder instead of holding them: measured on a busy machine
+ * (load 23-26, so noisy), 500k lines 552 -> 403 MB peak RSS, 1M lines 481 MB against 501-558 MB
+ * at 128MB, CPU within noise (7.52 vs 7.96 s at 500k). With whole batches (before pieces) 64MB
+ * gave 571 vs 663 MB.
  */
-export const INGEST_MEMORY_LIMIT = '128MB';
+export const INGEST_MEMORY_LIMIT = '64MB';
+/**
+ * `allocator_background_threads`: DuckDB's allocator (jemalloc) keeps the pages DuckDB frees for
+ * seconds before giving them back, and without its background threads it gives them back only
+ * while allocating. Every batch frees its staging table and the row group it wrote, so that
+ * memory piled up: 10M lines, busy machine, 629 MB peak RSS without them, 456 MB with them (one
+ * run each); one insert of a batch alone (tmp harness) went back to its starting RSS within 3 s
+ * with them and never without. This switch is the process's, so only an ingest that opened its
+ * own warehouse sets it (the `logflow ingest` process).
+ */
 /** DuckDB's appender writes its buffer to the table by itself every 100 vectors (checked: 204,800 rows). */
 const APPENDER_AUTO_FLUSH_ROWS = 100 * 2048;
 
@@ -102,7 +113,10 @@ export class LocalSink implements Sink {
     try {
       const c = warehouse.connection;
       // bounded footprint for long runs (follow mode). A borrowed warehouse keeps its owner's settings.
-      if (owned) await applyResourceLimits(warehouse, resourceLimits(warehouse.path, {}, process.env, INGEST_MEMORY_LIMIT));
+      if (owned) {
+        await applyResourceLimits(warehouse, resourceLimits(warehouse.path, {}, process.env, INGEST_MEMORY_LIMIT));
+        await c.run(`set allocator_background_threads = true`);
+      }
       await ensureLanding(c);
       await c.run(`create schema if not exists ${ident(CHECKPOINT_SCHEMA)}`);
       await c.run(`create table if not exists ${ident(CHECKPOINT_SCHEMA)}.${ident(CHECKPOINT_TABLE)} (${CHECKPOINT_COLUMNS})`);
