@@ -111,7 +111,8 @@ export async function runIngest(options: IngestOptions): Promise<IngestSummary> 
         counts.read += batch.lines.length;
         counts.bytes += batch.bytes;
         if (batch.checkpoint) known.set(batch.checkpoint.sourceId, batch.checkpoint);
-        await sink.write(labeler ? labeler.label(batch) : batch);
+        // the closing piece of a batch read in pieces may have no lines: nothing to label
+        await sink.write(labeler && batch.lines.length > 0 ? labeler.label(batch) : batch);
       },
     };
     progress.start();

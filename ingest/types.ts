@@ -47,6 +47,11 @@ export interface LineBatch {
   format?: string;
   /** `format` attribute per line, when the lines do not share one (a source mixing formats). */
   formats?: string[];
+  /**
+   * A piece of a batch still being read (BatchLimits.pieceLines): more lines of it follow, and
+   * the batch's last piece (not partial, possibly with no lines) carries its checkpoint.
+   */
+  partial?: boolean;
 }
 
 /** Counters a run reports. */

@@ -22,7 +22,8 @@ import type { Sink } from './sink.ts';
  * idempotency key computed by DuckDB, key for key what lineAttributes() builds) and records the
  * batch's checkpoint in logflow_ingest.checkpoints. Rows and checkpoint commit together, so a
  * restart after any crash resumes exactly after the last committed batch. While one batch
- * commits, the caller reads the next one into the other of two staging tables.
+ * commits, the caller reads the next one into the other of two staging tables. A batch read in
+ * pieces (BatchLimits.pieceLines) is staged piece by piece; its last piece commits it.
  */
 export const CHECKPOINT_SCHEMA = 'logflow_ingest';
 export const CHECKPOINT_TABLE = 'checkpoints';
@@ -37,12 +38,23 @@ const STAGE_COLUMNS = 'data blob, line_number double, byte_offset double, origin
 const STAGE_TYPES = [BLOB, DOUBLE, DOUBLE, DOUBLE, VARCHAR];
 /**
  * DuckDB's memory limit for an ingest that opens its own warehouse (LOGFLOW_MEMORY_LIMIT overrides
- * it). The sink holds a batch or two (one row group each) at a time, so DuckDB needs little; above
- * that, the limit mostly fills with landing blocks already written, which ingest never reads again
- * (1M lines, load ~25: peak RSS 663 MB at 128MB vs 833 MB at 256MB, CPU the same within noise;
- * 64MB gave 571 MB but spilled the staging table).
+ * it). While a batch commits, DuckDB holds its staging table (about 35 MB per 122,880 lines), the
+ * landing row group being built (about 70 MB) and the next batch's first pieces. At 64MB it
+ * writes some of them to the spill folder instead of holding them: measured on a busy machine
+ * (load 23-26, so noisy), 500k lines 552 -> 403 MB peak RSS, 1M lines 481 MB against 501-558 MB
+ * at 128MB, CPU within noise (7.52 vs 7.96 s at 500k). With whole batches (before pieces) 64MB
+ * gave 571 vs 663 MB.
  */
-export const INGEST_MEMORY_LIMIT = '128MB';
+export const INGEST_MEMORY_LIMIT = '64MB';
+/**
+ * `allocator_background_threads`: DuckDB's allocator (jemalloc) keeps the pages DuckDB frees for
+ * seconds before giving them back, and without its background threads it gives them back only
+ * while allocating. Every batch frees its staging table and the row group it wrote, so that
+ * memory piled up: 10M lines, busy machine, 629 MB peak RSS without them, 456 MB with them (one
+ * run each); one insert of a batch alone (tmp harness) went back to its starting RSS within 3 s
+ * with them and never without. This switch is the process's, so only an ingest that opened its
+ * own warehouse sets it (the `logflow ingest` process).
+ */
 /** DuckDB's appender writes its buffer to the table by itself every 100 vectors (checked: 204,800 rows). */
 const APPENDER_AUTO_FLUSH_ROWS = 100 * 2048;
 
@@ -63,11 +75,21 @@ type BatchHead = Pick<LineBatch, 'source' | 'format' | 'checkpoint'>;
 interface Stage {
   name: string;
   appender: DuckDBAppender;
+  /** Rows appended for the open batch, and how many of them the appender still buffers. */
+  rows: number;
+  buffered: number;
+  /**
+   * The batch-wide `format` of the open batch's rows (its first piece's): a later piece labelled
+   * otherwise writes its format into each of its rows.
+   */
+  format: string | undefined;
 }
 
 export class LocalSink implements Sink {
   readonly counts = { delivered: 0, retried: 0, failed: 0, truncated: 0 };
   private inflight: Promise<void> = Promise.resolve();
+  /** No commit is running (`inflight` has settled). */
+  private committed = true;
   private failure: unknown = null;
   private lastMicros = 0n;
   private readonly sourceIndex = new Map<string, number>();
@@ -91,12 +113,15 @@ export class LocalSink implements Sink {
     try {
       const c = warehouse.connection;
       // bounded footprint for long runs (follow mode). A borrowed warehouse keeps its owner's settings.
-      if (owned) await applyResourceLimits(warehouse, resourceLimits(warehouse.path, {}, process.env, INGEST_MEMORY_LIMIT));
+      if (owned) {
+        await applyResourceLimits(warehouse, resourceLimits(warehouse.path, {}, process.env, INGEST_MEMORY_LIMIT));
+        await c.run(`set allocator_background_threads = true`);
+      }
       await ensureLanding(c);
       await c.run(`create schema if not exists ${ident(CHECKPOINT_SCHEMA)}`);
       await c.run(`create table if not exists ${ident(CHECKPOINT_SCHEMA)}.${ident(CHECKPOINT_TABLE)} (${CHECKPOINT_COLUMNS})`);
       const stages: Stage[] = [];
-      for (const name of STAGES) stages.push({ name, appender: await createStage(c, name) });
+      for (const name of STAGES) stages.push({ name, appender: await createStage(c, name), rows: 0, buffered: 0, format: undefined });
       const sink = new LocalSink(warehouse, stages, options, owned);
       sink.lastMicros = await maxPublishMicros(c);
       return sink;
@@ -138,30 +163,45 @@ export class LocalSink implements Sink {
   async write(batch: LineBatch): Promise<void> {
     if (this.failure) throw this.failure;
     const stage = this.stages[this.turn]!;
-    let rows: number;
     try {
       // Rows are appended while the previous batch commits (from the other staging table): the
       // appender only buffers them (its own memory, not the connection's) until flushSync, which
       // waits for that commit. The appender flushes by itself at APPENDER_AUTO_FLUSH_ROWS, which
-      // would use the connection mid-commit, so a batch that large waits for the commit first.
-      if (batch.lines.length >= APPENDER_AUTO_FLUSH_ROWS) await this.inflight;
+      // would use the connection mid-commit, so rows that would reach it wait for the commit first.
+      if (stage.buffered + batch.lines.length >= APPENDER_AUTO_FLUSH_ROWS) await this.inflight;
       if (this.failure) throw this.failure;
-      rows = this.append(stage.appender, batch);
-      await this.inflight;
-      if (this.failure) throw this.failure;
-      stage.appender.flushSync();
+      if (stage.rows === 0) stage.format = batch.format;
+      const rows = this.append(stage.appender, batch, batch.format === stage.format ? undefined : batch.format);
+      stage.rows += rows;
+      stage.buffered += rows;
+      // A piece of a batch goes into the staging table as soon as no commit runs, so that neither
+      // the reader nor the appender holds a whole batch; the batch's last piece waits for it.
+      if (!batch.partial || this.committed) {
+        await this.inflight;
+        if (this.failure) throw this.failure;
+        stage.appender.flushSync();
+        stage.buffered = 0;
+      }
     } catch (error) {
       throw warehouseError(this.warehouse.path, error, 'write');
     }
+    if (batch.partial) return;
+    const rows = stage.rows;
     this.turn = (this.turn + 1) % this.stages.length;
     // the commit keeps what it needs of the batch, not its lines (they hold the file's read chunks)
-    const { source, format, checkpoint } = batch;
-    this.inflight = this.commit({ source, format, checkpoint }, rows, stage).catch((error: unknown) => {
-      const translated = warehouseError(this.warehouse.path, error, 'write');
-      this.failure = /damaged|permission denied/.test(translated.message)
-        ? translated
-        : new LogflowError(`${translated.message}; nothing after the last committed batch was recorded, run again to resume`);
-    });
+    const { source, checkpoint } = batch;
+    const format = stage.format;
+    this.committed = false;
+    this.inflight = this.commit({ source, format, checkpoint }, rows, stage)
+      .catch((error: unknown) => {
+        const translated = warehouseError(this.warehouse.path, error, 'write');
+        this.failure = /damaged|permission denied/.test(translated.message)
+          ? translated
+          : new LogflowError(`${translated.message}; nothing after the last committed batch was recorded, run again to resume`);
+      })
+      .finally(() => {
+        this.committed = true;
+      });
   }
 
   /**
@@ -170,7 +210,7 @@ export class LocalSink implements Sink {
    * line over the message limit is appended as its prefix with its original length (as the Pub/Sub
    * sink publishes it), and reported.
    */
-  private append(appender: DuckDBAppender, batch: LineBatch): number {
+  private append(appender: DuckDBAppender, batch: LineBatch, ownFormat: string | undefined): number {
     const limit = MAX_MESSAGE_BYTES - attributeOverhead(batch.source, this.options.context);
     const chunk = this.chunk;
     const total = batch.lines.length;
@@ -192,7 +232,7 @@ export class LocalSink implements Sink {
         lineNumber!.setItem(r, batch.firstLine + i);
         byteOffset!.setItem(r, batch.offsets[i]!);
         originalLength!.setItem(r, truncated ? length : null);
-        format!.setItem(r, batch.formats?.[i] ?? null);
+        format!.setItem(r, batch.formats?.[i] ?? ownFormat ?? null);
       }
       for (const vector of [data, lineNumber, byteOffset, originalLength, format]) vector!.flush();
       appender.appendDataChunk(chunk);
@@ -240,6 +280,8 @@ export class LocalSink implements Sink {
     // an empty staging table for the batch after next (see STAGES)
     stage.appender.closeSync();
     stage.appender = await createStage(c, stage.name);
+    stage.rows = 0;
+    stage.format = undefined;
   }
 
   private async params(batch: BatchHead, micros: bigint): Promise<Record<string, string>> {

@@ -88,6 +88,33 @@ describe('logflow ingest (child process)', () => {
     ).toBe(true);
   }, 60_000);
 
+  it('after kill -9 mid-batch, no piece of the batch has landed, and a restart lands every line exactly once (local, default batches)', async () => {
+    // default batches: 122,880 lines, read and staged in pieces of 16,384; only the last piece commits
+    const batch = 122_880;
+    const n = batch + 60_000;
+    const file = writeLog('kill-pieces.log', n);
+    const warehouse = join(dir, 'pieces.duckdb');
+    const partials: number[] = [];
+    for (const delay of [0, 150, 300]) {
+      const { child, done } = start([file, '--warehouse', warehouse, '--quiet']);
+      const deadline = Date.now() + 15_000;
+      while (!(existsSync(`${warehouse}.wal`) && statSync(`${warehouse}.wal`).size > 0) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 5));
+      await new Promise((r) => setTimeout(r, delay));
+      child.kill('SIGKILL');
+      await done;
+      partials.push((await landing(warehouse)).rows);
+    }
+    expect(
+      partials.every((rows) => rows % batch === 0 || rows === n),
+      `rows after each kill: ${partials.join(', ')}`,
+    ).toBe(true);
+    const { done } = start([file, '--warehouse', warehouse, '--quiet']);
+    const result = await done;
+    expect(result.code, result.stderr).toBe(0);
+    expect(await landing(warehouse)).toEqual({ rows: n, distinct: n, maxLine: n });
+  }, 120_000);
+
   it('after kill -9, a restart publishes every line at least once and resumes from the acknowledged checkpoint (Pub/Sub)', async () => {
     const file = writeLog('kill-pubsub.log', 40_000);
     fake.messages.length = 0;

@@ -178,14 +178,16 @@ describe('runIngest() to the local landing table', () => {
   });
 
   it.each([
-    ['a name that needs JSON escaping, one batch', 'q"uo\\te \u001f tab\té ☃.log', 'combined', 1000],
-    ['lines of mixed formats, small batches', 'mixed.log', 'auto', 3],
-  ])('writes the attributes as the text json_object() writes, byte for byte: %s', async (_, name, format, maxLines) => {
+    ['a name that needs JSON escaping, one batch', 'q"uo\\te \u001f tab\té ☃.log', 'combined', 1000, undefined],
+    ['lines of mixed formats, small batches', 'mixed.log', 'auto', 3, undefined],
+    // the first piece's lines carry their own formats, the next piece's share one: each row keeps its own
+    ['lines of mixed formats, batches in pieces', 'mixed.log', 'auto', 5, 2],
+  ])('writes the attributes as the text json_object() writes, byte for byte: %s', async (_, name, format, maxLines, pieceLines) => {
     const file = join(dir, name);
     const combined = lines(3).map((l) => `${l} "-" "curl/8"`);
     const common = `10.0.0.9 - - [17/May/2015:10:05:03 +0000] "GET /c HTTP/1.1" 200 9`;
     writeFileSync(file, [combined[0], common, combined[1], common, combined[2], 'garbage', ''].join('\n') + '\n');
-    await runIngest({ inputs: [file], warehouse, report, ingestHost: 'h"ost', format, batch: { maxLines }, final: true });
+    await runIngest({ inputs: [file], warehouse, report, ingestHost: 'h"ost', format, batch: { maxLines, pieceLines }, final: true });
     const w = await openWarehouse(warehouse, { catalog: 'wh' });
     try {
       const keys = ['source', 'source_id', 'line_number', 'byte_offset', 'format', 'ingest_host', 'idempotency_key'];
@@ -202,6 +204,35 @@ describe('runIngest() to the local landing table', () => {
     } finally {
       w.close();
     }
+  });
+
+  it('lands a batch read in pieces as one transaction: the rows and checkpoints of whole batches, one publish time per batch', async () => {
+    const file = join(dir, 'access.log');
+    writeFileSync(file, lines(250).join('\n') + '\n');
+    const landed = async (pieceLines: number | undefined) => {
+      rmSync(warehouse, { force: true });
+      const s = await runIngest({ inputs: [file], warehouse, report, batch: { maxLines: 100, pieceLines }, ingestHost: 'h' });
+      expect(s).toMatchObject({ read: 250, delivered: 250 });
+      const got = await rows();
+      const w = await openWarehouse(warehouse, { catalog: 'wh' });
+      try {
+        const cp = await w.connection.runAndReadAll(
+          `select source_id, path, "offset", line, fp_len, fp_hash, tail_offset, tail_len, tail_hash from logflow_ingest.checkpoints`,
+        );
+        return {
+          rows: got.map((r) => [r.data.toString(), JSON.stringify(r.attributes)]),
+          batches: [...new Set(got.map((r) => r.publish_time))].map((t) => got.filter((r) => r.publish_time === t).length),
+          checkpoints: cp.getRowObjectsJS(),
+        };
+      } finally {
+        w.close();
+      }
+    };
+    const whole = await landed(undefined);
+    const pieces = await landed(16);
+    expect(pieces).toEqual(whole);
+    expect(pieces.batches).toEqual([100, 100, 50]);
+    expect(pieces.checkpoints).toMatchObject([{ line: 250n }]);
   });
 
   it('ingests in-process lines as one stream with offsets as if piped', async () => {
