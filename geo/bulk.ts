@@ -40,7 +40,9 @@ export function numericTwin(file: string): { file: string; digits: 8 | 32 } | nu
 
 /** SQL of the one bucket of a range of `digit`'s family that fits in a bucket (its narrowest), NULL for a wider range. */
 export function narrowBucketSql(digit: '4' | '6', start: string, end: string): string {
-  const whens = GEO.BUCKET_LEVELS[digit].map((n) => `when left(${start}, ${n}) = left(${end}, ${n}) then '${digit}' || left(${start}, ${n})`);
+  const whens = GEO.BUCKET_LEVELS[digit].map(
+    (n) => `when left(${start}, ${n}) = left(${end}, ${n}) then '${digit}' || left(${start}, ${n})`,
+  );
   return `(case ${whens.join(' ')} end)`;
 }
 

@@ -28,10 +28,13 @@ describe('requests', () => {
     ['bigquery', 'incrementalQuery', 1],
     ['duckdb', 'query', 2],
     ['duckdb', 'incrementalQuery', 2],
-  ] as const)('on %s, its %s reads int_lines_parsed %i time(s) (BigQuery: the referrer host per line, one read)', (warehouse, query, times) => {
-    const requests = table(warehouse === 'bigquery' ? bigquery : duckdb, 'requests');
-    expect(reads(requests[query], parsed)).toBe(times);
-  });
+  ] as const)(
+    'on %s, its %s reads int_lines_parsed %i time(s) (BigQuery: the referrer host per line, one read)',
+    (warehouse, query, times) => {
+      const requests = table(warehouse === 'bigquery' ? bigquery : duckdb, 'requests');
+      expect(reads(requests[query], parsed)).toBe(times);
+    },
+  );
 });
 
 describe('daily outputs on a full refresh', () => {
@@ -39,20 +42,23 @@ describe('daily outputs on a full refresh', () => {
   const daily = (bigquery.tables ?? []).filter(
     (t) => t.type === 'incremental' && (t.incrementalPreOps ?? []).some((op) => /^\s*delete\s+from\b/i.test(op)),
   );
-  const mine = daily.filter((t) => !['sessions', 'suspicious_clients'].includes(t.target.name));
+  const mine = daily.filter((t) => !['sessions', 'suspicious_clients'].includes(t.target.name ?? ''));
 
   it('are the panels, visitor_days and daily_visitors', () => {
     expect(mine.map((t) => t.target.name)).toEqual(expect.arrayContaining(['pages', 'visitor_days', 'daily_visitors', 'visitor_hosts']));
     expect(mine.length).toBeGreaterThanOrEqual(20);
   });
 
-  it.each(mine.map((t) => [t.target.name, t] as const))('%s: no pre-operation (no scan for a first date) and no date filter; incremental runs keep both', (name, t) => {
-    for (const graph of [bigquery, duckdb]) {
-      const compiled = table(graph, name);
-      expect((compiled.preOps ?? []).filter((op) => op.trim() !== '')).toEqual([]);
-      expect(compiled.query).not.toMatch(new RegExp(`${name}_from`));
-      expect((compiled.incrementalPreOps ?? []).join('\n')).toMatch(new RegExp(`${name}_from`));
-      expect(compiled.incrementalQuery).toMatch(new RegExp(`${name}_from`));
-    }
-  });
+  it.each(mine.map((t) => [t.target.name ?? '']))(
+    '%s: no pre-operation (no scan for a first date) and no date filter; incremental runs keep both',
+    (name) => {
+      for (const graph of [bigquery, duckdb]) {
+        const compiled = table(graph, name);
+        expect((compiled.preOps ?? []).filter((op) => op.trim() !== '')).toEqual([]);
+        expect(compiled.query).not.toMatch(new RegExp(`${name}_from`));
+        expect((compiled.incrementalPreOps ?? []).join('\n')).toMatch(new RegExp(`${name}_from`));
+        expect(compiled.incrementalQuery).toMatch(new RegExp(`${name}_from`));
+      }
+    },
+  );
 });
