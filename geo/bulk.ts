@@ -33,20 +33,26 @@ export function numericTwin(file: string): { file: string; digits: 8 | 32 } | nu
 }
 
 /**
- * SQL of a range's buckets as a list (geo/ranges.ts bucketsOf): the narrowest level whose prefix
- * the start and end keys share, else every coarsest-level prefix from the start's to the end's.
+ * A range's buckets are computed as geo/ranges.ts bucketsOf computes them: the narrowest level
+ * whose prefix the start and end keys share (narrowBucketSql), else every coarsest-level prefix
+ * from the start's to the end's (spreadBucketsSql).
  */
-export function bucketsSql(start: string, end: string): string {
-  const family = (digit: '4' | '6') => {
-    const levels = GEO.BUCKET_LEVELS[digit];
-    const coarsest = levels[levels.length - 1]!;
-    const whens = levels.map((n) => `when left(${start}, ${n}) = left(${end}, ${n}) then ['${digit}' || left(${start}, ${n})]`);
-    const first = `cast(('0x' || left(${start}, ${coarsest})) as integer)`;
-    const last = `cast(('0x' || left(${end}, ${coarsest})) as integer)`;
-    const spread = `list_transform(range(${first}, ${last} + 1), lambda p: '${digit}' || printf('%0${coarsest}x', p))`;
-    return `(case ${whens.join(' ')} else ${spread} end)`;
-  };
-  return `(case when length(${start}) = 8 then ${family('4')} else ${family('6')} end)`;
+
+/** SQL of the one bucket of a range of `digit`'s family that fits in a bucket (its narrowest), NULL for a wider range. */
+export function narrowBucketSql(digit: '4' | '6', start: string, end: string): string {
+  const whens = GEO.BUCKET_LEVELS[digit].map(
+    (n) => `when left(${start}, ${n}) = left(${end}, ${n}) then '${digit}' || left(${start}, ${n})`,
+  );
+  return `(case ${whens.join(' ')} end)`;
+}
+
+/** SQL of the coarsest-level buckets from a range's start to its end, as a list (a range wider than the coarsest level). */
+export function spreadBucketsSql(digit: '4' | '6', start: string, end: string): string {
+  const levels = GEO.BUCKET_LEVELS[digit];
+  const coarsest = levels[levels.length - 1]!;
+  const first = `cast(('0x' || left(${start}, ${coarsest})) as integer)`;
+  const last = `cast(('0x' || left(${end}, ${coarsest})) as integer)`;
+  return `list_transform(range(${first}, ${last} + 1), lambda p: '${digit}' || printf('%0${coarsest}x', p))`;
 }
 
 /** The payload columns of a kind's table from the CSV's text columns (as parseCountryFields / parseAsnFields). */
@@ -55,19 +61,22 @@ function payloadSql(kind: RangeKind): string[] {
   return [`try_cast(regexp_replace(trim(asn_text), '(?i)^AS', '') as bigint) as asn`, `nullif(trim(coalesce(org_text, '')), '') as as_org`];
 }
 
-/** A check of the loaded rows: how many are not what the JavaScript loader would accept. */
-function malformedSql(kind: RangeKind, table: string): string {
-  const keyOk = (k: string) => `(length(${k}) in (8, 32) and regexp_full_match(${k}, '[0-9a-f]+'))`;
+/**
+ * Whether a row is one the JavaScript loader accepts, from the numbers and the payload: the keys are
+ * lower-case hex of the right width by construction (key() below), so what remains is start <= end
+ * (on the numbers: the same order as on equal-width keys) and the payload's own rule.
+ */
+function acceptedSql(kind: RangeKind): string {
   const payload = kind === 'country' ? `regexp_full_match(country_code, '[A-Z]{2}')` : `asn between 0 and 4294967295`;
-  return `select count(*) from ${table}
-where not coalesce(${keyOk('start_key')} and ${keyOk('end_key')} and length(start_key) = length(end_key) and start_key <= end_key and ${payload}, false)`;
+  return `coalesce(start_number <= end_number and ${payload}, false)`;
 }
 
 /**
  * Fills dataset.table (created empty by the caller with the kind's columns) with the ranges of
- * the bundled text `files`, read from their numeric twins by DuckDB. Returns the number of
- * ranges and rows, or null when a twin is missing, unreadable or gives a malformed row (the
- * caller then recreates the table and loads the text files line by line).
+ * the bundled text `files`, read from their numeric twins by DuckDB: one INSERT ... SELECT
+ * straight from read_csv into the table (no staging copy, no second pass to check it). Returns the number of ranges and
+ * rows, or null when a twin is missing, unreadable or holds a row the line-by-line loader would
+ * reject (the caller then recreates the table and loads the text files line by line).
  */
 export async function bulkLoadCsv(
   connection: DuckDBConnection,
@@ -81,42 +90,58 @@ export async function bulkLoadCsv(
   const twins = files.map(numericTwin);
   if (twins.some((t) => t === null)) return null;
   const target = `${ident(dataset)}.${ident(table)}`;
-  const staged = 'temp.main.logflow_geo_bulk';
   const payload = kind === 'country' ? 'country_code' : 'asn, as_org';
+  // One INSERT for every file, each read once (a materialized CTE): ranges that fit in one bucket
+  // (nearly all) take it directly, the few wider ones and the rejected rows take the list of buckets.
+  const params: Record<string, string> = {};
+  const ctes: string[] = [];
+  const selects = twins.flatMap((twin, i) => {
+    const { file, digits } = twin!;
+    const param = `file${i}`;
+    params[param] = file; // a bound parameter, never SQL text
+    const family = digits === 8 ? '4' : '6';
+    const number = digits === 8 ? 'UBIGINT' : 'UHUGEINT';
+    const types = `{${columns.map((c) => `'${c}': '${c.endsWith('_number') ? number : 'VARCHAR'}'`).join(', ')}}`;
+    // A row the JavaScript loader would reject gets NULL keys (an IPv4 number beyond 32 bits too:
+    // lpad would cut its hex), and its NULL bucket then fails the table's NOT NULL constraint: the
+    // INSERT fails and the caller falls back to the line-by-line loader, which names the line.
+    const accepted = acceptedSql(kind) + (digits === 8 ? ' and end_number <= 4294967295' : '');
+    const key = (column: string) => `(case when accepted then lpad(lower(to_hex(${column})), ${digits}, '0') end)`;
+    const levels = GEO.BUCKET_LEVELS[family];
+    const shift = digits * 4 - 4 * levels[levels.length - 1]!;
+    const ranges = `ranges_${i}`;
+    ctes.push(`${ranges} as materialized (
+  select
+    ${key('start_number')} as start_key,
+    ${key('end_number')} as end_key,
+    ${payload},
+    accepted and start_number >> ${shift} = end_number >> ${shift} as fits_one_bucket,
+  from (
+    select *, ${accepted} as accepted
+    from (
+      select start_number, end_number, ${payloadSql(kind).join(', ')}
+      from read_csv($${param}, header = false, columns = ${types}, delim = ',', quote = '"', escape = '"', auto_detect = false, null_padding = true)
+      where start_number is not null
+    )
+  )
+)`);
+    return [
+      `select ${narrowBucketSql(family, 'start_key', 'end_key')} as bucket, start_key, end_key, ${payload}
+from ${ranges} where fits_one_bucket`,
+      `select unnest(coalesce(${spreadBucketsSql(family, 'start_key', 'end_key')}, [null])) as bucket, start_key, end_key, ${payload}
+from ${ranges} where not fits_one_bucket`,
+    ];
+  });
   try {
-    await connection.run(
-      `create or replace temp table logflow_geo_bulk (start_key varchar, end_key varchar, ${kind === 'country' ? 'country_code varchar' : 'asn bigint, as_org varchar'})`,
+    const inserted = await connection.run(`insert into ${target}\nwith ${ctes.join(',\n')}\n${selects.join('\nunion all\n')}`, params);
+    const rows = Number(inserted.rowsChanged);
+    // A range's first row is the one whose bucket is a prefix of its start key (bucketsOf).
+    const counts = await connection.runAndReadAll(
+      `select count(*) from ${target} where substr(bucket, 2) = left(start_key, length(bucket) - 1)`,
     );
-    for (const twin of twins) {
-      const { file, digits } = twin!;
-      const number = digits === 8 ? 'UBIGINT' : 'UHUGEINT';
-      const types = `{${columns.map((c) => `'${c}': '${c.endsWith('_number') ? number : 'VARCHAR'}'`).join(', ')}}`;
-      // lpad would cut a longer number's hex: an IPv4 number beyond 32 bits gives NULL (a malformed row) instead
-      const key = (column: string) =>
-        digits === 8
-          ? `(case when ${column} <= 4294967295 then lpad(lower(to_hex(${column})), 8, '0') end)`
-          : `lpad(lower(to_hex(${column})), 32, '0')`;
-      // The file path is a bound parameter, never SQL text.
-      await connection.run(
-        `insert into ${staged}
-select ${key('start_number')}, ${key('end_number')}, ${payloadSql(kind).join(', ')}
-from read_csv($file, header = false, columns = ${types}, delim = ',', quote = '"', escape = '"', auto_detect = false, null_padding = true)
-where start_number is not null`,
-        { file },
-      );
-    }
-    const bad = await connection.runAndReadAll(malformedSql(kind, staged));
-    if (Number(bad.getRows()[0]?.[0] ?? 0) > 0) return null;
-    await connection.run(`insert into ${target}
-select unnest(${bucketsSql('start_key', 'end_key')}) as bucket, start_key, end_key, ${payload}
-from ${staged}`);
-    const counts = await connection.runAndReadAll(`select (select count(*) from ${staged}), (select count(*) from ${target})`);
-    const [ranges, rows] = counts.getRows()[0] ?? [0, 0];
-    return { ranges: Number(ranges), rows: Number(rows) };
+    return { ranges: Number(counts.getRows()[0]?.[0] ?? 0), rows };
   } catch {
-    // a numeric file DuckDB cannot read as expected: the line-by-line loader reads the text files instead
+    // a numeric file DuckDB cannot read as expected, or a rejected row: the line-by-line loader reads the text files instead
     return null;
-  } finally {
-    await connection.run(`drop table if exists ${staged}`);
   }
 }

@@ -687,6 +687,14 @@ function forWarehouse(warehouse) {
       if (bq) return `${extracted.slice(0, -1)}, ${nulls.map(([name, value]) => `${value} as ${name}`).join(', ')})`;
       return `struct_insert(${extracted}, ${nulls.map(([name, value]) => `${name} := ${value}`).join(', ')})`;
     },
+
+    /**
+     * Whether a derivation of a repeated text column (a regex over referrers or paths) is cheaper
+     * computed once per distinct value and joined back, at the cost of reading that column a
+     * second time: DuckDB (a second read of one column costs little, the regex per row costs
+     * more), not BigQuery (every read of a column is billed again; per-row work is not billed).
+     */
+    derivesPerDistinctValue: () => !bq,
   };
 }
 

@@ -128,7 +128,32 @@ const VISITOR_DAY_KEYS = [
   'as_org',
 ];
 
+/**
+ * The pre-operations of a daily output (watermarks.dailyRebuild `rebuild`): all of them on an
+ * incremental run; none on a full refresh, which reads every date, so it has no first date to
+ * find (that query scans int_lines_parsed) and nothing to delete. Use with rebuiltDatesFilter.
+ * @param {object} ctx the Dataform context (incremental())
+ * @param {{ preOps: string[] }} rebuild
+ */
+function rebuildPreOps(ctx, rebuild) {
+  return ctx.incremental() ? rebuild.preOps : [];
+}
+
+/**
+ * The conditions (a list, to AND) keeping the requests of the dates a daily output rebuilds:
+ * from the rebuild's first date on an incremental run; none on a full refresh (rebuildPreOps).
+ * @param {object} d
+ * @param {object} ctx
+ * @param {{ from: string }} rebuild
+ * @param {string} [dateExpr] the request's UTC date (default: of requested_at)
+ */
+function rebuiltDatesFilter(d, ctx, rebuild, dateExpr) {
+  return ctx.incremental() ? [`${dateExpr || d.dateOf('requested_at')} >= ${rebuild.from}`] : [];
+}
+
 module.exports = {
+  rebuildPreOps,
+  rebuiltDatesFilter,
   VISITOR_DAY_KEYS,
   dayVisitor,
   panelMeasures,

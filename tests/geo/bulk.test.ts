@@ -120,12 +120,19 @@ describe('loadIntoDuckDB() of the bundled files', () => {
     expect(bulk.rows).toBeGreaterThanOrEqual(bulk.ranges);
   });
 
-  it('falls back to the line-by-line loader when a numeric twin has a malformed row', async () => {
-    // an IPv4 "address" beyond 32 bits: the key would have 9 digits
-    const files = sample('country', 'broken', (numbers) => [...numbers.slice(0, -1), '4294967296,4294967297,ZZ']);
-    const loaded = await loadIntoDuckDB(connection, 'country', files, 'broken_bulk', { bulk: true });
-    const lineByLine = await loadIntoDuckDB(connection, 'country', files, 'broken_js', { bulk: false });
-    expect(loaded).toEqual({ ...lineByLine, table: 'broken_bulk.ip_country_ranges' });
-    expect(await differences('broken_bulk', 'broken_js', 'ip_country_ranges')).toEqual([0, 0]);
+  it.each([
+    ['an IPv4 "address" beyond 32 bits (its key would have 9 digits)', 'country', '4294967296,4294967297,ZZ'],
+    ['a start after its end', 'country', '16777471,16777216,AU'],
+    ['a country code that is not two letters', 'country', '16777216,16777471,USA'],
+    ['an AS number beyond 32 bits', 'asn', '16777216,16777471,4294967296,Example'],
+    ['an AS number that is not a number', 'asn', '16777216,16777471,AS-X,Example'],
+  ] as const)('falls back to the line-by-line loader when a numeric twin has %s', async (_what, kind, row) => {
+    const name = `broken_${kind}_${row.replace(/[^0-9A-Za-z]/g, '_')}`;
+    const files = sample(kind, name, (numbers) => [...numbers.slice(0, -1), row]);
+    const loaded = await loadIntoDuckDB(connection, kind, files, `${name}_bulk`, { bulk: true });
+    const lineByLine = await loadIntoDuckDB(connection, kind, files, `${name}_js`, { bulk: false });
+    const table = kind === 'country' ? 'ip_country_ranges' : 'ip_asn_ranges';
+    expect(loaded).toEqual({ ...lineByLine, table: `${name}_bulk.${table}` });
+    expect(await differences(`${name}_bulk`, `${name}_js`, table)).toEqual([0, 0]);
   });
 });

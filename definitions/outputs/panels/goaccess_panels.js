@@ -121,9 +121,12 @@ const PANELS = [
   },
 ];
 
-/** The requests a panel counts: those with a timestamp, on the dates this run rebuilds, that its `where` keeps. */
+/**
+ * The requests a panel counts: those with a timestamp, on the dates this run rebuilds (every date
+ * on a full refresh: outputs.rebuiltDatesFilter), that its `where` keeps.
+ */
 function panelRequests(ctx, panel, rebuild) {
-  const conditions = ['requested_at is not null', `${d.dateOf('requested_at')} >= ${rebuild.from}`, ...(panel.where || [])];
+  const conditions = ['requested_at is not null', ...outputs.rebuiltDatesFilter(d, ctx, rebuild), ...(panel.where || [])];
   return `select * from ${ctx.ref('requests')}
   where ${conditions.join('\n    and ')}`;
 }
@@ -212,7 +215,7 @@ with
 
 visitor_days as (
   select * from ${ctx.ref('visitor_days')}
-  where request_date >= ${rebuild.from}
+  ${ctx.when(ctx.incremental(), `where request_date >= ${rebuild.from}`)}
 ),
 
 final as (
@@ -244,7 +247,7 @@ for (const panel of PANELS) {
     bigquery: { partitionBy: 'request_date', clusterBy: [panel.dimensions[0]] },
     columns: { ...outputs.PANEL_COLUMNS, ...panel.columns },
   })
-    .preOps((ctx) => rebuild(ctx).preOps)
+    .preOps((ctx) => outputs.rebuildPreOps(ctx, rebuild(ctx)))
     .postOps((ctx) => rebuild(ctx).postOps)
     .query((ctx) => (panel.query || grouped)(ctx, panel, rebuild(ctx)));
 }

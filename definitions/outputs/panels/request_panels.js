@@ -107,9 +107,9 @@ const REQUEST_PANELS = [
 const keyName = (key) => (typeof key === 'string' ? key : key.name);
 const keySelect = (key) => (typeof key === 'string' ? key : `${key.expr} as ${key.name}`);
 
-/** The requests of the dates this run rebuilds that the panel counts, with its keys computed. */
-function rebuiltRequests(ctx, panel, from) {
-  const kept = ['requested_at is not null', `${d.dateOf('requested_at')} >= ${from}`, ...(panel.where || [])];
+/** The requests of the dates this run rebuilds (all on a full refresh) that the panel counts, with its keys computed. */
+function rebuiltRequests(ctx, panel, rebuild) {
+  const kept = ['requested_at is not null', ...outputs.rebuiltDatesFilter(d, ctx, rebuild), ...(panel.where || [])];
   if (panel.kind === 'latency') kept.push('request_time_us is not null');
   return `select
     ${d.dateOf('requested_at')} as request_date,
@@ -123,13 +123,13 @@ function rebuiltRequests(ctx, panel, from) {
 }
 
 /** A field panel: GoAccess's measures and time served per date and key. */
-function fieldQuery(ctx, panel, from) {
+function fieldQuery(ctx, panel, rebuild) {
   const keys = ['request_date', ...panel.keys.map(keyName)];
   return `
 with
 
 requests as (
-  ${rebuiltRequests(ctx, panel, from)}
+  ${rebuiltRequests(ctx, panel, rebuild)}
 ),
 
 final as (
@@ -146,13 +146,13 @@ select * from final
 }
 
 /** A latency panel: the timed requests ranked within their date and key, then exact percentiles. */
-function latencyQuery(ctx, panel, from) {
+function latencyQuery(ctx, panel, rebuild) {
   const keys = ['request_date', ...panel.keys.map(keyName)];
   return `
 with
 
 timed_requests as (
-  ${rebuiltRequests(ctx, panel, from)}
+  ${rebuiltRequests(ctx, panel, rebuild)}
 ),
 
 ranked as (
@@ -208,7 +208,7 @@ for (const panel of REQUEST_PANELS) {
     bigquery: { partitionBy: 'request_date', clusterBy: [keys[0]] },
     columns: { ...shared, ...latency.LATENCY_COLUMNS, ...panel.columns },
   })
-    .preOps((ctx) => rebuildOf(ctx).preOps)
+    .preOps((ctx) => outputs.rebuildPreOps(ctx, rebuildOf(ctx)))
     .postOps((ctx) => rebuildOf(ctx).postOps)
-    .query((ctx) => (panel.kind === 'latency' ? latencyQuery : fieldQuery)(ctx, panel, rebuildOf(ctx).from));
+    .query((ctx) => (panel.kind === 'latency' ? latencyQuery : fieldQuery)(ctx, panel, rebuildOf(ctx)));
 }

@@ -21,8 +21,7 @@ with
 
 requests as (
   select * from ${ctx.ref('requests')}
-  where requested_at is not null
-    and ${d.dateOf('requested_at')} >= ${rebuild.from}
+  where ${['requested_at is not null', ...outputs.rebuiltDatesFilter(d, ctx, rebuild)].join('\n    and ')}
 ),
 
 final as (
@@ -82,6 +81,6 @@ publish('visitor_days', {
     last_staged_at: outputs.PANEL_COLUMNS.last_staged_at,
   },
 })
-  .preOps((ctx) => rebuild(ctx).preOps)
+  .preOps((ctx) => outputs.rebuildPreOps(ctx, rebuild(ctx)))
   .postOps((ctx) => rebuild(ctx).postOps)
   .query((ctx) => visitorDays(ctx, rebuild(ctx)));

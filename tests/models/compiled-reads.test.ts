@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { compileProject } from '../../warehouse/compile.ts';
+import type { Table } from '../../warehouse/graph.ts';
+import { loadInclude } from '../support/includes.ts';
+
+// What the compiled models read, where it is a cost: BigQuery bills every read of a column, and a
+// first build (full refresh) should not scan a table only to find where to start.
+
+const bigquery = compileProject({ warehouse: 'bigquery' });
+const duckdb = compileProject({ warehouse: 'duckdb' });
+const table = (graph: typeof bigquery, name: string): Table => (graph.tables ?? []).find((t) => t.target.name === name)!;
+const reads = (sql: string | undefined, relation: RegExp) => (sql ?? '').match(relation)?.length ?? 0;
+const dialect = loadInclude<{ forWarehouse(w: string): { derivesPerDistinctValue(): boolean } }>('dialect');
+
+describe('dialect.derivesPerDistinctValue()', () => {
+  it.each([
+    ['duckdb', true],
+    ['bigquery', false],
+  ])('%s: %s', (warehouse, expected) => {
+    expect(dialect.forWarehouse(warehouse).derivesPerDistinctValue()).toBe(expected);
+  });
+});
+
+describe('requests', () => {
+  const parsed = /logflow[.`"]+int_lines_parsed/g;
+  it.each([
+    ['bigquery', 'query', 1],
+    ['bigquery', 'incrementalQuery', 1],
+    ['duckdb', 'query', 2],
+    ['duckdb', 'incrementalQuery', 2],
+  ] as const)(
+    'on %s, its %s reads int_lines_parsed %i time(s) (BigQuery: the referrer host per line, one read)',
+    (warehouse, query, times) => {
+      const requests = table(warehouse === 'bigquery' ? bigquery : duckdb, 'requests');
+      expect(reads(requests[query], parsed)).toBe(times);
+    },
+  );
+});
+
+describe('daily outputs on a full refresh', () => {
+  // The daily outputs of includes/watermarks.js dailyRebuild: their incremental runs delete the rebuilt dates.
+  const daily = (bigquery.tables ?? []).filter(
+    (t) => t.type === 'incremental' && (t.incrementalPreOps ?? []).some((op) => /^\s*delete\s+from\b/i.test(op)),
+  );
+  const mine = daily.filter((t) => !['sessions', 'suspicious_clients'].includes(t.target.name ?? ''));
+
+  it('are the panels, visitor_days and daily_visitors', () => {
+    expect(mine.map((t) => t.target.name)).toEqual(expect.arrayContaining(['pages', 'visitor_days', 'daily_visitors', 'visitor_hosts']));
+    expect(mine.length).toBeGreaterThanOrEqual(20);
+  });
+
+  it.each(mine.map((t) => [t.target.name ?? '']))(
+    '%s: no pre-operation (no scan for a first date) and no date filter; incremental runs keep both',
+    (name) => {
+      for (const graph of [bigquery, duckdb]) {
+        const compiled = table(graph, name);
+        expect((compiled.preOps ?? []).filter((op) => op.trim() !== '')).toEqual([]);
+        expect(compiled.query).not.toMatch(new RegExp(`${name}_from`));
+        expect((compiled.incrementalPreOps ?? []).join('\n')).toMatch(new RegExp(`${name}_from`));
+        expect(compiled.incrementalQuery).toMatch(new RegExp(`${name}_from`));
+      }
+    },
+  );
+});
