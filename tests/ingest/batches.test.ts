@@ -53,17 +53,20 @@ describe('Batcher with pieceLines', () => {
     [40, 10, 10, 13], // pieces as large as the batch: no partial pieces
     [40, 10, 16, 64],
     [100, 32, 8, 1],
-  ])('%i lines, maxLines %i, pieceLines %i: the pieces join into the very batches and checkpoints read whole', (n, maxLines, pieceLines, chunk) => {
-    const whole = run({ maxLines, maxBytes: 1 << 20 }, text(n), chunk);
-    const pieces = run({ maxLines, maxBytes: 1 << 20, pieceLines }, text(n), chunk);
-    expect(whole.every((b) => !b.partial)).toBe(true);
-    expect(joined(pieces).map(plain)).toEqual(whole.map(plain));
-    for (const p of pieces) {
-      if (p.partial) expect(p.checkpoint).toBeNull();
-      expect(p.lines.length).toBeLessThanOrEqual(pieceLines);
-    }
-    if (pieceLines < maxLines && n > pieceLines) expect(pieces.some((p) => p.partial)).toBe(true);
-  });
+  ])(
+    '%i lines, maxLines %i, pieceLines %i: the pieces join into the very batches and checkpoints read whole',
+    (n, maxLines, pieceLines, chunk) => {
+      const whole = run({ maxLines, maxBytes: 1 << 20 }, text(n), chunk);
+      const pieces = run({ maxLines, maxBytes: 1 << 20, pieceLines }, text(n), chunk);
+      expect(whole.every((b) => !b.partial)).toBe(true);
+      expect(joined(pieces).map(plain)).toEqual(whole.map(plain));
+      for (const p of pieces) {
+        if (p.partial) expect(p.checkpoint).toBeNull();
+        expect(p.lines.length).toBeLessThanOrEqual(pieceLines);
+      }
+      if (pieceLines < maxLines && n > pieceLines) expect(pieces.some((p) => p.partial)).toBe(true);
+    },
+  );
 
   it('closes a batch whose lines all went in pieces with a piece of no lines that carries the checkpoint', () => {
     const pieces = run({ maxLines: 10, maxBytes: 1 << 20, pieceLines: 3 }, text(6), 100);
@@ -73,7 +76,12 @@ describe('Batcher with pieceLines', () => {
       [0, false],
     ]);
     const last = Buffer.from('line 6xxxxx');
-    expect(pieces[2]!.checkpoint).toMatchObject({ line: 6, offset: Buffer.byteLength(text(6)), tailLen: last.length, tailOffset: Buffer.byteLength(text(5)) });
+    expect(pieces[2]!.checkpoint).toMatchObject({
+      line: 6,
+      offset: Buffer.byteLength(text(6)),
+      tailLen: last.length,
+      tailOffset: Buffer.byteLength(text(5)),
+    });
   });
 
   it('closes the open batch on flush() (a follower gone idle), so that its pieces commit', () => {
