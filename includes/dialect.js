@@ -687,6 +687,14 @@ function forWarehouse(warehouse) {
       if (bq) return `${extracted.slice(0, -1)}, ${nulls.map(([name, value]) => `${value} as ${name}`).join(', ')})`;
       return `struct_insert(${extracted}, ${nulls.map(([name, value]) => `${name} := ${value}`).join(', ')})`;
     },
+
+    /**
+     * Whether a group's values at its first/last row (a session's first hit) are better found by
+     * aggregating numbers first and joining the edge rows back: DuckDB (aggregate states that hold
+     * strings cannot spill, so one pass over 10M hits ran out of memory), not BigQuery (each
+     * reference to a CTE reads its columns again, billed; array_agg ... limit 1 needs no spilling).
+     */
+    edgeValuesByJoin: () => !bq,
   };
 }
 
