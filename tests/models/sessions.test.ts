@@ -59,6 +59,39 @@ describe('sessions (one batch)', () => {
     expect(rows[0]).toMatchObject({ hits: '3', landing_path: '/first', exit_path: '/last', duration_seconds: '1200' });
   });
 
+  // Equal times at every edge: the first of them by request id gives the first hit and page view,
+  // the last one the last hit and page view (the ids below are out of order on purpose).
+  it.each([
+    {
+      name: 'with page views',
+      hits: [
+        { id: 'b', at: at('10:00:00'), path: '/b.css', referrer: 'https://b.example/' },
+        { id: 'a', at: at('10:00:00'), path: '/a.css', referrer: 'https://a.example/' },
+        { id: 'd', at: at('10:00:05'), path: '/d' },
+        { id: 'c', at: at('10:00:05'), path: '/c' },
+        { id: 'f', at: at('10:05:00'), path: '/f' },
+        { id: 'e', at: at('10:05:00'), path: '/e' },
+        { id: 'h', at: at('10:06:00'), path: '/h.js' },
+        { id: 'g', at: at('10:06:00'), path: '/g.js' },
+      ],
+      expected: { landing_path: '/c', exit_path: '/f', entry_referrer: 'https://a.example/', entry_referrer_host: 'a.example' },
+    },
+    {
+      name: 'without page views (the first and last hits instead)',
+      hits: [
+        { id: 'y', at: at('10:00:00'), path: '/y.css', referrer: 'https://y.example/' },
+        { id: 'x', at: at('10:00:00'), path: '/x.css', referrer: 'https://x.example/' },
+        { id: 'z', at: at('10:01:00'), path: '/z.css' },
+        { id: 'w', at: at('10:01:00'), path: '/w.css' },
+      ],
+      expected: { landing_path: '/x.css', exit_path: '/z.css', entry_referrer: 'https://x.example/', page_views: '0' },
+    },
+  ])('picks the first and last hit and page view by time, then request id ($name)', async ({ hits, expected }) => {
+    const rows = await sessionsOf(hits);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject(expected);
+  });
+
   it('keeps a visitor active across midnight in one session, dated by its start', async () => {
     const rows = await sessionsOf([
       { id: 'a', at: at('23:50:00', '2026-11-01') },
