@@ -687,6 +687,13 @@ function forWarehouse(warehouse) {
       if (bq) return `${extracted.slice(0, -1)}, ${nulls.map(([name, value]) => `${value} as ${name}`).join(', ')})`;
       return `struct_insert(${extracted}, ${nulls.map(([name, value]) => `${name} := ${value}`).join(', ')})`;
     },
+
+    // stg: the first build's dedupe check (stg_landing__lines post_operations).
+
+    /** A 64-bit fingerprint of a STRING (equal strings, equal fingerprints): BigQuery's FARM_FINGERPRINT, DuckDB's hash(). */
+    fingerprint64(expr) {
+      return bq ? `farm_fingerprint(${expr})` : `hash(${expr})`;
+    },
   };
 }
 
