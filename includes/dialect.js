@@ -695,12 +695,19 @@ function forWarehouse(warehouse) {
      * more), not BigQuery (every read of a column is billed again; per-row work is not billed).
      */
     derivesPerDistinctValue: () => !bq,
+
+    /**
      * Whether a group's values at its first/last row (a session's first hit) are better found by
      * aggregating numbers first and joining the edge rows back: DuckDB (aggregate states that hold
      * strings cannot spill, so one pass over 10M hits ran out of memory), not BigQuery (each
      * reference to a CTE reads its columns again, billed; array_agg ... limit 1 needs no spilling).
      */
     edgeValuesByJoin: () => !bq,
+
+    /** A 64-bit fingerprint of a STRING (equal strings, equal fingerprints): BigQuery's FARM_FINGERPRINT, DuckDB's hash(). */
+    fingerprint64(expr) {
+      return bq ? `farm_fingerprint(${expr})` : `hash(${expr})`;
+    },
   };
 }
 

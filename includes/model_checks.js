@@ -157,14 +157,38 @@ function uniqueKeyQuery(d, table, uniqueKey, partition, lateArrivalDays, staged)
     // Rows a run replays with them (staged.touched) are left out: every one was in the merge's
     // source, whose keys the executor checks are distinct, and the merge deletes each key before
     // inserting it. IN, not a join: DuckDB builds its hash table on the few new keys.
+    // When the newest batch is the whole table (a first build, a full refresh), every row is new:
+    // its keys are counted as they are, without the lookup (half the cost). Each branch reads the
+    // table through an equality join on a one-row side that is NULL for the other case, so DuckDB
+    // skips that branch's scan, and pushes the batch's staged_at into the other's (row groups of
+    // older batches are skipped by their min/max).
     if (uniqueKey.length !== 1) throw new Error(`a staged window needs a one-column unique key, got ${keys}`);
+    const column = staged.column;
     return `with
 
+newest as (
+  select
+    max(${column}) as ${column},
+    min(${column}) = max(${column}) and count(${column}) = count(*) as is_whole_table,
+  from ${table}
+),
+
+batch as (
+  select
+    case when is_whole_table then ${column} end as whole_table_at,
+    case when not is_whole_table then ${column} end as newest_at,
+  from newest
+),
+
 new_keys as (
-  ${stagedRows(table, { column: staged.column }, uniqueKey)}
+  select t.${keys} from ${table} as t
+  inner join batch on t.${column} = batch.newest_at
 ),
 
 rows_ as (
+  select t.${keys} from ${table} as t
+  inner join batch on t.${column} = batch.whole_table_at
+  union all
   select ${keys} from ${table}
   where ${keys} in (select ${keys} from new_keys)
 ),

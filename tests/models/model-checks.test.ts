@@ -204,6 +204,24 @@ describe('staged windows (local checks of the row-per-line tables)', () => {
     },
   );
 
+  it.each(['stg_landing__lines', 'int_lines_parsed', 'requests', 'int_requests_sessionized'])(
+    '%s_unique_key fires on two rows of one key when the newest batch is the whole table (a first build)',
+    async (model) => {
+      const key = BEFORE[model]!.uniqueKey[0]!;
+      const table = `logflow.${model}`;
+      const [batches] = await queryRows(wh, `select count(distinct staged_at)::int as n, count(*) = count(staged_at) as all_staged from ${table}`);
+      expect(batches).toEqual({ n: 1, all_staged: true });
+      expect(await fired(wh, `${model}_unique_key`)).toBe(0);
+      await wh.connection.run(`insert into ${table} select * from (select * from ${table} order by ${key} limit 1)`);
+      try {
+        expect(await fired(wh, `${model}_unique_key`)).toBe(1);
+      } finally {
+        await wh.connection.run(`delete from ${table} where rowid = (select max(rowid) from ${table})`);
+      }
+      expect(await fired(wh, `${model}_unique_key`)).toBe(0);
+    },
+  );
+
   it('int_requests_sessionized_row_conditions sees the older hits a run replays with new ones (a visitor from the block of its earliest new hit)', async () => {
     const table = 'logflow.int_requests_sessionized';
     expect(await fired(wh, 'int_requests_sessionized_row_conditions')).toBe(0);

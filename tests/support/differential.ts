@@ -227,6 +227,8 @@ export async function differential(options: DifferentialOptions): Promise<ModelC
       const target = `${ident(duckdbProject)}.${ident(dd.target.schema!)}.${ident(dd.target.name!)}`;
       await wh.connection.run(`create schema if not exists ${ident(duckdbProject)}.${ident(dd.target.schema!)}`);
       await wh.connection.run(`create or replace table ${target} as ${toDuckdbNames(dd.query ?? '')}`);
+      // post_operations run after, as `logflow transform` runs them (stg_landing__lines deduplicates its first build there).
+      for (const op of dd.postOps ?? []) if (op.trim()) await wh.connection.run(toDuckdbNames(op));
       const reader = await wh.connection.runAndReadAll(`select * from ${target}`);
       const duckdbColumns = reader.columnNames();
       const duckdbRows = reader.getRowObjects();
