@@ -209,7 +209,10 @@ describe('staged windows (local checks of the row-per-line tables)', () => {
     async (model) => {
       const key = BEFORE[model]!.uniqueKey[0]!;
       const table = `logflow.${model}`;
-      const [batches] = await queryRows(wh, `select count(distinct staged_at)::int as n, count(*) = count(staged_at) as all_staged from ${table}`);
+      const [batches] = await queryRows(
+        wh,
+        `select count(distinct staged_at)::int as n, count(*) = count(staged_at) as all_staged from ${table}`,
+      );
       expect(batches).toEqual({ n: 1, all_staged: true });
       expect(await fired(wh, `${model}_unique_key`)).toBe(0);
       await wh.connection.run(`insert into ${table} select * from (select * from ${table} order by ${key} limit 1)`);
