@@ -120,6 +120,11 @@ export class Batcher {
     this.pieceTail = { offset: this.offsets[last]!, bytes: this.lines[last]! };
     this.pieced += this.lines.length;
     this.piecedBytes += this.bytes;
+    this.take({ checkpoint: null, partial: true });
+  }
+
+  /** Queues the lines read so far, with `close` (a piece's mark, or the batch's checkpoint), and starts anew. */
+  private take(close: Pick<LineBatch, 'checkpoint' | 'partial'>): void {
     this.ready.push({
       source: this.source,
       lines: this.lines,
@@ -127,8 +132,7 @@ export class Batcher {
       lengths: this.lengths,
       firstLine: this.firstLine,
       bytes: this.bytes,
-      checkpoint: null,
-      partial: true,
+      ...close,
     });
     this.lines = [];
     this.offsets = [];
@@ -140,20 +144,7 @@ export class Batcher {
   private cut(): void {
     // a batch whose lines all went in pieces still closes, with no lines and its checkpoint
     if (this.lines.length === 0 && this.pieced === 0) return;
-    this.ready.push({
-      source: this.source,
-      lines: this.lines,
-      offsets: this.offsets,
-      lengths: this.lengths,
-      firstLine: this.firstLine,
-      bytes: this.bytes,
-      checkpoint: this.checkpoint(),
-    });
-    this.lines = [];
-    this.offsets = [];
-    this.lengths = [];
-    this.bytes = 0;
-    this.firstLine = this.nextLine;
+    this.take({ checkpoint: this.checkpoint() });
     this.pieced = 0;
     this.piecedBytes = 0;
     this.pieceTail = null;
