@@ -37,6 +37,18 @@ describe('requests', () => {
   );
 });
 
+describe('sessions', () => {
+  // DuckDB joins the edge hits back (its string aggregate states cannot spill); BigQuery keeps one
+  // aggregate pass, as each reference to a CTE reads its columns again there.
+  const hits = /logflow[.`"]+int_requests_sessionized/g;
+  it.each([
+    ['bigquery', 'query', 1],
+    ['duckdb', 'query', 3],
+  ] as const)('on %s, its %s reads int_requests_sessionized %i time(s)', (warehouse, query, times) => {
+    expect(reads(table(warehouse === 'bigquery' ? bigquery : duckdb, 'sessions')[query], hits)).toBe(times);
+  });
+});
+
 describe('daily outputs on a full refresh', () => {
   // The daily outputs of includes/watermarks.js dailyRebuild: their incremental runs delete the rebuilt dates.
   const daily = (bigquery.tables ?? []).filter(
