@@ -75,7 +75,18 @@ export async function runLive(options: LiveOptions): Promise<LiveStats> {
   let first = true;
   let landedNow = 0;
   /** The data of the last successful refresh; null until one succeeds and after a failed one. */
-  let published: ReportData | null = null;
+  let published = null as ReportData | null; // (assigned in publish(): no narrowing to null)
+  /** Stamps `data` as current (updated now; lag: since the previous read phase ended), hands it on, returns the lag. */
+  const publish = (data: ReportData, newestRequestAt: string | null): number => {
+    const now = Date.now();
+    const lag = (now - previousReadEnd) / 1000;
+    const live = { updatedAt: new Date(now).toISOString(), lagSeconds: lag, newestRequestAt };
+    published = { ...data, meta: { ...data.meta, live } };
+    stats.lastLagSeconds = lag;
+    stats.updatedAt = live.updatedAt;
+    options.onData(published);
+    return lag;
+  };
   while (!options.signal.aborted) {
     landedNow = 0;
     if (!first) {
@@ -125,15 +136,7 @@ export async function runLive(options: LiveOptions): Promise<LiveStats> {
     // the graph and the report's queries would give the same data again (on a 1M-line warehouse
     // that is seconds of CPU per cycle for nothing). Publish that data as current instead.
     if (landedNow === 0 && published !== null) {
-      const now = Date.now();
-      const lag = (now - previousReadEnd) / 1000;
-      const previous: ReportData = published;
-      const live = { newestRequestAt: null, ...previous.meta.live, updatedAt: new Date(now).toISOString(), lagSeconds: lag };
-      const current: ReportData = { ...previous, meta: { ...previous.meta, live } };
-      published = current;
-      stats.lastLagSeconds = lag;
-      stats.updatedAt = live.updatedAt;
-      options.onData(current);
+      publish(published, published.meta.live?.newestRequestAt ?? null);
       previousReadEnd = readEnd;
       continue;
     }
@@ -161,20 +164,10 @@ export async function runLive(options: LiveOptions): Promise<LiveStats> {
         options.log(`report: ${(error as Error).message}`);
         continue;
       }
-      const now = Date.now();
-      const lag = (now - previousReadEnd) / 1000;
       const newest = data.series.minute.all.at(-1)?.[0];
-      data.meta.live = {
-        updatedAt: new Date(now).toISOString(),
-        lagSeconds: lag,
-        newestRequestAt: newest === undefined ? null : new Date(newest).toISOString(),
-      };
       stats.refreshes++;
       stats.lastRefreshSeconds = (performance.now() - started) / 1000;
-      stats.lastLagSeconds = lag;
-      stats.updatedAt = data.meta.live.updatedAt;
-      published = data;
-      options.onData(data);
+      const lag = publish(data, newest === undefined ? null : new Date(newest).toISOString());
       options.verbose?.(
         `refresh ${stats.refreshes}: ${landedNow.toLocaleString('en')} new lines, transform ${run.seconds.toFixed(1)} s, whole refresh ${stats.lastRefreshSeconds.toFixed(1)} s, lag <= ${lag.toFixed(1)} s, rss ${(process.memoryUsage().rss / 1e6).toFixed(0)} MB`,
       );
