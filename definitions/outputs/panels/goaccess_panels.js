@@ -243,7 +243,6 @@ for (const panel of PANELS) {
       requests: ctx.ref('requests'),
       parsed: ctx.ref('int_lines_parsed'),
       marks: ctx.ref(watermarks.MARKS),
-      marks: ctx.ref(watermarks.MARKS),
       lookbackMinutes: constants.LOOKBACK_MINUTES,
       recentDays: constants.LATE_ARRIVAL_DAYS,
       // What the panel aggregates (for its run mark): visitor_days or requests.

@@ -191,7 +191,6 @@ for (const panel of REQUEST_PANELS) {
       requests: ctx.ref('requests'),
       parsed: ctx.ref('int_lines_parsed'),
       marks: ctx.ref(watermarks.MARKS),
-      marks: ctx.ref(watermarks.MARKS),
       lookbackMinutes: constants.LOOKBACK_MINUTES,
       recentDays: constants.LATE_ARRIVAL_DAYS,
     });
