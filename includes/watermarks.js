@@ -300,7 +300,12 @@ function dailyRebuild(d, name, run) {
     'request_date',
     mark,
   );
-  const declareFrom = d.declareVariable(fromName, 'date', touchedFromQuery(d, run.requests, since, run.parsed, stagedSince));
+  // A full refresh has no staged watermark to compare with (suspicious_clients declares its first date then too).
+  const declareFrom = d.declareVariable(
+    fromName,
+    'date',
+    touchedFromQuery(d, run.requests, since, run.parsed, run.incremental ? stagedSince : undefined),
+  );
   // What the run marks as read: the new rows of the table it aggregates, on the dates it rebuilds
   // (a read within the query's own; not int_lines_parsed, which may already hold lines that its
   // input has not taken in yet when two runs overlap).
