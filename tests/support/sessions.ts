@@ -210,7 +210,9 @@ export async function runDownstream(
   let actions = downstreamActions(graph);
   if (options.only) {
     const only = options.only;
-    actions = actions.filter((a) => only.some((o) => a === `logflow.${o}` || (a.startsWith('logflow_assertions.') && a.includes(o))));
+    actions = actions.filter(
+      (a) => a === MARKS || only.some((o) => a === `logflow.${o}` || (a.startsWith('logflow_assertions.') && a.includes(o))),
+    );
   }
   const summary = await runGraph(wh.connection, graph, { actions, fullRefresh: options.fullRefresh });
   if (!summary.ok) {
