@@ -130,13 +130,14 @@ const VISITOR_DAY_KEYS = [
 
 /**
  * The pre-operations of a daily output (watermarks.dailyRebuild `rebuild`): all of them on an
- * incremental run; none on a full refresh, which reads every date, so it has no first date to
- * find (that query scans int_lines_parsed) and nothing to delete. Use with rebuiltDatesFilter.
+ * incremental run; on a full refresh, which reads every date, so it has no first date to find
+ * (that query scans int_lines_parsed) and nothing to delete, only those of its run mark. Use with
+ * rebuiltDatesFilter.
  * @param {object} ctx the Dataform context (incremental())
- * @param {{ preOps: string[] }} rebuild
+ * @param {{ preOps: string[], markPreOps: string[] }} rebuild
  */
 function rebuildPreOps(ctx, rebuild) {
-  return ctx.incremental() ? rebuild.preOps : [];
+  return ctx.incremental() ? rebuild.preOps : rebuild.markPreOps;
 }
 
 /**

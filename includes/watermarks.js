@@ -43,9 +43,14 @@ const EPOCH = '1970-01-01 00:00:00+00';
  *   `{ timestamp: column }`, a TIMESTAMP one) to apply `recentDays` to instead of
  *   `column` (a daily output: its newest `last_received_at` is on a recent date unless old logs
  *   were backfilled, and then an older watermark only rebuilds more dates, never fewer)
+ * @param {{ table: string, model: string, column: string }} [mark] the model's run marks
+ *   (ref('model_watermarks'), its name, and received_through or staged_through): the watermark
+ *   is the newer of the table's own newest value and the latest mark (markRun), so that a model
+ *   whose table got no row from recent runs (an empty or filtered output, or one whose recent
+ *   date partitions are empty after a backfill of old logs) still reads only what is new
  * @returns {string} a scalar query
  */
-function watermarkQuery(d, incremental, table, column, lookbackMinutes, recentDays, recentDateColumn) {
+function watermarkQuery(d, incremental, table, column, lookbackMinutes, recentDays, recentDateColumn, mark) {
   const epoch = d.timestampLiteral(EPOCH);
   if (!incremental) return `select ${epoch}`;
   const recentFrom = recentDays ? d.timestampSub(d.currentTimestamp(), recentDays, 'day') : '';
@@ -58,8 +63,14 @@ function watermarkQuery(d, incremental, table, column, lookbackMinutes, recentDa
         : recentDateColumn
           ? ` where ${recentDateColumn} >= ${d.dateOf(recentFrom)}`
           : ` where ${column} >= ${recentFrom}`;
-  const newest = lookbackMinutes ? d.timestampSub(`max(${column})`, lookbackMinutes, 'minute') : `max(${column})`;
-  return `select coalesce(${newest}, ${epoch}) from ${table}${recent}`;
+  const lookback = (newest) => (lookbackMinutes ? d.timestampSub(newest, lookbackMinutes, 'minute') : newest);
+  if (!mark) return `select coalesce(${lookback(`max(${column})`)}, ${epoch}) from ${table}${recent}`;
+  // The newer of the table's own newest value and the model's latest mark (markedThroughQuery).
+  return (
+    `select coalesce(${lookback('max(newest)')}, ${epoch}) from (` +
+    `select max(${column}) as newest from ${table}${recent} ` +
+    `union all select (${markedThroughQuery(d, mark, recentDays)}) as newest) as newest_values`
+  );
 }
 
 /**
@@ -72,10 +83,16 @@ function watermarkQuery(d, incremental, table, column, lookbackMinutes, recentDa
  * @param {number} lookbackMinutes
  * @param {number} [recentDays] see watermarkQuery
  * @param {string | { timestamp: string }} [recentDateColumn] see watermarkQuery
+ * @param {{ table: string, model: string }} [mark] the model's run marks (see watermarkQuery; markRun)
  * @returns {string} one statement
  */
-function declareWatermark(d, name, incremental, table, column, lookbackMinutes, recentDays, recentDateColumn) {
-  return d.declareVariable(name, 'timestamp', watermarkQuery(d, incremental, table, column, lookbackMinutes, recentDays, recentDateColumn));
+function declareWatermark(d, name, incremental, table, column, lookbackMinutes, recentDays, recentDateColumn, mark) {
+  const marked = mark ? { ...mark, column: 'received_through' } : undefined;
+  return d.declareVariable(
+    name,
+    'timestamp',
+    watermarkQuery(d, incremental, table, column, lookbackMinutes, recentDays, recentDateColumn, marked),
+  );
 }
 
 /**
@@ -112,10 +129,12 @@ function declareStagedAt(d) {
  * @param {string} column
  * @param {number} [recentDays]
  * @param {string | { timestamp: string }} [recentDateColumn]
+ * @param {{ table: string, model: string }} [mark] the model's run marks (see watermarkQuery; markRun)
  * @returns {string} a scalar query
  */
-function stagedWatermarkQuery(d, incremental, table, column, recentDays, recentDateColumn) {
-  return watermarkQuery(d, incremental, table, column, 0, recentDays, recentDateColumn);
+function stagedWatermarkQuery(d, incremental, table, column, recentDays, recentDateColumn, mark) {
+  const marked = mark ? { ...mark, column: 'staged_through' } : undefined;
+  return watermarkQuery(d, incremental, table, column, 0, recentDays, recentDateColumn, marked);
 }
 
 /**
@@ -127,10 +146,77 @@ function stagedWatermarkQuery(d, incremental, table, column, recentDays, recentD
  * @param {string} column
  * @param {number} [recentDays]
  * @param {string | { timestamp: string }} [recentDateColumn]
+ * @param {{ table: string, model: string }} [mark] the model's run marks (see watermarkQuery; markRun)
  * @returns {string} one statement
  */
-function declareStagedWatermark(d, name, incremental, table, column, recentDays, recentDateColumn) {
-  return d.declareVariable(name, 'timestamp', stagedWatermarkQuery(d, incremental, table, column, recentDays, recentDateColumn));
+function declareStagedWatermark(d, name, incremental, table, column, recentDays, recentDateColumn, mark) {
+  return d.declareVariable(name, 'timestamp', stagedWatermarkQuery(d, incremental, table, column, recentDays, recentDateColumn, mark));
+}
+
+/**
+ * Run marks. A model's own table is a watermark only for what the model kept: an output whose
+ * filter kept nothing of recent runs (tls_settings on a log without TLS fields, a latency panel on
+ * a log without request times, int_w3c_fields without W3C headers) or whose recent date
+ * partitions are empty (old logs backfilled) would find no newest value, take the epoch, and read
+ * the whole history of its upstream on every run. So each such model also records, in the same
+ * transaction as its write, what it has consumed: one row in logflow.model_watermarks (MARKS) per
+ * run with the newest received_at and staged_at of the upstream rows it read as new. Its
+ * watermarks are the newer of its table's and its latest mark's.
+ *
+ * The table is append-only, partitioned by the run's date (marked_at) on BigQuery: the panels of a
+ * run write it concurrently, in their own transactions, and appends do not conflict where updates
+ * would; a watermark reads its model's latest mark in the partitions of the last `recentDays` days
+ * (older ones expire). The values are read in pre-operations, before the model's query, so a row
+ * staged while the action runs is never marked as read without being read (at worst it is read
+ * again next run, which rebuilds the same rows).
+ */
+
+/** The run marks table (definitions/meta/model_watermarks.sqlx). */
+const MARKS = 'model_watermarks';
+
+/**
+ * A scalar query for the latest mark of `mark.model` (its `mark.column`), NULL when it has none in
+ * the last `recentDays` days (BigQuery prunes by marked_at; DuckDB reads the small table whole).
+ * @param {object} d
+ * @param {{ table: string, model: string, column: string }} mark
+ * @param {number} [recentDays]
+ * @returns {string} a scalar query
+ */
+function markedThroughQuery(d, mark, recentDays) {
+  const recent = recentDays && d.prunesPartitions() ? ` and marked_at >= ${d.timestampSub(d.currentTimestamp(), recentDays, 'day')}` : '';
+  return `select ${mark.column} from ${mark.table} where model = ${d.str(mark.model)}${recent} order by marked_at desc limit 1`;
+}
+
+/**
+ * Recording a model's run mark (see MARKS): two pre-operations declaring the newest received_at and
+ * staged_at of the upstream rows the run reads as new (`newRows`: the model's own filter on
+ * `upstream`, or none on a full refresh), to put after its watermark declarations and before its
+ * query, and the post-operation appending them to the marks table (none when nothing was new), to
+ * put before the commit of its transaction.
+ * @param {object} d
+ * @param {{ table: string, model: string }} mark the marks table (ref(MARKS)) and the model's name
+ * @param {{ upstream: string, newRows?: string, received?: string, staged?: string }} read the table the
+ *   model takes its new rows from (ref(): the one it reads, never one further up, which may hold
+ *   rows its input has not taken in yet), the condition on it that selects them (e.g.
+ *   `received_at > since and staged_at > staged_since`), and its arrival and staged columns
+ *   (default received_at and staged_at)
+ * @returns {{ preOps: string[], postOps: string[] }}
+ */
+function markRun(d, mark, read) {
+  const received = `${mark.model}_received_through`;
+  const staged = `${mark.model}_staged_through`;
+  const where = read.newRows ? ` where ${read.newRows}` : '';
+  return {
+    preOps: [
+      d.declareVariable(received, 'timestamp', `select max(${read.received || 'received_at'}) from ${read.upstream}${where}`),
+      d.declareVariable(staged, 'timestamp', `select max(${read.staged || 'staged_at'}) from ${read.upstream}${where}`),
+    ],
+    postOps: [
+      `insert into ${mark.table} (model, received_through, staged_through, marked_at) ` +
+        `select ${d.str(mark.model)}, ${d.variable(received)}, ${d.variable(staged)}, ${d.currentTimestamp()} ` +
+        `from (select 1 as one) as one where ${d.variable(staged)} is not null`,
+    ],
+  };
 }
 
 /** How a daily output's description states its incremental behaviour (dailyRebuild). */
@@ -158,56 +244,95 @@ function touchedFromQuery(d, requests, since, parsed, stagedSince) {
 }
 
 /**
- * The incremental pattern of a daily output keyed by `request_date`: its three pre-operations
- * (declare the watermark `<name>_since` over `last_received_at`, declare `<name>_from`, the
- * first UTC date to rebuild, and on incremental runs delete the table's rows from that date)
- * and the date the query must read requests from.
+ * The incremental pattern of a daily output keyed by `request_date`: its pre-operations (declare
+ * the watermark `<name>_since` over `last_received_at` and the staged watermark
+ * `<name>_staged_since` over `last_staged_at`, each the newer of the table's and of the model's
+ * latest run mark; declare `<name>_from`, the first UTC date to rebuild; declare what the run
+ * marks as read; on incremental runs delete the table's rows from that date) and the date the
+ * query must read requests from.
  *
- * In a SQLX model put `declareWatermark`, `declareFrom`, `beginTransaction` and `deleteRebuilt`
- * in pre_operations (separated by `---`), `commitTransaction` in post_operations, and filter
- * requests on `from`; a JS definition passes `preOps` to `.preOps()` and `postOps` to
- * `.postOps()`. On BigQuery the delete and Dataform's insert then run in one multi-statement
- * transaction (Dataform sends pre-ops, DML and post-ops as one script without one): a failure
- * leaves the dates in place, and of two overlapping runs the conflicting one fails instead of
- * inserting twice. The transaction statements are empty on DuckDB (the local executor runs each
- * action in one transaction) and the delete is empty on a full refresh (Dataform drops empty
- * operations).
+ * In a SQLX model put `declareWatermark`, `declareStagedSince`, `declareFrom`, the two `declareMarks`,
+ * `beginTransaction` and `deleteRebuilt` in pre_operations (separated by `---`), `recordMark` and
+ * `commitTransaction` in post_operations, and filter requests on `from`; a JS definition passes
+ * `preOps` to `.preOps()` (outputs.rebuildPreOps) and `postOps` to `.postOps()`. On BigQuery the
+ * delete, Dataform's insert and the mark then run in one multi-statement transaction (Dataform sends
+ * pre-ops, DML and post-ops as one script without one): a failure leaves the dates and the marks
+ * in place, and of two overlapping runs the conflicting one fails instead of inserting twice. The
+ * transaction statements are empty on DuckDB (the local executor runs each action in one
+ * transaction) and the delete is empty on a full refresh (Dataform drops empty operations). A full
+ * refresh needs no watermark and no first date (it reads every date), only its mark (`markPreOps`).
  * @param {object} d
  * @param {string} name the model's name, the prefix of its variables
- * @param {{ incremental: boolean, self: string, requests: string, parsed?: string, lookbackMinutes: number, recentDays?: number }} run
- *   (`parsed`: ref('int_lines_parsed'), where the new requests are found by partition;
- *   `recentDays`: read the watermark from the request_date partitions of that many days only)
- *   incremental(), self(), ref('requests') and the lookback
- * @returns {{ declareWatermark: string, declareFrom: string, beginTransaction: string, deleteRebuilt: string, commitTransaction: string, preOps: string[], postOps: string[], since: string, from: string }}
+ * @param {{ incremental: boolean, self: string, requests: string, parsed: string, marks: string, lookbackMinutes: number, recentDays?: number, input?: { table: string, date: string, received: string, staged: string } }} run
+ *   incremental(), self(), ref('requests'), ref('int_lines_parsed') (where the new requests are
+ *   found by partition), ref(MARKS) and the lookback; `recentDays`: read the watermark from the
+ *   request_date partitions (and the marks) of that many days only; `input`: the table the model
+ *   aggregates, the SQL date of its rows, and its arrival and staged columns (default: requests,
+ *   by the date of requested_at, received_at and staged_at)
+ * @returns {{ declareWatermark: string, declareStagedSince: string, declareFrom: string, declareMarks: string[], beginTransaction: string, deleteRebuilt: string, recordMark: string, commitTransaction: string, preOps: string[], markPreOps: string[], postOps: string[], since: string, from: string }}
  */
 function dailyRebuild(d, name, run) {
   const sinceName = `${name}_since`;
+  const stagedSinceName = `${name}_staged_since`;
   const fromName = `${name}_from`;
   const since = d.variable(sinceName);
+  const stagedSince = d.variable(stagedSinceName);
   const from = d.variable(fromName);
-  const declare = d.declareVariable(
+  const mark = { table: run.marks, model: name };
+  const declare = declareWatermark(
+    d,
     sinceName,
-    'timestamp',
-    watermarkQuery(d, run.incremental, run.self, 'last_received_at', run.lookbackMinutes, run.recentDays, 'request_date'),
+    run.incremental,
+    run.self,
+    'last_received_at',
+    run.lookbackMinutes,
+    run.recentDays,
+    'request_date',
+    mark,
   );
-  // The newest last_staged_at of its recent dates, as a scalar subquery of the `from` query (the
-  // read of int_lines_parsed is pruned by `since`; this one by the constant recent-date filter).
-  const stagedSince = run.incremental
-    ? `(${stagedWatermarkQuery(d, run.incremental, run.self, 'last_staged_at', run.recentDays, 'request_date')})`
-    : undefined;
-  const declareFrom = d.declareVariable(fromName, 'date', touchedFromQuery(d, run.requests, since, run.parsed, stagedSince));
+  const declareStagedSince = declareStagedWatermark(
+    d,
+    stagedSinceName,
+    run.incremental,
+    run.self,
+    'last_staged_at',
+    run.recentDays,
+    'request_date',
+    mark,
+  );
+  // A full refresh has no staged watermark to compare with (suspicious_clients declares its first date then too).
+  const declareFrom = d.declareVariable(
+    fromName,
+    'date',
+    touchedFromQuery(d, run.requests, since, run.parsed, run.incremental ? stagedSince : undefined),
+  );
+  // What the run marks as read: the new rows of the table it aggregates, on the dates it rebuilds
+  // (a read within the query's own; not int_lines_parsed, which may already hold lines that its
+  // input has not taken in yet when two runs overlap).
+  const input = run.input || { table: run.requests, date: d.dateOf('requested_at'), received: 'received_at', staged: 'staged_at' };
+  const marked = markRun(d, mark, {
+    upstream: input.table,
+    received: input.received,
+    staged: input.staged,
+    newRows: run.incremental ? `${input.date} >= ${from} and ${input.received} > ${since} and ${input.staged} > ${stagedSince}` : undefined,
+  });
   const deleteRebuilt = run.incremental ? `delete from ${run.self} where request_date >= ${from}` : '';
-  // The delete and the insert (Dataform's INSERT between pre- and post-operations) commit together.
+  // The delete, the insert (Dataform's INSERT between pre- and post-operations) and the mark commit together.
   const begin = run.incremental ? d.beginTransaction() : '';
   const commit = run.incremental ? d.commitTransaction() : '';
+  const recordMark = marked.postOps[0] || '';
   return {
     declareWatermark: declare,
+    declareStagedSince,
     declareFrom,
+    declareMarks: marked.preOps,
     beginTransaction: begin,
     deleteRebuilt,
+    recordMark,
     commitTransaction: commit,
-    preOps: [declare, declareFrom, begin, deleteRebuilt],
-    postOps: [commit],
+    preOps: [declare, declareStagedSince, declareFrom, ...marked.preOps, begin, deleteRebuilt],
+    markPreOps: marked.preOps,
+    postOps: [recordMark, commit],
     since,
     from,
   };
@@ -224,4 +349,7 @@ module.exports = {
   declareStagedWatermark,
   touchedFromQuery,
   dailyRebuild,
+  MARKS,
+  markedThroughQuery,
+  markRun,
 };

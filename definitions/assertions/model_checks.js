@@ -72,6 +72,15 @@ const CHECKS = [
     ],
   },
   {
+    // Run state (includes/watermarks.js markRun): one mark per model and run.
+    model: 'model_watermarks',
+    tags: ['requests'],
+    partition: { column: 'marked_at', type: 'timestamp' },
+    uniqueKey: ['model', 'marked_at'],
+    nonNull: ['model', 'received_through', 'staged_through', 'marked_at'],
+    rowConditions: ['staged_through <= marked_at'],
+  },
+  {
     // Not partitioned (one row per W3C #Fields: header): checked whole.
     model: 'int_w3c_fields',
     tags: ['requests'],

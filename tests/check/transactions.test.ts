@@ -33,16 +33,19 @@ describe('delete + insert actions on BigQuery', () => {
             ? 'commit'
             : /^delete\b/i.test(s)
               ? 'delete'
-              : /^(merge|insert)\b/i.test(s)
-                ? 'dml'
-                : 'other',
+              : /^insert into \S*model_watermarks\b/i.test(s)
+                ? 'mark'
+                : /^(merge|insert)\b/i.test(s)
+                  ? 'dml'
+                  : 'other',
     );
-    // DECLAREs first (BigQuery requires them at the start of a script), then BEGIN, the delete, the DML, COMMIT last.
+    // DECLAREs first (BigQuery requires them at the start of a script), then BEGIN, the delete, the
+    // DML, the run mark (committed with what it marks: includes/watermarks.js markRun), COMMIT last.
     const body = kinds.filter((k) => k !== 'declare');
     expect(kinds.slice(0, kinds.length - body.length).every((k) => k === 'declare')).toBe(true);
-    expect(body).toEqual(['begin', 'delete', 'dml', 'commit']);
+    expect(body).toEqual(['begin', 'delete', 'dml', 'mark', 'commit']);
     expect(concatenateScript(statements)).toMatch(
-      /;\nbegin transaction;\ndelete from [\s\S]*;\n\s*(merge|insert into) [\s\S]*;\ncommit transaction$/,
+      /;\nbegin transaction;\ndelete from [\s\S]*;\n\s*(merge|insert into) [\s\S]*;\ninsert into \S*model_watermarks\S* [^;]*;\ncommit transaction$/,
     );
   });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { landLines, queryRows, runModels, testWarehouse } from '../support/pipeline.ts';
 import type { Warehouse } from '../../warehouse/duckdb.ts';
-import { comparableRows } from '../support/snapshot.ts';
+import { tableSnapshots } from '../support/snapshot.ts';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -25,19 +25,6 @@ async function landEarlyAndRecent(wh: Warehouse): Promise<number> {
   await landLines(wh, lines('recent', 5, now - 10 * MIN), { source: 'recent', publishTime: new Date(now - 5 * MIN) });
   await runModels(wh);
   return now;
-}
-
-async function snapshot(wh: Warehouse): Promise<Record<string, string>> {
-  const tables = await queryRows(
-    wh,
-    `select table_schema, table_name from information_schema.tables where table_schema in ('logflow') and table_type = 'BASE TABLE' order by all`,
-  );
-  const out: Record<string, string> = {};
-  for (const t of tables) {
-    const name = `logflow.${String(t.table_name)}`;
-    out[name] = JSON.stringify(await queryRows(wh, comparableRows(name)));
-  }
-  return out;
 }
 
 describe('late landing', () => {
@@ -67,11 +54,11 @@ describe('late landing', () => {
           (select count(*) from logflow.requests) + (select count(*) from logflow.parse_errors) as accounted`,
       );
       expect(counts).toEqual({ late_requests: '30', accounted: '60' });
-      const incremental = await snapshot(wh);
+      const incremental = await tableSnapshots(wh);
       expect(Object.keys(incremental).length).toBeGreaterThan(15);
 
       await runModels(wh, { fullRefresh: true });
-      const full = await snapshot(wh);
+      const full = await tableSnapshots(wh);
       for (const [table, rows] of Object.entries(full)) expect(incremental[table], table).toBe(rows);
     } finally {
       wh.close();

@@ -6,18 +6,35 @@ import { loadInclude } from '../support/includes.ts';
 
 interface DailyRebuild {
   declareWatermark: string;
+  declareStagedSince: string;
   declareFrom: string;
+  declareMarks: string[];
   beginTransaction: string;
   deleteRebuilt: string;
+  recordMark: string;
   commitTransaction: string;
   preOps: string[];
+  markPreOps: string[];
   postOps: string[];
   since: string;
   from: string;
 }
+interface Mark {
+  table: string;
+  model: string;
+}
 interface Watermarks {
   EPOCH: string;
-  watermarkQuery(d: Helpers, incremental: boolean, table: string, column: string, lookbackMinutes: number, recentDays?: number): string;
+  watermarkQuery(
+    d: Helpers,
+    incremental: boolean,
+    table: string,
+    column: string,
+    lookbackMinutes: number,
+    recentDays?: number,
+    recentDateColumn?: string,
+    mark?: Mark & { column: string },
+  ): string;
   declareWatermark(
     d: Helpers,
     name: string,
@@ -28,10 +45,19 @@ interface Watermarks {
     recentDays?: number,
   ): string;
   touchedFromQuery(d: Helpers, requests: string, since: string, parsed?: string): string;
+  markRun(d: Helpers, mark: Mark, read: { upstream: string; newRows?: string }): { preOps: string[]; postOps: string[] };
   dailyRebuild(
     d: Helpers,
     name: string,
-    run: { incremental: boolean; self: string; requests: string; parsed?: string; lookbackMinutes: number },
+    run: {
+      incremental: boolean;
+      self: string;
+      requests: string;
+      parsed: string;
+      marks: string;
+      lookbackMinutes: number;
+      recentDays?: number;
+    },
   ): DailyRebuild;
 }
 
@@ -109,12 +135,118 @@ describe('declareWatermark()', () => {
   });
 });
 
+const MARKS_TABLE =
+  'create or replace table marks (model varchar, received_through timestamptz, staged_through timestamptz, marked_at timestamptz)';
+
+describe('watermarkQuery() with run marks', () => {
+  const mark = { table: 'marks', model: 'panel', column: 'received_through' };
+  beforeEach(async () => {
+    await wh.connection.run('create or replace table model (last_received_at timestamptz)');
+    await wh.connection.run(MARKS_TABLE);
+  });
+
+  it.each([
+    { name: 'an empty table with no mark reads everything', rows: [], marks: [], expected: '1970-01-01 00:00:00+00' },
+    {
+      name: 'an empty table reads from its latest mark (an output this log leaves empty)',
+      rows: [],
+      marks: [['panel', '2026-11-01 10:00:00+00', '2026-11-01 10:05:00+00']],
+      expected: '2026-11-01 09:00:00+00',
+    },
+    {
+      name: 'the latest mark, not the highest (a full refresh after a reload marks what it read)',
+      rows: [],
+      marks: [
+        ['panel', '2026-11-01 12:00:00+00', '2026-11-01 10:05:00+00'],
+        ['panel', '2026-11-01 10:00:00+00', '2026-11-01 11:05:00+00'],
+      ],
+      expected: '2026-11-01 09:00:00+00',
+    },
+    {
+      name: "another model's mark is not its own",
+      rows: [],
+      marks: [['pages', '2026-11-01 10:00:00+00', '2026-11-01 10:05:00+00']],
+      expected: '1970-01-01 00:00:00+00',
+    },
+    {
+      name: 'the newer of the table and the mark',
+      rows: ['2026-11-01 11:00:00+00'],
+      marks: [['panel', '2026-11-01 10:00:00+00', '2026-11-01 10:05:00+00']],
+      expected: '2026-11-01 10:00:00+00',
+    },
+  ])('$name', async ({ rows, marks, expected }) => {
+    for (const at of rows) await wh.connection.run(`insert into model values ('${at}')`);
+    for (const [model, through, at] of marks)
+      await wh.connection.run(`insert into marks values ('${model}', '${through}', '${through}', '${at}')`);
+    expect(await text(watermarks.watermarkQuery(duck, true, 'model', 'last_received_at', 60, 7, undefined, mark))).toBe(expected);
+  });
+
+  it('reads the marks of the last recentDays days on BigQuery (partitioned by marked_at: pruned)', () => {
+    expect(
+      watermarks.watermarkQuery(bq, true, '`p.d.t`', 'last_received_at', 60, 7, 'request_date', { ...mark, table: '`p.d.marks`' }),
+    ).toBe(
+      "select coalesce(timestamp_sub(max(newest), interval 60 minute), timestamp '1970-01-01 00:00:00+00') from (" +
+        'select max(last_received_at) as newest from `p.d.t` where request_date >= date(timestamp_sub(current_timestamp(), interval 7 day)) ' +
+        "union all select (select received_through from `p.d.marks` where model = 'panel' and marked_at >= timestamp_sub(current_timestamp(), interval 7 day) order by marked_at desc limit 1) as newest) as newest_values",
+    );
+  });
+});
+
+describe('markRun()', () => {
+  beforeEach(async () => {
+    await wh.connection.run('create or replace table upstream (received_at timestamptz, staged_at timestamptz)');
+    await wh.connection.run(MARKS_TABLE);
+  });
+  const run = () =>
+    watermarks.markRun(
+      duck,
+      { table: 'marks', model: 'panel' },
+      { upstream: 'upstream', newRows: "staged_at > timestamp '2026-11-01 10:00:00+00'" },
+    );
+  const marks = () => value("select string_agg(model || ' ' || received_through || ' ' || staged_through, ',') from marks");
+
+  it('marks the newest arrival and staging time of the new rows it read', async () => {
+    await wh.connection.run(`insert into upstream values
+      ('2026-11-01 09:00:00+00', '2026-11-01 09:30:00+00'),
+      ('2026-11-01 10:20:00+00', '2026-11-01 10:30:00+00'),
+      ('2026-11-01 10:10:00+00', '2026-11-01 10:35:00+00')`);
+    const { preOps, postOps } = run();
+    for (const op of [...preOps, ...postOps]) await wh.connection.run(op);
+    expect(await marks()).toBe('panel 2026-11-01 10:20:00+00 2026-11-01 10:35:00+00');
+  });
+
+  it('marks nothing when nothing was new (the previous mark stands)', async () => {
+    await wh.connection.run("insert into upstream values ('2026-11-01 09:00:00+00', '2026-11-01 09:30:00+00')");
+    const { preOps, postOps } = run();
+    for (const op of [...preOps, ...postOps]) await wh.connection.run(op);
+    expect(await marks()).toBeNull();
+  });
+
+  it('marks what was there when the run read it, not a row staged later (read again next run, never skipped)', async () => {
+    await wh.connection.run("insert into upstream values ('2026-11-01 10:20:00+00', '2026-11-01 10:30:00+00')");
+    const { preOps, postOps } = run();
+    for (const op of preOps) await wh.connection.run(op);
+    await wh.connection.run("insert into upstream values ('2026-11-01 10:40:00+00', '2026-11-01 10:45:00+00')");
+    for (const op of postOps) await wh.connection.run(op);
+    expect(await marks()).toBe('panel 2026-11-01 10:20:00+00 2026-11-01 10:30:00+00');
+  });
+});
+
 describe('dailyRebuild()', () => {
   const run = (incremental: boolean) =>
-    watermarks.dailyRebuild(duck, 'daily', { incremental, self: 'daily', requests: 'requests', lookbackMinutes: 60 });
+    watermarks.dailyRebuild(duck, 'daily', {
+      incremental,
+      self: 'daily',
+      requests: 'requests',
+      parsed: 'parsed',
+      marks: 'marks',
+      lookbackMinutes: 60,
+    });
 
   beforeEach(async () => {
     await wh.connection.run('create or replace table requests (requested_at timestamptz, received_at timestamptz, staged_at timestamptz)');
+    await wh.connection.run('create or replace view parsed as select true as is_parsed, * from requests');
+    await wh.connection.run(MARKS_TABLE);
     await wh.connection.run(
       'create or replace table daily (request_date date, hits bigint, last_received_at timestamptz, last_staged_at timestamptz)',
     );
@@ -124,19 +256,29 @@ describe('dailyRebuild()', () => {
     );
   });
 
-  it('deletes every date from the earliest one holding a request staged after the staged watermark', async () => {
+  it('deletes every date from the earliest one holding a request staged after the staged watermark, and marks what it read', async () => {
     // New: a late request for 2026-11-01, received after the watermark (22:30) and staged after 23:40; an old one, not new.
     await wh.connection.run(`insert into requests values
       ('2026-11-01 12:00:00+00', '2026-11-02 23:45:00+00', '2026-11-02 23:50:00+00'),
       ('2026-10-31 12:00:00+00', '2026-11-02 22:00:00+00', '2026-11-02 23:50:00+00')`);
     const rebuild = run(true);
     // No transaction statements on DuckDB (the executor runs the action in one): empty, dropped like Dataform drops them.
-    expect(rebuild.preOps).toEqual([rebuild.declareWatermark, rebuild.declareFrom, '', rebuild.deleteRebuilt]);
-    expect(rebuild.postOps).toEqual(['']);
-    for (const op of rebuild.preOps.filter(Boolean)) await wh.connection.run(op);
+    expect(rebuild.preOps).toEqual([
+      rebuild.declareWatermark,
+      rebuild.declareStagedSince,
+      rebuild.declareFrom,
+      ...rebuild.declareMarks,
+      '',
+      rebuild.deleteRebuilt,
+    ]);
+    expect(rebuild.postOps).toEqual([rebuild.recordMark, '']);
+    for (const op of [...rebuild.preOps, ...rebuild.postOps].filter(Boolean)) await wh.connection.run(op);
     expect(await text(rebuild.since)).toBe('2026-11-02 22:30:00+00');
     expect(await text(rebuild.from)).toBe('2026-11-01');
     expect(await value('select count(*) from daily')).toBe('0');
+    expect(await value("select received_through || ' ' || staged_through from marks where model = 'daily'")).toBe(
+      '2026-11-02 23:45:00+00 2026-11-02 23:50:00+00',
+    );
   });
 
   it('leaves every date when the requests of the arrival window were all staged by an earlier run (a run right after a backfill)', async () => {
@@ -151,24 +293,57 @@ describe('dailyRebuild()', () => {
     expect(await value("select string_agg(cast(request_date as varchar), ',') from daily")).toBe('2026-11-01');
   });
 
-  it('has no delete on a full refresh (Dataform drops the empty operation)', () => {
-    expect(run(false).deleteRebuilt).toBe('');
+  it('an empty output takes its watermarks from its mark: only requests staged since its last run are new', async () => {
+    await wh.connection.run('delete from daily');
+    await wh.connection.run(
+      "insert into marks values ('daily', '2026-11-02 23:30:00+00', '2026-11-02 23:40:00+00', '2026-11-02 23:41:00+00')",
+    );
+    // Staged by that earlier run (nothing of it was kept), and one new request.
+    await wh.connection.run(`insert into requests values
+      ('2026-10-01 12:00:00+00', '2026-11-02 23:30:00+00', '2026-11-02 23:40:00+00'),
+      ('2026-11-02 08:00:00+00', '2026-11-02 23:50:00+00', '2026-11-02 23:55:00+00')`);
+    const rebuild = run(true);
+    for (const op of rebuild.preOps.filter(Boolean)) await wh.connection.run(op);
+    expect(await text(rebuild.since)).toBe('2026-11-02 22:30:00+00');
+    expect(await text(rebuild.from)).toBe('2026-11-02');
   });
 
-  it('names its variables after the model', () => {
+  it('has no delete on a full refresh (Dataform drops the empty operation), and marks all it read', async () => {
+    const rebuild = run(false);
+    expect(rebuild.deleteRebuilt).toBe('');
+    expect(rebuild.markPreOps).toEqual(rebuild.declareMarks);
+    await wh.connection.run("insert into requests values ('2026-11-01 12:00:00+00', '2026-11-02 23:45:00+00', '2026-11-02 23:50:00+00')");
+    for (const op of [...rebuild.markPreOps, rebuild.recordMark]) await wh.connection.run(op);
+    expect(await value("select count(*) from marks where model = 'daily' and staged_through = '2026-11-02 23:50:00+00'")).toBe('1');
+  });
+
+  it('names its variables after the model, and marks inside the transaction on BigQuery', () => {
     const rebuild = watermarks.dailyRebuild(bq, 'pages', {
       incremental: true,
       self: '`p.logflow.pages`',
       requests: '`p.logflow.requests`',
+      parsed: '`p.logflow.int_lines_parsed`',
+      marks: '`p.logflow.model_watermarks`',
       lookbackMinutes: 60,
     });
+    const marked = (column: string) =>
+      `(select ${column} from \`p.logflow.model_watermarks\` where model = 'pages' order by marked_at desc limit 1)`;
+    const newest = (column: string) =>
+      `from (select max(${column}) as newest from \`p.logflow.pages\` union all select ${marked(column === 'last_received_at' ? 'received_through' : 'staged_through')} as newest) as newest_values`;
+    const newRows = 'date(requested_at) >= pages_from and received_at > pages_since and staged_at > pages_staged_since';
     expect(rebuild.preOps).toEqual([
-      "declare pages_since TIMESTAMP default (select coalesce(timestamp_sub(max(last_received_at), interval 60 minute), timestamp '1970-01-01 00:00:00+00') from `p.logflow.pages`)",
-      "declare pages_from DATE default (select min(date(requested_at)) from `p.logflow.requests` where requested_at is not null and received_at > pages_since and staged_at > (select coalesce(max(last_staged_at), timestamp '1970-01-01 00:00:00+00') from `p.logflow.pages`))",
+      `declare pages_since TIMESTAMP default (select coalesce(timestamp_sub(max(newest), interval 60 minute), timestamp '1970-01-01 00:00:00+00') ${newest('last_received_at')})`,
+      `declare pages_staged_since TIMESTAMP default (select coalesce(max(newest), timestamp '1970-01-01 00:00:00+00') ${newest('last_staged_at')})`,
+      'declare pages_from DATE default (select min(date(requested_at)) from `p.logflow.int_lines_parsed` where is_parsed and received_at > pages_since and staged_at > pages_staged_since)',
+      `declare pages_received_through TIMESTAMP default (select max(received_at) from \`p.logflow.requests\` where ${newRows})`,
+      `declare pages_staged_through TIMESTAMP default (select max(staged_at) from \`p.logflow.requests\` where ${newRows})`,
       'begin transaction',
       'delete from `p.logflow.pages` where request_date >= pages_from',
     ]);
-    expect(rebuild.postOps).toEqual(['commit transaction']);
+    expect(rebuild.postOps).toEqual([
+      "insert into `p.logflow.model_watermarks` (model, received_through, staged_through, marked_at) select 'pages', pages_received_through, pages_staged_through, current_timestamp() from (select 1 as one) as one where pages_staged_through is not null",
+      'commit transaction',
+    ]);
   });
 });
 

@@ -168,7 +168,10 @@ export function downstreamGraph(vars: Record<string, string> = {}): CompiledGrap
   return cached;
 }
 
-/** Names of the actions that depend, directly or not, on logflow.requests (tables and assertions). */
+/** The run marks table (definitions/meta/model_watermarks.sqlx). */
+const MARKS = 'logflow.model_watermarks';
+
+/** Names of the actions that depend, directly or not, on logflow.requests (tables and assertions), and the run marks table. */
 export function downstreamActions(graph: CompiledGraph): string[] {
   const nodes = [...(graph.tables ?? []), ...(graph.assertions ?? [])];
   const downstream = new Set<string>(['logflow.requests']);
@@ -191,10 +194,11 @@ export function downstreamActions(graph: CompiledGraph): string[] {
     const name = `${n.target.schema}.${n.target.name}`;
     const deps = (n.dependencyTargets ?? []).map((t) => `${t.schema}.${t.name}`);
     const ownsIt = !checks.has(name) || deps.some((d) => d !== 'logflow.requests');
-    // int_lines_parsed is provided too (a view over the fixture requests, see requestsWarehouse).
-    return downstream.has(name) && deps.every((d) => downstream.has(d) || d === 'logflow.int_lines_parsed') && ownsIt;
+    // int_lines_parsed is provided too (a view over the fixture requests, see requestsWarehouse), and
+    // the run marks table is built with them (the models record their marks there).
+    return downstream.has(name) && deps.every((d) => downstream.has(d) || d === 'logflow.int_lines_parsed' || d === MARKS) && ownsIt;
   });
-  return runnable.map((n) => `${n.target.schema}.${n.target.name}`);
+  return [MARKS, ...runnable.map((n) => `${n.target.schema}.${n.target.name}`)];
 }
 
 /** Runs the models downstream of requests (optionally only `only` and their assertions); throws on a failure. */
@@ -206,7 +210,9 @@ export async function runDownstream(
   let actions = downstreamActions(graph);
   if (options.only) {
     const only = options.only;
-    actions = actions.filter((a) => only.some((o) => a === `logflow.${o}` || (a.startsWith('logflow_assertions.') && a.includes(o))));
+    actions = actions.filter(
+      (a) => a === MARKS || only.some((o) => a === `logflow.${o}` || (a.startsWith('logflow_assertions.') && a.includes(o))),
+    );
   }
   const summary = await runGraph(wh.connection, graph, { actions, fullRefresh: options.fullRefresh });
   if (!summary.ok) {

@@ -230,6 +230,11 @@ select * from final
 `;
 }
 
+/** The shared daily aggregate as a panel's input (watermarks.dailyRebuild `input`). */
+function visitorDaysInput(ctx) {
+  return { table: ctx.ref('visitor_days'), date: 'request_date', received: 'last_received_at', staged: 'last_staged_at' };
+}
+
 for (const panel of PANELS) {
   const rebuild = (ctx) =>
     watermarks.dailyRebuild(d, panel.name, {
@@ -237,8 +242,11 @@ for (const panel of PANELS) {
       self: ctx.self(),
       requests: ctx.ref('requests'),
       parsed: ctx.ref('int_lines_parsed'),
+      marks: ctx.ref(watermarks.MARKS),
       lookbackMinutes: constants.LOOKBACK_MINUTES,
       recentDays: constants.LATE_ARRIVAL_DAYS,
+      // What the panel aggregates (for its run mark): visitor_days or requests.
+      input: panel.query === fromVisitorDays ? visitorDaysInput(ctx) : undefined,
     });
   publish(panel.name, {
     type: 'incremental',

@@ -190,6 +190,7 @@ for (const panel of REQUEST_PANELS) {
       self: ctx.self(),
       requests: ctx.ref('requests'),
       parsed: ctx.ref('int_lines_parsed'),
+      marks: ctx.ref(watermarks.MARKS),
       lookbackMinutes: constants.LOOKBACK_MINUTES,
       recentDays: constants.LATE_ARRIVAL_DAYS,
     });

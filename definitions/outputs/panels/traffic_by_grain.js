@@ -54,6 +54,17 @@ for (const grain of GRAINS) {
   const from = `${name}_from`;
   const stagedSince = `${name}_staged_since`;
   const bucket = d.timestampTrunc('requested_at', grain);
+  // Its run mark (includes/watermarks.js markRun): the new requests of the buckets it recomputes.
+  const marked = (ctx) =>
+    watermarks.markRun(
+      d,
+      { table: ctx.ref(watermarks.MARKS), model: name },
+      {
+        upstream: ctx.ref('requests'),
+        newRows: `received_at > ${d.variable(since)} and staged_at > ${d.variable(stagedSince)}${ctx.incremental() ? ` and requested_at >= ${d.variable(from)}` : ''}`,
+      },
+    );
+  const mark = (ctx) => ({ table: ctx.ref(watermarks.MARKS), model: name });
   publish(name, {
     type: 'incremental',
     schema: 'logflow',
@@ -79,10 +90,18 @@ for (const grain of GRAINS) {
         constants.LOOKBACK_MINUTES,
         constants.LATE_ARRIVAL_DAYS,
         { timestamp: bucketColumn },
+        mark(ctx),
       ),
-      watermarks.declareStagedWatermark(d, stagedSince, ctx.incremental(), ctx.self(), 'last_staged_at', constants.LATE_ARRIVAL_DAYS, {
-        timestamp: bucketColumn,
-      }),
+      watermarks.declareStagedWatermark(
+        d,
+        stagedSince,
+        ctx.incremental(),
+        ctx.self(),
+        'last_staged_at',
+        constants.LATE_ARRIVAL_DAYS,
+        { timestamp: bucketColumn },
+        mark(ctx),
+      ),
       ctx.when(
         ctx.incremental(),
         d.declareVariable(
@@ -91,6 +110,8 @@ for (const grain of GRAINS) {
           `select min(${bucket}) from ${ctx.ref('int_lines_parsed')} where is_parsed and received_at > ${d.variable(since)} and staged_at > ${d.variable(stagedSince)}`,
         ),
       ),
+      ...marked(ctx).preOps,
     ])
+    .postOps((ctx) => marked(ctx).postOps)
     .query((ctx) => traffic(ctx, bucketColumn, bucket, d.variable(since), d.variable(from), d.variable(stagedSince)));
 }

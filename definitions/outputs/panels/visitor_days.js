@@ -48,6 +48,7 @@ const rebuild = (ctx) =>
     self: ctx.self(),
     requests: ctx.ref('requests'),
     parsed: ctx.ref('int_lines_parsed'),
+    marks: ctx.ref(watermarks.MARKS),
     lookbackMinutes: constants.LOOKBACK_MINUTES,
     recentDays: constants.LATE_ARRIVAL_DAYS,
   });
