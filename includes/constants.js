@@ -26,6 +26,8 @@ const LOOKBACK_MINUTES = intVar('lookbackMinutes', 120);
  */
 const LATE_ARRIVAL_DAYS = intVar('lateArrivalDays', 7);
 if (LATE_ARRIVAL_DAYS < 1) throw new Error('var lateArrivalDays must be at least 1');
+// The run marks (definitions/meta/model_watermarks.sqlx) expire after a year on BigQuery: a watermark reads this far back in them.
+if (LATE_ARRIVAL_DAYS > 365) throw new Error('var lateArrivalDays must be at most 365');
 
 /** Log format assumed for lines whose message carries no `format` attribute. */
 const DEFAULT_FORMAT = vars.defaultFormat || 'combined';
