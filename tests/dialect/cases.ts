@@ -190,7 +190,11 @@ export const DIALECT_CASES: DialectCase[] = [
         .join(', ')})`,
     expected: 'false true true false false true ',
   },
-  { name: 'onOrAfterDate of a NULL date is NULL', sql: (d) => d.onOrAfterDate(ts(d, '2026-01-02 00:00:00+00'), `cast(null as ${d.type('date')})`), expected: null },
+  {
+    name: 'onOrAfterDate of a NULL date is NULL',
+    sql: (d) => d.onOrAfterDate(ts(d, '2026-01-02 00:00:00+00'), `cast(null as ${d.type('date')})`),
+    expected: null,
+  },
   { name: 'unixMicros', sql: (d) => d.cast(d.unixMicros(ts(d, '1970-01-01 00:00:01.5+00')), 'string'), expected: '1500000' },
   { name: 'safeDivide by zero is NULL', sql: (d) => d.safeDivide('1', '0'), expected: null },
   { name: 'safeDivide', sql: (d) => d.safeDivide('1', '4'), expected: 0.25 },
