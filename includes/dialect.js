@@ -708,6 +708,19 @@ function forWarehouse(warehouse) {
     fingerprint64(expr) {
       return bq ? `farm_fingerprint(${expr})` : `hash(${expr})`;
     },
+
+    /**
+     * A condition: the timestamp column `ts` falls on the UTC date `date` (a DATE expression: a
+     * variable, a literal) or later; NULL when `date` is NULL. BigQuery: DATE(ts) >= date, which
+     * prunes DATE(ts) partitions. DuckDB: ts from the start of that date in UTC on, a comparison
+     * on the column itself that DuckDB checks against each row group's min/max (zone maps) once
+     * the variable is folded, so a rebuild of the newest dates skips the row groups of older ones
+     * (DATE(ts) >= date is evaluated on every row). The same rows either way.
+     */
+    onOrAfterDate(ts, date) {
+      if (bq) return `date(${ts}) >= ${date}`;
+      return `${ts} >= make_timestamptz(epoch_us(cast(${date} as timestamp)))`;
+    },
   };
 }
 

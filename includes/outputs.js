@@ -149,7 +149,9 @@ function rebuildPreOps(ctx, rebuild) {
  * @param {string} [dateExpr] the request's UTC date (default: of requested_at)
  */
 function rebuiltDatesFilter(d, ctx, rebuild, dateExpr) {
-  return ctx.incremental() ? [`${dateExpr || d.dateOf('requested_at')} >= ${rebuild.from}`] : [];
+  if (!ctx.incremental()) return [];
+  // On the column itself (dialect.onOrAfterDate): DuckDB skips the row groups of older dates.
+  return [dateExpr ? `${dateExpr} >= ${rebuild.from}` : d.onOrAfterDate('requested_at', rebuild.from)];
 }
 
 module.exports = {

@@ -36,6 +36,7 @@ export type Helpers = Record<string, (...args: never[]) => string> & {
   arrayAt(a: string, i: number): string;
   countIf(c: string): string;
   logicalOr(c: string): string;
+  onOrAfterDate(t: string, date: string): string;
 };
 
 export interface DialectCase {
@@ -174,6 +175,26 @@ export const DIALECT_CASES: DialectCase[] = [
     expected: '1969-12-31 1969-12-31 0001-01-01 9999-12-31 ',
   },
   { name: 'dateOf of NULL is NULL', sql: (d) => d.dateOf(`cast(null as ${d.type('timestamp')})`), expected: null },
+  {
+    name: 'onOrAfterDate compares with the start of the UTC date (offsets, the last microsecond before, before 1970)',
+    sql: (d) =>
+      `concat(${[
+        ['2026-01-01 23:59:59.999999+00', '2026-01-02'],
+        ['2026-01-02 00:00:00+00', '2026-01-02'],
+        ['2026-01-01 23:30:00-05', '2026-01-02'],
+        ['2026-01-02 00:30:00+01', '2026-01-02'],
+        ['1969-12-31 23:59:59.999999+00', '1970-01-01'],
+        ['1969-12-31 00:00:00+00', '1969-12-31'],
+      ]
+        .map(([t, date]) => `${d.cast(d.onOrAfterDate(ts(d, t!), d.cast(d.str(date!), 'date')), 'string')}, ' '`)
+        .join(', ')})`,
+    expected: 'false true true false false true ',
+  },
+  {
+    name: 'onOrAfterDate of a NULL date is NULL',
+    sql: (d) => d.onOrAfterDate(ts(d, '2026-01-02 00:00:00+00'), `cast(null as ${d.type('date')})`),
+    expected: null,
+  },
   { name: 'unixMicros', sql: (d) => d.cast(d.unixMicros(ts(d, '1970-01-01 00:00:01.5+00')), 'string'), expected: '1500000' },
   { name: 'safeDivide by zero is NULL', sql: (d) => d.safeDivide('1', '0'), expected: null },
   { name: 'safeDivide', sql: (d) => d.safeDivide('1', '4'), expected: 0.25 },
