@@ -13,6 +13,13 @@ const compile = (vars: Record<string, string> = {}): CompiledGraph => compilePro
 let wh: Warehouse;
 const rows = async (sql: string) => (await wh.connection.runAndReadAll(sql)).getRowObjectsJson();
 const scalar = async (sql: string) => Number((await wh.connection.runAndReadAll(sql)).getRows()[0]?.[0]);
+/** An assertion's view: its catalog oid (new each time it is created) and its comment. */
+const assertionView = async (name: string) =>
+  (
+    await rows(
+      `select view_oid::varchar as oid, comment from duckdb_views() where schema_name = 'app_assertions' and view_name = '${name}'`,
+    )
+  )[0];
 
 beforeEach(async () => {
   wh = await openWarehouse(':memory:', { catalog: 'test-project' });
@@ -81,6 +88,49 @@ describe.each([
     const failed = summary.results.filter((r) => r.status === 'failed');
     expect(failed.map((r) => r.name)).toEqual(['app_assertions.positive_values']);
     expect(failed[0]?.error).toMatch(/3 row\(s\) violate it, e\.g\. \{"id":1/);
+  });
+
+  it('creates an assertion view again only when its SQL changed', async () => {
+    await run(compile());
+    const first = await assertionView('positive_values');
+    const checks = await assertionView('event_counts_assertions_uniqueKey_0');
+    expect(first?.comment).toMatch(/^logflow: view of this assertion, sha256 of its SQL [0-9a-f]{64}$/);
+    const again = await run(compile());
+    expect(again.ok).toBe(true);
+    expect(again.results.find((r) => r.name === 'app_assertions.positive_values')).toMatchObject({ status: 'success', rows: 0 });
+    expect(await assertionView('positive_values')).toEqual(first);
+    expect(await assertionView('event_counts_assertions_uniqueKey_0')).toEqual(checks);
+
+    const changed = await run(compile({ failAssertion: 'yes' }));
+    expect(changed.results.find((r) => r.name === 'app_assertions.positive_values')?.error).toMatch(/3 row\(s\) violate it/);
+    expect((await assertionView('positive_values'))?.oid).not.toBe(first?.oid);
+    expect(await assertionView('event_counts_assertions_uniqueKey_0')).toEqual(checks);
+  });
+
+  it('fails the run on rows an unchanged assertion view finds, naming it and showing rows', async () => {
+    await run(compile());
+    const first = await assertionView('positive_values');
+    await wh.connection.run(`insert into raw.events values (5, 'c', -7, 6)`);
+    const summary = await run(compile());
+    expect(summary.ok).toBe(false);
+    const failed = summary.results.filter((r) => r.status === 'failed');
+    expect(failed.map((r) => r.name)).toEqual(['app_assertions.positive_values']);
+    expect(failed[0]?.error).toBe('assertion: 1 row(s) violate it, e.g. {"id":5,"value":-7}');
+    expect(await assertionView('positive_values')).toEqual(first);
+  });
+
+  it('creates an assertion view again when the view as it stands cannot be queried', async () => {
+    await run(compile());
+    const first = await assertionView('positive_values');
+    // The view still carries its mark, but reads a table that is gone.
+    await wh.connection.run(`create table app.scratch (x integer);
+      create or replace view app_assertions.positive_values as select x as id, x as value from app.scratch;
+      comment on view app_assertions.positive_values is '${first?.comment}'; drop table app.scratch`);
+    const summary = await run(compile());
+    expect(summary.ok).toBe(true);
+    expect(summary.results.find((r) => r.name === 'app_assertions.positive_values')).toMatchObject({ status: 'success', rows: 0 });
+    expect(await scalar('select count(*) from app_assertions.positive_values')).toBe(0);
+    expect((await assertionView('positive_values'))?.comment).toBe(first?.comment);
   });
 
   it('stops the dependants of a failing action, runs the rest, and keeps the old table', async () => {
