@@ -95,6 +95,19 @@ export async function runGraph(connection: DuckDBConnection, graph: CompiledGrap
     else canOpen = 0; // no other connection: carry on with the ones there are
     return conn;
   };
+  // Once every action that writes has finished, the ones left (assertions whose views stand) only
+  // read: the WAL is checkpointed then, on a connection of its own, while they run, instead of when
+  // the warehouse closes after them. The checkpoint is an optimisation: if it fails, closing does it.
+  const writes = plan.order.map((a) => !a.disabled && !(a.kind === 'assertion' && views.get(a.key) === viewMark(assertionViewSql(a))));
+  let writing = writes.filter(Boolean).length;
+  let unfinished = plan.order.length;
+  let checkpoint: Promise<void> | undefined;
+  const finish = (index: number) => {
+    unfinished--;
+    if (writes[index]) writing--;
+    schedule.finish(index);
+    if (writing === 0 && unfinished > 0 && !checkpoint && options.connect && !options.dryRun) checkpoint = checkpointAside(options.connect);
+  };
 
   try {
     for (;;) {
@@ -107,13 +120,13 @@ export async function runGraph(connection: DuckDBConnection, graph: CompiledGrap
           const by = shortName(plan.all.get(blockedBy)!.target);
           results[index] = { name, kind: label(action), status: 'skipped', seconds: 0, error: `skipped: depends on ${by}, which failed` };
           log(`  - ${name} skipped (depends on ${by}, which failed)`);
-          schedule.finish(index);
+          finish(index);
           continue;
         }
         if (action.disabled) {
           results[index] = { name, kind: label(action), status: 'disabled', seconds: 0 };
           log(`  - ${name} disabled (${disabledReason(action)})`);
-          schedule.finish(index);
+          finish(index);
           continue;
         }
         // A build of a whole table runs alone: DuckDB gives it every thread and the whole memory limit.
@@ -135,7 +148,7 @@ export async function runGraph(connection: DuckDBConnection, graph: CompiledGrap
             if (alone) exclusive = false;
             idle.push(conn);
             running.delete(at);
-            schedule.finish(at);
+            finish(at);
           }
         })();
         running.set(at, task);
@@ -145,11 +158,26 @@ export async function runGraph(connection: DuckDBConnection, graph: CompiledGrap
     }
   } finally {
     await Promise.allSettled(running.values());
+    await checkpoint;
     for (const c of opened) c.disconnectSync();
   }
   const seconds = (performance.now() - started) / 1000;
   const done = results.filter((r): r is ActionResult => r !== undefined);
   return { results: done, ok: done.every((r) => r.status !== 'failed' && r.status !== 'skipped'), seconds };
+}
+
+/** Checkpoints the warehouse on a connection of its own; never throws (closing checkpoints anyway). */
+async function checkpointAside(connect: () => Promise<DuckDBConnection>): Promise<void> {
+  try {
+    const conn = await connect();
+    try {
+      await conn.run('checkpoint');
+    } finally {
+      conn.disconnectSync();
+    }
+  } catch {
+    // Closing the warehouse checkpoints what is left.
+  }
 }
 
 /**

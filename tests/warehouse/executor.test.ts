@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { resolve } from 'node:path';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { compileProject } from '../../warehouse/compile.ts';
 import { openWarehouse, type Warehouse } from '../../warehouse/duckdb.ts';
@@ -255,6 +257,34 @@ describe('runGraph() with connect', () => {
     }
     // Results in the plan's order, whatever order they finished in.
     expect(summary.results.map((r) => r.name)).toEqual(planGraph(compile()).order.map((a) => `${a.target.schema}.${a.target.name}`));
+  });
+
+  it('checkpoints once the last action that writes has committed, while the assertions left run', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'logflow-checkpoint-'));
+    const path = join(dir, 'w.duckdb');
+    const file = await openWarehouse(path, { catalog: 'test-project' });
+    try {
+      await file.connection.run(`create schema raw; create table raw.events (id integer, kind varchar, value integer, ts integer);
+        insert into raw.events values (1, 'a', 10, 1), (2, 'a', 20, 2), (3, 'b', 30, 3)`);
+      await runGraph(file.connection, compile(), { connect: () => file.connect() });
+      // Nothing but event_counts writes now: its assertions' views stand as they are.
+      const trace: Trace = { open: 0, max: 0, events: [] };
+      let opened = 0;
+      const summary = await runGraph(file.connection, compile(), {
+        actions: ['event_counts'],
+        includeDependents: true,
+        connect: async () => traced(await file.connect(), ++opened, trace, false),
+      });
+      expect(summary.ok).toBe(true);
+      expect(summary.results.filter((r) => r.kind === 'assertion').length).toBeGreaterThan(0);
+      const at = trace.events.findIndex((e) => e.sql === 'checkpoint');
+      expect(at).toBeGreaterThanOrEqual(0);
+      // The WAL is empty before the warehouse closes.
+      expect(existsSync(`${path}.wal`) ? statSync(`${path}.wal`).size : 0).toBe(0);
+    } finally {
+      file.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('runs one action at a time when actions share session state (a variable set by another)', async () => {
