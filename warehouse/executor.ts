@@ -1,5 +1,6 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { LogflowError } from '../core/errors.ts';
+import { markViewSql, viewMark, viewMarks } from './assertion-views.ts';
 import { fullName, shortName, type CompiledGraph, type Target, type UnitTest } from './graph.ts';
 import { planGraph, type Action, type Selection } from './plan.ts';
 import { addProfile, profiledStatement, rowsProfile, type RowsProfile } from './profile.ts';
@@ -78,6 +79,8 @@ export async function runGraph(connection: DuckDBConnection, graph: CompiledGrap
     await createSchemas(connection, plan.order, schemas);
   }
   const existing = await catalogColumns(connection, plan.order);
+  // A dry run prints every assertion's view as created; a run re-creates only the changed ones.
+  const views = options.dryRun ? new Map<string, string>() : await viewMarks(connection, plan.order);
   const limit = options.dryRun || !options.connect ? 1 : Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY);
   const schedule = new Schedule(plan.order, limit > 1 && !sharesSessionState(plan.order));
   const idle: DuckDBConnection[] = [connection];
@@ -92,6 +95,19 @@ export async function runGraph(connection: DuckDBConnection, graph: CompiledGrap
     else canOpen = 0; // no other connection: carry on with the ones there are
     return conn;
   };
+  // Once every action that writes has finished, the ones left (assertions whose views stand) only
+  // read: the WAL is checkpointed then, on a connection of its own, while they run, instead of when
+  // the warehouse closes after them. The checkpoint is an optimisation: if it fails, closing does it.
+  const writes = plan.order.map((a) => !a.disabled && !(a.kind === 'assertion' && views.get(a.key) === viewMark(assertionViewSql(a))));
+  let writing = writes.filter(Boolean).length;
+  let unfinished = plan.order.length;
+  let checkpoint: Promise<void> | undefined;
+  const finish = (index: number) => {
+    unfinished--;
+    if (writes[index]) writing--;
+    schedule.finish(index);
+    if (writing === 0 && unfinished > 0 && !checkpoint && options.connect && !options.dryRun) checkpoint = checkpointAside(options.connect);
+  };
 
   try {
     for (;;) {
@@ -104,13 +120,13 @@ export async function runGraph(connection: DuckDBConnection, graph: CompiledGrap
           const by = shortName(plan.all.get(blockedBy)!.target);
           results[index] = { name, kind: label(action), status: 'skipped', seconds: 0, error: `skipped: depends on ${by}, which failed` };
           log(`  - ${name} skipped (depends on ${by}, which failed)`);
-          schedule.finish(index);
+          finish(index);
           continue;
         }
         if (action.disabled) {
           results[index] = { name, kind: label(action), status: 'disabled', seconds: 0 };
           log(`  - ${name} disabled (${disabledReason(action)})`);
-          schedule.finish(index);
+          finish(index);
           continue;
         }
         // A build of a whole table runs alone: DuckDB gives it every thread and the whole memory limit.
@@ -124,7 +140,7 @@ export async function runGraph(connection: DuckDBConnection, graph: CompiledGrap
         const at = index;
         const task = (async () => {
           try {
-            const { result, line } = await runAction(conn, action, options, schemas, existing);
+            const { result, line } = await runAction(conn, action, options, schemas, existing, views);
             if (result.status === 'failed') failed.add(action.key);
             results[at] = result;
             log(line);
@@ -132,7 +148,7 @@ export async function runGraph(connection: DuckDBConnection, graph: CompiledGrap
             if (alone) exclusive = false;
             idle.push(conn);
             running.delete(at);
-            schedule.finish(at);
+            finish(at);
           }
         })();
         running.set(at, task);
@@ -142,11 +158,26 @@ export async function runGraph(connection: DuckDBConnection, graph: CompiledGrap
     }
   } finally {
     await Promise.allSettled(running.values());
+    await checkpoint;
     for (const c of opened) c.disconnectSync();
   }
   const seconds = (performance.now() - started) / 1000;
   const done = results.filter((r): r is ActionResult => r !== undefined);
   return { results: done, ok: done.every((r) => r.status !== 'failed' && r.status !== 'skipped'), seconds };
+}
+
+/** Checkpoints the warehouse on a connection of its own; never throws (closing checkpoints anyway). */
+async function checkpointAside(connect: () => Promise<DuckDBConnection>): Promise<void> {
+  try {
+    const conn = await connect();
+    try {
+      await conn.run('checkpoint');
+    } finally {
+      conn.disconnectSync();
+    }
+  } catch {
+    // Closing the warehouse checkpoints what is left.
+  }
 }
 
 /**
@@ -168,17 +199,42 @@ async function runAction(
   options: RunOptions,
   schemas: Set<string>,
   existing: Map<string, string[]>,
+  views: Map<string, string>,
 ): Promise<{ result: ActionResult; line: string }> {
   const name = shortName(action.target);
   const t0 = performance.now();
   const result: ActionResult = { name, kind: label(action), status: 'success', seconds: 0 };
+  const stepsOf = (reuseView: boolean) =>
+    stepsFor(action, options, existing, reuseView).filter((s) => !(s.what === 'schema' && schemas.has(schemaOf(action))));
   if (options.dryRun) {
-    const steps = stepsFor(action, options, existing).filter((s) => !(s.what === 'schema' && schemas.has(schemaOf(action))));
+    const steps = stepsOf(false);
     result.sql = steps.map((s) => s.sql);
     return { result, line: `-- ${name} (${label(action)})\n${steps.map((s) => s.sql.trim() + ';').join('\n')}\n` };
   }
+  // An assertion whose view was created from the same SQL queries it as it is (assertion-views.ts).
+  const reuseView = action.kind === 'assertion' && views.get(action.key) === viewMark(assertionViewSql(action));
+  const outcome = await runSteps(connection, action, options, stepsOf(reuseView), result, schemas);
+  // The view as it stands cannot be queried (e.g. a column it reads changed type): create it again.
+  if (reuseView && outcome === 'view unusable') await runSteps(connection, action, options, stepsOf(false), result, schemas);
+  result.seconds = (performance.now() - t0) / 1000;
+  return { result, line: formatResult(result) };
+}
+
+/**
+ * Runs an action's steps in one transaction and fills `result`: committed, or rolled back and
+ * failed. 'view unusable' when the action reused its assertion view (no steps) and querying it
+ * failed: nothing is recorded then, so that the caller creates the view again.
+ */
+async function runSteps(
+  connection: DuckDBConnection,
+  action: Action,
+  options: RunOptions,
+  steps: Step[],
+  result: ActionResult,
+  schemas: Set<string>,
+): Promise<'done' | 'view unusable'> {
+  const reusing = action.kind === 'assertion' && !steps.some((s) => s.what === 'assertion view');
   try {
-    const steps = stepsFor(action, options, existing).filter((s) => !(s.what === 'schema' && schemas.has(schemaOf(action))));
     await connection.run('begin transaction');
     for (const step of steps) {
       try {
@@ -196,7 +252,16 @@ async function runAction(
     }
     if (action.kind === 'assertion') {
       const view = quoteTarget(action.target);
-      const count = Number((await connection.runAndReadAll(`select count(*) from ${view}`)).getRows()[0]?.[0] ?? 0);
+      let count: number;
+      try {
+        count = Number((await connection.runAndReadAll(`select count(*) from ${view}`)).getRows()[0]?.[0] ?? 0);
+      } catch (error) {
+        if (reusing) {
+          await connection.run('rollback').catch(() => {});
+          return 'view unusable';
+        }
+        throw error;
+      }
       result.rows = count;
       if (count > 0) {
         const sample = (await connection.runAndReadAll(`select * from ${view} limit ${ASSERTION_SAMPLE_ROWS}`)).getRowObjectsJson();
@@ -213,8 +278,7 @@ async function runAction(
     result.status = 'failed';
     result.error = error instanceof StepError ? `${error.what}: ${error.message}` : firstLine(error);
   }
-  result.seconds = (performance.now() - t0) / 1000;
-  return { result, line: formatResult(result) };
+  return 'done';
 }
 
 /**
@@ -402,7 +466,13 @@ async function tableExists(connection: DuckDBConnection, target: Target): Promis
   return Number(reader.getRows()[0]?.[0] ?? 0) > 0;
 }
 
-function stepsFor(action: Action, options: RunOptions, existing: Map<string, string[]>): Step[] {
+/** The statement that creates an assertion's view. */
+function assertionViewSql(action: Extract<Action, { kind: 'assertion' }>): string {
+  return `create or replace view ${quoteTarget(action.target)} as ${toDuckdbNames(action.assertion.query ?? '')}`;
+}
+
+/** With `reuseView`, an assertion has no steps: its view is queried as it is. */
+function stepsFor(action: Action, options: RunOptions, existing: Map<string, string[]>, reuseView = false): Step[] {
   const target = quoteTarget(action.target);
   const schema = `create schema if not exists ${ident(action.target.database ?? '')}.${ident(action.target.schema ?? '')}`;
   const ops = (what: string, list: string[] | undefined): Step[] =>
@@ -412,9 +482,12 @@ function stepsFor(action: Action, options: RunOptions, existing: Map<string, str
     return [{ what: 'schema', sql: schema }, ...ops('operation', action.operation.queries)];
   }
   if (action.kind === 'assertion') {
+    if (reuseView) return [];
+    const create = assertionViewSql(action);
     return [
       { what: 'schema', sql: schema },
-      { what: 'assertion view', sql: `create or replace view ${target} as ${toDuckdbNames(action.assertion.query ?? '')}` },
+      { what: 'assertion view', sql: create },
+      { what: 'assertion view', sql: markViewSql(target, create) },
     ];
   }
   const table = action.table;

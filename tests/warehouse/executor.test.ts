@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { resolve } from 'node:path';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { compileProject } from '../../warehouse/compile.ts';
 import { openWarehouse, type Warehouse } from '../../warehouse/duckdb.ts';
@@ -13,6 +15,13 @@ const compile = (vars: Record<string, string> = {}): CompiledGraph => compilePro
 let wh: Warehouse;
 const rows = async (sql: string) => (await wh.connection.runAndReadAll(sql)).getRowObjectsJson();
 const scalar = async (sql: string) => Number((await wh.connection.runAndReadAll(sql)).getRows()[0]?.[0]);
+/** An assertion's view: its catalog oid (new each time it is created) and its comment. */
+const assertionView = async (name: string) =>
+  (
+    await rows(
+      `select view_oid::varchar as oid, comment from duckdb_views() where schema_name = 'app_assertions' and view_name = '${name}'`,
+    )
+  )[0];
 
 beforeEach(async () => {
   wh = await openWarehouse(':memory:', { catalog: 'test-project' });
@@ -81,6 +90,50 @@ describe.each([
     const failed = summary.results.filter((r) => r.status === 'failed');
     expect(failed.map((r) => r.name)).toEqual(['app_assertions.positive_values']);
     expect(failed[0]?.error).toMatch(/3 row\(s\) violate it, e\.g\. \{"id":1/);
+  });
+
+  it('creates an assertion view again only when its SQL changed', async () => {
+    await run(compile());
+    const first = await assertionView('positive_values');
+    const checks = await assertionView('app_event_counts_assertions_uniqueKey_0');
+    expect(first?.comment).toMatch(/^logflow: view of this assertion, sha256 of its SQL [0-9a-f]{64}$/);
+    expect(checks?.comment).toMatch(/^logflow: view of this assertion/);
+    const again = await run(compile());
+    expect(again.ok).toBe(true);
+    expect(again.results.find((r) => r.name === 'app_assertions.positive_values')).toMatchObject({ status: 'success', rows: 0 });
+    expect(await assertionView('positive_values')).toEqual(first);
+    expect(await assertionView('app_event_counts_assertions_uniqueKey_0')).toEqual(checks);
+
+    const changed = await run(compile({ failAssertion: 'yes' }));
+    expect(changed.results.find((r) => r.name === 'app_assertions.positive_values')?.error).toMatch(/3 row\(s\) violate it/);
+    expect((await assertionView('positive_values'))?.oid).not.toBe(first?.oid);
+    expect(await assertionView('app_event_counts_assertions_uniqueKey_0')).toEqual(checks);
+  });
+
+  it('fails the run on rows an unchanged assertion view finds, naming it and showing rows', async () => {
+    await run(compile());
+    const first = await assertionView('positive_values');
+    await wh.connection.run(`insert into raw.events values (5, 'c', -7, 6)`);
+    const summary = await run(compile());
+    expect(summary.ok).toBe(false);
+    const failed = summary.results.filter((r) => r.status === 'failed');
+    expect(failed.map((r) => r.name)).toEqual(['app_assertions.positive_values']);
+    expect(failed[0]?.error).toBe('assertion: 1 row(s) violate it, e.g. {"id":5,"value":-7}');
+    expect(await assertionView('positive_values')).toEqual(first);
+  });
+
+  it('creates an assertion view again when the view as it stands cannot be queried', async () => {
+    await run(compile());
+    const first = await assertionView('positive_values');
+    // The view still carries its mark, but reads a table that is gone.
+    await wh.connection.run(`create table app.scratch (x integer);
+      create or replace view app_assertions.positive_values as select x as id, x as value from app.scratch;
+      comment on view app_assertions.positive_values is '${first?.comment}'; drop table app.scratch`);
+    const summary = await run(compile());
+    expect(summary.ok).toBe(true);
+    expect(summary.results.find((r) => r.name === 'app_assertions.positive_values')).toMatchObject({ status: 'success', rows: 0 });
+    expect(await scalar('select count(*) from app_assertions.positive_values')).toBe(0);
+    expect((await assertionView('positive_values'))?.comment).toBe(first?.comment);
   });
 
   it('stops the dependants of a failing action, runs the rest, and keeps the old table', async () => {
@@ -205,6 +258,33 @@ describe('runGraph() with connect', () => {
     }
     // Results in the plan's order, whatever order they finished in.
     expect(summary.results.map((r) => r.name)).toEqual(planGraph(compile()).order.map((a) => `${a.target.schema}.${a.target.name}`));
+  });
+
+  it('checkpoints once the last action that writes has committed, while the assertions left run', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'logflow-checkpoint-'));
+    const path = join(dir, 'w.duckdb');
+    const file = await openWarehouse(path, { catalog: 'test-project' });
+    try {
+      await file.connection.run(`create schema raw; create table raw.events (id integer, kind varchar, value integer, ts integer);
+        insert into raw.events values (1, 'a', 10, 1), (2, 'a', 20, 2), (3, 'b', 30, 3)`);
+      await runGraph(file.connection, compile(), { connect: () => file.connect() });
+      // event_counts and its assertions: nothing but event_counts writes, their views stand as they are.
+      const trace: Trace = { open: 0, max: 0, events: [] };
+      let opened = 0;
+      const summary = await runGraph(file.connection, compile(), {
+        tags: ['daily'],
+        connect: async () => traced(await file.connect(), ++opened, trace, false),
+      });
+      expect(summary.ok).toBe(true);
+      expect(summary.results.filter((r) => r.kind === 'assertion' && r.status === 'success').length).toBe(2);
+      const at = trace.events.findIndex((e) => e.sql === 'checkpoint');
+      expect(at).toBeGreaterThanOrEqual(0);
+      // The WAL is empty before the warehouse closes.
+      expect(existsSync(`${path}.wal`) ? statSync(`${path}.wal`).size : 0).toBe(0);
+    } finally {
+      file.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('runs one action at a time when actions share session state (a variable set by another)', async () => {
