@@ -28,9 +28,10 @@ const EDGE_LINES: (string | Buffer)[] = [
     Buffer.from([0xe9, 0xff]),
     Buffer.from(' HTTP/1.1" 200 5 "-" "-"'),
   ]),
-  // Quarantined and not valid UTF-8: parse_errors gives its bytes from raw_bytes, the other quarantined lines' from raw_line.
-  Buffer.from([0x47, 0x45, 0x54, 0xc3, 0x28, 0xff]),
 ];
+
+/** Quarantined and not valid UTF-8: parse_errors gives its bytes from raw_bytes, the other quarantined lines' from raw_line. */
+const INVALID_UTF8_JUNK = Buffer.from([0x47, 0x45, 0x54, 0xc3, 0x28, 0xff]);
 
 /** Lines of the other formats and the parsing rules' corner cases, with the ingester's format attribute (undefined: none sent). */
 const FORMAT_LINES: { data: string; format: string | undefined }[] = [
@@ -169,7 +170,7 @@ describe('differential()', () => {
 
 describe("differential() on the project's models", () => {
   it('gives identical staging parse and dedupe results (stg_landing__lines -> int_lines_parsed -> parse_errors)', async () => {
-    const lines = [...EDGE_LINES, ...FORMAT_LINES, ...sampleLines(300)];
+    const lines = [...EDGE_LINES, INVALID_UTF8_JUNK, ...FORMAT_LINES, ...sampleLines(300)];
     const results = await differential({
       models: ['stg_landing__lines', 'int_lines_parsed', 'parse_errors'],
       zetasql,
