@@ -56,7 +56,9 @@ const CHECKS = [
     tags: ['requests'],
     partition: received,
     uniqueKey: ['line_id'],
-    nonNull: ['line_id', 'raw_bytes', 'raw_line', 'log_format', 'published_at', 'received_at'],
+    nonNull: ['line_id', 'raw_line', 'log_format', 'published_at', 'received_at'],
+    // The bytes are kept exactly when raw_line cannot give them back.
+    rowConditions: ['is_valid_utf8 = (raw_bytes is null)'],
   },
   {
     model: 'int_lines_parsed',
@@ -67,7 +69,9 @@ const CHECKS = [
     nonNull: ['line_id', 'is_parsed', 'received_at'],
     rowConditions: [
       'is_parsed = (parse_error is null)',
-      'is_parsed or (raw_bytes is not null and raw_line is not null)',
+      'is_parsed or raw_line is not null',
+      'raw_bytes is null or not (is_parsed or is_valid_utf8)',
+      'is_parsed or is_valid_utf8 or raw_bytes is not null',
       'not is_parsed or (requested_at is not null and client_ip is not null and status is not null and response_bytes is not null)',
     ],
   },

@@ -30,6 +30,9 @@ const EDGE_LINES: (string | Buffer)[] = [
   ]),
 ];
 
+/** Quarantined and not valid UTF-8: parse_errors gives its bytes from raw_bytes, the other quarantined lines' from raw_line. */
+const INVALID_UTF8_JUNK = Buffer.from([0x47, 0x45, 0x54, 0xc3, 0x28, 0xff]);
+
 /** Lines of the other formats and the parsing rules' corner cases, with the ingester's format attribute (undefined: none sent). */
 const FORMAT_LINES: { data: string; format: string | undefined }[] = [
   { format: 'common', data: '127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] "GET /apache_pb.gif HTTP/1.0" 200 2326' },
@@ -166,12 +169,22 @@ describe('differential()', () => {
 });
 
 describe("differential() on the project's models", () => {
-  it('gives identical staging parse and dedupe results (stg_landing__lines -> int_lines_parsed)', async () => {
-    const lines = [...EDGE_LINES, ...FORMAT_LINES, ...sampleLines(300)];
-    const results = await differential({ models: ['stg_landing__lines', 'int_lines_parsed'], zetasql, tables: [landingRows(lines, true)] });
+  it('gives identical staging parse and dedupe results (stg_landing__lines -> int_lines_parsed -> parse_errors)', async () => {
+    const lines = [...EDGE_LINES, INVALID_UTF8_JUNK, ...FORMAT_LINES, ...sampleLines(300)];
+    const results = await differential({
+      models: ['stg_landing__lines', 'int_lines_parsed', 'parse_errors'],
+      zetasql,
+      tables: [landingRows(lines, true)],
+    });
     for (const r of results) expect(r.differences, r.model).toEqual([]);
     // Redeliveries and re-sends collapse: one row per distinct line, at every step.
-    for (const r of results) expect(r.bigquery, r.model).toHaveLength(lines.length);
+    for (const r of results.slice(0, 2)) expect(r.bigquery, r.model).toHaveLength(lines.length);
+    // Every quarantined line's exact bytes, valid UTF-8 or not (raw_bytes is stored for invalid UTF-8 only).
+    const quarantined = results[2]!;
+    const rawBytes = quarantined.columns.findIndex((c) => c.name === 'raw_bytes');
+    expect(quarantined.bigquery.length).toBeGreaterThan(2);
+    for (const row of quarantined.bigquery) expect((JSON.parse(row) as unknown[])[rawBytes], row).not.toBeNull();
+    expect(quarantined.bigquery.join('\n')).toContain('474554c328ff');
   });
 
   it('gives identical sessions and visitor counts (int_requests_sessionized -> sessions; visitor_days -> daily_visitors), edge cases included', async () => {
