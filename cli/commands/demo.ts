@@ -153,11 +153,12 @@ async function resetDemoWarehouse(path: string): Promise<void> {
 
 const n = (v: unknown) => Number(v ?? 0).toLocaleString('en');
 
-/** Row counts of the output tables and a few headline figures. */
+/** Row counts of the output tables (not the intermediate ones, nor the run marks: run state) and a few headline figures. */
 async function describeWarehouse(warehouse: Warehouse): Promise<string> {
   const rows = async (sql: string) => (await warehouse.connection.runAndReadAll(sql)).getRowObjectsJson();
   const tables = await rows(`select table_schema, table_name, table_type from information_schema.tables
-    where table_catalog = current_database() and table_schema = 'logflow' and table_name not like 'int\\_%' escape '\\' order by 2`);
+    where table_catalog = current_database() and table_schema = 'logflow' and table_name not like 'int\\_%' escape '\\'
+      and table_name <> 'model_watermarks' order by 2`);
   const counts: Record<string, unknown>[] = [];
   for (const t of tables) {
     const n = await rows(`select count(*) as n from "${t.table_schema}"."${t.table_name}"`);
