@@ -62,22 +62,30 @@ async function landing(warehouse: string): Promise<{ rows: number; distinct: num
   }
 }
 
+/**
+ * Runs `logflow ingest args` once per delay: waits for the run's first commits (the write-ahead
+ * log appears), waits `delay` ms more, kills it with SIGKILL, and notes the landed rows.
+ */
+async function killedRuns(args: string[], warehouse: string, delays: number[]): Promise<number[]> {
+  const partials: number[] = [];
+  for (const delay of delays) {
+    const { child, done } = start(args);
+    const deadline = Date.now() + 15_000;
+    while (!(existsSync(`${warehouse}.wal`) && statSync(`${warehouse}.wal`).size > 0) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, delay));
+    child.kill('SIGKILL');
+    await done;
+    partials.push((await landing(warehouse)).rows);
+  }
+  return partials;
+}
+
 describe('logflow ingest (child process)', () => {
   it('after kill -9 at any moment, a restart lands every line exactly once (local)', async () => {
     const file = writeLog('kill-local.log');
     const warehouse = join(dir, 'kill.duckdb');
-    const partials: number[] = [];
-    for (const delay of [0, 100, 200]) {
-      const { child, done } = start([file, '--warehouse', warehouse, '--batch-lines', '500', '--quiet']);
-      // wait for the first commits of this run (the write-ahead log appears), then kill mid-run
-      const deadline = Date.now() + 15_000;
-      while (!(existsSync(`${warehouse}.wal`) && statSync(`${warehouse}.wal`).size > 0) && Date.now() < deadline)
-        await new Promise((r) => setTimeout(r, 5));
-      await new Promise((r) => setTimeout(r, delay));
-      child.kill('SIGKILL');
-      await done;
-      partials.push((await landing(warehouse)).rows);
-    }
+    const partials = await killedRuns([file, '--warehouse', warehouse, '--batch-lines', '500', '--quiet'], warehouse, [0, 100, 200]);
     const { done } = start([file, '--warehouse', warehouse, '--quiet']);
     const result = await done;
     expect(result.code, result.stderr).toBe(0);
@@ -94,17 +102,7 @@ describe('logflow ingest (child process)', () => {
     const n = batch + 60_000;
     const file = writeLog('kill-pieces.log', n);
     const warehouse = join(dir, 'pieces.duckdb');
-    const partials: number[] = [];
-    for (const delay of [0, 150, 300]) {
-      const { child, done } = start([file, '--warehouse', warehouse, '--quiet']);
-      const deadline = Date.now() + 15_000;
-      while (!(existsSync(`${warehouse}.wal`) && statSync(`${warehouse}.wal`).size > 0) && Date.now() < deadline)
-        await new Promise((r) => setTimeout(r, 5));
-      await new Promise((r) => setTimeout(r, delay));
-      child.kill('SIGKILL');
-      await done;
-      partials.push((await landing(warehouse)).rows);
-    }
+    const partials = await killedRuns([file, '--warehouse', warehouse, '--quiet'], warehouse, [0, 150, 300]);
     expect(
       partials.every((rows) => rows % batch === 0 || rows === n),
       `rows after each kill: ${partials.join(', ')}`,

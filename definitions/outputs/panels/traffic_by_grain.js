@@ -55,16 +55,12 @@ for (const grain of GRAINS) {
   const stagedSince = `${name}_staged_since`;
   const bucket = d.timestampTrunc('requested_at', grain);
   // Its run mark (includes/watermarks.js markRun): the new requests of the buckets it recomputes.
-  const marked = (ctx) =>
-    watermarks.markRun(
-      d,
-      { table: ctx.ref(watermarks.MARKS), model: name },
-      {
-        upstream: ctx.ref('requests'),
-        newRows: `received_at > ${d.variable(since)} and staged_at > ${d.variable(stagedSince)}${ctx.incremental() ? ` and requested_at >= ${d.variable(from)}` : ''}`,
-      },
-    );
   const mark = (ctx) => ({ table: ctx.ref(watermarks.MARKS), model: name });
+  const marked = (ctx) =>
+    watermarks.markRun(d, mark(ctx), {
+      upstream: ctx.ref('requests'),
+      newRows: `received_at > ${d.variable(since)} and staged_at > ${d.variable(stagedSince)}${ctx.incremental() ? ` and requested_at >= ${d.variable(from)}` : ''}`,
+    });
   publish(name, {
     type: 'incremental',
     schema: 'logflow',
