@@ -25,6 +25,8 @@ const lf = require('./log_formats');
 const TOKEN = '[^\\s"\\[]+';
 /** Text after the last field: nothing, or a space then anything but a newline or backslash (see trailer()). */
 const TAIL = '(?: [^\\n\\\\]*)?$';
+/** The `vhost[:port] ` prefix of the v* formats. */
+const VHOST = '[^\\s:"\\[]+(?::(?:\\d+|-))? ';
 
 /** The Apache-family formats with a fast path: whether they start with `vhost[:port] ` and end with the quoted referrer and user agent. */
 const APACHE_SHAPES = {
@@ -56,10 +58,41 @@ const PINNED = {
  */
 function apacheGuard(shape) {
   let pattern = '^';
-  if (shape.vhost) pattern += '[^\\s:"\\[]+(?::(?:\\d+|-))? ';
+  if (shape.vhost) pattern += VHOST;
   pattern += `${TOKEN} ${TOKEN} ${TOKEN} \\[[^\\]"]+\\] "[^"\\\\]*" \\d{3} (?:\\d+|-)`;
   if (shape.quotedTail) pattern += ' "[^"\\\\]*" "[^"\\\\]*"';
   return pattern + TAIL;
+}
+
+/** The guard's text before the first quote: `[vhost[:port] ]ip ident user [time] `. */
+function headGuard(shape) {
+  return `^${shape.vhost ? VHOST : ''}${TOKEN} ${TOKEN} ${TOKEN} \\[[^\\]"]+\\] $`;
+}
+
+/**
+ * SQL: apacheGuard(shape) tested on the line's pieces between its quotes (`pieces`: the line split
+ * at `"`), with regexes on the short pieces only instead of one over the whole line (the RE2 DFA
+ * reads every byte: the user agent and referrer are most of them). The same lines pass: no guard
+ * token, time or quoted field can hold a `"`, so the guard's quotes are the line's first quotes and
+ * the pieces between them are its fields, each tested for what the guard allows there (a quoted
+ * field: no backslash); the text after the guard's last quote (the rest of the line, which may hold
+ * quotes) is tested with the guard's own tail. tests/formats/fast-paths.test.ts compares both guards.
+ * @param {string} line SQL of the line text
+ * @param {string} pieces SQL of the line split at its quotes (splitText)
+ */
+function pieceGuard(d, shape, line, pieces) {
+  const p = (i) => d.arrayAt(pieces, i);
+  const noBackslash = (i) => `strpos(${p(i)}, ${d.str('\\')}) = 0`;
+  const count = d.arrayLength(pieces);
+  if (shape.quotedTail) {
+    // `head"request" 200 1234 "referrer" "agent"rest`: seven pieces, more when the rest holds quotes.
+    const before = [0, 1, 2, 3, 4, 5].map((i) => `length(${p(i)})`).join(' + ');
+    const rest = `(case when ${count} = 7 then ${p(6)} else substr(${line}, ${before} + 7) end)`;
+    return `(${count} >= 7 and ${d.regexContains(p(0), headGuard(shape))} and ${noBackslash(1)} and ${d.regexContains(p(2), '^ \\d{3} (?:\\d+|-) $')} and ${noBackslash(3)} and ${p(4)} = ' ' and ${noBackslash(5)} and ${d.regexContains(rest, `^${TAIL}`)})`;
+  }
+  // `head"request" 200 1234rest`: the rest after the second quote may hold quotes.
+  const rest = `substr(${line}, length(${p(0)}) + length(${p(1)}) + 3)`;
+  return `(${count} >= 3 and ${d.regexContains(p(0), headGuard(shape))} and ${noBackslash(1)} and ${d.regexContains(rest, `^ \\d{3} (?:\\d+|-)${TAIL}`)})`;
 }
 
 /** A NULL array of strings (splitText's type). */
@@ -82,14 +115,27 @@ function apacheNames(list) {
  * @param {string} format SQL of the line's format name
  * @param {Array} list parsing.lineFormats()
  * @param {string} name the column name
+ * @param {string} [pieces] SQL of piecesItem's column: the guard is tested on it (pieceGuard)
  */
-function quotedItem(d, line, format, list, name) {
+function quotedItem(d, line, format, list, name, pieces) {
   const names = apacheNames(list);
   if (names.length === 0) return `${nullWords(d)} as ${name}`;
-  const branches = names.map(
-    (n) => `when ${d.str(n)} then (case when ${d.regexContains(line, apacheGuard(APACHE_SHAPES[n]))} then ${d.splitText(line, '"')} end)`,
+  const branches = names.map((n) =>
+    pieces === undefined
+      ? `when ${d.str(n)} then (case when ${d.regexContains(line, apacheGuard(APACHE_SHAPES[n]))} then ${d.splitText(line, '"')} end)`
+      : `when ${d.str(n)} then (case when ${pieceGuard(d, APACHE_SHAPES[n], line, pieces)} then ${pieces} end)`,
   );
   return `(case ${format} ${branches.join(' ')} end) as ${name}`;
+}
+
+/**
+ * Select item: the line split at its `"` for the formats with a fast path, NULL for the others;
+ * quotedItem's `pieces` in the next step (its guard reads the pieces, not the whole line).
+ */
+function piecesItem(d, line, format, list, name) {
+  const names = apacheNames(list);
+  if (names.length === 0) return `${nullWords(d)} as ${name}`;
+  return `(case when ${d.inList(format, names)} then ${d.splitText(line, '"')} end) as ${name}`;
 }
 
 /** Select item: the first quote piece (`[vhost] ip ident user [time] `) split at its spaces; NULL when `quoted` is. */
@@ -204,7 +250,10 @@ module.exports = {
   PINNED,
   REQUEST_GUARD,
   apacheGuard,
+  headGuard,
+  pieceGuard,
   apacheNames,
+  piecesItem,
   quotedItem,
   wordsItem,
   apacheStruct,

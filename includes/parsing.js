@@ -205,17 +205,24 @@ function fastPaths() {
 /** Columns of the fast paths' pieces: the line split at its quotes, their first piece split at its spaces. */
 const FAST_QUOTED = 'fast_quoted';
 const FAST_WORDS = 'fast_words';
+const FAST_PIECES = 'fast_pieces';
 
 /**
  * Step 0 (before extractions): the select items splitting the lines that have their format's
- * common shape for the fast paths (`fast_quoted`, `fast_words` in a second step: a select item
- * cannot read another of the same select); NULL for the other lines.
- * @returns {{ quoted: string, words: string }} one select item each
+ * common shape for the fast paths, each in its own step (a select item cannot read another of
+ * the same select): `fast_pieces` (the line split at its quotes), `fast_quoted` (those pieces when
+ * the line has the shape, tested on the pieces), `fast_words`; NULL for the other lines.
+ * @returns {{ pieces: string, quoted: string, words: string }} one select item each
  */
 function fastSplits(d, line, format, list) {
   const none = `${d.splitText(`cast(null as ${d.type('string')})`, ' ')}`;
-  if (!fastPaths()) return { quoted: `${none} as ${FAST_QUOTED}`, words: `${none} as ${FAST_WORDS}` };
-  return { quoted: fast.quotedItem(d, line, format, list, FAST_QUOTED), words: fast.wordsItem(d, FAST_QUOTED, FAST_WORDS) };
+  if (!fastPaths())
+    return { pieces: `${none} as ${FAST_PIECES}`, quoted: `${none} as ${FAST_QUOTED}`, words: `${none} as ${FAST_WORDS}` };
+  return {
+    pieces: fast.piecesItem(d, line, format, list, FAST_PIECES),
+    quoted: fast.quotedItem(d, line, format, list, FAST_QUOTED, FAST_PIECES),
+    words: fast.wordsItem(d, FAST_QUOTED, FAST_WORDS),
+  };
 }
 
 /** NULL for '' and '-'. */
