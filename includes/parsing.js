@@ -216,8 +216,7 @@ const FAST_PIECES = 'fast_pieces';
  */
 function fastSplits(d, line, format, list) {
   const none = `${d.splitText(`cast(null as ${d.type('string')})`, ' ')}`;
-  if (!fastPaths())
-    return { pieces: `${none} as ${FAST_PIECES}`, quoted: `${none} as ${FAST_QUOTED}`, words: `${none} as ${FAST_WORDS}` };
+  if (!fastPaths()) return { pieces: `${none} as ${FAST_PIECES}`, quoted: `${none} as ${FAST_QUOTED}`, words: `${none} as ${FAST_WORDS}` };
   return {
     pieces: fast.piecesItem(d, line, format, list, FAST_PIECES),
     quoted: fast.quotedItem(d, line, format, list, FAST_QUOTED, FAST_PIECES),

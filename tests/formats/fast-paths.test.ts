@@ -20,13 +20,17 @@ interface Compiled {
 }
 interface Dialect {
   regexExtractFields(expr: string, pattern: string, names: string[]): string;
+  regexContains(expr: string, pattern: string): string;
   parseTimestamp(format: string, expr: string): string;
   parseTimestampFast(format: string, expr: string): string;
 }
 interface FastPaths {
   APACHE_SHAPES: Record<string, unknown>;
   apacheNames(list: { name: string; compiled: Compiled }[]): string[];
-  quotedItem(d: Dialect, line: string, format: string, list: { name: string; compiled: Compiled }[], name: string): string;
+  apacheGuard(shape: unknown): string;
+  pieceGuard(d: Dialect, shape: unknown, line: string, pieces: string): string;
+  piecesItem(d: Dialect, line: string, format: string, list: { name: string; compiled: Compiled }[], name: string): string;
+  quotedItem(d: Dialect, line: string, format: string, list: { name: string; compiled: Compiled }[], name: string, pieces?: string): string;
   wordsItem(d: Dialect, quoted: string, name: string): string;
   apacheStruct(d: Dialect, name: string, compiled: Compiled, line: string, quoted: string, words: string): string;
   requestFastPath(): boolean;
@@ -192,6 +196,31 @@ function expectSamePaths(rows: Record<'duckdb' | 'bigquery', Row[]>, values: str
   expect(values.length - guarded).toBeGreaterThan(values.length / 5);
 }
 
+describe('pieceGuard()', () => {
+  it.each(APACHE)(
+    '%s: accepts exactly the lines the whole-line guard (apacheGuard) accepts, on both engines',
+    async (format) => {
+      const values = lines(format);
+      const shape = fast.APACHE_SHAPES[format];
+      const rows = await onBoth(values, (d) => {
+        return `with a as (select id, s, ${fast.piecesItem(d, 's', `'${format}'`, list(format), 'p')} from t)
+        select id, coalesce(${fast.pieceGuard(d, shape, 's', 'p')}, false) as guarded,
+          coalesce(${d.regexContains('s', fast.apacheGuard(shape))}, false) as whole
+        from a`;
+      });
+      for (const engine of ['duckdb', 'bigquery'] as const) {
+        const wrong = rows[engine].filter((r) => String(r.guarded) !== r.full).map((r) => ({ line: values[r.id], pieces: r.guarded }));
+        expect(wrong, engine).toEqual([]);
+      }
+      expect(rows.bigquery.map((r) => r.guarded)).toEqual(rows.duckdb.map((r) => r.guarded));
+      const accepted = rows.duckdb.filter((r) => r.guarded).length;
+      expect(accepted).toBeGreaterThan(values.length / 5);
+      expect(values.length - accepted).toBeGreaterThan(values.length / 5);
+    },
+    120_000,
+  );
+});
+
 describe('apacheStruct()', () => {
   it('applies to the four Apache-family predefined patterns, and to nothing else', () => {
     expect(APACHE.flatMap((n) => fast.apacheNames(list(n)))).toEqual(['combined', 'vcombined', 'common', 'vcommon']);
@@ -210,7 +239,8 @@ describe('apacheStruct()', () => {
       const compiled = lf.predefinedFormat(format);
       const rows = await onBoth(values, (d) => {
         const fmt = `'${format}'`;
-        return `with a as (select id, s, ${fast.quotedItem(d, 's', fmt, list(format), 'q')} from t),
+        return `with ps as (select id, s, ${fast.piecesItem(d, 's', fmt, list(format), 'p')} from t),
+        a as (select *, ${fast.quotedItem(d, 's', fmt, list(format), 'q', 'p')} from ps),
         b as (select *, ${fast.wordsItem(d, 'q', 'w')} from a)
         select id, q is not null as guarded,
           case when q is not null then ${fast.apacheStruct(d, format, compiled, 's', 'q', 'w')} end as fast,
