@@ -721,6 +721,15 @@ function forWarehouse(warehouse) {
       if (bq) return `date(${ts}) >= ${date}`;
       return `${ts} >= make_timestamptz(epoch_us(cast(${date} as timestamp)))`;
     },
+
+    /**
+     * One part of a hashId as the text it hashes (cast to string; NULL as the text '\N'): never
+     * NULL, and hashId of such texts equals hashId of the parts themselves. A key of these texts
+     * can stand for the id in an equality join (found once per distinct key, joined back).
+     */
+    hashIdPart(part) {
+      return `coalesce(cast(${part} as ${type('string')}), ${str('\\N')})`;
+    },
   };
 }
 

@@ -46,6 +46,20 @@ function visitorId(d, key) {
 }
 
 /**
+ * SQL for the parts of the visitor key of a request row, each as the text the visitor id hashes
+ * (dialect.hashIdPart: never NULL, so they join with `=`): rows with equal parts have equal
+ * visitor ids, and hashing these parts (dialect.hashId) gives that id.
+ * @param {object} d the dialect helpers (includes/dialect.js)
+ * @param {string} key a VISITOR_KEYS name
+ * @returns {string[]}
+ */
+function visitorKeyParts(d, key) {
+  const parts = VISITOR_KEYS[key];
+  if (!parts) throw new Error(`var visitorKey must be one of ${Object.keys(VISITOR_KEYS).join(', ')}, got '${key}'`);
+  return parts.map((p) => d.hashIdPart(p));
+}
+
+/**
  * TRUE when a hit at `at` after the previous hit at `previousAt` starts a new block.
  * @param {string} at
  * @param {string} previousAt
@@ -127,4 +141,14 @@ function overlappingSessions(relation) {
   where previous_ended_at >= started_at`;
 }
 
-module.exports = { overlappingSessions, VISITOR_KEYS, visitorId, startsBlock, cutNumber, cutStartedAt, sessionId, rebuiltRegions };
+module.exports = {
+  overlappingSessions,
+  VISITOR_KEYS,
+  visitorId,
+  visitorKeyParts,
+  startsBlock,
+  cutNumber,
+  cutStartedAt,
+  sessionId,
+  rebuiltRegions,
+};

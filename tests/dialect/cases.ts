@@ -37,6 +37,7 @@ export type Helpers = Record<string, (...args: never[]) => string> & {
   countIf(c: string): string;
   logicalOr(c: string): string;
   onOrAfterDate(t: string, date: string): string;
+  hashIdPart(p: string): string;
 };
 
 export interface DialectCase {
@@ -204,6 +205,12 @@ export const DIALECT_CASES: DialectCase[] = [
     name: 'hashId joins parts and NULLs the same way',
     sql: (d) => d.hashId(d.str('a'), 'null', d.str('b')),
     expected: md5('a\x1f\\N\x1fb'),
+  },
+  {
+    name: 'hashIdPart is the text hashId hashes (NULL as \\N), so hashId of the parts is hashId of the values',
+    sql: (d) =>
+      `concat(${d.hashIdPart('null')}, '|', ${d.hashIdPart('42')}, '|', ${d.hashId(d.hashIdPart(d.str('a')), d.hashIdPart('null'), d.hashIdPart('7'))})`,
+    expected: `\\N|42|${md5('a\x1f\\N\x1f7')}`,
   },
   {
     name: 'jsonValueAt reads a nested, quoted and indexed path',

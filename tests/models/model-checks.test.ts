@@ -225,6 +225,26 @@ describe('staged windows (local checks of the row-per-line tables)', () => {
     },
   );
 
+  it.each(['requests', 'int_requests_sessionized'])(
+    '%s_unique_key on a first build counts the keys of a repeated fingerprint exactly: distinct keys sharing one are no failure',
+    async (model) => {
+      const key = BEFORE[model]!.uniqueKey[0]!;
+      const table = `logflow.${model}`;
+      const query = toDuckdbNames(assertionOf(duckdb, `${model}_unique_key`)!.query!);
+      // Every key gets the same fingerprint: a million distinct keys share it, and none is reported.
+      const colliding = query.replaceAll('hash(', '0 * hash(');
+      expect(colliding).not.toBe(query);
+      expect(await queryRows(wh, colliding)).toEqual([]);
+      await wh.connection.run(`insert into ${table} select * from (select * from ${table} order by ${key} limit 1)`);
+      try {
+        expect((await queryRows(wh, colliding)).length).toBe(1);
+        expect(await fired(wh, `${model}_unique_key`)).toBe(1);
+      } finally {
+        await wh.connection.run(`delete from ${table} where rowid = (select max(rowid) from ${table})`);
+      }
+    },
+  );
+
   it('int_requests_sessionized_row_conditions sees the older hits a run replays with new ones (a visitor from the block of its earliest new hit)', async () => {
     const table = 'logflow.int_requests_sessionized';
     expect(await fired(wh, 'int_requests_sessionized_row_conditions')).toBe(0);
