@@ -91,8 +91,8 @@ export async function bulkLoadCsv(
   if (twins.some((t) => t === null)) return null;
   const target = `${ident(dataset)}.${ident(table)}`;
   const payload = kind === 'country' ? 'country_code' : 'asn, as_org';
-  // One INSERT for every file, each read once (a materialized CTE): ranges that fit in one bucket
-  // (nearly all) take it directly, the few wider ones and the rejected rows take the list of buckets.
+  // One INSERT for every file: ranges that fit in one bucket (nearly all) take it directly, the few
+  // wider ones and the rejected rows take the list of buckets.
   const params: Record<string, string> = {};
   const ctes: string[] = [];
   const selects = twins.flatMap((twin, i) => {
@@ -108,14 +108,18 @@ export async function bulkLoadCsv(
     const accepted = acceptedSql(kind) + (digits === 8 ? ' and end_number <= 4294967295' : '');
     const key = (column: string) => `(case when accepted then lpad(lower(to_hex(${column})), ${digits}, '0') end)`;
     const levels = GEO.BUCKET_LEVELS[family];
-    const shift = digits * 4 - 4 * levels[levels.length - 1]!;
+    // Two keys share their first n hex digits when their numbers do once shifted right by 4 * (digits - n) bits.
+    const same = (n: number) => `start_number >> ${4 * (digits - n)} = end_number >> ${4 * (digits - n)}`;
     const ranges = `ranges_${i}`;
-    ctes.push(`${ranges} as materialized (
+    // Not materialized: each branch below reads the file again, which costs less than keeping 0.5M rows
+    // in memory (and leaves less memory to the allocator for the build that follows).
+    ctes.push(`${ranges} as not materialized (
   select
     ${key('start_number')} as start_key,
     ${key('end_number')} as end_key,
     ${payload},
-    accepted and start_number >> ${shift} = end_number >> ${shift} as fits_one_bucket,
+    start_number, end_number,
+    accepted and ${same(levels[levels.length - 1]!)} as fits_one_bucket,
   from (
     select *, ${accepted} as accepted
     from (
@@ -125,8 +129,13 @@ export async function bulkLoadCsv(
     )
   )
 )`);
+    // the narrowest level whose prefix the start and end share (levels run from narrowest to coarsest)
+    const level = `(case ${levels
+      .slice(0, -1)
+      .map((n) => `when ${same(n)} then ${n}`)
+      .join(' ')} else ${levels[levels.length - 1]} end)`;
     return [
-      `select ${narrowBucketSql(family, 'start_key', 'end_key')} as bucket, start_key, end_key, ${payload}
+      `select '${family}' || left(start_key, ${level}) as bucket, start_key, end_key, ${payload}
 from ${ranges} where fits_one_bucket`,
       `select unnest(coalesce(${spreadBucketsSql(family, 'start_key', 'end_key')}, [null])) as bucket, start_key, end_key, ${payload}
 from ${ranges} where not fits_one_bucket`,
