@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { ident } from '../warehouse/duckdb.ts';
+import { geoCacheFile, readCached, writeCached } from './cache.ts';
 import { GEO, type RangeKind } from './ranges.ts';
 
 /**
@@ -76,7 +77,8 @@ function acceptedSql(kind: RangeKind): string {
  * the bundled text `files`, read from their numeric twins by DuckDB: one INSERT ... SELECT
  * straight from read_csv into the table (no staging copy, no second pass to check it). Returns the number of ranges and
  * rows, or null when a twin is missing, unreadable or holds a row the line-by-line loader would
- * reject (the caller then recreates the table and loads the text files line by line).
+ * reject (the caller then recreates the table and loads the text files line by line). With
+ * `cacheDir`, the rows built are cached there and a later load of the same files copies them.
  */
 export async function bulkLoadCsv(
   connection: DuckDBConnection,
@@ -84,6 +86,7 @@ export async function bulkLoadCsv(
   files: readonly string[],
   dataset: string,
   table: string,
+  cacheDir?: string,
 ): Promise<{ ranges: number; rows: number } | null> {
   const columns = CSV_COLUMNS[kind];
   if (!columns) throw new Error(`geo bulk load: no bulk reader for ${kind} ranges`);
@@ -141,9 +144,23 @@ from ${ranges} where fits_one_bucket`,
 from ${ranges} where not fits_one_bucket`,
     ];
   });
+  const query = `with ${ctes.join(',\n')}\n${selects.join('\nunion all\n')}`;
+  // The rows as built before from the same query and the same files (geo/cache.ts), else from the CSV files.
+  const cached =
+    cacheDir === undefined
+      ? null
+      : geoCacheFile(
+          cacheDir,
+          kind,
+          query,
+          twins.map((t) => t!.file),
+        );
   try {
-    const inserted = await connection.run(`insert into ${target}\nwith ${ctes.join(',\n')}\n${selects.join('\nunion all\n')}`, params);
-    const rows = Number(inserted.rowsChanged);
+    let rows = cached === null ? null : await readCached(connection, cached, target);
+    if (rows === null) {
+      rows = Number((await connection.run(`insert into ${target}\n${query}`, params)).rowsChanged);
+      if (cached !== null) await writeCached(connection, cacheDir!, cached, target);
+    }
     // A range's first row is the one whose bucket is a prefix of its start key (bucketsOf).
     const counts = await connection.runAndReadAll(
       `select count(*) from ${target} where substr(bucket, 2) = left(start_key, length(bucket) - 1)`,

@@ -6,6 +6,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { LogflowError } from '../core/errors.ts';
 import { ident } from '../warehouse/duckdb.ts';
 import { BULK_KINDS, bulkLoadCsv } from './bulk.ts';
+import { geoCacheDir } from './cache.ts';
 import {
   bucketsOf,
   CSV_COLUMNS,
@@ -189,7 +190,7 @@ export async function loadIntoDuckDB(
   kind: RangeKind,
   files: RangeFile[],
   dataset = REF_DATASET,
-  options: { bulk?: boolean } = {},
+  options: { bulk?: boolean; cacheDir?: string } = {},
 ): Promise<LoadResult> {
   const table = TABLES[kind];
   const loading = `${table}__loading`;
@@ -197,10 +198,13 @@ export async function loadIntoDuckDB(
   await connection.run(`create or replace table ${ident(dataset)}.${ident(loading)} (${loadingDdl(kind)})`);
   // The bundled files (well formed, 1.1M ranges) are read by DuckDB itself: geo/bulk.ts.
   const csvFiles = files.filter((f): f is string => typeof f === 'string');
-  const bulk = options.bulk ?? (BULK_KINDS.includes(kind) && csvFiles.length === files.length && isBundled(kind, csvFiles));
+  const bundled = BULK_KINDS.includes(kind) && csvFiles.length === files.length && isBundled(kind, csvFiles);
+  const bulk = options.bulk ?? bundled;
   if (bulk && BULK_KINDS.includes(kind) && csvFiles.length === files.length) {
     for (const file of csvFiles) if (!existsSync(file)) throw new LogflowError(`${kind} CSV ${file} does not exist`);
-    const loaded = await bulkLoadCsv(connection, kind, csvFiles, dataset, loading);
+    // The bundled tables as built are cached per user (geo/cache.ts): the next fresh warehouse copies them.
+    const cacheDir = options.cacheDir ?? (bundled ? geoCacheDir() : undefined);
+    const loaded = await bulkLoadCsv(connection, kind, csvFiles, dataset, loading, cacheDir);
     if (loaded) {
       await replaceTable(connection, dataset, loading, table);
       return { kind, table: `${dataset}.${table}`, ...loaded };
