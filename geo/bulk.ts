@@ -146,13 +146,15 @@ from ${ranges} where not fits_one_bucket`,
   });
   const query = `with ${ctes.join(',\n')}\n${selects.join('\nunion all\n')}`;
   // The rows as built before from the same query and the same files (geo/cache.ts), else from the CSV files.
+  // DuckDB's version is part of the key: the rows are what this DuckDB computes from the query.
+  const version = cacheDir === undefined ? '' : String((await connection.runAndReadAll('select version()')).getRows()[0]?.[0]);
   const cached =
     cacheDir === undefined
       ? null
       : geoCacheFile(
           cacheDir,
           kind,
-          query,
+          `${version}\n${query}`,
           twins.map((t) => t!.file),
         );
   try {
