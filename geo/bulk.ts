@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { ident } from '../warehouse/duckdb.ts';
+import { geoCacheFile, readCached, writeCached } from './cache.ts';
 import { GEO, type RangeKind } from './ranges.ts';
 
 /**
@@ -76,7 +77,8 @@ function acceptedSql(kind: RangeKind): string {
  * the bundled text `files`, read from their numeric twins by DuckDB: one INSERT ... SELECT
  * straight from read_csv into the table (no staging copy, no second pass to check it). Returns the number of ranges and
  * rows, or null when a twin is missing, unreadable or holds a row the line-by-line loader would
- * reject (the caller then recreates the table and loads the text files line by line).
+ * reject (the caller then recreates the table and loads the text files line by line). With
+ * `cacheDir`, the rows built are cached there and a later load of the same files copies them.
  */
 export async function bulkLoadCsv(
   connection: DuckDBConnection,
@@ -84,6 +86,7 @@ export async function bulkLoadCsv(
   files: readonly string[],
   dataset: string,
   table: string,
+  cacheDir?: string,
 ): Promise<{ ranges: number; rows: number } | null> {
   const columns = CSV_COLUMNS[kind];
   if (!columns) throw new Error(`geo bulk load: no bulk reader for ${kind} ranges`);
@@ -91,8 +94,8 @@ export async function bulkLoadCsv(
   if (twins.some((t) => t === null)) return null;
   const target = `${ident(dataset)}.${ident(table)}`;
   const payload = kind === 'country' ? 'country_code' : 'asn, as_org';
-  // One INSERT for every file, each read once (a materialized CTE): ranges that fit in one bucket
-  // (nearly all) take it directly, the few wider ones and the rejected rows take the list of buckets.
+  // One INSERT for every file: ranges that fit in one bucket (nearly all) take it directly, the few
+  // wider ones and the rejected rows take the list of buckets.
   const params: Record<string, string> = {};
   const ctes: string[] = [];
   const selects = twins.flatMap((twin, i) => {
@@ -108,14 +111,18 @@ export async function bulkLoadCsv(
     const accepted = acceptedSql(kind) + (digits === 8 ? ' and end_number <= 4294967295' : '');
     const key = (column: string) => `(case when accepted then lpad(lower(to_hex(${column})), ${digits}, '0') end)`;
     const levels = GEO.BUCKET_LEVELS[family];
-    const shift = digits * 4 - 4 * levels[levels.length - 1]!;
+    // Two keys share their first n hex digits when their numbers do once shifted right by 4 * (digits - n) bits.
+    const same = (n: number) => `start_number >> ${4 * (digits - n)} = end_number >> ${4 * (digits - n)}`;
     const ranges = `ranges_${i}`;
-    ctes.push(`${ranges} as materialized (
+    // Not materialized: each branch below reads the file again, which costs less than keeping 0.5M rows
+    // in memory (and leaves less memory to the allocator for the build that follows).
+    ctes.push(`${ranges} as not materialized (
   select
     ${key('start_number')} as start_key,
     ${key('end_number')} as end_key,
     ${payload},
-    accepted and start_number >> ${shift} = end_number >> ${shift} as fits_one_bucket,
+    start_number, end_number,
+    accepted and ${same(levels[levels.length - 1]!)} as fits_one_bucket,
   from (
     select *, ${accepted} as accepted
     from (
@@ -125,16 +132,37 @@ export async function bulkLoadCsv(
     )
   )
 )`);
+    // the narrowest level whose prefix the start and end share (levels run from narrowest to coarsest)
+    const level = `(case ${levels
+      .slice(0, -1)
+      .map((n) => `when ${same(n)} then ${n}`)
+      .join(' ')} else ${levels[levels.length - 1]} end)`;
     return [
-      `select ${narrowBucketSql(family, 'start_key', 'end_key')} as bucket, start_key, end_key, ${payload}
+      `select '${family}' || left(start_key, ${level}) as bucket, start_key, end_key, ${payload}
 from ${ranges} where fits_one_bucket`,
       `select unnest(coalesce(${spreadBucketsSql(family, 'start_key', 'end_key')}, [null])) as bucket, start_key, end_key, ${payload}
 from ${ranges} where not fits_one_bucket`,
     ];
   });
+  const query = `with ${ctes.join(',\n')}\n${selects.join('\nunion all\n')}`;
+  // The rows as built before from the same query and the same files (geo/cache.ts), else from the CSV files.
+  // DuckDB's version is part of the key: the rows are what this DuckDB computes from the query.
+  const version = cacheDir === undefined ? '' : String((await connection.runAndReadAll('select version()')).getRows()[0]?.[0]);
+  const cached =
+    cacheDir === undefined
+      ? null
+      : geoCacheFile(
+          cacheDir,
+          kind,
+          `${version}\n${query}`,
+          twins.map((t) => t!.file),
+        );
   try {
-    const inserted = await connection.run(`insert into ${target}\nwith ${ctes.join(',\n')}\n${selects.join('\nunion all\n')}`, params);
-    const rows = Number(inserted.rowsChanged);
+    let rows = cached === null ? null : await readCached(connection, cached, target);
+    if (rows === null) {
+      rows = Number((await connection.run(`insert into ${target}\n${query}`, params)).rowsChanged);
+      if (cached !== null) await writeCached(connection, cacheDir!, cached, target);
+    }
     // A range's first row is the one whose bucket is a prefix of its start key (bucketsOf).
     const counts = await connection.runAndReadAll(
       `select count(*) from ${target} where substr(bucket, 2) = left(start_key, length(bucket) - 1)`,
