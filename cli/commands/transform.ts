@@ -37,6 +37,8 @@ Options:
 
 The compiled project is cached (keyed by a hash of the project files, vars and warehouse) in
 $LOGFLOW_CACHE_DIR/compiled (default ~/.cache/logflow/compiled); LOGFLOW_COMPILE_CACHE=off compiles every time.
+The bundled IP data a fresh warehouse loads is cached as built in $LOGFLOW_CACHE_DIR/geo (default
+~/.cache/logflow/geo, about 12 MB); LOGFLOW_GEO_CACHE=off builds it from the CSV files every time.
   -h, --help           show this help
 `,
   async run(argv) {
