@@ -5,7 +5,15 @@ import { join, resolve } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { compileProject } from '../../warehouse/compile.ts';
 import { openWarehouse, type Warehouse } from '../../warehouse/duckdb.ts';
-import { compareRows, disabledReason, runGraph, runUnitTests, sharesSessionState, type RunOptions } from '../../warehouse/executor.ts';
+import {
+  compareRows,
+  DEFERRED_CHECKPOINT_THRESHOLD,
+  disabledReason,
+  runGraph,
+  runUnitTests,
+  sharesSessionState,
+  type RunOptions,
+} from '../../warehouse/executor.ts';
 import { planGraph } from '../../warehouse/plan.ts';
 import type { CompiledGraph } from '../../warehouse/graph.ts';
 
@@ -286,6 +294,27 @@ describe('runGraph() with connect', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it.each([
+    ['a first build (whole tables)', [], false],
+    ['a run that only merges new rows', ['latest_events'], true],
+  ])(
+    "defers DuckDB's automatic checkpoint to the end of the run only in %s (actions: %s)",
+    async (_run, actions: string[], deferred: boolean) => {
+      const threshold = async () =>
+        String((await wh.connection.runAndReadAll("select current_setting('checkpoint_threshold')")).getRows()[0]?.[0]);
+      if (deferred) await runGraph(wh.connection, compile(), {});
+      const before = await threshold();
+      const trace: Trace = { open: 0, max: 0, events: [] };
+      const summary = await runGraph(traced(wh.connection, 0, trace, false), compile(), { actions });
+      expect(summary.ok).toBe(true);
+      expect(trace.events.some((e) => e.sql === `set checkpoint_threshold = '${DEFERRED_CHECKPOINT_THRESHOLD.toLowerCase()}'`)).toBe(
+        deferred,
+      );
+      // The warehouse's setting is back as it was (a long-lived `serve` keeps its connection).
+      expect(await threshold()).toBe(before);
+    },
+  );
 
   it('runs one action at a time when actions share session state (a variable set by another)', async () => {
     const trace: Trace = { open: 0, max: 0, events: [] };
