@@ -721,6 +721,17 @@ function forWarehouse(warehouse) {
       if (bq) return `date(${ts}) >= ${date}`;
       return `${ts} >= make_timestamptz(epoch_us(cast(${date} as timestamp)))`;
     },
+
+    /**
+     * The position of a row of the table aliased `alias`, in commit order: DuckDB's rowid (a
+     * transaction's appends get the next row ids when it commits, so rows committed after a
+     * reader's snapshot have higher ones; checked by tests/dialect/row-position.test.ts). Stable
+     * while the table is only appended to. BigQuery has none: a run reads new rows by partition.
+     */
+    rowPosition(alias) {
+      if (bq) throw new Error('dialect.rowPosition: BigQuery tables have no row positions (read new rows by their partitions)');
+      return `${alias}.rowid`;
+    },
   };
 }
 
