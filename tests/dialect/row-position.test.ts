@@ -24,11 +24,12 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const positions = async () =>
+/** Each writer's first and last row position. */
+const positions = async (): Promise<Record<string, [number, number]>> =>
   Object.fromEntries(
     (await wh.connection.runAndReadAll(`select who, min(${duck.rowPosition('t')}), max(${duck.rowPosition('t')}) from t group by who`))
       .getRows()
-      .map(([who, lo, hi]) => [String(who), [Number(lo), Number(hi)]]),
+      .map(([who, lo, hi]) => [String(who), [Number(lo), Number(hi)] as [number, number]]),
   );
 
 describe('rowPosition()', () => {
