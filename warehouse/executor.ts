@@ -569,14 +569,18 @@ function incrementalSteps(
   const steps: Step[] = [{ what: 'schema', sql: schema }, ...ops('incremental pre-operation', table.incrementalPreOps)];
   // The source is materialised first so pre-operations' side effects are visible and the
   // query runs once; its columns must be the table's (a changed schema needs --full-refresh).
+  // Exact copies of a row count once. With a unique key they are looked for only among the rows of
+  // a repeated key (collapseCopies): a DISTINCT over every column of every new row cost a wide hash
+  // aggregate per action (0.15 of staging's 0.77 s on +10k lines) to find, almost always, none.
   steps.push({
     what: 'incremental query',
-    sql: `create or replace temp table ${source} as select distinct * from (${incremental}) as s`,
+    sql: `create or replace temp table ${source} as select ${key.length > 0 ? '' : 'distinct '}* from (${incremental}) as s`,
     profiled: true,
   });
   steps.push({ what: 'incremental schema', sql: schemaCheck(source, target, columns, shortNameOf(action)) });
   if (key.length > 0) {
     const keyCols = key.map(ident).join(', ');
+    steps.push({ what: 'unique key: copies', sql: collapseCopies(source, key, columns) });
     steps.push({ what: 'unique key', sql: duplicateKeyCheck(source, keyCols, shortNameOf(action)) });
     const on = key.map((k) => `t.${ident(k)} = s.${ident(k)}`).join(' and ');
     // Merge on the key as delete-then-insert, in the action's transaction: the same rows as
@@ -616,6 +620,20 @@ function schemaCheck(source: string, target: string, tableColumns: string[], nam
     then error('the incremental query of ${name} returns other columns than the table has; rebuild it with --full-refresh')
     when ${columnsOf(target)} <> '${expected}'
     then error('the table ${name} changed its columns during this run; run the transform again') end`;
+}
+
+/**
+ * Deletes all but one of each set of identical rows in the source, among the rows of the keys that
+ * repeat (none, almost always: then it only groups the key columns). What SELECT DISTINCT * keeps.
+ */
+function collapseCopies(source: string, key: string[], columns: string[]): string {
+  const keyCols = key.map(ident).join(', ');
+  const on = key.map((k) => `s.${ident(k)} is not distinct from r.${ident(k)}`).join(' and ');
+  return `delete from ${source} where rowid in (
+    select s.rowid from ${source} as s
+    inner join (select ${keyCols} from ${source} group by ${keyCols} having count(*) > 1) as r on ${on}
+    qualify row_number() over (partition by ${columns.map((c) => `s.${ident(c)}`).join(', ')}) > 1
+  )`;
 }
 
 /** Fails like BigQuery's MERGE when two different source rows share a unique key. */

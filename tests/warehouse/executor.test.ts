@@ -84,6 +84,20 @@ describe.each([
     expect(await scalar('select count(*) from app.latest_events')).toBe(3);
   });
 
+  it('merges exact copies of a row in an incremental source as one row (as SELECT DISTINCT), a NULL key too', async () => {
+    await run(compile());
+    await wh.connection.run(
+      `insert into raw.events values (7, 'c', 70, 9), (7, 'c', 70, 9), (8, 'c', 80, 9), (null, 'd', 1, 9), (null, 'd', 1, 9)`,
+    );
+    const second = await run(compile({ dedupe: 'no' }), { actions: ['latest_events'] });
+    expect(second.ok).toBe(true);
+    expect(await rows('select id, value from app.latest_events where id >= 7 or id is null order by id')).toEqual([
+      { id: 7, value: 70 },
+      { id: 8, value: 80 },
+      { id: null, value: 1 },
+    ]);
+  });
+
   it('rebuilds incremental tables from the full query with fullRefresh', async () => {
     await run(compile());
     await wh.connection.run(`delete from raw.events where id = 3`);
