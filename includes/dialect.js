@@ -730,6 +730,41 @@ function forWarehouse(warehouse) {
     hashIdPart(part) {
       return `coalesce(cast(${part} as ${type('string')}), ${str('\\N')})`;
     },
+
+    /**
+     * The position of a row of the table aliased `alias`, in commit order: DuckDB's rowid (a
+     * transaction's appends get the next row ids when it commits, so rows committed after a
+     * reader's snapshot have higher ones; checked by tests/dialect/row-position.test.ts). Stable
+     * while the table is only appended to. BigQuery has none: a run reads new rows by partition.
+     */
+    rowPosition(alias) {
+      if (bq) throw new Error('dialect.rowPosition: BigQuery tables have no row positions (read new rows by their partitions)');
+      return `${alias}.rowid`;
+    },
+
+    /**
+     * Script variables of one type set from one read (`values`: variable name -> aggregate over
+     * `from`, a table and its WHERE): BigQuery declares each from its own query, as
+     * declareVariable (a multi-variable SET needs a struct variable); DuckDB sets the struct
+     * variable `name` in one statement, one read instead of one per value. `statements` has one
+     * entry per value, DuckDB's after the first empty (Dataform and the local executor drop empty
+     * operations), so callers index them as before; `refs` reads each value (as variable(name)).
+     * @returns {{ statements: string[], refs: Record<string, string> }}
+     */
+    declareVariables(name, typeName, values, from) {
+      const names = Object.keys(values);
+      if (bq) {
+        return {
+          statements: names.map((n) => this.declareVariable(n, typeName, `select ${values[n]} from ${from}`)),
+          refs: Object.fromEntries(names.map((n) => [n, this.variable(n)])),
+        };
+      }
+      const fields = names.map((n) => `${this.str(n)}: cast(${values[n]} as ${type(typeName)})`).join(', ');
+      return {
+        statements: [`set variable ${name} = (select {${fields}} from ${from})`, ...names.slice(1).map(() => '')],
+        refs: Object.fromEntries(names.map((n) => [n, `struct_extract(${this.variable(name)}, ${this.str(n)})`])),
+      };
+    },
   };
 }
 

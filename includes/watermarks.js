@@ -189,7 +189,7 @@ function markedThroughQuery(d, mark, recentDays) {
 
 /**
  * Recording a model's run mark (see MARKS): two pre-operations declaring the newest received_at and
- * staged_at of the upstream rows the run reads as new (`newRows`: the model's own filter on
+ * staged_at of the upstream rows the run reads as new (on DuckDB the first reads both, the second is empty) (`newRows`: the model's own filter on
  * `upstream`, or none on a full refresh), to put after its watermark declarations and before its
  * query, and the post-operation appending them to the marks table (none when nothing was new), to
  * put before the commit of its transaction.
@@ -206,15 +206,19 @@ function markRun(d, mark, read) {
   const received = `${mark.model}_received_through`;
   const staged = `${mark.model}_staged_through`;
   const where = read.newRows ? ` where ${read.newRows}` : '';
+  // Both values from one read of the new rows on DuckDB (two statements on BigQuery; dialect.declareVariables).
+  const { statements, refs } = d.declareVariables(
+    `${mark.model}_marked_through`,
+    'timestamp',
+    { [received]: `max(${read.received || 'received_at'})`, [staged]: `max(${read.staged || 'staged_at'})` },
+    `${read.upstream}${where}`,
+  );
   return {
-    preOps: [
-      d.declareVariable(received, 'timestamp', `select max(${read.received || 'received_at'}) from ${read.upstream}${where}`),
-      d.declareVariable(staged, 'timestamp', `select max(${read.staged || 'staged_at'}) from ${read.upstream}${where}`),
-    ],
+    preOps: statements,
     postOps: [
       `insert into ${mark.table} (model, received_through, staged_through, marked_at) ` +
-        `select ${d.str(mark.model)}, ${d.variable(received)}, ${d.variable(staged)}, ${d.currentTimestamp()} ` +
-        `from (select 1 as one) as one where ${d.variable(staged)} is not null`,
+        `select ${d.str(mark.model)}, ${refs[received]}, ${refs[staged]}, ${d.currentTimestamp()} ` +
+        `from (select 1 as one) as one where ${refs[staged]} is not null`,
     ],
   };
 }

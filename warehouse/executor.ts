@@ -5,6 +5,7 @@ import { fullName, shortName, type CompiledGraph, type Target, type UnitTest } f
 import { planGraph, type Action, type Selection } from './plan.ts';
 import { addProfile, profiledStatement, rowsProfile, type RowsProfile } from './profile.ts';
 import { ident, quoteTarget, toDuckdbNames } from './sql.ts';
+import { statementTimer } from './statement-times.ts';
 
 export interface RunOptions extends Selection {
   fullRefresh?: boolean;
@@ -79,6 +80,10 @@ export async function runGraph(connection: DuckDBConnection, graph: CompiledGrap
     await createSchemas(connection, plan.order, schemas);
   }
   const existing = await catalogColumns(connection, plan.order);
+  // A run that only merges new rows checkpoints once, after its last write (checkpointAside), not
+  // whenever the WAL passes DuckDB's 16 MiB threshold in the middle of the run: that automatic
+  // checkpoint ran inside a commit on the critical path (1.9 s of a +10k run on 1M lines).
+  const deferred = options.dryRun ? undefined : await deferCheckpoints(connection, plan.order, options, existing);
   // A dry run prints every assertion's view as created; a run re-creates only the changed ones.
   const views = options.dryRun ? new Map<string, string>() : await viewMarks(connection, plan.order);
   const limit = options.dryRun || !options.connect ? 1 : Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY);
@@ -160,10 +165,37 @@ export async function runGraph(connection: DuckDBConnection, graph: CompiledGrap
     await Promise.allSettled(running.values());
     await checkpoint;
     for (const c of opened) c.disconnectSync();
+    await deferred?.restore();
   }
   const seconds = (performance.now() - started) / 1000;
   const done = results.filter((r): r is ActionResult => r !== undefined);
   return { results: done, ok: done.every((r) => r.status !== 'failed' && r.status !== 'skipped'), seconds };
+}
+
+/** The WAL size up to which an incremental run defers DuckDB's automatic checkpoint (a +10k run on 1M lines writes ~20 MB). */
+export const DEFERRED_CHECKPOINT_THRESHOLD = '1GB';
+
+/**
+ * When no action of the plan builds a whole table (an incremental run: merges, views, assertions),
+ * raises DuckDB's checkpoint_threshold until the run ends (restore()), so that the WAL is
+ * checkpointed once, after the last write, instead of in the middle of the run. A build of whole
+ * tables keeps the default: its WAL may be large, and checkpoints free the tables it replaced.
+ */
+async function deferCheckpoints(
+  connection: DuckDBConnection,
+  order: Action[],
+  options: RunOptions,
+  existing: Map<string, string[]>,
+): Promise<{ restore: () => Promise<void> } | undefined> {
+  if (order.some((a) => !a.disabled && buildsWholeTable(a, options, existing))) return undefined;
+  const before = String((await connection.runAndReadAll("select current_setting('checkpoint_threshold')")).getRows()[0]?.[0] ?? '');
+  if (!before) return undefined;
+  await connection.run(`set checkpoint_threshold = '${DEFERRED_CHECKPOINT_THRESHOLD}'`);
+  return {
+    restore: async () => {
+      await connection.run(`set checkpoint_threshold = '${before.replaceAll("'", "''")}'`).catch(() => {});
+    },
+  };
 }
 
 /** Checkpoints the warehouse on a connection of its own; never throws (closing checkpoints anyway). */
@@ -234,9 +266,11 @@ async function runSteps(
   schemas: Set<string>,
 ): Promise<'done' | 'view unusable'> {
   const reusing = action.kind === 'assertion' && !steps.some((s) => s.what === 'assertion view');
+  const timed = statementTimer(shortName(action.target));
   try {
     await connection.run('begin transaction');
     for (const step of steps) {
+      const t0 = timed ? performance.now() : 0;
       try {
         if (options.profile && step.profiled) {
           const reader = await connection.runAndReadAll(profiledStatement(step.sql));
@@ -248,13 +282,17 @@ async function runSteps(
         if (step.changes) result.changedRows = Number(reader.getRows()[0]?.[0] ?? 0);
       } catch (error) {
         throw new StepError(step.what, firstLine(error));
+      } finally {
+        timed?.(step.what, step.sql, t0);
       }
     }
     if (action.kind === 'assertion') {
       const view = quoteTarget(action.target);
       let count: number;
+      const t0 = timed ? performance.now() : 0;
       try {
         count = Number((await connection.runAndReadAll(`select count(*) from ${view}`)).getRows()[0]?.[0] ?? 0);
+        timed?.('assertion query', `select count(*) from ${view}`, t0);
       } catch (error) {
         if (reusing) {
           await connection.run('rollback').catch(() => {});
@@ -269,9 +307,13 @@ async function runSteps(
         throw new StepError('assertion', `${count} row(s) violate it, e.g. ${sample.map((r) => JSON.stringify(r)).join('; ')}`);
       }
     } else if (action.kind === 'table' && action.table.type !== 'view') {
+      const t0 = timed ? performance.now() : 0;
       result.rows = Number((await connection.runAndReadAll(`select count(*) from ${quoteTarget(action.target)}`)).getRows()[0]?.[0] ?? 0);
+      timed?.('row count', 'select count(*)', t0);
     }
+    const t0 = timed ? performance.now() : 0;
     await connection.run('commit');
+    timed?.('commit', 'commit', t0);
     schemas.add(schemaOf(action));
   } catch (error) {
     await connection.run('rollback').catch(() => {});
@@ -527,14 +569,18 @@ function incrementalSteps(
   const steps: Step[] = [{ what: 'schema', sql: schema }, ...ops('incremental pre-operation', table.incrementalPreOps)];
   // The source is materialised first so pre-operations' side effects are visible and the
   // query runs once; its columns must be the table's (a changed schema needs --full-refresh).
+  // Exact copies of a row count once. With a unique key they are looked for only among the rows of
+  // a repeated key (collapseCopies): a DISTINCT over every column of every new row cost a wide hash
+  // aggregate per action (0.15 of staging's 0.77 s on +10k lines) to find, almost always, none.
   steps.push({
     what: 'incremental query',
-    sql: `create or replace temp table ${source} as select distinct * from (${incremental}) as s`,
+    sql: `create or replace temp table ${source} as select ${key.length > 0 ? '' : 'distinct '}* from (${incremental}) as s`,
     profiled: true,
   });
   steps.push({ what: 'incremental schema', sql: schemaCheck(source, target, columns, shortNameOf(action)) });
   if (key.length > 0) {
     const keyCols = key.map(ident).join(', ');
+    steps.push({ what: 'unique key: copies', sql: collapseCopies(source, key, columns) });
     steps.push({ what: 'unique key', sql: duplicateKeyCheck(source, keyCols, shortNameOf(action)) });
     const on = key.map((k) => `t.${ident(k)} = s.${ident(k)}`).join(' and ');
     // Merge on the key as delete-then-insert, in the action's transaction: the same rows as
@@ -574,6 +620,20 @@ function schemaCheck(source: string, target: string, tableColumns: string[], nam
     then error('the incremental query of ${name} returns other columns than the table has; rebuild it with --full-refresh')
     when ${columnsOf(target)} <> '${expected}'
     then error('the table ${name} changed its columns during this run; run the transform again') end`;
+}
+
+/**
+ * Deletes all but one of each set of identical rows in the source, among the rows of the keys that
+ * repeat (none, almost always: then it only groups the key columns). What SELECT DISTINCT * keeps.
+ */
+function collapseCopies(source: string, key: string[], columns: string[]): string {
+  const keyCols = key.map(ident).join(', ');
+  const on = key.map((k) => `s.${ident(k)} is not distinct from r.${ident(k)}`).join(' and ');
+  return `delete from ${source} where rowid in (
+    select s.rowid from ${source} as s
+    inner join (select ${keyCols} from ${source} group by ${keyCols} having count(*) > 1) as r on ${on}
+    qualify row_number() over (partition by ${columns.map((c) => `s.${ident(c)}`).join(', ')}) > 1
+  )`;
 }
 
 /** Fails like BigQuery's MERGE when two different source rows share a unique key. */

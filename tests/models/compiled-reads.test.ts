@@ -93,7 +93,8 @@ describe('daily outputs on a full refresh', () => {
       for (const graph of [bigquery, duckdb]) {
         const compiled = table(graph, name);
         const preOps = (compiled.preOps ?? []).filter((op) => op.trim() !== '');
-        expect(preOps.map((op) => op.match(/\b(\w+_(?:received|staged)_through)\b/)?.[1])).toEqual([
+        // BigQuery: one DECLARE each; DuckDB: both values in one statement (dialect.declareVariables).
+        expect(preOps.flatMap((op) => [...op.matchAll(/\b(\w+_(?:received|staged)_through)\b/g)].map((m) => m[1]))).toEqual([
           `${name}_received_through`,
           `${name}_staged_through`,
         ]);

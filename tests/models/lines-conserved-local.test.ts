@@ -36,8 +36,11 @@ beforeEach(async () => {
 afterEach(() => wh.close());
 
 const check = async () => (await queryRows(wh, query))[0];
+/** Forgets staged lines, as if staging had never read their deliveries (its landing position too: the next run reads them again). */
 const forget = (where: string) =>
-  wh.connection.run(`delete from logflow.int_lines_parsed where ${where}; delete from logflow.stg_landing__lines where ${where}`);
+  wh.connection.run(
+    `delete from logflow.int_lines_parsed where ${where}; delete from logflow.stg_landing__lines where ${where}; delete from logflow_raw.landing_staged_position`,
+  );
 /** Lands a copy of a staged line's delivery under another message id (a re-send), with `data` when given. */
 const resend = (source: string, data?: string) =>
   wh.connection.run(

@@ -5,7 +5,15 @@ import { join, resolve } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { compileProject } from '../../warehouse/compile.ts';
 import { openWarehouse, type Warehouse } from '../../warehouse/duckdb.ts';
-import { compareRows, disabledReason, runGraph, runUnitTests, sharesSessionState, type RunOptions } from '../../warehouse/executor.ts';
+import {
+  compareRows,
+  DEFERRED_CHECKPOINT_THRESHOLD,
+  disabledReason,
+  runGraph,
+  runUnitTests,
+  sharesSessionState,
+  type RunOptions,
+} from '../../warehouse/executor.ts';
 import { planGraph } from '../../warehouse/plan.ts';
 import type { CompiledGraph } from '../../warehouse/graph.ts';
 
@@ -74,6 +82,20 @@ describe.each([
     expect(second.ok).toBe(false);
     expect(second.results[0]?.error).toMatch(/several different rows for one unique key/);
     expect(await scalar('select count(*) from app.latest_events')).toBe(3);
+  });
+
+  it('merges exact copies of a row in an incremental source as one row (as SELECT DISTINCT), a NULL key too', async () => {
+    await run(compile());
+    await wh.connection.run(
+      `insert into raw.events values (7, 'c', 70, 9), (7, 'c', 70, 9), (8, 'c', 80, 9), (null, 'd', 1, 9), (null, 'd', 1, 9)`,
+    );
+    const second = await run(compile({ dedupe: 'no' }), { actions: ['latest_events'] });
+    expect(second.ok).toBe(true);
+    expect(await rows('select id, value from app.latest_events where id >= 7 or id is null order by id')).toEqual([
+      { id: 7, value: 70 },
+      { id: 8, value: 80 },
+      { id: null, value: 1 },
+    ]);
   });
 
   it('rebuilds incremental tables from the full query with fullRefresh', async () => {
@@ -286,6 +308,27 @@ describe('runGraph() with connect', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it.each([
+    ['a first build (whole tables)', [], false],
+    ['a run that only merges new rows', ['latest_events'], true],
+  ])(
+    "defers DuckDB's automatic checkpoint to the end of the run only in %s (actions: %s)",
+    async (_run, actions: string[], deferred: boolean) => {
+      const threshold = async () =>
+        String((await wh.connection.runAndReadAll("select current_setting('checkpoint_threshold')")).getRows()[0]?.[0]);
+      if (deferred) await runGraph(wh.connection, compile(), {});
+      const before = await threshold();
+      const trace: Trace = { open: 0, max: 0, events: [] };
+      const summary = await runGraph(traced(wh.connection, 0, trace, false), compile(), { actions });
+      expect(summary.ok).toBe(true);
+      expect(trace.events.some((e) => e.sql === `set checkpoint_threshold = '${DEFERRED_CHECKPOINT_THRESHOLD.toLowerCase()}'`)).toBe(
+        deferred,
+      );
+      // The warehouse's setting is back as it was (a long-lived `serve` keeps its connection).
+      expect(await threshold()).toBe(before);
+    },
+  );
 
   it('runs one action at a time when actions share session state (a variable set by another)', async () => {
     const trace: Trace = { open: 0, max: 0, events: [] };
