@@ -115,4 +115,24 @@ describe('stg_landing__lines: deduplication paths', () => {
       wh.close();
     }
   }, 120_000);
+
+  // The landing position is trusted only while the row found there is the one recorded: a landing table
+  // rewritten without some rows (row ids moved down, so new rows now sit at or below the recorded position)
+  // sends the run back to the anti-join against the staged message ids, which loses no line.
+  it('stages every new line after the landing table was rewritten without its oldest rows', async () => {
+    const wh = await testWarehouse();
+    try {
+      await landLines(wh, lines(60));
+      await runModels(wh, { actions: STG });
+      await wh.connection.run('create or replace table logflow_raw.landing as select * from logflow_raw.landing where rowid >= 10');
+      await landLines(wh, lines(15, 700), { source: 'next' });
+      await runModels(wh, { actions: STG });
+      expect(await queryRows(wh, 'select count(*)::integer as n from logflow.stg_landing__lines')).toEqual([{ n: 75 }]);
+      const unstaged = `select count(*)::integer as n from logflow_raw.landing as l
+        where json_extract_string(l.attributes, '$.idempotency_key') not in (select line_id from logflow.stg_landing__lines)`;
+      expect(await queryRows(wh, unstaged)).toEqual([{ n: 0 }]);
+    } finally {
+      wh.close();
+    }
+  }, 120_000);
 });
