@@ -11,11 +11,13 @@ import { literal } from './sql.ts';
  * DuckDB's own default for a database file); DuckDB spills what does not fit (sorts, joins,
  * aggregates) there and removes its files when it closes. Flag > environment > default.
  *
- * 768MB: a first build of 1M lines peaked at 0.93-0.98 GB RSS against 1.22-1.25 GB at 1GB, with
- * the same CPU and nothing spilled (1GB 70.7/75.1 CPU s, 768MB 71.1/71.8, 640MB 66.0/70.1;
- * 640MB peaked at 0.93-0.94 GB, no lower: the rest is Node, the compiled graph and the allocator).
+ * 640MB: a first build of 1M lines on a quiet machine (session 7, after the narrower
+ * int_requests_sessionized and the cached geo load) peaked at 0.93-0.95 GB RSS against 1.05-1.09 GB
+ * at 768MB, in the same time (33.2/33.4 s wall, 60.4/60.4 CPU s against 32.5/35.0 s, 59.0/62.0);
+ * 576MB peaked no lower (0.92 GB) and took 37.2 s. (Earlier, on a busy machine: 1GB 1.22-1.25 GB,
+ * 768MB 0.93-0.98 GB.) The rest of the peak is Node, the compiled graph and the allocator.
  */
-export const DEFAULT_MEMORY_LIMIT = '768MB';
+export const DEFAULT_MEMORY_LIMIT = '640MB';
 export const MEMORY_LIMIT_ENV = 'LOGFLOW_MEMORY_LIMIT';
 export const TEMP_DIRECTORY_ENV = 'LOGFLOW_TEMP_DIRECTORY';
 

@@ -49,7 +49,7 @@ Options:
   --keep N             items kept per panel (default ${DEFAULT_LIMITS.keep})
   --warehouse PATH     DuckDB file (default: $LOGFLOW_WAREHOUSE or .logflow/warehouse.duckdb)
   --memory-limit SIZE  DuckDB's memory limit for each refresh, e.g. 2GB (default:
-                       $LOGFLOW_MEMORY_LIMIT or 768MB), as logflow transform
+                       $LOGFLOW_MEMORY_LIMIT or 640MB), as logflow transform
   --temp-directory DIR where DuckDB spills (default: $LOGFLOW_TEMP_DIRECTORY or <warehouse>.tmp)
   --verbose            one line per refresh: new lines, transform time, lag, memory
   -h, --help           show this help

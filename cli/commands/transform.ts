@@ -30,7 +30,7 @@ Options:
   --project-dir DIR    the Dataform project to run (default: this logflow checkout)
   --vars k=v,k2=v2     override project vars (as dataform --vars)
   --tests              run the project's Dataform unit tests instead of the actions
-  --memory-limit SIZE  DuckDB's memory limit, e.g. 2GB (default: $LOGFLOW_MEMORY_LIMIT or 768MB);
+  --memory-limit SIZE  DuckDB's memory limit, e.g. 2GB (default: $LOGFLOW_MEMORY_LIMIT or 640MB);
                        what does not fit spills to disk
   --temp-directory DIR where DuckDB spills (default: $LOGFLOW_TEMP_DIRECTORY or <warehouse>.tmp)
   --quiet              print only the summary line and errors

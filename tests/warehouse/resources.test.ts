@@ -4,7 +4,7 @@ import { applyResourceLimits, resourceLimits } from '../../warehouse/resources.t
 
 describe('resourceLimits()', () => {
   it.each([
-    ['defaults: 768MB, spill beside the warehouse', {}, {}, { memoryLimit: '768MB', tempDirectory: '/w/wh.duckdb.tmp' }],
+    ['defaults: 640MB, spill beside the warehouse', {}, {}, { memoryLimit: '640MB', tempDirectory: '/w/wh.duckdb.tmp' }],
     ['environment', {}, { LOGFLOW_MEMORY_LIMIT: '2GB', LOGFLOW_TEMP_DIRECTORY: '/spill' }, { memoryLimit: '2GB', tempDirectory: '/spill' }],
     [
       'flags win over the environment',
