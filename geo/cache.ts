@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, renameSync, statSync, unlinkSync, utimesSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { cacheDir, pruneEntries, removeEntry, touchEntry } from '../core/cache-files.ts';
 
 /**
  * A cache of the bundled reference tables as built (bucket rows, one zstd Parquet file per kind),
@@ -25,9 +25,7 @@ const MAX_ENTRIES = 8;
  * else ~/.cache/logflow/geo; undefined (no cache) when $LOGFLOW_GEO_CACHE is `off`.
  */
 export function geoCacheDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  if ((env.LOGFLOW_GEO_CACHE ?? '').toLowerCase() === 'off') return undefined;
-  if (env.LOGFLOW_CACHE_DIR) return join(env.LOGFLOW_CACHE_DIR, 'geo');
-  return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'logflow', 'geo');
+  return cacheDir('geo', 'LOGFLOW_GEO_CACHE', env);
 }
 
 /** The cache file of the rows `sql` builds from `files` (null when a file cannot be read). */
@@ -52,10 +50,10 @@ export async function readCached(connection: DuckDBConnection, file: string, tar
   if (!existsSync(file)) return null;
   try {
     const inserted = await connection.run(`insert into ${target} select * from read_parquet($file)`, { file });
-    touch(file);
+    touchEntry(file);
     return Number(inserted.rowsChanged);
   } catch {
-    remove(file);
+    removeEntry(file);
     return null;
   }
 }
@@ -67,42 +65,9 @@ export async function writeCached(connection: DuckDBConnection, dir: string, fil
     mkdirSync(dir, { recursive: true });
     await connection.run(`copy ${target} to '${temp.replaceAll("'", "''")}' (format parquet, compression zstd)`);
     renameSync(temp, file);
-    prune(dir);
+    pruneEntries(dir, '.parquet', MAX_ENTRIES);
   } catch {
     // A read-only or full disk only costs the next fresh warehouse the build from the CSV files.
-    remove(temp);
+    removeEntry(temp);
   }
-}
-
-function remove(file: string): void {
-  try {
-    if (existsSync(file)) unlinkSync(file);
-  } catch {
-    // removed by another run meanwhile
-  }
-}
-
-/** Marks an entry used, so that pruning keeps the entries used last. */
-function touch(file: string): void {
-  try {
-    const now = new Date();
-    utimesSync(file, now, now);
-  } catch {
-    // pruned by another run meanwhile: written again next time
-  }
-}
-
-function prune(dir: string): void {
-  const entries = readdirSync(dir)
-    .filter((f) => f.endsWith('.parquet'))
-    .map((f) => {
-      try {
-        return { full: join(dir, f), mtime: statSync(join(dir, f)).mtimeMs };
-      } catch {
-        return undefined;
-      }
-    })
-    .filter((e): e is { full: string; mtime: number } => !!e)
-    .sort((a, b) => b.mtime - a.mtime);
-  for (const e of entries.slice(MAX_ENTRIES)) remove(e.full);
 }

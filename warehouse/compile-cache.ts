@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compileProject, coreBundlePath, listFiles, type CompileOptions } from './compile.ts';
 import { PROJECT_DIR } from './project.ts';
+import { cacheDir, pruneEntries, touchEntry } from '../core/cache-files.ts';
 import type { CompiledGraph } from './graph.ts';
 
 /**
@@ -34,9 +34,7 @@ export interface CachedCompilation {
  * else ~/.cache/logflow/compiled; undefined (no cache) when $LOGFLOW_COMPILE_CACHE is `off`.
  */
 export function compileCacheDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  if ((env.LOGFLOW_COMPILE_CACHE ?? '').toLowerCase() === 'off') return undefined;
-  if (env.LOGFLOW_CACHE_DIR) return join(env.LOGFLOW_CACHE_DIR, 'compiled');
-  return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'logflow', 'compiled');
+  return cacheDir('compiled', 'LOGFLOW_COMPILE_CACHE', env);
 }
 
 const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
@@ -85,7 +83,7 @@ export function compileProjectCached(options: CompileOptions, dir: string | unde
   const path = join(dir, `${key}.json`);
   const entry = readEntry(path);
   if (entry?.reads.every(([file, hash]) => fileHash(file) === hash)) {
-    touch(path);
+    touchEntry(path);
     return { graph: entry.graph, hit: true };
   }
 
@@ -112,40 +110,8 @@ function writeEntry(dir: string, path: string, entry: Entry): void {
     const temp = `${path}.${process.pid}.tmp`;
     writeFileSync(temp, JSON.stringify(entry));
     renameSync(temp, path);
-    prune(dir);
+    pruneEntries(dir, '.json', MAX_ENTRIES);
   } catch {
     // The cache is an optimisation: a read-only or full disk only costs the next run a compilation.
-  }
-}
-
-/** Marks an entry used, so that pruning keeps the entries used last. */
-function touch(path: string): void {
-  try {
-    const now = new Date();
-    utimesSync(path, now, now);
-  } catch {
-    // Pruned by another run meanwhile: it is written again next time.
-  }
-}
-
-function prune(dir: string): void {
-  const entries = readdirSync(dir)
-    .filter((f) => f.endsWith('.json'))
-    .map((f) => {
-      const full = join(dir, f);
-      try {
-        return { full, mtime: statSync(full).mtimeMs };
-      } catch {
-        return undefined;
-      }
-    })
-    .filter((e): e is { full: string; mtime: number } => !!e)
-    .sort((a, b) => b.mtime - a.mtime);
-  for (const e of entries.slice(MAX_ENTRIES)) {
-    try {
-      if (existsSync(e.full)) unlinkSync(e.full);
-    } catch {
-      // Another run pruned it first.
-    }
   }
 }
